@@ -1,0 +1,68 @@
+"""The Finding: one fact the engine read in a report, in the fields of shared/corpus/FORMAT.md.
+
+This is the seam between extraction and everything downstream (coding, explanation,
+evaluation). It carries no FHIR and no HTML, only what the text said and where.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FINDING_TYPES = ("nerve-root", "foraminal-stenosis", "lateral-recess-stenosis", "canal-stenosis")
+DEGREES = ("contact", "displacement", "compression", "impingement")
+SEVERITIES = ("mild", "mild-to-moderate", "moderate", "moderate-to-severe", "severe")
+ASSERTIONS = ("present", "possible", "absent")
+SIDES = ("left", "right", "bilateral")
+ZONES = ("central", "subarticular", "foraminal", "extraforaminal")
+ROLES = ("exiting", "traversing")
+CAUSES = (
+    "disc-bulge", "disc-protrusion", "disc-extrusion", "disc-herniation", "osteophyte",
+    "facet-arthropathy", "ligamentum-flavum", "synovial-cyst", "spondylolisthesis", "scar", "other",
+)
+
+# The fields a scorer reads, in FORMAT.md's order.
+FORMAT_FIELDS = ("type", "level", "root", "side", "degree", "severity", "assertion", "zone", "role", "cause")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A span of the text handed to the engine: [start, end) character offsets."""
+
+    start: int
+    end: int
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+@dataclass
+class Finding:
+    type: str
+    level: str | None = None          # "L4-L5", "C7-T1", a single vertebra "L5", or None
+    root: str | None = None           # only a root the text names
+    side: str | None = None
+    degree: str | None = None         # nerve-root only
+    severity: str | None = None
+    assertion: str = "present"
+    zone: str | None = None
+    role: str | None = None
+    cause: list[str] = field(default_factory=list)
+    root_inferred: str | None = None  # from level and zone (TERMINOLOGY.md anatomy rules); never in `root`
+    evidence: list[Evidence] = field(default_factory=list)
+    assertion_triggers: list[str] = field(default_factory=list)  # the words that made it possible/absent
+    section: str | None = None        # "findings", "impression", ... where the strongest evidence sits
+
+    def identity(self) -> tuple:
+        """FORMAT.md's identity: type, side, and the root when named, otherwise the level."""
+        return (self.type, self.side, self.root if self.root else self.level)
+
+    def to_dict(self) -> dict:
+        """FORMAT fields plus the extras the scorer ignores (root_inferred, evidence, triggers)."""
+        out = {name: getattr(self, name) for name in FORMAT_FIELDS}
+        out["cause"] = list(self.cause)
+        out["root_inferred"] = self.root_inferred
+        out["evidence"] = [{"start": e.start, "end": e.end} for e in self.evidence]
+        out["assertion_triggers"] = list(self.assertion_triggers)
+        out["section"] = self.section
+        return out
