@@ -1,0 +1,372 @@
+"""Lossless FHIR JSON in and out, and R4B validation that never touches the EHR's own JSON.
+
+``loads`` keeps every number exactly as written: integers become ``int``; any other number
+becomes a ``JsonNumber`` (a ``Decimal`` that remembers its source text), so ``1.50`` is written
+back as ``1.50`` and ``1.0E+2`` as ``1.0E+2``. ``dumps`` writes UTF-8, compact, keys in the
+order they were inserted: the input's own content comes back in its own order.
+
+Rejected on input, each with an ``UnparseableInput`` (HTTP 400):
+- bytes that are not UTF-8 (a leading byte-order mark is tolerated), or text that is not JSON;
+- ``NaN``, ``Infinity`` and ``-Infinity`` (not JSON);
+- duplicate keys in one object: JSON leaves their meaning open and FHIR cannot express them,
+  so guessing which one the sender meant would silently drop data;
+- nesting deeper than ``MAX_DEPTH`` (a DiagnosticReport is rarely deeper than 12).
+
+``validate_resource`` checks a resource against the ``fhir.resources.R4B`` models and returns
+``Issue`` objects with a FHIRPath ``expression`` and a message that never quotes the input
+(values may be PHI). It validates a structural copy; the models never serialise the report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from json.encoder import encode_basestring, encode_basestring_ascii
+
+MAX_DEPTH = 100
+
+
+# --- errors the HTTP layer turns into OperationOutcome -------------------------------------
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One OperationOutcome.issue: ``code`` is from the FHIR IssueType value set."""
+
+    severity: str
+    code: str
+    message: str
+    expression: str | None = None
+
+    def to_fhir(self) -> dict:
+        issue = {"severity": self.severity, "code": self.code, "diagnostics": self.message}
+        if self.expression:
+            issue["expression"] = [self.expression]
+        return issue
+
+
+class FhirError(Exception):
+    """An error that the HTTP layer reports as an OperationOutcome with ``http_status``."""
+
+    http_status = 400
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = list(issues)
+        super().__init__("; ".join(issue.message for issue in self.issues))
+
+
+class UnparseableInput(FhirError):
+    """The body is not JSON we accept (HTTP 400)."""
+
+    http_status = 400
+
+    def __init__(self, message: str):
+        super().__init__([Issue("error", "structure", message)])
+
+
+class InvalidResource(FhirError):
+    """The JSON is not a valid R4 resource of the expected type (HTTP 422)."""
+
+    http_status = 422
+
+
+class NotSupported(FhirError):
+    """A request the service understands but does not carry out (yet)."""
+
+    http_status = 501
+
+    def __init__(self, message: str, expression: str | None = None):
+        super().__init__([Issue("error", "not-supported", message, expression)])
+
+
+# --- lossless JSON -------------------------------------------------------------------------
+
+
+class JsonNumber(Decimal):
+    """A JSON number with a fraction or exponent, keeping the exact text it was written with."""
+
+    __slots__ = ("text",)
+
+    def __new__(cls, text: str):
+        number = Decimal.__new__(cls, text)
+        number.text = text
+        return number
+
+    def __repr__(self) -> str:
+        return f"JsonNumber({self.text!r})"
+
+    def __reduce__(self):
+        return (JsonNumber, (self.text,))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def _parse_int(text: str):
+    # "-0" is valid JSON whose text int() would lose.
+    return JsonNumber(text) if text == "-0" else int(text)
+
+
+def _reject_constant(name: str):
+    raise UnparseableInput(f"{name} is not a valid JSON number")
+
+
+def _unique_object(pairs: list[tuple[str, object]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise UnparseableInput("JSON object has a duplicate key")
+    return obj
+
+
+_DECODER = json.JSONDecoder(
+    parse_float=JsonNumber,
+    parse_int=_parse_int,
+    parse_constant=_reject_constant,
+    object_pairs_hook=_unique_object,
+)
+
+
+def loads(data: bytes | str) -> object:
+    """Parse JSON text (UTF-8 bytes or str) keeping numbers' exact text; see the module doc."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        try:
+            data = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UnparseableInput(f"body is not valid UTF-8 (byte {exc.start})") from None
+    if data.startswith("\ufeff"):
+        data = data[1:]
+    try:
+        obj = _DECODER.decode(data)
+    except json.JSONDecodeError as exc:
+        raise UnparseableInput(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise UnparseableInput(f"JSON nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError:  # e.g. an integer longer than Python's digit limit
+        raise UnparseableInput("JSON holds a number that cannot be read") from None
+    if _depth_exceeds(obj, MAX_DEPTH):
+        raise UnparseableInput(f"JSON nested deeper than {MAX_DEPTH} levels")
+    return obj
+
+
+def _depth_exceeds(obj: object, limit: int) -> bool:
+    stack = [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if type(node) is dict:
+            children = node.values()
+        elif type(node) is list:
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if type(child) in (dict, list))
+    return False
+
+
+def dumps(obj: object) -> bytes:
+    """Serialise compactly as UTF-8, keys in insertion order, numbers in their exact text."""
+    parts: list[str] = []
+    _encode(obj, parts.append, encode_basestring)
+    try:
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (legal in JSON text as \\udXXX) cannot be UTF-8: escape it again.
+        parts.clear()
+        _encode(obj, parts.append, encode_basestring_ascii)
+        return "".join(parts).encode("ascii")
+
+
+def _encode(obj: object, out, quote) -> None:
+    kind = type(obj)
+    if kind is str:
+        out(quote(obj))
+    elif kind is dict:
+        out("{")
+        first = True
+        for key, value in obj.items():
+            if not isinstance(key, str):
+                raise TypeError(f"JSON object keys must be strings, not {type(key).__name__}")
+            if not first:
+                out(",")
+            first = False
+            out(quote(key))
+            out(":")
+            _encode(value, out, quote)
+        out("}")
+    elif kind is list or kind is tuple:
+        out("[")
+        for index, value in enumerate(obj):
+            if index:
+                out(",")
+            _encode(value, out, quote)
+        out("]")
+    elif obj is None:
+        out("null")
+    elif obj is True:
+        out("true")
+    elif obj is False:
+        out("false")
+    elif kind is JsonNumber:
+        out(obj.text)
+    elif kind is int:
+        out(int.__repr__(obj))
+    elif isinstance(obj, Decimal):
+        if not obj.is_finite():
+            raise ValueError("NaN and Infinity cannot be written as JSON")
+        out(str(obj))
+    elif kind is float:
+        if obj != obj or obj in (float("inf"), float("-inf")):
+            raise ValueError("NaN and Infinity cannot be written as JSON")
+        out(float.__repr__(obj))
+    elif isinstance(obj, str):
+        out(quote(str(obj)))
+    elif isinstance(obj, dict):
+        _encode(dict(obj), out, quote)
+    elif isinstance(obj, int):
+        out(int.__repr__(int(obj)))
+    else:
+        raise TypeError(f"cannot write {kind.__name__} as JSON")
+
+
+def copy_json(obj):
+    """A structural copy of a JSON tree (dicts and lists new, leaves shared: they are immutable)."""
+    kind = type(obj)
+    if kind is dict:
+        return {key: copy_json(value) for key, value in obj.items()}
+    if kind is list:
+        return [copy_json(value) for value in obj]
+    return obj
+
+
+# --- validation ---------------------------------------------------------------------------
+
+_FHIRPATH_NAME = re.compile(r"^_?[A-Za-z][A-Za-z0-9_]*$")
+
+# Required bindings the R4B models do not check but this service relies on.
+_REQUIRED_CODES = {
+    "DiagnosticReport": {
+        "status": frozenset({
+            "registered", "partial", "preliminary", "final", "amended", "corrected", "appended",
+            "cancelled", "entered-in-error", "unknown",
+        }),
+    },
+}
+
+# Messages for pydantic error types, used whenever pydantic's own message could quote input.
+_GENERIC_MESSAGES = {
+    "missing": ("required", "required element is missing"),
+    "extra_forbidden": ("structure", "element is not defined for this resource type"),
+    "base64_decode": ("value", "attachment data is not valid base64"),
+    "string_pattern_mismatch": ("value", "value does not match the format this element requires"),
+    "value_error": ("value", "value is not valid for this element"),
+}
+
+
+@lru_cache(maxsize=None)
+def _model_class(resource_type: str):
+    from fhir.resources.R4B import get_fhir_model_class
+
+    try:
+        return get_fhir_model_class(resource_type)
+    except (KeyError, ValueError, AttributeError, ImportError):
+        return None
+
+
+def validate_resource(obj: object, expected_type: str) -> list[Issue]:
+    """Check ``obj`` is a valid R4 resource of ``expected_type``; return the problems found.
+
+    An empty list means valid. ``obj`` itself is never modified or re-serialised.
+    """
+    if type(obj) is not dict:
+        return [Issue("error", "structure", f"expected a JSON object holding a {expected_type}")]
+    if obj.get("resourceType") != expected_type:
+        return [Issue("error", "invalid", f"resourceType must be {expected_type}", expected_type)]
+    model = _model_class(expected_type)
+    if model is None:
+        raise ValueError(f"unknown FHIR resource type {expected_type!r}")
+
+    issues = _contained_type_issues(obj, expected_type)
+    if issues:
+        return issues
+    issues = _binding_issues(obj, expected_type)
+    try:
+        model.model_validate(copy_json(obj))
+    except Exception as exc:  # pydantic's ValidationError, or whatever a model validator raised
+        errors = getattr(exc, "errors", None)
+        if not callable(errors):
+            return issues + [Issue("error", "structure", "resource could not be validated", expected_type)]
+        issues.extend(_issue_from_error(error, expected_type) for error in errors())
+    return issues
+
+
+def ensure_valid(obj: object, expected_type: str) -> dict:
+    """Return ``obj`` when it is a valid ``expected_type``; raise ``InvalidResource`` otherwise."""
+    issues = validate_resource(obj, expected_type)
+    if issues:
+        raise InvalidResource(issues)
+    return obj
+
+
+def _contained_type_issues(obj: dict, expected_type: str) -> list[Issue]:
+    contained = obj.get("contained")
+    if type(contained) is not list:
+        return []
+    issues = []
+    for index, resource in enumerate(contained):
+        kind = resource.get("resourceType") if type(resource) is dict else None
+        if type(kind) is not str or _model_class(kind) is None:
+            issues.append(Issue(
+                "error", "structure", "contained resource has no known resourceType",
+                f"{expected_type}.contained[{index}]",
+            ))
+    return issues
+
+
+def _binding_issues(obj: dict, expected_type: str) -> list[Issue]:
+    issues = []
+    for element, allowed in _REQUIRED_CODES.get(expected_type, {}).items():
+        value = obj.get(element)
+        if type(value) is str and value not in allowed:
+            issues.append(Issue(
+                "error", "code-invalid", f"{element} is not a code of its required value set",
+                f"{expected_type}.{element}",
+            ))
+    return issues
+
+
+def _issue_from_error(error: dict, expected_type: str) -> Issue:
+    kind = error.get("type", "")
+    message = " ".join(str(error.get("msg", "")).split())
+    supplied = error.get("input")
+    code, generic = _GENERIC_MESSAGES.get(kind, ("structure" if kind.endswith("_type") else "value", None))
+    quotes_input = isinstance(supplied, (str, int, Decimal)) and str(supplied) and str(supplied) in message
+    if generic and (kind in ("missing", "extra_forbidden", "base64_decode") or quotes_input or not message):
+        message = generic
+    elif quotes_input or not message:
+        message = "value is not valid for this element"
+    return Issue("error", code, message, fhirpath(expected_type, error.get("loc", ())))
+
+
+def fhirpath(resource_type: str, location) -> str:
+    """A FHIRPath expression for a pydantic error location (``_status`` -> ``status``)."""
+    path = resource_type
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif isinstance(part, str) and _FHIRPATH_NAME.match(part):
+            name = "resourceType" if part == "resource_type" else part.lstrip("_")
+            path += f".{name}"
+    return path
+
+
+__all__ = [
+    "MAX_DEPTH", "Issue", "FhirError", "UnparseableInput", "InvalidResource", "NotSupported",
+    "JsonNumber", "loads", "dumps", "copy_json", "validate_resource", "ensure_valid", "fhirpath",
+]

@@ -1,0 +1,113 @@
+"""Lossless JSON and R4B validation (service.fhir.io)."""
+
+import pytest
+
+from service.fhir.io import (
+    MAX_DEPTH, InvalidResource, JsonNumber, UnparseableInput, dumps, ensure_valid, loads,
+    validate_resource,
+)
+
+MINIMAL = {"resourceType": "DiagnosticReport", "status": "final", "code": {"text": "MRI lumbar spine"}}
+
+
+@pytest.mark.parametrize("text", [
+    '{"a":1.50}', '{"a":0.10}', '{"a":1.0E+2}', '{"a":1e5}', '{"a":-0.0000001}', '{"a":-0}',
+    '{"a":12345678901234567890123}', '{"a":[1,2.000,3e-7]}', '{"z":1,"a":2,"m":{"y":true,"b":null}}',
+    '{"t":"Ünïcødé ✓ 神经"}', '{"e":"line\\nbreak \\"quoted\\" \\\\ tab\\t"}',
+])
+def test_round_trip_keeps_exact_text(text):
+    assert dumps(loads(text)).decode("utf-8") == text
+
+
+def test_numbers_keep_types():
+    parsed = loads(b'{"i":7,"d":1.50}')
+    assert type(parsed["i"]) is int
+    assert isinstance(parsed["d"], JsonNumber) and parsed["d"].text == "1.50"
+
+
+def test_bytes_with_bom_and_whitespace():
+    assert loads("\ufeff { \"a\" : 1 } ".encode("utf-8")) == {"a": 1}
+
+
+def test_lone_surrogate_is_written_escaped():
+    parsed = loads('{"s":"\\ud800x"}')
+    assert dumps(parsed) == b'{"s":"\\ud800x"}'
+
+
+@pytest.mark.parametrize("body", [
+    b"", b"{", b'{"a":NaN}', b'{"a":Infinity}', b'{"a":-Infinity}', b'{"a":1,"a":2}',
+    b"\xff\xfe{}", b"{'a':1}", b'{"a":1} extra',
+])
+def test_rejects_unparseable(body):
+    with pytest.raises(UnparseableInput) as caught:
+        loads(body)
+    assert caught.value.http_status == 400
+    assert caught.value.issues[0].code == "structure"
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 5000, 200000])
+def test_rejects_deep_nesting(depth):
+    with pytest.raises(UnparseableInput, match="deeper"):
+        loads("[" * depth + "]" * depth)
+
+
+def test_accepts_depth_at_limit():
+    assert loads("[" * MAX_DEPTH + "]" * MAX_DEPTH)
+
+
+def test_error_messages_do_not_echo_input():
+    with pytest.raises(UnparseableInput) as caught:
+        loads(b'{"name": "SECRET PATIENT" oops}')
+    assert "SECRET" not in str(caught.value)
+
+
+def test_valid_report_has_no_issues():
+    assert validate_resource(loads(dumps(MINIMAL)), "DiagnosticReport") == []
+
+
+def test_validation_does_not_touch_the_input():
+    report = loads(b'{"resourceType":"DiagnosticReport","status":"final","code":{"text":"x"},'
+                   b'"_status":{"extension":[{"url":"http://x","valueDecimal":1.50}]}}')
+    before = dumps(report)
+    assert validate_resource(report, "DiagnosticReport") == []
+    assert dumps(report) == before
+
+
+@pytest.mark.parametrize("change, expression, code", [
+    ({"status": 5}, "DiagnosticReport.status", "structure"),
+    ({"status": "finished SECRET"}, "DiagnosticReport.status", "code-invalid"),
+    ({"issued": "yesterday SECRET"}, "DiagnosticReport.issued", "value"),
+    ({"id": "bad id SECRET"}, "DiagnosticReport.id", "value"),
+    ({"presentedForm": [{"contentType": "text/plain", "data": "SECRET not base64"}]},
+     "DiagnosticReport.presentedForm[0].data", "value"),
+    ({"secretField": "SECRET"}, "DiagnosticReport.secretField", "structure"),
+    ({"_status": {"extension": [{"url": "u", "valueString": 5}]}},
+     "DiagnosticReport.status.extension[0].valueString", "structure"),
+    ({"contained": [{"resourceType": "NoSuchType", "id": "SECRET"}]}, "DiagnosticReport.contained[0]", "structure"),
+    ({"contained": [{"resourceType": "Observation", "status": "final"}]}, "DiagnosticReport.contained[0].code",
+     "required"),
+])
+def test_invalid_reports_give_fhirpath_and_no_values(change, expression, code):
+    report = {**MINIMAL, **change}
+    issues = validate_resource(report, "DiagnosticReport")
+    assert any(issue.expression == expression and issue.code == code for issue in issues), issues
+    assert all("SECRET" not in issue.message for issue in issues)
+
+
+def test_missing_required_element():
+    report = {key: value for key, value in MINIMAL.items() if key != "code"}
+    issues = validate_resource(report, "DiagnosticReport")
+    assert [(issue.code, issue.expression) for issue in issues] == [("required", "DiagnosticReport.code")]
+
+
+@pytest.mark.parametrize("obj", [[], "x", {"resourceType": "Observation"}, {"status": "final"}])
+def test_wrong_resource_type(obj):
+    with pytest.raises(InvalidResource) as caught:
+        ensure_valid(obj, "DiagnosticReport")
+    assert caught.value.http_status == 422
+
+
+def test_issue_to_fhir():
+    issue = validate_resource({**MINIMAL, "status": 5}, "DiagnosticReport")[0]
+    assert issue.to_fhir() == {"severity": "error", "code": "structure", "diagnostics": issue.message,
+                               "expression": ["DiagnosticReport.status"]}
