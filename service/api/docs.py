@@ -1,0 +1,22 @@
+"""``GET /openapi.yaml``: the OpenAPI description at the repository root, read once at start-up."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, Response
+
+OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
+
+bp = Blueprint("docs", __name__)
+
+
+@bp.get("/openapi.yaml")
+def openapi_document():
+    return Response(openapi_text(), content_type="application/yaml; charset=utf-8")
+
+
+@cache
+def openapi_text() -> str:
+    return OPENAPI_PATH.read_text(encoding="utf-8")

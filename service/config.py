@@ -1,0 +1,78 @@
+"""Settings from the environment, with defaults.
+
+Every setting has an environment variable (documented in README.md, "Configuration") and a
+default that works on a laptop. ``Settings.from_environ`` reads and checks them once, at start-up,
+so a typo in a deployment fails loudly instead of silently using a default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from service.explain import SUPPORTED_LANGUAGES
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_body_bytes: int = 5 * 1024 * 1024
+    log_level: str = "INFO"
+    default_language: str = "en"
+    fhir_base_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 2
+    timeout_seconds: int = 30
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        settings = cls(
+            max_body_bytes=_positive_int(env, "ENRICHER_MAX_BODY_BYTES", defaults.max_body_bytes),
+            log_level=env.get("ENRICHER_LOG_LEVEL", defaults.log_level).strip().upper(),
+            default_language=env.get("ENRICHER_DEFAULT_LANGUAGE", defaults.default_language).strip().lower(),
+            fhir_base_url=(env.get("ENRICHER_FHIR_BASE_URL") or "").strip().rstrip("/") or None,
+            host=env.get("ENRICHER_HOST", defaults.host).strip(),
+            port=_positive_int(env, "ENRICHER_PORT", defaults.port),
+            workers=_positive_int(env, "ENRICHER_WORKERS", defaults.workers),
+            timeout_seconds=_positive_int(env, "ENRICHER_TIMEOUT", defaults.timeout_seconds),
+        )
+        if settings.log_level not in LOG_LEVELS:
+            raise ConfigError(f"ENRICHER_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        if settings.default_language not in SUPPORTED_LANGUAGES:
+            raise ConfigError(
+                f"ENRICHER_DEFAULT_LANGUAGE must be one of {', '.join(SUPPORTED_LANGUAGES)}"
+            )
+        if settings.port > 65535:
+            raise ConfigError("ENRICHER_PORT must be at most 65535")
+        return settings
+
+    def flask_config(self) -> dict:
+        """The settings the web application reads, under Flask config keys."""
+        return {
+            "MAX_CONTENT_LENGTH": self.max_body_bytes,
+            "LOG_LEVEL": self.log_level,
+            "DEFAULT_LANGUAGE": self.default_language,
+            "FHIR_BASE_URL": self.fhir_base_url,
+        }
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value}")
+    return value
