@@ -1,0 +1,364 @@
+"""The text a DiagnosticReport holds, as one document with a map back to its elements.
+
+Sources, in reading order:
+1. ``presentedForm[i]`` with inline ``data``: ``text/plain`` (any charset), ``text/html`` and
+   ``text/markdown``; other content types are skipped. Offsets point into the decoded text.
+2. the narrative ``text.div`` (XHTML): offsets point into the ``div`` string itself.
+3. ``valueString`` and ``note[j].text`` of contained Observations.
+4. ``conclusion``.
+
+Each source becomes plain text (markup dropped, block elements as line breaks, entities decoded,
+runs of HTML whitespace as one space) and the sources are joined with blank lines. A source that
+repeats text already read (a narrative rendering the presentedForm, a conclusion the full report
+already contains) is skipped, so that one statement is read once. Sources after the first start
+with a synthetic section header (``IMPRESSION:`` for the conclusion and impression Observations,
+``FINDINGS:`` otherwise) that maps to no element, so a section never bleeds from one source
+into the next.
+
+``ReportText.locate(start, end)`` turns document offsets (the engine's evidence) back into
+``SourceSpan``s: element path, offset and length in that element's text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import html
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Callable
+
+SOURCE_SEPARATOR = "\n\n"
+IMPRESSION_HEADER = "IMPRESSION:\n"
+FINDINGS_HEADER = "FINDINGS:\n"
+
+_IMPRESSION_CODES = frozenset({"19005-8"})  # LOINC Radiology Imaging study [Impression]
+
+
+@dataclass(frozen=True)
+class SourceSpan:
+    """Where a piece of evidence sits: ``length`` characters at ``offset`` of element ``path``."""
+
+    path: str
+    offset: int
+    length: int
+
+
+@dataclass
+class _Source:
+    """One element's text inside the document, as pieces mapped to the element's own text.
+
+    ``pieces`` holds (document offset, document length, element offset, element length); a
+    piece whose two lengths match maps character by character, any other (an entity, a
+    collapsed whitespace run) maps as a whole.
+    """
+
+    path: str
+    text: str = ""
+    pieces: list[tuple[int, int, int, int]] = field(default_factory=list)
+    doc_start: int = 0
+
+    def add(self, text: str, element_offset: int, element_length: int) -> None:
+        if not text:
+            return
+        start = len(self.text)
+        if self.pieces and element_length == len(text):
+            last_start, last_len, last_elem, last_elem_len = self.pieces[-1]
+            if last_len == last_elem_len and last_elem + last_elem_len == element_offset \
+                    and last_start + last_len == start:
+                self.pieces[-1] = (last_start, last_len + len(text), last_elem, last_elem_len + len(text))
+                self.text += text
+                return
+        self.pieces.append((start, len(text), element_offset, element_length))
+        self.text += text
+
+    def element_offset(self, offset: int, at_end: bool) -> int:
+        """Map an offset in this source's text to an offset in the element's text."""
+        index = bisect_right(self._starts(), offset) - 1
+        if index < 0:
+            return self.pieces[0][2] if self.pieces else 0
+        start, length, elem_start, elem_length = self.pieces[index]
+        inside = offset - start
+        if at_end and inside == 0 and index > 0:
+            prev_start, prev_len, prev_elem, prev_elem_len = self.pieces[index - 1]
+            return prev_elem + prev_elem_len
+        if length == elem_length:
+            return elem_start + min(inside, length)
+        return elem_start + (elem_length if inside >= length or (at_end and inside > 0) else 0)
+
+    def _starts(self) -> list[int]:
+        starts = getattr(self, "_start_cache", None)
+        if starts is None or len(starts) != len(self.pieces):
+            starts = [piece[0] for piece in self.pieces]
+            self._start_cache = starts
+        return starts
+
+
+@dataclass
+class ReportText:
+    """The document the engine reads and the way back from its offsets to the report."""
+
+    text: str
+    sources: list[_Source]
+
+    @property
+    def paths(self) -> list[str]:
+        return [source.path for source in self.sources]
+
+    def locate(self, start: int, end: int) -> list[SourceSpan]:
+        """The element spans covered by document offsets ``[start, end)`` (synthetic text maps nowhere)."""
+        spans = []
+        for source in self.sources:
+            source_end = source.doc_start + len(source.text)
+            lo, hi = max(start, source.doc_start), min(end, source_end)
+            if lo >= hi:
+                continue
+            first = source.element_offset(lo - source.doc_start, at_end=False)
+            last = source.element_offset(hi - source.doc_start, at_end=True)
+            if last > first:
+                spans.append(SourceSpan(source.path, first, last - first))
+        return spans
+
+
+def report_text(report: dict, is_own: Callable[[dict], bool] = lambda element: False) -> ReportText:
+    """Read every text source of ``report``; ``is_own`` tells which attachments the service made."""
+    candidates: list[tuple[_Source, str]] = []
+    for index, attachment in enumerate(_list(report.get("presentedForm"))):
+        if type(attachment) is dict and not is_own(attachment):
+            source = _attachment_source(attachment, f"DiagnosticReport.presentedForm[{index}].data")
+            if source is not None:
+                candidates.append((source, FINDINGS_HEADER))
+    narrative = report.get("text")
+    if type(narrative) is dict and type(narrative.get("div")) is str:
+        candidates.append((_markup_source(narrative["div"], "DiagnosticReport.text.div"), FINDINGS_HEADER))
+    for index, resource in enumerate(_list(report.get("contained"))):
+        if type(resource) is dict and resource.get("resourceType") == "Observation":
+            header = IMPRESSION_HEADER if _is_impression(resource) else FINDINGS_HEADER
+            for source in _observation_sources(resource, f"DiagnosticReport.contained[{index}]"):
+                candidates.append((source, header))
+    conclusion = report.get("conclusion")
+    if type(conclusion) is str:
+        source = _Source("DiagnosticReport.conclusion")
+        source.add(conclusion, 0, len(conclusion))
+        candidates.append((source, IMPRESSION_HEADER))
+    return _assemble(candidates)
+
+
+def _assemble(candidates: list[tuple[_Source, str]]) -> ReportText:
+    parts: list[str] = []
+    length = 0
+    kept: list[_Source] = []
+    seen: list[str] = []
+    for source, header in candidates:
+        key = _comparable(source.text)
+        if not key or any(key in earlier for earlier in seen):
+            continue
+        # A later source the earlier ones are part of (a full report after its conclusion) is kept;
+        # the earlier ones stay too, the engine merges what both state.
+        seen.append(key)
+        if kept:
+            parts.append(SOURCE_SEPARATOR)
+            length += len(SOURCE_SEPARATOR)
+        if kept or header is IMPRESSION_HEADER:
+            parts.append(header)
+            length += len(header)
+        source.doc_start = length
+        parts.append(source.text)
+        length += len(source.text)
+        kept.append(source)
+    return ReportText("".join(parts), kept)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _comparable(text: str) -> str:
+    return _SPACES.sub(" ", text).strip().casefold()
+
+
+def _list(value) -> list:
+    return value if type(value) is list else []
+
+
+def _is_impression(observation: dict) -> bool:
+    code = observation.get("code")
+    if type(code) is not dict:
+        return False
+    for coding in _list(code.get("coding")):
+        if type(coding) is dict and coding.get("code") in _IMPRESSION_CODES:
+            return True
+    return "impression" in str(code.get("text", "")).casefold()
+
+
+def _observation_sources(observation: dict, path: str) -> list[_Source]:
+    sources = []
+    value = observation.get("valueString")
+    if type(value) is str:
+        source = _Source(f"{path}.valueString")
+        source.add(value, 0, len(value))
+        sources.append(source)
+    for index, note in enumerate(_list(observation.get("note"))):
+        if type(note) is dict and type(note.get("text")) is str:
+            sources.append(_markdown_source(note["text"], f"{path}.note[{index}].text"))
+    return sources
+
+
+# --- attachments --------------------------------------------------------------------------
+
+
+def _attachment_source(attachment: dict, path: str) -> _Source | None:
+    content_type = attachment.get("contentType")
+    data = attachment.get("data")
+    if type(content_type) is not str or type(data) is not str:
+        return None
+    media_type, _, params = content_type.partition(";")
+    media_type = media_type.strip().lower()
+    if media_type not in ("text/plain", "text/html", "text/markdown", "application/xhtml+xml"):
+        return None
+    try:
+        raw = base64.b64decode(data)
+    except (binascii.Error, ValueError):
+        return None
+    text = _decode(raw, _charset(params))
+    if media_type == "text/plain":
+        source = _Source(path)
+        source.add(text, 0, len(text))
+        return source
+    if media_type == "text/markdown":
+        return _markdown_source(text, path)
+    return _markup_source(text, path)
+
+
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
+
+
+def _charset(params: str) -> str:
+    found = _CHARSET.search(params)
+    if found:
+        try:
+            return codecs.lookup(found.group(1)).name
+        except LookupError:
+            pass
+    return "utf-8"
+
+
+def _decode(raw: bytes, charset: str) -> str:
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
+    try:
+        return raw.decode(charset)
+    except UnicodeDecodeError:
+        # Undeclared Windows-1252 is the usual culprit behind text/plain that is not UTF-8.
+        return raw.decode("cp1252", errors="replace")
+
+
+# --- markdown -----------------------------------------------------------------------------
+
+# Markup that would stand between the engine and the words: heading marks, emphasis, code ticks.
+_MARKDOWN_NOISE = re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+|\*\*|__|`+|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
+
+
+def _markdown_source(text: str, path: str) -> _Source:
+    source = _Source(path)
+    position = 0
+    for noise in _MARKDOWN_NOISE.finditer(text):
+        source.add(text[position:noise.start()], position, noise.start() - position)
+        position = noise.end()
+    source.add(text[position:], position, len(text) - position)
+    return source
+
+
+# --- (X)HTML ------------------------------------------------------------------------------
+
+_BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt",
+    "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
+    "main", "ol", "p", "pre", "section", "table", "tbody", "thead", "tfoot", "tr", "ul",
+})
+_CELL_TAGS = frozenset({"td", "th"})
+_SKIPPED_TAGS = frozenset({"script", "style", "head", "title"})
+_MARKUP = re.compile(
+    r"<!--.*?-->|<!\[CDATA\[(?P<cdata>.*?)\]\]>|<![^>]*>|<\?.*?\?>"
+    r"|<(?P<close>/)?(?P<tag>[A-Za-z][A-Za-z0-9:_-]*)(?:[\s/][^>]*)?>"
+    r"|(?P<entity>&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)"
+    r"|(?P<space>[ \t\r\n\f]+)",
+    re.DOTALL,
+)
+
+
+def _markup_source(markup: str, path: str) -> _Source:
+    """XHTML -> text: blocks become line breaks, entities decoded, whitespace runs one space."""
+    source = _Source(path)
+    position = 0
+    skipping: str | None = None
+    preformatted = 0
+    pending_break = False
+
+    def emit(text: str, offset: int, length: int) -> None:
+        nonlocal pending_break
+        if pending_break:
+            if source.text and not source.text.endswith("\n"):
+                source.add("\n", offset, 0)
+            pending_break = False
+        if text == " " and (not source.text or source.text.endswith(("\n", " "))):
+            return
+        source.add(text, offset, length)
+
+    for token in _MARKUP.finditer(markup):
+        if token.start() > position and skipping is None:
+            emit(markup[position:token.start()], position, token.start() - position)
+        position = token.end()
+        tag = token.group("tag")
+        if tag:
+            name = tag.lower().rpartition(":")[2]
+            closing = bool(token.group("close"))
+            self_closing = token.group(0).endswith("/>")
+            if skipping is not None:
+                if closing and name == skipping:
+                    skipping = None
+                continue
+            if name in _SKIPPED_TAGS and not closing and not self_closing:
+                skipping = name
+            elif name == "pre":
+                preformatted += -1 if closing else (0 if self_closing else 1)
+                preformatted = max(preformatted, 0)
+                pending_break = True
+            elif name in _BLOCK_TAGS:
+                pending_break = True
+            elif name in _CELL_TAGS and closing:
+                emit(" ", token.start(), 0)
+            continue
+        if skipping is not None:
+            continue
+        if token.group("entity"):
+            entity = token.group("entity")
+            decoded = html.unescape(entity)
+            if decoded == "\xa0":
+                decoded = " "
+            emit(decoded, token.start(), len(entity))
+        elif token.group("space") is not None:
+            if preformatted:
+                emit(token.group("space"), token.start(), len(token.group("space")))
+            else:
+                emit(" ", token.start(), len(token.group("space")))
+        elif token.group("cdata") is not None:
+            emit(token.group("cdata"), token.start("cdata"), len(token.group("cdata")))
+    if position < len(markup) and skipping is None:
+        emit(markup[position:], position, len(markup) - position)
+    _trim_trailing_space(source)
+    return source
+
+
+def _trim_trailing_space(source: _Source) -> None:
+    while source.pieces and source.text.endswith((" ", "\n")):
+        start, length, elem_start, elem_length = source.pieces[-1]
+        source.text = source.text[:-1]
+        if length == 1:
+            source.pieces.pop()
+        else:
+            source.pieces[-1] = (start, length - 1, elem_start, elem_length - (1 if length == elem_length else 0))
+
+
+__all__ = ["ReportText", "SourceSpan", "report_text", "IMPRESSION_HEADER", "FINDINGS_HEADER"]
