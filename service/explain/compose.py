@@ -1,0 +1,164 @@
+"""Patient sentences built from parts: rung, grade, root, side, level, cause and assertion.
+
+Each part comes from the language's phrasebook (mappings/explain/<lang>.yaml) with its number and,
+where the language needs it, its gender, so that verbs and side words agree ("bone spurs are",
+"la raíz nerviosa L5 izquierda", "los forámenes de ambos lados están estrechos").
+Nothing here adds a fact: a hedged finding keeps "may", a denied one is only "not seen", an
+impingement of unstated degree keeps its word and is never put on a rung.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service.extract.finding import Finding
+
+LADDER_RUNGS = ("contact", "displacement", "compression")
+UNSTATED = "unstated"
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A noun phrase with the grammar its verb and adjectives must follow."""
+
+    text: str
+    many: bool = False
+    gender: str | None = None
+
+    @property
+    def number(self) -> str:
+        return "many" if self.many else "one"
+
+
+def rung_key(finding: Finding) -> str:
+    """The ladder entry of a nerve-root finding; impingement or no stated degree stays off the rungs."""
+    if finding.degree in LADDER_RUNGS or finding.degree == "impingement":
+        return finding.degree
+    return UNSTATED
+
+
+def sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _side_word(book: dict, side: str, gender: str | None) -> str:
+    word = book["sides"][side]
+    return word[gender or "f"] if isinstance(word, dict) else word
+
+
+def _noun(book: dict, form: dict, **slots) -> Phrase:
+    gender = form.get("gender")
+    side = slots.pop("side", None)
+    if side in book["sides"]:
+        slots["side"] = _side_word(book, side, gender)
+    return Phrase(form["phrase"].format_map(slots), bool(form.get("many")), gender)
+
+
+def nerve_root_object(book: dict, finding: Finding) -> Phrase:
+    """The root as the report names it ("the right L5 nerve root"); an inferred root is said apart."""
+    forms = book["nerve_root"]
+    one_side = finding.side in ("left", "right")
+    both = finding.side == "bilateral"
+    if finding.root:
+        key = "named_side" if one_side else "named_both" if both else "named"
+    else:
+        key = "side" if one_side else "both" if both else "unnamed"
+    return _noun(book, forms[key], root=finding.root, side=finding.side)
+
+
+def opening_object(book: dict, finding: Finding) -> Phrase:
+    """The narrowed opening: a foramen, a lateral recess or the canal, with its side."""
+    forms = book["openings"][finding.type]
+    if finding.side in ("left", "right"):
+        key = "side"
+    elif finding.side == "bilateral":
+        key = "both"
+    else:
+        key = "unsided_absent" if finding.assertion == "absent" else "unsided"
+    return _noun(book, forms[key], side=finding.side)
+
+
+def cause_subject(book: dict, causes: list[str]) -> Phrase:
+    """What presses on the root, joined with "and"; "something" when the report names nothing."""
+    known = [book["causes"].get(cause, book["causes"]["other"]) for cause in dict.fromkeys(causes)]
+    if not known:
+        return Phrase(book["nobody"]["phrase"], bool(book["nobody"].get("many")))
+    words = [entry["phrase"] for entry in known]
+    joined = words[0] if len(words) == 1 else book["list_comma"].join(words[:-1]) + book["and"] + words[-1]
+    return Phrase(joined, len(known) > 1 or bool(known[0].get("many")))
+
+
+def _level_intro(book: dict, finding: Finding, with_level: bool = True) -> str:
+    return book["level_intro"].format(level=finding.level) if finding.level and with_level else ""
+
+
+def _finish(book: dict, sentences: list[str]) -> str:
+    text = " ".join(sentence_case(sentence) for sentence in sentences if sentence)
+    for written, contracted in book.get("contractions", {}).items():
+        text = text.replace(written, contracted)
+    return text
+
+
+def _grade_sentence(book: dict, severity: str | None) -> str:
+    grade = book["grades"].get(severity) if severity else None
+    return book["grade_sentence"].format(grade=grade) if grade else ""
+
+
+def _term(book: dict, term: str) -> str:
+    return book["term_wrap"].format(term=term) if term else ""
+
+
+def nerve_root_sentence(book: dict, finding: Finding, with_level: bool = True) -> str:
+    root = nerve_root_object(book, finding)
+    intro = _level_intro(book, finding, with_level)
+    if finding.assertion == "absent":
+        return _finish(book, [intro + book["nerve_root_absent"].format(object=root.text)])
+    key = rung_key(finding)
+    rung = book["rungs"][key]
+    subject = cause_subject(book, finding.cause)
+    clause = rung[finding.assertion][subject.number].format(subject=subject.text, object=root.text)
+    sentences = [intro + clause + _term(book, rung["term"]) + "."]
+    if not finding.root and finding.root_inferred:
+        sentences.append(book["inferred_root"][root.number].format(root=finding.root_inferred))
+    grade = _grade_sentence(book, finding.severity)
+    sentences.append(grade)
+    if key not in LADDER_RUNGS and not grade:
+        sentences.append(book["unstated_degree"])
+    return _finish(book, sentences)
+
+
+def opening_sentence(book: dict, finding: Finding, with_level: bool = True) -> str:
+    opening = opening_object(book, finding)
+    intro = _level_intro(book, finding, with_level)
+    if finding.assertion == "absent":
+        grade = book["grades"].get(finding.severity) if finding.severity else None
+        grade_word = book["absent_grade"].format(grade=grade) if grade else ""
+        return _finish(book, [intro + book["opening_absent"].format(object=opening.text, grade_word=grade_word)])
+    clause = book["narrowed"][finding.assertion][opening.number].format(object=opening.text)
+    term = book["openings"][finding.type]["term"]
+    return _finish(book, [intro + clause + _term(book, term) + ".", _grade_sentence(book, finding.severity)])
+
+
+def finding_sentence(book: dict, finding: Finding, with_level: bool = True) -> str:
+    """The patient sentence (or two) for one finding, also used as its Observation note.
+
+    ``with_level=False`` leaves out "At L4-L5," for a list that already sits under that level.
+    """
+    if finding.type == "nerve-root":
+        return nerve_root_sentence(book, finding, with_level)
+    return opening_sentence(book, finding, with_level)
+
+
+def ladder_line(book: dict, finding: Finding) -> str:
+    """Where one stated or hedged nerve-root finding sits on the contact -> compression ladder."""
+    ladder = book["ladder"]
+    root = nerve_root_object(book, finding)
+    key = rung_key(finding)
+    slots = {"object": root.text, "level": finding.level}
+    if key in LADDER_RUNGS:
+        rung = book["rungs"][key]
+        slots.update(step=rung["step"], plain=rung["plain"], term=rung["term"])
+        template = ladder["on_step" if finding.level else "on_step_no_level"]
+        return _finish(book, [template[finding.assertion][root.number].format_map(slots)])
+    template = ladder["somewhere_at" if finding.level else "somewhere_no_level"]
+    return _finish(book, [template[finding.assertion][root.number].format_map(slots), ladder["somewhere"]])
