@@ -2,13 +2,149 @@
 explanation -> Bundle.
 
 SEAM (owned by the FHIR work):
-    enrich(report: dict, languages: list[str] = ["en"], mode: str = "collection",
-           now: datetime | None = None) -> dict
-``report`` is the DiagnosticReport as parsed losslessly by service.fhir.io (decimals kept as
-their exact text); it has already been validated. The returned Bundle is a plain dict to be
-serialised by service.fhir.io.dumps.
+    enrich(report: dict, languages=("en",), mode="collection", now=None, fhir_base=None) -> dict
+``report`` is the DiagnosticReport as parsed losslessly by service.fhir.io (numbers keep their
+exact text); it has already been validated. The returned Bundle is a plain dict to be serialised
+by service.fhir.io.dumps.
+
+Decisions:
+- The service's own earlier additions (marked Attachments and References) are removed first, so
+  enriching an enriched report gives what enriching the original gives (idempotent).
+- Ids derive from ``report_identity``: the report's identifiers when it has any (they name the
+  report across servers), else its id, else a hash of its content. uuid5 of that under the
+  project's namespace is the report's uuid; each Observation's uuid is uuid5 of the report's uuid
+  and the finding's key, the Provenance's and the Bundle's likewise.
+- The report's fullUrl is ``<fhir_base>/DiagnosticReport/<id>`` when it has an id and the
+  caller knows the base of the server it came from; otherwise ``urn:uuid:<report uuid>``. Every
+  reference to the report inside the Bundle uses that fullUrl.
+- A report with no findings at all (no spine content) comes back as it was sent, the only entry
+  of the Bundle: no Observations, no explanation, and no Provenance, since nothing was derived.
+  A report with only denied findings has Observations (Absent) and an explanation.
+- The patient sentence in each Observation's ``note`` is in the first requested language.
 """
 
+from __future__ import annotations
 
-def enrich(report, languages=("en",), mode="collection", now=None):
-    raise NotImplementedError("enrichment not built yet")
+import hashlib
+import uuid
+from datetime import datetime, timezone
+from functools import cache
+
+from service.coding import finding_keys, observation, observation_uuid
+from service.explain import explain
+from service.extract import extract_findings
+from service.fhir import bundle as fhir_bundle
+from service.fhir.io import NotSupported, dumps
+from service.fhir.text import SourceSpan, report_text
+from service.terminology import canonical_base, engine_version, mappings_digest, terminology
+
+MODES = ("collection", "transaction")
+
+
+def enrich(report: dict, languages=("en",), mode: str = "collection", now: datetime | None = None,
+           fhir_base: str | None = None) -> dict:
+    """Enrich one validated DiagnosticReport and return the Bundle (see the module doc)."""
+    if mode == "transaction":
+        raise NotSupported("mode=transaction is not supported yet; use mode=collection")
+    if mode != "collection":
+        raise NotSupported(f"mode must be one of {', '.join(MODES)}")
+    now = now or datetime.now(timezone.utc)
+    marks = _marks()
+    original = fhir_bundle.without_additions(report, marks)
+    report_uuid = uuid.uuid5(_namespace(), report_identity(original))
+    report_url = _report_full_url(original, report_uuid, fhir_base)
+    bundle_id = str(uuid.uuid5(report_uuid, "bundle"))
+
+    document = report_text(original, marks.is_addition)
+    findings = extract_findings(document.text) if document.text.strip() else []
+    if not findings:
+        return fhir_bundle.collection(bundle_id, [(report_url, original)], now)
+
+    explanations = _explanations(findings, languages)
+    sentences = explanations[0].finding_sentences if explanations else []
+    observations = []
+    for index, (finding, key) in enumerate(zip(findings, finding_keys(findings))):
+        spans = _evidence_spans(document, finding)
+        observations.append(observation(
+            finding,
+            observation_id=observation_uuid(report_uuid, key),
+            report=original,
+            report_reference=report_url,
+            evidence=spans,
+            sentence=sentences[index] if index < len(sentences) else None,
+        ))
+
+    observation_urls = [f"urn:uuid:{resource['id']}" for resource in observations]
+    results = [fhir_bundle.result_reference(url, resource["code"]["text"], marks)
+               for url, resource in zip(observation_urls, observations)]
+    attachments = [attachment for explanation in explanations for attachment in fhir_bundle.explanation_attachments(
+        explanation.language, explanation.title, explanation.html, explanation.text, now, marks)]
+    enriched = fhir_bundle.with_additions(original, results, attachments)
+
+    terms = terminology()
+    engine = fhir_bundle.device(terms.raw["device_name"], terms.local("rule-based-nlp"), engine_version(),
+                                mappings_digest())
+    provenance_id = str(uuid.uuid5(report_uuid, "provenance"))
+    provenance = fhir_bundle.provenance(provenance_id, report_url, observation_urls,
+                                        terms.coding(terms.raw["provenance_agent_type"]), engine, now)
+    entries = [(report_url, enriched), *zip(observation_urls, observations),
+               (f"urn:uuid:{provenance_id}", provenance)]
+    return fhir_bundle.collection(bundle_id, entries, now)
+
+
+def report_identity(report: dict) -> str:
+    """What names this report: its identifiers, else its id, else a hash of its content.
+
+    ``report`` should be free of the service's additions (see ``enrich``), so that an enriched
+    report has the identity of its original.
+    """
+    identifiers = sorted(
+        f"{item.get('system', '')}|{item['value']}"
+        for item in report.get("identifier", []) if type(item) is dict and type(item.get("value")) is str
+    )
+    if identifiers:
+        return "identifier:" + "\n".join(identifiers)
+    if type(report.get("id")) is str:
+        return f"id:{report['id']}"
+    return "sha256:" + hashlib.sha256(dumps(report)).hexdigest()
+
+
+def _report_full_url(report: dict, report_uuid: uuid.UUID, fhir_base: str | None) -> str:
+    if fhir_base and type(report.get("id")) is str:
+        return f"{fhir_base.rstrip('/')}/DiagnosticReport/{report['id']}"
+    return f"urn:uuid:{report_uuid}"
+
+
+def _explanations(findings, languages) -> list:
+    explanations = []
+    rendered = set()
+    for language in languages:
+        explanation = explain(findings, language)
+        if explanation is not None and explanation.language not in rendered:
+            rendered.add(explanation.language)
+            explanations.append(explanation)
+    return explanations
+
+
+def _evidence_spans(document, finding) -> list[SourceSpan]:
+    spans: list[SourceSpan] = []
+    for evidence in finding.evidence:
+        for span in document.locate(evidence.start, evidence.end):
+            if span not in spans:
+                spans.append(span)
+    return spans
+
+
+@cache
+def _namespace() -> uuid.UUID:
+    return uuid.uuid5(uuid.NAMESPACE_URL, canonical_base())
+
+
+@cache
+def _marks() -> fhir_bundle.Marks:
+    terms = terminology()
+    return fhir_bundle.Marks(terms.extension_url("addition_extension"), terms.extension_url("inline_label_extension"),
+                             terms.coding(terms.raw["ai_label"]))
+
+
+__all__ = ["enrich", "report_identity", "MODES"]
