@@ -17,7 +17,7 @@ MINIMAL_REPORT = {"resourceType": "DiagnosticReport", "status": "final", "code":
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask("service")
+    app = Flask("service", static_folder=None)
     app.config.update(Settings.from_environ().flask_config())
     app.config.update(config or {})
     app.json.sort_keys = False

@@ -1,0 +1,240 @@
+"""Every error path under /fhir answers with an OperationOutcome and the right status."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from api_helpers import ENRICH, outcome_issues, parameters, post_fhir
+from service import create_app
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "application/fhir+xml",
+                                          "application/x-www-form-urlencoded", "application/json; charset=latin-1"])
+def test_wrong_content_type_is_415(client, report_bytes, content_type):
+    response = post_fhir(client, report_bytes, content_type=content_type)
+    assert response.status_code == 415
+    assert outcome_issues(response)[0]["code"] == "not-supported"
+
+
+def test_missing_content_type_is_415(client, report_bytes):
+    response = client.post(ENRICH, data=report_bytes)
+    assert response.status_code == 415
+
+
+@pytest.mark.parametrize("fmt", ["json", "application/json", "application/fhir+json", "application/fhir json"])
+def test_json_format_is_served(client, report_bytes, fmt):
+    response = post_fhir(client, report_bytes, query_string={"_format": fmt})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("fmt", ["xml", "application/fhir+xml", "text/xml", "ttl", "html"])
+def test_other_format_is_406_before_reading_the_body(client, fmt):
+    response = post_fhir(client, b"not even json", query_string={"_format": fmt})
+    assert response.status_code == 406
+    assert outcome_issues(response)[0]["expression"] == ["_format"]
+
+
+def test_format_overrides_accept(client, report_bytes):
+    response = post_fhir(client, report_bytes, query_string={"_format": "json"},
+                         headers={"Accept": "application/fhir+xml"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("accept", ["application/fhir+xml", "text/html"])
+def test_accept_without_json_is_406(client, accept):
+    response = client.get("/fhir/metadata", headers={"Accept": accept})
+    assert response.status_code == 406
+    outcome_issues(response)
+
+
+@pytest.mark.parametrize("accept", ["*/*", "application/*", "application/json", "application/fhir+json;q=0.9, */*;q=0.1",
+                                    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"])
+def test_accept_admitting_json_is_served(client, accept):
+    assert client.get("/fhir/metadata", headers={"Accept": accept}).status_code == 200
+
+
+@pytest.mark.parametrize("body", [b"{", b"{'a': 1}", b"[1, 2", b"\xff\xfe\x00", b'{"a": NaN}',
+                                  b'{"resourceType": "DiagnosticReport", "status": "final", "status": "final"}'])
+def test_unparseable_body_is_400(client, body):
+    response = post_fhir(client, body)
+    assert response.status_code == 400
+    assert outcome_issues(response)[0]["code"] == "structure"
+
+
+@pytest.mark.parametrize("body", [b"", b"   \n"])
+def test_empty_body_is_400(client, body):
+    assert post_fhir(client, body).status_code == 400
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"DiagnosticReport"', b"42", b"null"])
+def test_json_that_is_not_a_resource_is_400(client, body):
+    assert post_fhir(client, body).status_code == 400
+
+
+def test_deeply_nested_json_is_400(client):
+    response = post_fhir(client, b"[" * 5000 + b"]" * 5000)
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("resource", [{"resourceType": "Patient", "id": "p1"}, {"status": "final"},
+                                      {"resourceType": "Bundle", "type": "collection"}])
+def test_wrong_resource_type_is_422_with_expression(client, resource):
+    response = post_fhir(client, resource)
+    assert response.status_code == 422
+    assert outcome_issues(response)[0]["expression"] == ["resourceType"]
+
+
+def test_wrong_resource_type_is_not_echoed_when_it_is_not_a_type_name(client):
+    response = post_fhir(client, {"resourceType": "Jane Doe 1970-01-01"})
+    assert response.status_code == 422
+    assert b"Jane" not in response.data
+
+
+@pytest.mark.parametrize("change, expression", [
+    ({"status": None, "_status": None}, "DiagnosticReport.status"),
+    ({"code": "not a CodeableConcept"}, "DiagnosticReport.code"),
+    ({"status": "done"}, "DiagnosticReport.status"),
+    ({"presentedForm": [{"contentType": "text/plain", "data": "%%% not base64"}]}, "DiagnosticReport.presentedForm[0].data"),
+    ({"unknownElement": 1}, "DiagnosticReport.unknownElement"),
+])
+def test_invalid_report_is_422_with_fhirpath(client, report, change, expression):
+    for name, value in change.items():
+        if value is None:
+            del report[name]
+        else:
+            report[name] = value
+    response = post_fhir(client, report)
+    assert response.status_code == 422
+    assert expression in {e for issue in outcome_issues(response) for e in issue.get("expression", [])}
+
+
+def test_invalid_report_inside_parameters_points_into_the_parameters(client, report):
+    report["status"] = "done"
+    response = post_fhir(client, parameters(report))
+    assert response.status_code == 422
+    assert outcome_issues(response)[0]["expression"] == ["Parameters.parameter[0].resource.status"]
+
+
+def test_invalid_report_message_does_not_echo_values(client, report):
+    report["subject"] = {"reference": 12345678}
+    report["issued"] = "Jane-Doe-DOB"
+    response = post_fhir(client, report)
+    assert response.status_code == 422
+    assert b"Jane-Doe-DOB" not in response.data and b"12345678" not in response.data
+
+
+@pytest.mark.parametrize("body, expression", [
+    ({"resourceType": "Parameters"}, "Parameters.parameter"),
+    ({"resourceType": "Parameters", "parameter": {"name": "report"}}, "Parameters.parameter"),
+    ({"resourceType": "Parameters", "parameter": [{"name": "report"}]}, "Parameters.parameter[0]"),
+    ({"resourceType": "Parameters", "parameter": [{"name": "report", "resource": {"resourceType": "Patient"}}]},
+     "Parameters.parameter[0].resource"),
+    ({"resourceType": "Parameters", "parameter": [{"value": 1}]}, "Parameters.parameter[0]"),
+])
+def test_bad_parameters_are_422_with_expression(client, body, expression):
+    response = post_fhir(client, body)
+    assert response.status_code == 422
+    assert expression in {e for issue in outcome_issues(response) for e in issue.get("expression", [])}
+
+
+@pytest.mark.parametrize("extra, expression", [
+    ({"name": "languages", "valueCode": "es"}, "Parameters.parameter[1].name"),
+    ({"name": "language", "valueString": "es"}, "Parameters.parameter[1]"),
+    ({"name": "language", "valueCode": "english please"}, "Parameters.parameter[1].value"),
+    ({"name": "mode", "valueCode": "batch"}, "Parameters.parameter[1].value"),
+])
+def test_bad_optional_parameters_are_422(client, report, extra, expression):
+    response = post_fhir(client, parameters(report, extra))
+    assert response.status_code == 422
+    assert outcome_issues(response)[0]["expression"] == [expression]
+
+
+def test_two_reports_or_two_modes_are_422(client, report):
+    two_reports = parameters(report, {"name": "report", "resource": report})
+    assert post_fhir(client, two_reports).status_code == 422
+    two_modes = parameters(report, {"name": "mode", "valueCode": "collection"}, {"name": "mode", "valueCode": "collection"})
+    assert post_fhir(client, two_modes).status_code == 422
+
+
+def test_transaction_mode_is_501_not_supported(client, report):
+    response = post_fhir(client, parameters(report, {"name": "mode", "valueCode": "transaction"}))
+    assert response.status_code == 501
+    assert outcome_issues(response)[0]["code"] == "not-supported"
+
+
+@pytest.mark.parametrize("path", ["/fhir", "/fhir/"])
+def test_batch_bundle_is_501_not_supported(client, path):
+    bundle = {"resourceType": "Bundle", "type": "batch", "entry": []}
+    response = post_fhir(client, bundle, path=path)
+    assert response.status_code == 501
+    assert "DiagnosticReport/$enrich" in outcome_issues(response)[0]["diagnostics"]
+
+
+@pytest.mark.parametrize("path", ["/fhir/Patient/1", "/fhir/DiagnosticReport", "/fhir/DiagnosticReport/1/$enrich"])
+def test_unknown_fhir_address_is_404_outcome(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert outcome_issues(response)[0]["code"] == "not-found"
+
+
+@pytest.mark.parametrize("method, path", [("get", ENRICH), ("put", ENRICH), ("delete", "/fhir/metadata"),
+                                          ("get", "/fhir")])
+def test_wrong_method_is_405_outcome_with_allow(client, method, path):
+    response = getattr(client, method)(path)
+    assert response.status_code == 405
+    assert response.headers["Allow"]
+    assert outcome_issues(response)[0]["code"] == "not-supported"
+
+
+def test_body_over_the_limit_by_content_length_is_413():
+    client = create_app({"MAX_CONTENT_LENGTH": 1000}).test_client()
+    response = post_fhir(client, b"{" + b" " * 2000 + b"}")
+    assert response.status_code == 413
+    assert outcome_issues(response)[0]["code"] == "too-long"
+
+
+def test_streamed_body_over_the_limit_is_413():
+    """A chunked body has no Content-Length; the limit holds while reading the stream."""
+    client = create_app({"MAX_CONTENT_LENGTH": 1000}).test_client()
+    response = client.post(ENRICH, input_stream=io.BytesIO(b"{" + b" " * 5000 + b"}"), content_type="application/fhir+json",
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 413
+    outcome_issues(response)
+
+
+def test_default_limit_is_five_megabytes(app):
+    assert app.config["MAX_CONTENT_LENGTH"] == 5 * 1024 * 1024
+
+
+def test_unexpected_exception_is_500_outcome_without_trace():
+    app = create_app()
+
+    def explode():
+        raise RuntimeError("secret report text Jane Doe")
+
+    app.add_url_rule("/fhir/explode", view_func=explode)
+    app.add_url_rule("/explode", endpoint="explode-plain", view_func=explode)
+    client = app.test_client()
+    response = client.get("/fhir/explode")
+    assert response.status_code == 500
+    assert outcome_issues(response)[0]["code"] == "exception"
+    assert b"Jane" not in response.data and b"Traceback" not in response.data
+    plain = client.get("/explode")
+    assert plain.status_code == 500 and plain.headers["Content-Type"] == "application/problem+json"
+    assert b"Jane" not in plain.data
+    assert client.get("/healthz").status_code == 200
+
+
+def test_request_id_is_echoed_when_plain_and_replaced_when_not(client):
+    assert client.get("/fhir/metadata", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
+    replaced = client.get("/fhir/metadata", headers={"X-Request-ID": "bad id with spaces"}).headers["X-Request-ID"]
+    assert replaced != "bad id with spaces" and len(replaced) == 32
+
+
+def test_outcome_narrative_is_escaped(client):
+    response = post_fhir(client, b"{")
+    div = json.loads(response.data)["text"]["div"]
+    assert div.startswith('<div xmlns="http://www.w3.org/1999/xhtml">')
