@@ -299,7 +299,8 @@ def _markup_source(markup: str, path: str) -> _Source:
     def emit(text: str, offset: int, length: int) -> None:
         nonlocal pending_break
         if pending_break:
-            if source.text and not source.text.endswith("\n"):
+            _trim_trailing_space(source)
+            if source.text:
                 source.add("\n", offset, 0)
             pending_break = False
         if text == " " and (not source.text or source.text.endswith(("\n", " "))):
