@@ -98,7 +98,8 @@ def run_enrich(args: argparse.Namespace) -> int:
         operation_input = read_enrich_input(loads(data))
         ensure_valid(operation_input.report, "DiagnosticReport")
         languages = resolve_languages(args.language or operation_input.languages, None, settings.default_language)
-        bundle = enrich(operation_input.report, languages, args.mode or operation_input.mode or "collection")
+        mode = args.mode or operation_input.mode or "collection"
+        bundle = enrich(operation_input.report, languages, mode, fhir_base=settings.fhir_base_url)
     except OSError as error:
         print(f"enricher: cannot read {args.file}: {error.strerror}", file=sys.stderr)
         return 1

@@ -42,7 +42,7 @@ def enrich_report():
         operation_input.languages, request.headers.get("Accept-Language"), current_app.config["DEFAULT_LANGUAGE"]
     )
     mode = operation_input.mode or "collection"
-    bundle = enrich(operation_input.report, languages, mode)
+    bundle = enrich(operation_input.report, languages, mode, fhir_base=current_app.config["FHIR_BASE_URL"])
     record_findings(finding_labels(bundle))
     return fhir_response(bundle, headers={"Content-Language": ", ".join(languages)})
 

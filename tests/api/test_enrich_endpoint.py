@@ -105,3 +105,11 @@ def test_findings_are_counted_in_metrics(client, report_bytes):
     post_fhir(client, report_bytes)
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'enricher_findings_total{assertion="present",type="nerve-root"}' in metrics
+
+
+def test_configured_fhir_base_names_the_report(report_bytes):
+    from service import create_app
+
+    client = create_app({"FHIR_BASE_URL": "https://ehr.example.org/fhir"}).test_client()
+    bundle = post_fhir(client, report_bytes).get_json(force=True)
+    assert bundle["entry"][0]["fullUrl"] == "https://ehr.example.org/fhir/DiagnosticReport/mri-lumbar-0001"
