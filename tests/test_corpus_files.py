@@ -15,8 +15,8 @@ SHARED_DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev.js
 
 CORPORA = sorted(CORPUS_DIR.glob("*.jsonl")) + ([SHARED_DEV] if SHARED_DEV.exists() else [])
 
-# A disc level such as L4-L5, L5-S1, C7-T1, T12-L1, or a single vertebra such as L5.
-LEVEL = re.compile(r"^(?:[CTL]\d{1,2}-[CTLS]\d{1,2}|[CTLS]\d{1,2})$")
+# A disc level such as L4-L5, L5-S1, C7-T1, T12-L1, S1-S2, or a single vertebra such as L5.
+LEVEL = re.compile(r"^(?:[CTLS]\d{1,2}-[CTLS]\d{1,2}|[CTLS]\d{1,2})$")
 ROOT = re.compile(r"^[CTLS]\d{1,2}$")
 ALLOWED = {
     "type": set(FINDING_TYPES),
