@@ -4,6 +4,7 @@ and explanation templates load, the engine reads a canned sentence) and ``/metri
 
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Blueprint, Response, jsonify
@@ -69,6 +70,6 @@ def _run(name: str, check) -> str:
     try:
         check()
     except Exception as error:  # a readiness probe reports; it never fails the request
-        log.warning("readiness check %s failed: %s", name, type(error).__name__)
+        log.warning(json.dumps({"event": "readiness-check-failed", "check": name, "exception": type(error).__name__}))
         return f"failed: {type(error).__name__}"
     return "ok"

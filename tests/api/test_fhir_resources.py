@@ -3,6 +3,8 @@ Each validates against the R4B models."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.codesystem import CodeSystem
@@ -49,24 +51,14 @@ def test_every_code_system_is_served_and_valid(client, resource_id):
 
 
 def test_every_local_code_in_a_bundle_resolves_to_a_served_code_system(client, report_bytes):
-    bundle = client.post("/fhir/DiagnosticReport/$enrich", data=report_bytes,
-                         content_type="application/fhir+json").get_json(force=True)
+    response = client.post("/fhir/DiagnosticReport/$enrich", data=report_bytes, content_type="application/fhir+json")
+    objects: list[dict] = []
+    json.loads(response.data, object_hook=lambda obj: objects.append(obj) or obj)
     served = {}
     for resource_id in code_systems():
         system = client.get(f"/fhir/CodeSystem/{resource_id}").get_json(force=True)
         served[system["url"]] = {concept["code"] for concept in system["concept"]}
-
-    def codings(node):
-        if isinstance(node, dict):
-            if "system" in node and "code" in node:
-                yield node
-            for value in node.values():
-                yield from codings(value)
-        elif isinstance(node, list):
-            for value in node:
-                yield from codings(value)
-
-    local = [coding for coding in codings(bundle) if coding["system"] in served]
+    local = [obj for obj in objects if obj.get("system") in served and "code" in obj]
     assert local, "the bundle uses codes of the project's own CodeSystem"
     for coding in local:
         assert coding["code"] in served[coding["system"]]
