@@ -34,5 +34,5 @@ def create_app(config: dict | None = None) -> Flask:
 def _warm_up() -> None:
     """Load what every request needs now, at start-up (and before gunicorn forks its workers)."""
     docs.openapi_text()
-    health.readiness()  # loads the engine's lexicon, the code maps and the explanation templates
+    health.readiness()  # enriches a canned report: loads the lexicon, code maps, templates, mappings digest
     validate_resource(MINIMAL_REPORT, "DiagnosticReport")  # imports the R4B models

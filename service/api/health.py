@@ -1,5 +1,6 @@
 """Operability endpoints: ``/healthz`` (the process answers), ``/readyz`` (it can do its job: code maps
-and explanation templates load, the engine reads a canned sentence) and ``/metrics`` (Prometheus).
+and explanation templates load, the engine reads a canned sentence, the whole journey enriches a
+canned report) and ``/metrics`` (Prometheus).
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ import logging
 
 from flask import Blueprint, Response, jsonify
 
-from service import __version__
 from service.api.observe import metrics
+from service.enrich import enrich
 from service.explain import SUPPORTED_LANGUAGES, explain
 from service.extract import extract_findings
-from service.terminology import code_systems
+from service.terminology import code_systems, engine_version
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger("service.health")
@@ -31,7 +32,7 @@ def healthz():
 def readyz():
     checks = readiness()
     ready = all(result == "ok" for result in checks.values())
-    body = {"status": "ready" if ready else "not-ready", "version": __version__, "checks": checks}
+    body = {"status": "ready" if ready else "not-ready", "version": engine_version(), "checks": checks}
     return jsonify(body), 200 if ready else 503
 
 
@@ -58,7 +59,17 @@ def _check_templates() -> None:
             raise LookupError(f"no explanation rendered in {language}")
 
 
-READINESS_CHECKS = {"mappings": _check_mappings, "engine": _check_engine, "templates": _check_templates}
+def _check_journey() -> None:
+    report = {"resourceType": "DiagnosticReport", "status": "final", "code": {"text": "readiness"},
+              "conclusion": CANNED_REPORT}
+    bundle = enrich(report, list(SUPPORTED_LANGUAGES))
+    if not any(entry["resource"]["resourceType"] == "Observation" for entry in bundle["entry"]):
+        raise LookupError("the canned report was not enriched")
+
+
+READINESS_CHECKS = {
+    "mappings": _check_mappings, "engine": _check_engine, "templates": _check_templates, "journey": _check_journey,
+}
 
 
 def readiness() -> dict[str, str]:

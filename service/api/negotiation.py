@@ -1,7 +1,7 @@
 """Content negotiation for the JSON endpoints: what a request may send and what it may ask for back.
 
 Bodies must be ``application/fhir+json`` or ``application/json`` (a ``charset`` parameter is fine,
-UTF-8 is what is read); anything else is 415. The response is JSON only: a ``_format`` of ``json``,
+UTF-8 is what is read) without a ``Content-Encoding``; anything else is 415. The response is JSON only: a ``_format`` of ``json``,
 ``application/json`` or ``application/fhir+json`` (FHIR's override of ``Accept``) or an ``Accept``
 that admits one of those is served; XML, Turtle or anything else is 406. Both checks happen before
 the body is read.
@@ -40,6 +40,8 @@ def read_json_body() -> object:
     charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
     if charset not in ("utf-8", "utf8"):
         raise RequestError.single(415, "The body must be UTF-8 encoded JSON.")
+    if request.headers.get("Content-Encoding", "identity").strip().lower() not in ("identity", ""):
+        raise RequestError.single(415, "Compressed bodies are not accepted; send the JSON as it is.")
     data = request.get_data(cache=False)  # enforces MAX_CONTENT_LENGTH on the stream too (413)
     if not data.strip():
         raise RequestError.single(400, "The request body is empty.")

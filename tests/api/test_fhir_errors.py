@@ -19,6 +19,13 @@ def test_wrong_content_type_is_415(client, report_bytes, content_type):
     assert outcome_issues(response)[0]["code"] == "not-supported"
 
 
+def test_compressed_body_is_415(client, report_bytes):
+    import gzip
+
+    response = post_fhir(client, gzip.compress(report_bytes), headers={"Content-Encoding": "gzip"})
+    assert response.status_code == 415
+
+
 def test_missing_content_type_is_415(client, report_bytes):
     response = client.post(ENRICH, data=report_bytes)
     assert response.status_code == 415

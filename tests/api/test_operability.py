@@ -20,7 +20,7 @@ def test_readyz_reports_each_check(client):
     body = response.get_json()
     assert response.status_code == 200, body
     assert body["status"] == "ready"
-    assert body["checks"] == {"mappings": "ok", "engine": "ok", "templates": "ok"}
+    assert body["checks"] == {"mappings": "ok", "engine": "ok", "templates": "ok", "journey": "ok"}
 
 
 def test_metrics_count_requests_by_route_and_status(client):
