@@ -9,7 +9,7 @@ versions), else the default.
 
 from __future__ import annotations
 
-from service.explain import SUPPORTED_LANGUAGES
+from service.explain import resolve_language
 
 
 def resolve_languages(requested: list[str], accept_language: str | None, default: str = "en") -> list[str]:
@@ -17,20 +17,16 @@ def resolve_languages(requested: list[str], accept_language: str | None, default
     if requested:
         chosen: list[str] = []
         for tag in requested:
-            language = _supported_or(primary_subtag(tag), default)
+            language = resolve_language(tag) or default
             if language not in chosen:
                 chosen.append(language)
         return chosen
     for tag in preferred_languages(accept_language or ""):
         if tag == "*":
             return [default]
-        if primary_subtag(tag) in SUPPORTED_LANGUAGES:
-            return [primary_subtag(tag)]
+        if resolve_language(tag):
+            return [resolve_language(tag)]
     return [default]
-
-
-def primary_subtag(tag: str) -> str:
-    return tag.strip().split("-", 1)[0].lower()
 
 
 def preferred_languages(header: str) -> list[str]:
@@ -52,7 +48,3 @@ def preferred_languages(header: str) -> list[str]:
         if quality > 0:
             ranked.append((-quality, position, tag))
     return [tag for _, _, tag in sorted(ranked)]
-
-
-def _supported_or(language: str, default: str) -> str:
-    return language if language in SUPPORTED_LANGUAGES else default
