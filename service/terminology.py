@@ -111,7 +111,8 @@ def _local_displays() -> dict[str, str]:
 def mappings_digest() -> str:
     """sha256 over every file under mappings/ (relative path and bytes, in path order)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in MAPPINGS_DIR.rglob("*") if p.is_file()):
+    files = (p for p in MAPPINGS_DIR.rglob("*") if p.is_file() and not p.name.startswith("."))
+    for path in sorted(files):
         digest.update(path.relative_to(MAPPINGS_DIR).as_posix().encode("utf-8") + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()

@@ -15,7 +15,7 @@ from service.enrich import enrich, report_identity
 from service.extract import extract_findings
 from service.fhir.io import JsonNumber, NotSupported, dumps, loads, validate_resource
 from service.fhir.text import report_text
-from service.terminology import terminology
+from service.terminology import code_systems, terminology
 
 NOW = datetime(2026, 5, 4, 3, 2, 1, tzinfo=timezone.utc)
 LATER = datetime(2027, 1, 1, 0, 0, 0, tzinfo=timezone.utc)
@@ -109,6 +109,11 @@ def test_every_emitted_resource_validates(text):
     for entry in bundle["entry"]:
         resource = loads(dumps(entry["resource"]))
         assert validate_resource(resource, resource["resourceType"]) == []
+    local_system = terminology().local_system
+    own_codes = {concept["code"] for concept in code_systems()["nerve-root-enricher"]["concept"]}
+    emitted = set(re.findall(r'"system":"' + re.escape(local_system) + r'","code":"([^"]+)"', dumps(bundle).decode()))
+    assert emitted <= own_codes
+    assert bool(emitted) == bool(resources(bundle, "Observation"))
 
 
 def test_note_holds_the_first_languages_sentence():
