@@ -59,10 +59,12 @@ class _Source:
     text: str = ""
     pieces: list[tuple[int, int, int, int]] = field(default_factory=list)
     doc_start: int = 0
+    _piece_starts: list[int] | None = field(default=None, repr=False)
 
     def add(self, text: str, element_offset: int, element_length: int) -> None:
         if not text:
             return
+        self._piece_starts = None
         start = len(self.text)
         if self.pieces and element_length == len(text):
             last_start, last_len, last_elem, last_elem_len = self.pieces[-1]
@@ -76,7 +78,9 @@ class _Source:
 
     def element_offset(self, offset: int, at_end: bool) -> int:
         """Map an offset in this source's text to an offset in the element's text."""
-        index = bisect_right(self._starts(), offset) - 1
+        if self._piece_starts is None:
+            self._piece_starts = [piece[0] for piece in self.pieces]
+        index = bisect_right(self._piece_starts, offset) - 1
         if index < 0:
             return self.pieces[0][2] if self.pieces else 0
         start, length, elem_start, elem_length = self.pieces[index]
@@ -87,13 +91,6 @@ class _Source:
         if length == elem_length:
             return elem_start + min(inside, length)
         return elem_start + (elem_length if inside >= length or (at_end and inside > 0) else 0)
-
-    def _starts(self) -> list[int]:
-        starts = getattr(self, "_start_cache", None)
-        if starts is None or len(starts) != len(self.pieces):
-            starts = [piece[0] for piece in self.pieces]
-            self._start_cache = starts
-        return starts
 
 
 @dataclass
@@ -353,6 +350,7 @@ def _markup_source(markup: str, path: str) -> _Source:
 
 
 def _trim_trailing_space(source: _Source) -> None:
+    source._piece_starts = None
     while source.pieces and source.text.endswith((" ", "\n")):
         start, length, elem_start, elem_length = source.pieces[-1]
         source.text = source.text[:-1]
