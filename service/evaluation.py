@@ -10,7 +10,15 @@ a gold ``present`` finding paired with a system ``absent`` one is a denied findi
 recall and F1 count only the ``present``/``possible`` findings: a positive pair is a true positive
 (``possible`` against ``present`` still counts; the assertion is scored on its own), a positive
 gold finding without a positive partner is a false negative, and a positive system finding
-without a positive partner is a false positive.
+without a positive partner is a false positive. A gold ``possible`` finding paired with a system
+``absent`` one is a false negative and an error, but not a safety count (FORMAT names gold
+``present`` only).
+
+Attribute accuracy (degree, severity, level, cause) is taken over the positive pairs, degree and
+cause over nerve-root pairs only; the assertion is taken over every pair, absent ones included.
+``errors`` lists, per report id, what went wrong: ``missed``, ``spurious``, ``inverted`` (gold
+absent, system positive), ``denied`` (gold positive, system absent) and ``mismatch`` (a positive
+pair whose attributes differ, with the fields named).
 
 Greedy pairing runs in passes from the closest kind of partner to the loosest, so that a looser
 pair never takes a partner a closer one needed. Every pair shares the identity; the passes then
