@@ -71,3 +71,19 @@ def test_each_finding_is_listed_once_per_identity_and_level(path):
     for number, record in corpus_records(path):
         keys = [(f["type"], f["side"], f["root"] or f["level"], f["level"]) for f in record["findings"]]
         assert len(keys) == len(set(keys)), f"{path.name}:{number}: a finding is listed twice"
+
+
+@pytest.mark.parametrize("change", [
+    {"cause": ["disc-bulge"]},            # stenosis carries no cause
+    {"level": "L4-5"},                    # levels are normalised
+    {"severity": "marked"},               # grade words map to the five severities
+    {"side": "both"},
+])
+def test_the_finding_check_rejects_what_format_forbids(change):
+    stenosis = {"type": "foraminal-stenosis", "level": "L4-L5", "root": None, "side": "left", "degree": None,
+                "severity": "mild", "assertion": "present", "zone": None, "role": None, "cause": []}
+    check_finding(stenosis, "sample")
+    with pytest.raises(AssertionError):
+        check_finding({**stenosis, **change}, "sample")
+    with pytest.raises(AssertionError):
+        check_finding({k: v for k, v in stenosis.items() if k != "zone"}, "sample")

@@ -216,3 +216,12 @@ def test_load_jsonl_reads_records_and_names_the_bad_line(tmp_path):
     path.write_text('{"id": "a"}\n{oops\n', encoding="utf-8")
     with pytest.raises(ValueError, match=":2:"):
         load_jsonl(path)
+
+
+def test_gold_possible_reported_absent_is_a_miss_but_not_a_safety_count():
+    gold = records([l5_right(assertion="possible")])
+    system = records([l5_right(assertion="absent", degree=None)])
+    metrics = score(gold, system)
+    assert metrics["primary"]["fn"] == 1
+    assert metrics["safety"] == {"negation_inversions": 0, "present_reported_absent": 0}
+    assert metrics["errors"][0]["kind"] == "denied"
