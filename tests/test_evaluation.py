@@ -225,3 +225,13 @@ def test_gold_possible_reported_absent_is_a_miss_but_not_a_safety_count():
     assert metrics["primary"]["fn"] == 1
     assert metrics["safety"] == {"negation_inversions": 0, "present_reported_absent": 0}
     assert metrics["errors"][0]["kind"] == "denied"
+
+
+def test_level_outweighs_polarity_for_a_root_named_at_two_levels():
+    # Gold: right L5 affected at L4-L5, free at L5-S1. A system that calls it affected at L5-S1
+    # contradicts the L5-S1 denial; it does not find the L4-L5 finding.
+    gold = records([l5_right(level="L4-L5"), l5_right(level="L5-S1", assertion="absent", degree=None)])
+    system = records([l5_right(level="L5-S1")])
+    metrics = score(gold, system)
+    assert metrics["safety"]["negation_inversions"] == 1
+    assert (metrics["primary"]["tp"], metrics["primary"]["fp"], metrics["primary"]["fn"]) == (0, 1, 1)
