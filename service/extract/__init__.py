@@ -2,13 +2,31 @@
 
 SEAM (owned by the extraction work): ``extract_findings(text) -> list[Finding]``.
 Evidence offsets index into ``text`` exactly as given.
+
+The journey inside: sections -> sentences and level segments -> tokens from the lexicon (mappings/extraction)
+-> assertion (ConText) -> stenosis and nerve-root mentions -> levels -> one finding per identity.
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+
 from service.extract.finding import Evidence, Finding
+from service.extract.lexicon import Lexicon, load_lexicon
+from service.extract.merge import merge_findings
+from service.extract.reader import read_report
 
 
-def extract_findings(text: str) -> list[Finding]:
-    raise NotImplementedError("extraction engine not built yet")
+def extract_findings(text: str, lexicon: Lexicon | str | Path | None = None) -> list[Finding]:
+    """The findings ``text`` states, one per identity (FORMAT.md), with evidence offsets into ``text``.
+
+    ``lexicon`` is a loaded Lexicon or a directory of lexicon YAML files; by default the packaged one.
+    """
+    if not isinstance(lexicon, Lexicon):
+        lexicon = load_lexicon(lexicon)
+    if not text:
+        return []
+    return merge_findings(read_report(text, lexicon))
 
 
-__all__ = ["extract_findings", "Finding", "Evidence"]
+__all__ = ["extract_findings", "load_lexicon", "Finding", "Evidence"]

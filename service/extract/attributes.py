@@ -1,0 +1,53 @@
+"""Attributes shared by the readers: sides, grades, ladder rank and the root a level and zone imply."""
+
+from __future__ import annotations
+
+from service.extract.lexicon import GRADE
+from service.extract.tokens import Token
+
+RUNG_RANK = {"impingement": 0, "contact": 1, "displacement": 2, "compression": 3}
+
+
+def combine_sides(sides) -> str | None:
+    """'left' + 'right' or any 'bilateral' -> 'bilateral'; one side -> that side; none -> None."""
+    found = set(sides)
+    if not found:
+        return None
+    if "bilateral" in found or {"left", "right"} <= found:
+        return "bilateral"
+    return found.pop()
+
+
+def grade_before(tokens: list[Token], index: int, view: str, filler) -> Token | None:
+    """The grade token right before ``tokens[index]`` ("marked compression", "mildly displaces")."""
+    if index <= 0:
+        return None
+    before = tokens[index - 1]
+    if before.kind != GRADE:
+        return None
+    if filler.fullmatch(view, before.end, tokens[index].start) is None:
+        return None
+    return before
+
+
+def infer_root(level: str | None, zone: str | None, role: str | None) -> str | None:
+    """The root a disc level and zone (or role) imply, by TERMINOLOGY.md's anatomy rules."""
+    if not level or "-" not in level:
+        return None
+    upper, lower = level.split("-")
+    region = upper[0]
+    outer = zone in ("foraminal", "extraforaminal") or (zone is None and role == "exiting")
+    inner = zone in ("central", "subarticular") or (zone is None and role == "traversing")
+    if region == "L" or upper == "T12":
+        if inner:
+            return lower
+        if outer:
+            return upper
+        return None
+    if region == "C":
+        if outer or zone == "subarticular":
+            return "C8" if upper == "C7" else lower
+        return None
+    if region == "T" and outer:
+        return upper
+    return None

@@ -1,0 +1,81 @@
+"""Assertion in the manner of ConText: which denial or hedge trigger covers each token of a sentence.
+
+A forward trigger covers the tokens after it up to the end of its clause; a backward trigger covers the
+tokens before it back to the start of its clause. Clauses end at terminators ("but", "however", "which",
+";" ...). A forward denial also ends at a comma that opens a new graded item ("No central stenosis, mild
+left foraminal narrowing"). When several triggers cover a token the nearest one decides. "Not a finding"
+phrases (rule out, recommend, family history ...) cover forward in the same way and silence what they cover.
+"""
+
+from __future__ import annotations
+
+import re
+
+from service.extract.lexicon import GRADE, HEDGE, KILL, NEG, TERM
+from service.extract.tokens import Token
+
+PRESENT, POSSIBLE, ABSENT = "present", "possible", "absent"
+_NEW_ITEM_GAP = re.compile(r"[^,]*,\s*(?:and\s+)?$")
+
+
+class Context:
+    """Trigger coverage of one sentence's tokens, computed in two linear sweeps."""
+
+    def __init__(self, tokens: list[Token], view: str) -> None:
+        count = len(tokens)
+        self.tokens = tokens
+        self.forward: list[tuple[int, int]] = [(-1, -1)] * count   # (nearest any-type trigger, nearest restricted)
+        self.backward: list[tuple[int, int]] = [(-1, -1)] * count
+        self.killed = [False] * count
+        last_any = last_restricted = -1
+        killing = False
+        previous_end = None
+        for i, token in enumerate(tokens):
+            kind = token.kind
+            if kind == TERM:
+                last_any = last_restricted = -1
+                killing = False
+            elif kind == GRADE and token.value and previous_end is not None and last_any >= 0 \
+                    and tokens[last_any].kind == NEG and _NEW_ITEM_GAP.match(view, previous_end, token.start):
+                last_any = -1
+            self.forward[i] = (last_any, last_restricted)
+            self.killed[i] = killing
+            if kind in (NEG, HEDGE) and token.value in ("forward", "both"):
+                if token.detail:
+                    last_restricted = i
+                else:
+                    last_any = i
+            elif kind == KILL:
+                killing = True
+            previous_end = token.end
+        next_any = next_restricted = -1
+        for i in range(count - 1, -1, -1):
+            token = tokens[i]
+            if token.kind == TERM:
+                next_any = next_restricted = -1
+            self.backward[i] = (next_any, next_restricted)
+            if token.kind in (NEG, HEDGE) and token.value in ("backward", "both"):
+                if token.detail:
+                    next_restricted = i
+                else:
+                    next_any = i
+
+    def assertion(self, index: int, finding_type: str) -> tuple[str, Token | None]:
+        """The assertion of the token at ``index`` for a finding of ``finding_type`` and the deciding trigger."""
+        candidates = []
+        forward_any, forward_restricted = self.forward[index]
+        backward_any, backward_restricted = self.backward[index]
+        for trigger in (forward_any, backward_any):
+            if trigger >= 0:
+                candidates.append(trigger)
+        for trigger in (forward_restricted, backward_restricted):
+            if trigger >= 0 and finding_type in self.tokens[trigger].detail:
+                candidates.append(trigger)
+        if not candidates:
+            return PRESENT, None
+        nearest = min(candidates, key=lambda t: abs(t - index))
+        trigger = self.tokens[nearest]
+        return (ABSENT if trigger.kind == NEG else POSSIBLE), trigger
+
+    def silenced(self, index: int) -> bool:
+        return self.killed[index]

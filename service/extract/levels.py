@@ -1,0 +1,86 @@
+"""Spinal levels: read a level mention, normalise it ("L4-5" -> "L4-L5") and expand ranges.
+
+A disc level is two neighbouring vertebrae ("L4-L5", "L5-S1", "C7-T1", "T12-L1"); a single vertebra
+("L5") is kept as it is. "L1-L3" and "L1-L2 through L3-L4" expand to every disc level between.
+"""
+
+from __future__ import annotations
+
+import re
+
+from service.extract.lexicon import Lexicon
+
+_VERTEBRA = re.compile(r"([ctls])\s?(\d{1,2})")
+_GLUED = re.compile(r"([cl])(\d)(\d)$|l5s1$|c7t1$|t12l1$|l6s1$")
+
+
+def vertebra(text: str, region: str | None = None) -> str | None:
+    """'l5' -> 'L5'; '5' with region 'l' -> 'L5'; 's 1' -> 'S1'."""
+    text = text.strip()
+    match = _VERTEBRA.fullmatch(text)
+    if match:
+        return match.group(1).upper() + str(int(match.group(2)))
+    if text.isdigit() and region:
+        return region.upper() + str(int(text))
+    return None
+
+
+def _neighbours(first: str, second: str, lexicon: Lexicon) -> bool:
+    if (first, second) in lexicon.transitional:
+        return True
+    index = lexicon.vertebra_index
+    return first in index and second in index and index[second] == index[first] + 1
+
+
+def disc_levels(first: str | None, second: str | None, lexicon: Lexicon, *, allow_range: bool = True) -> list[str]:
+    """The disc levels from vertebra ``first`` down to ``second`` (one level when they are neighbours)."""
+    if not first or not second:
+        return []
+    if _neighbours(first, second, lexicon):
+        return [f"{first}-{second}"]
+    index = lexicon.vertebra_index
+    if not allow_range or first not in index or second not in index:
+        return []
+    start, stop = index[first], index[second]
+    if not 0 < stop - start <= 12:
+        return []
+    column = sorted(index, key=index.get)
+    return [f"{column[i]}-{column[i + 1]}" for i in range(start, stop)]
+
+
+def read_level(match: re.Match, lexicon: Lexicon) -> tuple[list[str], bool]:
+    """Levels named by one match of ``lexicon.level_re`` and whether it is a single vertebra."""
+    groups = match.groupdict()
+    if groups.get("a"):
+        first = vertebra(groups["a"])
+        second = vertebra(groups["b"], groups["a"][0])
+        return disc_levels(first, second, lexicon), False
+    if groups.get("c"):
+        return disc_levels(vertebra(groups["c"]), vertebra(groups["d"]), lexicon, allow_range=False), False
+    if groups.get("e"):
+        return disc_levels(vertebra(groups["e"]), vertebra(groups["f"]), lexicon, allow_range=False), False
+    if groups.get("g"):
+        glued = groups["g"]
+        found = _GLUED.match(glued)
+        if found and found.group(1):
+            first, second = found.group(1) + found.group(2), found.group(1) + found.group(3)
+        else:
+            first, second = {"l5s1": ("l5", "s1"), "c7t1": ("c7", "t1"), "t12l1": ("t12", "l1"),
+                             "l6s1": ("l6", "s1")}[glued]
+        return disc_levels(vertebra(first), vertebra(second), lexicon, allow_range=False), False
+    single = vertebra(groups["s"])
+    return ([single] if single else []), True
+
+
+def level_range(first: list[str], last: list[str], lexicon: Lexicon) -> list[str]:
+    """'L1-L2 through L3-L4' -> every disc level from the first to the last; 'L2 to L4' likewise."""
+    top = first[0].split("-")[0]
+    bottom = last[-1].split("-")[-1]
+    expanded = disc_levels(top, bottom, lexicon)
+    return expanded or first + last
+
+
+def level_sort_key(level: str | None, lexicon: Lexicon) -> int:
+    if not level:
+        return -1
+    return lexicon.vertebra_index.get(level.split("-")[0], 99)

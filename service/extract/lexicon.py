@@ -1,0 +1,288 @@
+"""Loads the extraction lexicon from ``mappings/extraction/*.yaml`` and compiles it once.
+
+The lexicon is the clinical knowledge of the engine (ladder words, grades, causes, assertion triggers,
+section headers, level patterns). ``load_lexicon()`` reads the packaged mappings and caches the result;
+``load_lexicon(path)`` reads another copy, which is how a clinician's edit (or a test) takes effect.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from service.extract.phrases import phrase_key, trie_regex
+
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "mappings" / "extraction"
+
+# Token kinds a phrase can have.
+SIDE, GRADE, LOC, NARROW, NORMAL, LADDER, CAUSE, ZONE, ROLE = (
+    "side", "grade", "loc", "narrow", "normal", "ladder", "cause", "zone", "role")
+NEG, HEDGE, TERM, PSEUDO, KILL, REMAIN, WIDE, REF, OBJ = (
+    "neg", "hedge", "term", "pseudo", "kill", "remain", "wide", "ref", "obj")
+LEVEL, ROOT = "level", "root"
+
+VERTEBRA = r"(?:c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])"
+
+
+class LexiconError(ValueError):
+    """The mappings contradict themselves (for example one phrase with two meanings)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a phrase means: its kind, its value and kind-specific details."""
+
+    kind: str
+    value: object = None
+    detail: tuple = ()
+
+
+@dataclass
+class Lexicon:
+    entries: dict = field(default_factory=dict)       # phrase key -> Entry
+    phrase_re: re.Pattern | None = None
+    root_re: re.Pattern | None = None
+    level_re: re.Pattern | None = None
+    single_before_re: re.Pattern | None = None
+    not_level_after_re: re.Pattern | None = None
+    filler_re: re.Pattern | None = None
+    header_re: re.Pattern | None = None
+    caps_header_re: re.Pattern | None = None
+    header_sections: dict = field(default_factory=dict)  # header key -> section name
+    finding_sections: frozenset = frozenset()
+    vertebra_index: dict = field(default_factory=dict)    # "L4" -> position in the column
+    transitional: frozenset = frozenset()
+    range_words: frozenset = frozenset()
+    list_words: frozenset = frozenset()
+    span_openers_re: re.Pattern | None = None
+    root_central_keys: frozenset = frozenset()
+    severity_ranges: dict = field(default_factory=dict)
+    source: str = ""
+
+    def entry(self, text: str) -> Entry | None:
+        return self.entries.get(phrase_key(text))
+
+
+class _WordLoader(yaml.SafeLoader):
+    """YAML without the 1.1 booleans: in a lexicon, `no`, `on` and `off` are words."""
+
+
+_WordLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _read(directory: Path, name: str) -> dict:
+    with open(directory / name, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_WordLoader) or {}
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.entries: dict = {}
+
+    def add(self, phrase: str, entry: Entry, *, replace: bool = False) -> None:
+        key = phrase_key(str(phrase))
+        if not key:
+            return
+        known = self.entries.get(key)
+        if known is not None and (known.kind, known.value) == (entry.kind, entry.value):
+            return  # the same meaning listed twice (a verb that is also a noun): keep the first form
+        if known is not None and not replace:
+            raise LexiconError(f"phrase {phrase!r} has two meanings: {known.kind} and {entry.kind}")
+        self.entries[key] = entry
+
+    def add_all(self, phrases, entry: Entry) -> None:
+        for phrase in phrases or ():
+            self.add(phrase, entry)
+
+
+def _severity_of_range(first: str, second: str, table: dict) -> str | None:
+    order = ("mild", "moderate", "severe")
+    if first not in order or second not in order:
+        return None
+    low, high = sorted((first, second), key=order.index)
+    return table.get(f"{low}+{high}", high)
+
+
+def _add_grades(builder: _Builder, data: dict) -> dict:
+    grades = data.get("grades", {})
+    table = data.get("ranges", {})
+    words: dict = {}
+    for severity, phrases in grades.items():
+        value = None if severity == "ungraded" else severity
+        for phrase in phrases or ():
+            builder.add(phrase, Entry(GRADE, value))
+            words[phrase_key(phrase)] = value
+    # Ranges of two graded words: "mild to moderate", "mild-moderate", "moderate/severe".
+    graded = [(word, value) for word, value in words.items() if value in ("mild", "moderate", "severe")]
+    for first, first_value in graded:
+        for second, second_value in graded:
+            if first_value == second_value and first != second and first_value != "mild":
+                continue
+            severity = _severity_of_range(first_value, second_value, table)
+            if severity is None:
+                continue
+            for joiner in data.get("range_joiners", []):
+                key = phrase_key(first + joiner + second)
+                if key not in builder.entries:
+                    builder.entries[key] = Entry(GRADE, severity)
+    return table
+
+
+def _add_anatomy(builder: _Builder, data: dict) -> frozenset:
+    for side, phrases in data.get("sides", {}).items():
+        builder.add_all(phrases, Entry(SIDE, side))
+    weak = {phrase_key(p) for p in data.get("weak_locations", [])}
+    for kind, spec in data.get("stenosis_locations", {}).items():
+        zone = spec.get("zone")
+        for plural, phrases in ((False, spec.get("singular")), (True, spec.get("plural"))):
+            for phrase in phrases or ():
+                builder.add(phrase, Entry(LOC, kind, (plural, zone, phrase_key(phrase) in weak)))
+    builder.add_all(data.get("narrowing"), Entry(NARROW))
+    builder.add_all(data.get("normal_state"), Entry(NORMAL))
+    for zone, phrases in data.get("zones", {}).items():
+        builder.add_all(phrases, Entry(ZONE, zone))
+    for role, phrases in data.get("roles", {}).items():
+        builder.add_all(phrases, Entry(ROLE, role))
+    builder.add_all(data.get("non_root_objects"), Entry(OBJ))
+    builder.add_all(data.get("remaining"), Entry(REMAIN))
+    builder.add_all(data.get("spine_wide"), Entry(WIDE))
+    builder.add_all(data.get("back_references"), Entry(REF))
+    return frozenset(phrase_key(p) for p in data.get("central_roots", []))
+
+
+def _add_ladder(builder: _Builder, data: dict) -> None:
+    also = {phrase_key(p) for p in data.get("also_narrowing", [])}
+    for rung, forms in data.get("rungs", {}).items():
+        for form in ("verbs", "participles", "nouns"):
+            for phrase in forms.get(form) or ():
+                key = phrase_key(phrase)
+                builder.add(phrase, Entry(LADDER, rung, (form[:-1], key in also)))
+
+
+def _add_assertion(builder: _Builder, data: dict) -> None:
+    for kind, section in ((NEG, "denials"), (HEDGE, "hedges")):
+        spec = data.get(section, {})
+        for direction in ("forward", "backward", "both"):
+            builder.add_all(spec.get(direction), Entry(kind, direction, ()))
+        for direction, phrases in (spec.get("restricted") or {}).items():
+            for phrase, types in (phrases or {}).items():
+                builder.add(phrase, Entry(kind, direction, tuple(types)))
+    builder.add_all(data.get("terminators"), Entry(TERM))
+    builder.add_all(data.get("pseudo_triggers"), Entry(PSEUDO))
+    builder.add_all(data.get("not_findings"), Entry(KILL))
+
+
+def _alternation(words) -> str:
+    keys = sorted({phrase_key(w) for w in words if phrase_key(w)}, key=len, reverse=True)
+    return "|".join(re.escape(k).replace(r"\ ", r"[\s\-]+") for k in keys)
+
+
+def _root_regex(anatomy: dict, roles: list[str]) -> re.Pattern:
+    name = VERTEBRA
+    side = r"(?:(?:left|right)\s+)?"
+    names = rf"{side}{name}(?:\s*(?:,\s*and|,\s*or|,|and|or|&|/)\s*{side}{name})*"
+    heads = _alternation(anatomy.get("root_heads", []))
+    role = _alternation(roles)
+    also_root = r"(?:\s+and\s+(?:the\s+)?(?:(?:%s)\s+)?(?:nerve\s+)?roots?)?" % role
+    named = rf"(?<![\w\-/]){names}(?:\s+(?:{role}))?\s+(?:{heads}){also_root}(?![a-z0-9])"
+    bare = rf"(?<![a-z0-9])(?:{role})\s+{side}{name}(?:\s+(?:{heads}){also_root}(?![a-z0-9])|(?![\w\-/]))"
+    generic = _alternation(list(anatomy.get("generic_roots", [])) + list(anatomy.get("central_roots", []))
+                           + ["root", "roots"])
+    neural = r"neural(?=[\s\-]+(?:%s)(?![a-z0-9]))" % _alternation(anatomy.get("neural_before", []))
+    return re.compile(rf"(?P<named>{named})|(?P<bare>{bare})|(?<![a-z0-9])(?P<generic>(?:{generic})(?![a-z0-9])|{neural})")
+
+
+def _level_regex(levels: dict) -> re.Pattern:
+    v = VERTEBRA
+    second = r"(?:[ctls]\s?)?\d{1,2}"
+    return re.compile(
+        rf"(?<![\w/])(?:"
+        rf"(?P<a>{v})\s?(?:-|/|_)\s?(?P<b>{second})(?![\w])"
+        rf"|(?P<c>{v})\s+on\s+(?P<d>{v})(?![\w\-/])"
+        rf"|(?P<e>{v})\s(?P<f>{v})(?![\w\-/])"
+        rf"|(?P<g>l[1-5][1-6]|c[1-7][2-8]|l5s1|c7t1|t12l1|l6s1)(?![\w])"
+        rf"|(?P<s>{v})(?![\w\-/])"
+        rf")"
+    )
+
+
+def _vertebra_index(levels: dict) -> dict:
+    index: dict = {}
+    position = 0
+    for region, count in levels.get("vertebrae", {}).items():
+        for number in range(1, int(count) + 1):
+            index[f"{region}{number}"] = position
+            position += 1
+    return index
+
+
+def _section_patterns(data: dict):
+    header_sections: dict = {}
+    finding_sections = set()
+    for section, spec in data.get("sections", {}).items():
+        if str(spec.get("findings")).lower() in ("true", "yes"):
+            finding_sections.add(section)
+        for header in spec.get("headers", []):
+            header_sections[phrase_key(header)] = section
+    words = _alternation(header_sections)
+    lead = r"(?:^|(?<=[\n.;,|>]))[ \t*#\-•]*"
+    header_re = re.compile(rf"{lead}(?P<h>{words})[ \t]*(?::|-(?=\s)|(?=\n)|$)", re.M)
+    caps_re = re.compile(rf"(?:^|(?<=\n))[ \t*#\-•]*(?P<h>{words})[ \t]+(?=\S)", re.M)
+    return header_re, caps_re, header_sections, frozenset(finding_sections)
+
+
+def _filler_regex(words) -> re.Pattern:
+    alternatives = _alternation(words)
+    return re.compile(rf"[\s,/()\-]*(?:(?:{alternatives})(?![a-z0-9])[\s,/()\-]*)*")
+
+
+@lru_cache(maxsize=8)
+def _load(directory: str) -> Lexicon:
+    path = Path(directory)
+    anatomy = _read(path, "anatomy.yaml")
+    levels = _read(path, "levels.yaml")
+    builder = _Builder()
+    _add_assertion(builder, _read(path, "assertion.yaml"))
+    central = _add_anatomy(builder, anatomy)
+    _add_ladder(builder, _read(path, "ladder.yaml"))
+    for cause, phrases in _read(path, "causes.yaml").get("causes", {}).items():
+        builder.add_all(phrases, Entry(CAUSE, cause))
+    table = _add_grades(builder, _read(path, "grades.yaml"))
+    roles = [p for phrases in anatomy.get("roles", {}).values() for p in phrases]
+    header_re, caps_re, header_sections, finding_sections = _section_patterns(_read(path, "sections.yaml"))
+    single_after = _alternation(levels.get("single_vertebra_after", []))
+    not_after = _alternation(levels.get("not_a_level_after", []))
+    transitional = frozenset(tuple(pair) for pair in levels.get("transitional", []))
+    return Lexicon(
+        entries=builder.entries,
+        phrase_re=trie_regex(builder.entries),
+        root_re=_root_regex(anatomy, roles),
+        level_re=_level_regex(levels),
+        single_before_re=re.compile(rf"(?:^|[^a-z0-9])(?:{single_after})[\s\-]+(?:the[\s\-]+)?(?:level[\s\-]+of[\s\-]+)?$"),
+        not_level_after_re=re.compile(rf"[\s\-]*(?:{not_after})(?![a-z0-9])"),
+        filler_re=_filler_regex(anatomy.get("filler", [])),
+        header_re=header_re,
+        caps_header_re=caps_re,
+        header_sections=header_sections,
+        finding_sections=finding_sections,
+        vertebra_index=_vertebra_index(levels),
+        transitional=transitional,
+        range_words=frozenset(phrase_key(w) for w in levels.get("range_words", [])),
+        list_words=frozenset(phrase_key(w) if phrase_key(w) else w.strip() for w in levels.get("list_words", [])),
+        span_openers_re=re.compile(rf"(?:^|[^a-z0-9])(?:{_alternation(levels.get('span_openers', []))})[\s\-]+$"),
+        root_central_keys=central,
+        severity_ranges=table,
+        source=str(path),
+    )
+
+
+def load_lexicon(directory: str | Path | None = None) -> Lexicon:
+    """The compiled lexicon of ``directory`` (default: the packaged ``mappings/extraction``)."""
+    return _load(str(Path(directory) if directory else DEFAULT_DIR))

@@ -1,0 +1,71 @@
+"""One finding per fact: mentions with the same identity merge into one finding with the most specific
+attributes. Present beats possible beats absent; a specific rung beats "impingement"; causes unite.
+The same root at two levels stays two findings; a root stated without a level joins the one finding of
+that root that has a level.
+"""
+
+from __future__ import annotations
+
+from service.extract.attributes import RUNG_RANK, infer_root
+from service.extract.finding import Finding
+
+_ASSERTION_RANK = {"absent": 0, "possible": 1, "present": 2}
+
+
+def _combine(group: list[Finding]) -> Finding:
+    best = max(_ASSERTION_RANK[f.assertion] for f in group)
+    winners = [f for f in group if _ASSERTION_RANK[f.assertion] == best]
+    asserted = [f for f in group if f.assertion != "absent"]
+    first = winners[0]
+    degrees = [f.degree for f in winners if f.degree]
+    degree = max(degrees, key=RUNG_RANK.get) if degrees else None
+    severity = next((f.severity for f in winners if f.severity), None)
+    if severity is None and first.assertion != "absent":
+        severity = next((f.severity for f in asserted if f.severity), None)
+    causes: list[str] = []
+    for f in asserted:
+        causes.extend(c for c in f.cause if c not in causes)
+    triggers: list[str] = []
+    for f in winners:
+        triggers.extend(t for t in f.assertion_triggers if t not in triggers)
+    evidence = sorted({(e.start, e.end): e for f in group for e in f.evidence}.values(), key=lambda e: (e.start, e.end))
+    return Finding(
+        type=first.type, level=first.level, root=first.root, side=first.side,
+        degree=degree if first.assertion != "absent" else None,
+        severity=severity if first.assertion != "absent" else None,
+        assertion=first.assertion,
+        zone=next((f.zone for f in group if f.zone), None),
+        role=next((f.role for f in group if f.role), None),
+        cause=causes if first.assertion != "absent" else [],
+        evidence=evidence, assertion_triggers=triggers, section=first.section,
+    )
+
+
+def merge_findings(findings: list[Finding]) -> list[Finding]:
+    groups: dict[tuple, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault((finding.type, finding.side, finding.root, finding.level), []).append(finding)
+    # A named root stated once without a level joins the single finding of that root with a level.
+    for key in [k for k in groups if k[2] and k[3] is None]:
+        leveled = [k for k in groups if k[:3] == key[:3] and k[3] is not None]
+        if len(leveled) == 1:
+            groups[leveled[0]].extend(groups.pop(key))
+    # "Nerve root compression at L4-5" and "the right L5 root" at L4-5: the unnamed mention joins the named one.
+    for key in [k for k in groups if k[0] == "nerve-root" and k[2] is None and k[3] is not None]:
+        named = [k for k in groups if k[0] == "nerve-root" and k[2] and k[1] == key[1] and k[3] == key[3]]
+        if len(named) == 1 and _compatible(groups[key], groups[named[0]]):
+            groups[named[0]].extend(groups.pop(key))
+    merged = []
+    for group in groups.values():
+        finding = _combine(group)
+        if finding.type == "nerve-root" and finding.root is None:
+            finding.root_inferred = infer_root(finding.level, finding.zone, finding.role)
+        merged.append(finding)
+    merged.sort(key=lambda f: (f.evidence[0].start if f.evidence else 0))
+    return merged
+
+
+def _compatible(generic: list[Finding], named: list[Finding]) -> bool:
+    generic_absent = all(f.assertion == "absent" for f in generic)
+    named_absent = all(f.assertion == "absent" for f in named)
+    return generic_absent == named_absent

@@ -1,0 +1,67 @@
+"""Phrase keys and trie-shaped regular expressions for matching many phrases in one linear pass.
+
+A phrase list of several thousand entries compiled as a plain alternation would be tried entry by entry
+at every position; folding it into a character trie lets the regex engine follow one branch per
+character, so a scan costs about one step per character of text.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SPACES = re.compile(r"[\s\-]+")
+_TIGHT = re.compile(r"\s*([/>&])\s*")
+
+# How a key character is matched in the text: a space matches any run of spaces or hyphens, and the
+# tight punctuation of "r>l", "mild/moderate" matches with or without spaces around it.
+_CHAR_PATTERNS = {" ": r"[\s\-]+", "/": r"\s*/\s*", ">": r"\s*>\s*", "&": r"\s*&\s*"}
+
+
+def phrase_key(text: str) -> str:
+    """The lookup key of a phrase or of matched text: lower case, spacing and hyphens folded."""
+    text = _TIGHT.sub(r"\1", text.lower())
+    return _SPACES.sub(" ", text).strip()
+
+
+def _char_pattern(char: str) -> str:
+    return _CHAR_PATTERNS.get(char) or re.escape(char)
+
+
+def _trie_pattern(node: dict) -> str:
+    terminal = "" in node
+    branches = [_char_pattern(char) + _trie_pattern(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if terminal:
+        return "(?:" + body + ")?"
+    return body
+
+
+def _trie(keys) -> dict:
+    root: dict = {}
+    for key in keys:
+        node = root
+        for char in key:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return root
+
+
+def trie_regex(keys, flags: int = 0) -> re.Pattern:
+    """Compile keys (already normalised by ``phrase_key``) into one regex of whole words.
+
+    Keys that begin with a letter or digit must start and end on a word boundary; punctuation keys
+    (";", "|") match wherever they stand.
+    """
+    keys = [k for k in keys if k]
+    words = [k for k in keys if k[0].isalnum()]
+    marks = [k for k in keys if not k[0].isalnum()]
+    parts = []
+    if words:
+        parts.append(r"(?<![a-z0-9])" + _trie_pattern(_trie(words)) + r"(?![a-z0-9])")
+    if marks:
+        parts.append(_trie_pattern(_trie(marks)))
+    if not parts:
+        return re.compile(r"(?!x)x")
+    return re.compile("|".join(parts), flags)

@@ -1,0 +1,186 @@
+"""Reads a whole report: sections, sentences, level segments, then the mentions of each sentence.
+
+The level of a finding is the one its own phrase names ("left C5-C6 foraminal stenosis"), else the one
+right after it ("stenosis at L4-5"), else one named earlier in the sentence, else any the sentence names,
+else the level of the segment it sits in ("L4-L5: ..."), else the previous sentence's in the same segment.
+"""
+
+from __future__ import annotations
+
+import re
+
+from service.extract.context import ABSENT, Context
+from service.extract.finding import Evidence, Finding
+from service.extract.levels import level_range
+from service.extract.lexicon import CAUSE, KILL, LEVEL, NARROW, REMAIN, ROOT, WIDE, Lexicon
+from service.extract.mention import Mention
+from service.extract.roots import RootReader, clause_end
+from service.extract.sections import find_sections
+from service.extract.sentences import split_sentences
+from service.extract.stenosis import read_stenoses
+from service.extract.textview import plain_view, scan_view
+from service.extract.tokens import Token, scan
+
+_HEADER_AFTER = re.compile(r"\s*(?:level|levels|disc|disk|space|interspace)?\s*(?:[:|]|-\s|\u2013)")
+_FORWARD_GAP = 48
+
+
+class LevelGroup:
+    __slots__ = ("first", "last", "levels")
+
+    def __init__(self, first: int, last: int, levels: list) -> None:
+        self.first = first
+        self.last = last
+        self.levels = levels
+
+
+def level_groups(tokens: list[Token], view: str, lexicon: Lexicon) -> list[LevelGroup]:
+    """Levels joined into lists ("L3-4 and L4-5") and ranges ("L1-L2 through L3-L4", "from T12 to L5")."""
+    groups: list[LevelGroup] = []
+    for i, token in enumerate(tokens):
+        if token.kind != LEVEL:
+            continue
+        if groups and groups[-1].last == i - 1:
+            gap = " ".join(view[tokens[i - 1].end:token.start].split())
+            group = groups[-1]
+            if gap in lexicon.range_words or gap == "-":
+                first_single = tokens[group.first].detail[0] and token.detail[0]
+                opener = lexicon.span_openers_re.search(view, max(0, tokens[group.first].start - 25),
+                                                        tokens[group.first].start)
+                if first_single and opener:
+                    group.levels = [None]
+                elif group.levels != [None]:
+                    group.levels = group.levels[:-1] + level_range(group.levels[-1:], token.value, lexicon)
+                group.last = i
+                continue
+            if gap.replace(" ", "") in (",", "and", ",and", "&", "or", ",or") or gap in lexicon.list_words:
+                if group.levels != [None]:
+                    group.levels = group.levels + [lvl for lvl in token.value if lvl not in group.levels]
+                group.last = i
+                continue
+        groups.append(LevelGroup(i, i, list(dict.fromkeys(token.value))))
+    return groups
+
+
+def _blocks_forward(token: Token) -> bool:
+    return token.kind in (ROOT, CAUSE, NARROW)
+
+
+def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Token], view: str):
+    """The levels a sentence gives a mention, or None when the sentence names none for it."""
+    for group in groups:
+        if mention.first <= group.first <= mention.last:
+            return group.levels
+    end = tokens[mention.last].end
+    for group in groups:
+        if group.first > mention.last:
+            between = tokens[mention.last + 1:group.first]
+            if tokens[group.first].start - end <= _FORWARD_GAP and not any(
+                    _blocks_forward(t) or clause_end(t, view) for t in between):
+                return group.levels
+            break
+    before = [group for group in groups if group.last < mention.first]
+    if before:
+        return before[-1].levels
+    if groups:
+        return groups[0].levels
+    return None
+
+
+class _Segment:
+    """Level context of a run of sentences under one level header or numbered item."""
+
+    def __init__(self) -> None:
+        self.levels: list | None = None
+        self.previous: list | None = None
+        self.sides: dict = {}
+
+
+def _is_level_header(tokens: list[Token], groups: list[LevelGroup], view: str, sentence_start: int) -> bool:
+    if not groups or groups[0].first != 0:
+        return False
+    if view[sentence_start:tokens[0].start].strip(" \t*-#>•"):
+        return False
+    last = tokens[groups[0].last]
+    after = groups[0].last + 1
+    sentence_over = after >= len(tokens) and not view[last.end:last.end + 1].isalpha()
+    return bool(_HEADER_AFTER.match(view, last.end)) or sentence_over
+
+
+def _finalise_side(mention: Mention, levels: list) -> str | None:
+    if mention.side is not None or not mention.plural:
+        return mention.side
+    if levels != [None] or mention.root:
+        return "bilateral"
+    return None
+
+
+def read_report(text: str, lexicon: Lexicon) -> list[Finding]:
+    plain = plain_view(text)
+    view = scan_view(plain)
+    findings: list[Finding] = []
+    for section in find_sections(plain, view, lexicon):
+        if not section.yields_findings:
+            continue
+        segment = _Segment()
+        previous_causes: list[str] = []
+        previous_side = None
+        for sentence in split_sentences(plain, section.start, section.end):
+            if sentence.new_item:
+                segment = _Segment()
+            tokens = scan(view, lexicon, sentence.start, sentence.end)
+            groups = level_groups(tokens, view, lexicon)
+            if _is_level_header(tokens, groups, view, sentence.start):
+                segment = _Segment()
+                segment.levels = groups[0].levels
+            if sentence.question or not tokens:
+                continue
+            context = Context(tokens, view)
+            reader = RootReader(tokens, view, lexicon, context)
+            mentions = read_stenoses(tokens, view, lexicon, context)
+            mentions += reader.read(previous_causes, previous_side)
+            wide = any(t.kind == WIDE for t in tokens)
+            used_levels = None
+            for mention in mentions:
+                if any(t.kind == REMAIN for t in tokens[max(0, mention.first - 3):mention.last + 1]):
+                    continue
+                levels = resolve_levels(mention, groups, tokens, view)
+                if levels is None:
+                    levels = [None] if wide else (segment.levels or segment.previous or [None])
+                else:
+                    used_levels = levels
+                if mention.assertion == ABSENT and levels == [None] and mention.graded:
+                    continue  # a spine-wide partial denial ("no high-grade stenosis") is not labelled
+                key = (mention.type, mention.root)
+                if mention.side is None and not mention.plural and key in segment.sides:
+                    mention.side = segment.sides[key]
+                side = _finalise_side(mention, levels)
+                if side and mention.side and not mention.side_from_structure:
+                    segment.sides[key] = side
+                findings.extend(_findings_of(mention, levels, side, sentence, section.name, text))
+            disc_groups = [g for g in groups if not tokens[g.first].detail[0]]
+            if used_levels is not None:
+                segment.previous = used_levels
+            elif disc_groups:
+                segment.previous = disc_groups[-1].levels
+            previous_causes = [t.value for i, t in enumerate(tokens)
+                               if t.kind == CAUSE and context.assertion(i, "cause")[0] != ABSENT]
+            previous_side = reader.structure_side(0, len(tokens))
+    return findings
+
+
+def _findings_of(mention: Mention, levels: list, side, sentence, section: str, text: str) -> list[Finding]:
+    out = []
+    triggers = [text[t.start:t.end] for t in mention.triggers]
+    for level in levels:
+        out.append(Finding(
+            type=mention.type, level=level, root=mention.root, side=side,
+            degree=mention.degree if mention.type == "nerve-root" else None,
+            severity=mention.severity, assertion=mention.assertion,
+            zone=mention.zone if mention.type == "nerve-root" else None,
+            role=mention.role if mention.type == "nerve-root" else None,
+            cause=list(mention.cause) if mention.type == "nerve-root" else [],
+            evidence=[Evidence(sentence.start, sentence.end)],
+            assertion_triggers=triggers, section=section,
+        ))
+    return out

@@ -1,0 +1,242 @@
+"""Nerve-root mentions: a root joined to the ladder words (or normal-state words) that act on it.
+
+Each ladder word is bound to one root in its clause: the root right before it ("root compression", "the
+L5 root is compressed"), else for verbs and nouns the first root after it ("abuts the L5 root",
+"compression of the L5 root") unless the verb's object is something else ("flattens the ventral cord"),
+else the root before it. A root's assertion and rung come from its ladder words: the highest rung stated as
+present wins; a denied rung does not count ("contacts but does not displace" is contact).
+"""
+
+from __future__ import annotations
+
+import re
+
+from service.extract.attributes import RUNG_RANK, combine_sides, grade_before
+from service.extract.context import ABSENT, POSSIBLE, PRESENT, Context
+from service.extract.lexicon import (
+    CAUSE, GRADE, LADDER, LEVEL, LOC, NARROW, NORMAL, OBJ, REF, ROLE, ROOT, SIDE, TERM, ZONE, Lexicon,
+)
+from service.extract.mention import Mention
+from service.extract.tokens import Token
+
+_WINDOW = 12
+_CAUSAL = re.compile(r"(?<![a-z])(?:by|from|due to|secondary to|related to|caused by|because of|owing to|"
+                     r"resulting from|attributable to|as a result of)(?![a-z])")
+_STRUCTURE_NP = frozenset({SIDE, GRADE, ZONE, LOC, LEVEL, NARROW})
+
+
+def clause_end(token: Token, view: str) -> bool:
+    """Terminators that end the clause a ladder word can reach (";", ":", "|"), unlike "but" or "which"."""
+    return token.kind == TERM and view[token.start] in ";:|"
+
+
+class RootReader:
+    """Reads the nerve-root mentions of one sentence."""
+
+    def __init__(self, tokens: list[Token], view: str, lexicon: Lexicon, context: Context) -> None:
+        self.tokens = tokens
+        self.view = view
+        self.filler = lexicon.filler_re
+        self.context = context
+
+    # -- binding ----------------------------------------------------------------------------------
+    def _joined(self, left: int, right: int) -> bool:
+        tokens = self.tokens
+        return self.filler.fullmatch(self.view, tokens[left].end, tokens[right].start) is not None
+
+    def _forward(self, index: int):
+        """(root index or None, blocked) for the first root after ``index`` in its clause."""
+        tokens = self.tokens
+        for j in range(index + 1, min(len(tokens), index + _WINDOW)):
+            token = tokens[j]
+            if clause_end(token, self.view):
+                return None, False
+            if token.kind == ROOT:
+                return j, False
+            if token.kind == OBJ or (token.kind == LOC and not token.detail[2]):
+                return None, True
+        return None, False
+
+    def _backward(self, index: int):
+        tokens = self.tokens
+        for j in range(index - 1, max(-1, index - _WINDOW), -1):
+            token = tokens[j]
+            if clause_end(token, self.view):
+                return None
+            if token.kind == ROOT:
+                return j
+        return None
+
+    def _bind_ladder(self, index: int):
+        tokens = self.tokens
+        if index and tokens[index - 1].kind == ROOT and self._joined(index - 1, index):
+            return index - 1
+        if tokens[index].detail[0] == "participle":
+            back = self._backward(index)
+            if back is not None:
+                return back
+        forward, blocked = self._forward(index)
+        if forward is not None or blocked:
+            return forward
+        return self._backward(index)
+
+    def _bind_normal(self, index: int):
+        tokens = self.tokens
+        if index and tokens[index - 1].kind == ROOT and self._joined(index - 1, index):
+            return index - 1
+        if index + 1 < len(tokens) and tokens[index + 1].kind == ROOT and self._joined(index, index + 1):
+            return index + 1
+        return None
+
+    # -- attributes -------------------------------------------------------------------------------
+    def _noun_phrase_start(self, index: int) -> int:
+        tokens = self.tokens
+        start = index
+        for j in range(index - 1, max(-1, index - 4), -1):
+            if tokens[j].kind in (SIDE, ROLE, GRADE) and self._joined(j, j + 1):
+                start = j
+            else:
+                break
+        return start
+
+    def _sides_near(self, root: int, words: list[int]) -> list[str]:
+        tokens = self.tokens
+        sides = [tokens[j].value for j in range(self._noun_phrase_start(root), root) if tokens[j].kind == SIDE]
+        for j in [root] + words:
+            if j + 1 < len(tokens) and tokens[j + 1].kind == SIDE and self._joined(j, j + 1):
+                sides.append(tokens[j + 1].value)
+        return sides
+
+    def structure_side(self, lower: int, upper: int) -> str | None:
+        """The side of the structure nearest before ``upper`` (a cause or a stenosis phrase)."""
+        tokens = self.tokens
+        for j in range(upper - 1, lower - 1, -1):
+            if tokens[j].kind in (CAUSE, NARROW, LOC):
+                sides = []
+                k = j
+                while k > lower and tokens[k - 1].kind in _STRUCTURE_NP and self._joined(k - 1, k):
+                    k -= 1
+                    if tokens[k].kind == SIDE:
+                        sides.append(tokens[k].value)
+                return combine_sides(sides)
+            if tokens[j].kind == ROOT:
+                return None
+        return None
+
+    def _clause_start(self, index: int) -> int:
+        tokens = self.tokens
+        for j in range(index - 1, -1, -1):
+            if clause_end(tokens[j], self.view) or tokens[j].kind == ROOT:
+                return j + 1
+        return 0
+
+    def causes(self, root: int, first_word: int) -> list[str]:
+        tokens = self.tokens
+        found = []
+        for j in range(self._clause_start(min(root, first_word)), first_word):
+            if tokens[j].kind == CAUSE and self.context.assertion(j, "cause")[0] != ABSENT:
+                found.append(tokens[j].value)
+        for j in range(root + 1, min(len(tokens), root + 7)):
+            if clause_end(tokens[j], self.view) or tokens[j].kind == ROOT:
+                break
+            if tokens[j].kind == CAUSE:
+                if _CAUSAL.search(self.view, tokens[root].end, tokens[j].start):
+                    found.append(tokens[j].value)
+                break
+        return found
+
+    def _zone(self, root: int, first_word: int) -> str | None:
+        tokens = self.tokens
+        for j in range(root + 1, min(len(tokens), root + 4)):
+            if tokens[j].kind in (LOC, ZONE):
+                return tokens[j].value if tokens[j].kind == ZONE else tokens[j].detail[1]
+            if tokens[j].kind == ROOT or clause_end(tokens[j], self.view):
+                break
+        for j in range(min(root, first_word) - 1, self._clause_start(min(root, first_word)) - 1, -1):
+            if tokens[j].kind in (LOC, ZONE):
+                return tokens[j].value if tokens[j].kind == ZONE else tokens[j].detail[1]
+        return None
+
+    def _role(self, root: int) -> str | None:
+        mention = self.tokens[root].value
+        if mention.role:
+            return mention.role
+        for j in range(self._noun_phrase_start(root), root):
+            if self.tokens[j].kind == ROLE:
+                return self.tokens[j].value
+        return None
+
+    # -- reading ----------------------------------------------------------------------------------
+    def read(self, previous_causes: list[str], previous_side: str | None) -> list[Mention]:
+        tokens = self.tokens
+        bound: dict[int, list[int]] = {}
+        for i, token in enumerate(tokens):
+            if token.kind == LADDER:
+                root = self._bind_ladder(i)
+            elif token.kind == NORMAL:
+                root = self._bind_normal(i)
+            else:
+                continue
+            if root is not None:
+                bound.setdefault(root, []).append(i)
+        back_reference = bool(tokens) and tokens[0].kind == REF
+        mentions = []
+        for root, words in sorted(bound.items()):
+            mentions.extend(self._mentions(root, words, back_reference, previous_causes, previous_side))
+        return mentions
+
+    def _mentions(self, root, words, back_reference, previous_causes, previous_side) -> list[Mention]:
+        tokens = self.tokens
+        judged = []
+        for w in words:
+            if self.context.silenced(w) or self.context.silenced(root):
+                continue
+            if tokens[w].kind == NORMAL:
+                judged.append((w, ABSENT, tokens[w]))
+            else:
+                assertion, trigger = self.context.assertion(w, "nerve-root")
+                judged.append((w, assertion, trigger))
+        if not judged:
+            return []
+        for assertion in (PRESENT, POSSIBLE, ABSENT):
+            chosen = [item for item in judged if item[1] == assertion]
+            if chosen:
+                break
+        degree = severity = None
+        if assertion != ABSENT:
+            ladder = [item for item in chosen if tokens[item[0]].kind == LADDER]
+            if ladder:
+                best = max(ladder, key=lambda item: RUNG_RANK[tokens[item[0]].value])
+                degree = tokens[best[0]].value
+                grade = grade_before(tokens, best[0], self.view, self.filler)
+                severity = grade.value if grade is not None else None
+        triggers = []
+        for _, _, trigger in chosen:
+            if trigger is not None and trigger not in triggers:
+                triggers.append(trigger)
+        first_word = min(w for w, _, _ in judged)
+        mention = tokens[root].value
+        shared_sides = self._sides_near(root, [w for w, _, _ in judged])
+        inline = [side for _, side in mention.names if side]
+        causes = [] if assertion == ABSENT else self.causes(root, first_word)
+        if assertion != ABSENT and not causes and back_reference:
+            causes = list(previous_causes)
+        zone = self._zone(root, first_word)
+        role = self._role(root)
+        start = min(self._noun_phrase_start(root), first_word)
+        last = max([root] + [w for w, _, _ in judged])
+        found = []
+        for name, side in mention.names:
+            side = combine_sides(([side] if side else []) + shared_sides + ([] if side else inline[:1]))
+            from_structure = False
+            if side is None and not mention.plural and not mention.central:
+                side = self.structure_side(self._clause_start(min(root, first_word)), min(root, first_word))
+                if side is None and back_reference:
+                    side = previous_side
+                from_structure = side is not None
+            found.append(Mention(
+                type="nerve-root", first=start, last=last, anchor=first_word, root=name, side=side,
+                plural=mention.plural and not mention.central, central=mention.central, degree=degree,
+                severity=severity, assertion=assertion, triggers=triggers, zone=zone, role=role,
+                cause=list(dict.fromkeys(causes)), side_from_structure=from_structure))
+        return found

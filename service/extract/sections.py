@@ -1,0 +1,49 @@
+"""Report sections: find the headers (FINDINGS, IMPRESSION, CLINICAL HISTORY, ...) and the text each holds.
+
+Headers are recognised with or without a colon, in any case, and in comma dumps ("FINDINGS:,..."). A header
+without a colon counts only when it ends its line, or when it is written in capitals at the start of a line
+in a report that is not all capitals. Text before the first header belongs to the findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service.extract.lexicon import Lexicon
+from service.extract.phrases import phrase_key
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    start: int            # first character of the section's text (after its header)
+    end: int
+    yields_findings: bool
+
+
+def _mostly_capitals(text: str) -> bool:
+    letters = [c for c in text[:5000] if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+
+
+def find_sections(text: str, view: str, lexicon: Lexicon) -> list[Section]:
+    headers = []  # (start of header, end of header, section name)
+    for match in lexicon.header_re.finditer(view):
+        headers.append((match.start("h"), match.end(), lexicon.header_sections[phrase_key(match.group("h"))]))
+    if not _mostly_capitals(text):
+        for match in lexicon.caps_header_re.finditer(view):
+            word = text[match.start("h"):match.end("h")]
+            if word.isupper():
+                headers.append((match.start("h"), match.end("h"), lexicon.header_sections[phrase_key(match.group("h"))]))
+    headers.sort(key=lambda h: (h[0], -h[1]))
+    sections: list[Section] = []
+    cursor, name = 0, "findings"
+    last_end = -1
+    for start, end, section in headers:
+        if start < last_end:
+            continue
+        if start > cursor or sections or cursor == 0:
+            sections.append(Section(name, cursor, start, name in lexicon.finding_sections or name == "findings"))
+        cursor, name, last_end = end, section, end
+    sections.append(Section(name, cursor, len(text), name in lexicon.finding_sections))
+    return [s for s in sections if s.end > s.start]

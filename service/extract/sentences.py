@@ -1,0 +1,72 @@
+"""Sentences of a section, robust to abbreviations, decimals, measurements and missing spaces.
+
+A sentence ends at '.', '!' or '?' followed by space (not after an abbreviation, not inside "1.5"), at a
+full stop glued to a capital ("stenosis.The"), at a bullet, and at a line break unless the next line
+continues in lower case. Numbered items ("1.", "2)") start a new item, which resets the level context.
+Very long runs without any break are cut at a space so no sentence grows without bound.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_BOUNDARY = re.compile(
+    r"\n[ \t]*(?=\n)"                      # blank line
+    r"|\n(?![ \t]*[a-z(])"                 # line break not continued in lower case
+    r"|[.!?]+(?=[\s\"')\]]|$)"             # full stop before a space
+    r"|(?<=[a-z]{2})\.(?=[A-Z])"           # full stop glued to the next sentence
+    r"|[\u2022\u00b7\u25cf\u25aa]"         # bullets
+)
+_ABBREVIATION = re.compile(r"(?:^|[^A-Za-z])(?:e\.g|i\.e|vs|approx|dr|fig|cf|incl|resp|ca|mr|ms|st|cont|sag|ax|ant|post|"
+                           r"lat|med|bilat|prox|dist|ext|int|sup|inf|pt|pts|etc\.?\s?al|al|hx|sx|dx|tx|w|b/l)$", re.I)
+_NUMBER_ITEM = re.compile(r"\s*(?:\(?\d{1,2}[.)]|[-*+>]|#)\s*")
+_ITEM_START = re.compile(r"[ \t]*\(?\d{1,2}[.)][ \t]+")
+_MAX_SENTENCE = 600
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    new_item: bool       # starts a numbered item: the level context starts afresh
+    question: bool
+
+
+def _cut_long(start: int, end: int, text: str):
+    while end - start > _MAX_SENTENCE:
+        cut = text.rfind(" ", start + _MAX_SENTENCE // 2, start + _MAX_SENTENCE)
+        if cut <= start:
+            cut = start + _MAX_SENTENCE
+        yield start, cut
+        start = cut
+    yield start, end
+
+
+def split_sentences(text: str, start: int, end: int) -> list[Sentence]:
+    pieces = []
+    cursor = start
+    for match in _BOUNDARY.finditer(text, start, end):
+        mark = match.group()
+        if mark.startswith(".") and len(mark) == 1 and _ABBREVIATION.search(text, max(start, match.start() - 8), match.start()):
+            continue
+        pieces.append((cursor, match.end()))
+        cursor = match.end()
+    pieces.append((cursor, end))
+    sentences: list[Sentence] = []
+    pending_item = False
+    for piece_start, piece_end in pieces:
+        for a, b in _cut_long(piece_start, piece_end, text):
+            chunk = text[a:b]
+            stripped = chunk.strip()
+            if not stripped:
+                continue
+            if _NUMBER_ITEM.fullmatch(chunk):
+                pending_item = pending_item or any(c.isdigit() for c in chunk)
+                continue
+            new_item = pending_item or bool(_ITEM_START.match(chunk))
+            pending_item = False
+            lead = len(chunk) - len(chunk.lstrip())
+            trail = len(chunk.rstrip())
+            sentences.append(Sentence(a + lead, a + trail, new_item, stripped.endswith("?")))
+    return sentences

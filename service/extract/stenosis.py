@@ -1,0 +1,129 @@
+"""Stenosis mentions: a location (foramen, lateral recess, canal) joined to a narrowing or normal-state word.
+
+Tokens that can form one noun phrase (sides, grades, levels, locations, narrowing and state words) are
+chained while the text between them is only filler ("the", "of", "and", "are", commas). Inside a chain,
+each narrowing word takes the locations since the previous one ("canal or foraminal stenosis"), or the
+ones after it ("narrowing of the right neural foramen"). "Moderate to severe left and mild right foraminal
+narrowing" gives two findings, one per side with its own grade.
+"""
+
+from __future__ import annotations
+
+from service.extract.attributes import combine_sides
+from service.extract.context import ABSENT, Context
+from service.extract.lexicon import GRADE, LADDER, LEVEL, LOC, NARROW, NORMAL, REMAIN, SIDE, Lexicon
+from service.extract.mention import Mention
+from service.extract.tokens import Token
+
+_CHAIN = frozenset({SIDE, GRADE, LEVEL, LOC, NARROW, NORMAL, REMAIN, LADDER})
+_MAX_GAP = 48
+
+
+def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]:
+    chains: list[list[int]] = []
+    current: list[int] = []
+    for i, token in enumerate(tokens):
+        if token.kind not in _CHAIN or (token.kind == LADDER and not token.detail[1]):
+            if current:
+                chains.append(current)
+            current = []
+            continue
+        if current:
+            previous = tokens[current[-1]]
+            gap = token.start - previous.end
+            if gap > _MAX_GAP or lexicon.filler_re.fullmatch(view, previous.end, token.start) is None:
+                chains.append(current)
+                current = []
+        current.append(i)
+    if current:
+        chains.append(current)
+    return chains
+
+
+def _is_head(token: Token) -> bool:
+    return token.kind in (NARROW, NORMAL) or (token.kind == LADDER and token.detail[1])
+
+
+def _side_grades(tokens: list[Token], indices: list[int]) -> list[tuple[str | None, Token | None]]:
+    """(side, grade) pairs of one stenosis phrase: one pair per separately graded side, else one pair."""
+    pairs: list[tuple[str, Token | None]] = []
+    grade: Token | None = None
+    grades: list[Token] = []
+    for i in indices:
+        token = tokens[i]
+        if token.kind == GRADE:
+            grade = token
+            grades.append(token)
+        elif token.kind == SIDE:
+            pairs.append((token.value, grade))
+            grade = None
+    first_grade = grades[0] if grades else None
+    separate = (len(pairs) >= 2 and all(g is not None for _, g in pairs)
+                and len({side for side, _ in pairs}) == len(pairs) and "bilateral" not in {s for s, _ in pairs})
+    if separate:
+        return [(side, g) for side, g in pairs]
+    return [(combine_sides(side for side, _ in pairs), first_grade)]
+
+
+def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Context) -> list[Mention]:
+    mentions: list[Mention] = []
+    for chain in _chains(tokens, view, lexicon):
+        heads = [i for i in chain if _is_head(tokens[i])]
+        if not heads:
+            continue
+        boundary = chain[0]
+        for number, head in enumerate(heads):
+            next_head = heads[number + 1] if number + 1 < len(heads) else None
+            before = [i for i in chain if boundary <= i < head]
+            after_limit = next_head if next_head is not None else chain[-1] + 1
+            after = [i for i in chain if head < i < after_limit]
+            locations = [i for i in before if tokens[i].kind == LOC]
+            if not locations:
+                locations = [i for i in after if tokens[i].kind == LOC]
+                span = before + [head] + after if next_head is None else before + [head] + [
+                    i for i in after if i <= (locations[-1] if locations else head)]
+            else:
+                span = before + [head] + (after if next_head is None else [])
+            boundary = span[-1] + 1
+            mentions.extend(_mentions_of(tokens, head, locations, span, view, context))
+    return mentions
+
+
+def _mentions_of(tokens, head, locations, span, view, context: Context) -> list[Mention]:
+    head_token = tokens[head]
+    if not locations or any(tokens[i].kind == REMAIN for i in span):
+        return []
+    if head_token.kind == LADDER and not any(abs(i - head) == 1 for i in locations):
+        return []
+    kept = []
+    for i in locations:
+        # "spinal", "central" make a stenosis only right before a narrowing word ("central stenosis").
+        if tokens[i].detail[2] and not (head_token.kind == NARROW and i == head - 1
+                                        and not view[tokens[i].end:head_token.start].strip(" -")):
+            continue
+        kept.append(i)
+    if not kept or context.silenced(head):
+        return []
+    modifiers = [i for i in span if tokens[i].kind in (SIDE, GRADE)]
+    graded = any(tokens[i].kind == GRADE and tokens[i].value for i in span) or (
+        head > 0 and tokens[head - 1].kind == GRADE and tokens[head - 1].value is not None)
+    mentions = []
+    types = []
+    for i in kept:
+        if tokens[i].value not in types:
+            types.append(tokens[i].value)
+    plural = any(tokens[i].detail[0] for i in kept)
+    for finding_type in types:
+        if head_token.kind == NORMAL:
+            assertion, trigger = ABSENT, head_token
+        else:
+            assertion, trigger = context.assertion(head, finding_type)
+        pairs = _side_grades(tokens, modifiers) if finding_type != "canal-stenosis" else [
+            (None, next((tokens[i] for i in modifiers if tokens[i].kind == GRADE), None))]
+        for side, grade in pairs:
+            mention = Mention(type=finding_type, first=span[0], last=span[-1], anchor=head,
+                              side=side, plural=plural and finding_type != "canal-stenosis",
+                              severity=grade.value if grade is not None and assertion != ABSENT else None,
+                              graded=graded, assertion=assertion, triggers=[trigger] if trigger else [])
+            mentions.append(mention)
+    return mentions

@@ -1,0 +1,109 @@
+"""Scan the view into tokens: the lexicon phrases, nerve root mentions and spinal levels it contains.
+
+Only words the lexicon knows become tokens; the text between them is kept as gaps and judged by the
+filler pattern when the reader needs to know whether two tokens belong to one phrase.
+"""
+
+from __future__ import annotations
+
+import re
+
+from service.extract.levels import read_level
+from service.extract.lexicon import LEVEL, ROOT, Lexicon
+
+_ROOT_NAME = re.compile(r"(?:(left|right)\s+)?(c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])(?![\d])")
+_PLURAL_HEAD = re.compile(r"(?:roots|nerves|ganglia|sleeves|rootlets|elements)(?![a-z])")
+_EXITING = re.compile(r"\bexi?s?ting\b|\bexting\b")
+_TRAVERSING = re.compile(r"\btraversing\b|\bdescending\b|\btransiting\b")
+
+
+class Token:
+    """One lexicon hit: kind, [start, end) in the text, value and kind-specific detail."""
+
+    __slots__ = ("kind", "start", "end", "value", "detail")
+
+    def __init__(self, kind: str, start: int, end: int, value=None, detail=()) -> None:
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.value = value
+        self.detail = detail
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Token({self.kind}, {self.start}-{self.end}, {self.value!r}, {self.detail!r})"
+
+
+class RootMention:
+    """What a root mention names: (root or None, side or None) pairs, plural, central (cauda equina), role."""
+
+    __slots__ = ("names", "plural", "central", "role")
+
+    def __init__(self, names, plural, central, role) -> None:
+        self.names = names
+        self.plural = plural
+        self.central = central
+        self.role = role
+
+
+def _root_mention(text: str, generic: bool, lexicon: Lexicon) -> RootMention:
+    names = [] if generic else [(m.group(2).upper(), m.group(1)) for m in _ROOT_NAME.finditer(text)]
+    if not names:
+        names = [(None, None)]
+    role = "exiting" if _EXITING.search(text) else "traversing" if _TRAVERSING.search(text) else None
+    plural = bool(_PLURAL_HEAD.search(text)) and len(names) == 1
+    central = generic and (text in lexicon.root_central_keys or "cauda" in text or "intrathecal" in text)
+    return RootMention(names, plural, central, role)
+
+
+def _root_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Token]:
+    found = []
+    for match in lexicon.root_re.finditer(view, start, end):
+        text = re.sub(r"[\s\-]+", " ", match.group())
+        mention = _root_mention(text, match.lastgroup == "generic", lexicon)
+        found.append(Token(ROOT, match.start(), match.end(), mention))
+    return found
+
+
+def _level_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Token]:
+    found = []
+    for match in lexicon.level_re.finditer(view, start, end):
+        if lexicon.not_level_after_re.match(view, match.end()):
+            continue
+        levels, single = read_level(match, lexicon)
+        if not levels:
+            continue
+        if single and not lexicon.single_before_re.search(view, max(start, match.start() - 30), match.start()):
+            continue
+        found.append(Token(LEVEL, match.start(), match.end(), levels, (single,)))
+    return found
+
+
+def _phrase_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Token]:
+    entries = lexicon.entries
+    found = []
+    for match in lexicon.phrase_re.finditer(view, start, end):
+        entry = entries.get(re.sub(r"\s*([/>&])\s*", r"\1", re.sub(r"[\s\-]+", " ", match.group())).strip())
+        if entry is not None:
+            found.append(Token(entry.kind, match.start(), match.end(), entry.value, entry.detail))
+    return found
+
+
+def scan(view: str, lexicon: Lexicon, start: int = 0, end: int | None = None) -> list[Token]:
+    """All tokens of ``view[start:end]`` in text order; roots beat levels beat phrases where they overlap."""
+    end = len(view) if end is None else end
+    ranked = [(t.start, 0, t) for t in _root_tokens(view, lexicon, start, end)]
+    ranked += [(t.start, 1, t) for t in _level_tokens(view, lexicon, start, end)]
+    ranked += [(t.start, 2, t) for t in _phrase_tokens(view, lexicon, start, end)]
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    tokens: list[Token] = []
+    last_end = -1
+    for _, _, token in ranked:
+        if token.start >= last_end:
+            tokens.append(token)
+            last_end = token.end
+        elif token.kind == ROOT and tokens and tokens[-1].kind != ROOT:
+            # A root mention that starts inside a phrase ("exiting right L5 nerve root" after "the exiting")
+            # wins: the phrase is dropped.
+            tokens[-1] = token
+            last_end = token.end
+    return tokens
