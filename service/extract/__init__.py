@@ -26,7 +26,8 @@ def extract_findings(text: str, lexicon: Lexicon | str | Path | None = None) -> 
         lexicon = load_lexicon(lexicon)
     if not text:
         return []
-    return merge_findings(read_report(text, lexicon))
+    findings, tentative = read_report(text, lexicon)
+    return merge_findings(findings, tentative)
 
 
 __all__ = ["extract_findings", "load_lexicon", "Finding", "Evidence"]

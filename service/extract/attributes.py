@@ -18,14 +18,12 @@ def combine_sides(sides) -> str | None:
     return found.pop()
 
 
-def grade_before(tokens: list[Token], index: int, view: str, filler) -> Token | None:
-    """The grade token right before ``tokens[index]`` ("marked compression", "mildly displaces")."""
+def grade_before(tokens: list[Token], index: int, view: str) -> Token | None:
+    """The grade word right before ``tokens[index]`` ("marked compression", "mildly displaces")."""
     if index <= 0:
         return None
     before = tokens[index - 1]
-    if before.kind != GRADE:
-        return None
-    if filler.fullmatch(view, before.end, tokens[index].start) is None:
+    if before.kind != GRADE or view[before.end:tokens[index].start].strip(" -"):
         return None
     return before
 

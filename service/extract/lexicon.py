@@ -21,8 +21,8 @@ DEFAULT_DIR = Path(__file__).resolve().parents[2] / "mappings" / "extraction"
 # Token kinds a phrase can have.
 SIDE, GRADE, LOC, NARROW, NORMAL, LADDER, CAUSE, ZONE, ROLE = (
     "side", "grade", "loc", "narrow", "normal", "ladder", "cause", "zone", "role")
-NEG, HEDGE, TERM, PSEUDO, KILL, REMAIN, WIDE, REF, OBJ = (
-    "neg", "hedge", "term", "pseudo", "kill", "remain", "wide", "ref", "obj")
+NEG, HEDGE, TERM, PSEUDO, KILL, REMAIN, WIDE, REF, OBJ, HIST = (
+    "neg", "hedge", "term", "pseudo", "kill", "remain", "wide", "ref", "obj", "hist")
 LEVEL, ROOT = "level", "root"
 
 VERTEBRA = r"(?:c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])"
@@ -113,12 +113,15 @@ def _severity_of_range(first: str, second: str, table: dict) -> str | None:
 def _add_grades(builder: _Builder, data: dict) -> dict:
     grades = data.get("grades", {})
     table = data.get("ranges", {})
+    narrowing = {phrase_key(p) for p in data.get("implies_narrowing", [])}
     words: dict = {}
     for severity, phrases in grades.items():
         value = None if severity == "ungraded" else severity
         for phrase in phrases or ():
-            builder.add(phrase, Entry(GRADE, value))
+            builder.add(phrase, Entry(GRADE, value, (phrase_key(phrase) in narrowing,)))
             words[phrase_key(phrase)] = value
+    for phrase in narrowing - set(words):
+        builder.add(phrase, Entry(GRADE, "severe", (True,)))
     # Ranges of two graded words: "mild to moderate", "mild-moderate", "moderate/severe".
     graded = [(word, value) for word, value in words.items() if value in ("mild", "moderate", "severe")]
     for first, first_value in graded:
@@ -131,7 +134,7 @@ def _add_grades(builder: _Builder, data: dict) -> dict:
             for joiner in data.get("range_joiners", []):
                 key = phrase_key(first + joiner + second)
                 if key not in builder.entries:
-                    builder.entries[key] = Entry(GRADE, severity)
+                    builder.entries[key] = Entry(GRADE, severity, (False,))
     return table
 
 
@@ -177,6 +180,7 @@ def _add_assertion(builder: _Builder, data: dict) -> None:
     builder.add_all(data.get("terminators"), Entry(TERM))
     builder.add_all(data.get("pseudo_triggers"), Entry(PSEUDO))
     builder.add_all(data.get("not_findings"), Entry(KILL))
+    builder.add_all(data.get("historical"), Entry(HIST))
 
 
 def _alternation(words) -> str:

@@ -27,3 +27,4 @@ class Mention:
     cause: list[str] = field(default_factory=list)
     levels: list | None = None     # resolved levels ([None] = stated as spanning / spine-wide)
     side_from_structure: bool = False
+    tentative: bool = False        # a bare "stenosis": kept only if a canal stenosis at its level is stated elsewhere

@@ -41,10 +41,37 @@ def _combine(group: list[Finding]) -> Finding:
     )
 
 
-def merge_findings(findings: list[Finding]) -> list[Finding]:
+def _fold(groups: dict, key: tuple, into: tuple) -> None:
+    groups[into].extend(groups.pop(key))
+
+
+def _positive(group: list[Finding]) -> bool:
+    return any(f.assertion != "absent" for f in group)
+
+
+def merge_findings(findings: list[Finding], tentative: set[int] = frozenset()) -> list[Finding]:
     groups: dict[tuple, list[Finding]] = {}
     for finding in findings:
         groups.setdefault((finding.type, finding.side, finding.root, finding.level), []).append(finding)
+    # A bare "stenosis" counts only where a canal stenosis at the same level is stated anyway.
+    for key in list(groups):
+        kept = [f for f in groups[key] if id(f) not in tentative]
+        if not kept:
+            del groups[key]
+        elif len(kept) < len(groups[key]) and not any(k for k in groups if k != key and k[0] == key[0] and k[3] == key[3]):
+            groups[key] = kept
+    # "Foraminal stenosis at C4-5" (no side) next to "right foraminal stenosis at C4-5": one finding, the sided one.
+    for key in [k for k in groups if k[1] is None]:
+        sided = [k for k in groups if k[0] == key[0] and k[2] == key[2] and k[3] == key[3] and k[1] is not None
+                 and _positive(groups[k]) == _positive(groups[key])]
+        if len(sided) == 1 and key[3] is not None:
+            _fold(groups, key, sided[0])
+    # Right and left described separately stay two findings even when another sentence sums them up as bilateral.
+    for key in [k for k in groups if k[1] == "bilateral"]:
+        left, right = ((key[0], side, key[2], key[3]) for side in ("left", "right"))
+        if left in groups and right in groups:
+            target = right if _positive(groups[right]) == _positive(groups[key]) else left
+            _fold(groups, key, target)
     # A named root stated once without a level joins the single finding of that root with a level.
     for key in [k for k in groups if k[2] and k[3] is None]:
         leveled = [k for k in groups if k[:3] == key[:3] and k[3] is not None]

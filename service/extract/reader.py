@@ -12,17 +12,19 @@ import re
 from service.extract.context import ABSENT, Context
 from service.extract.finding import Evidence, Finding
 from service.extract.levels import level_range
-from service.extract.lexicon import CAUSE, KILL, LEVEL, NARROW, REMAIN, ROOT, WIDE, Lexicon
+from service.extract.lexicon import CAUSE, LEVEL, LOC, NARROW, REMAIN, ROOT, SIDE, TERM, WIDE, ZONE, Lexicon
 from service.extract.mention import Mention
 from service.extract.roots import RootReader, clause_end
 from service.extract.sections import find_sections
 from service.extract.sentences import split_sentences
 from service.extract.stenosis import read_stenoses
+from service.extract.tables import find_tables
 from service.extract.textview import plain_view, scan_view
 from service.extract.tokens import Token, scan
 
 _HEADER_AFTER = re.compile(r"\s*(?:level|levels|disc|disk|space|interspace)?\s*(?:[:|]|-\s|\u2013)")
 _FORWARD_GAP = 48
+_LEVEL_INTRO = re.compile(r"(?:^|\s|,)(?:at|in|of|on|from|involving|,)?\s*(?:the\s+)?(?:levels?\s+(?:of\s+)?)?$")
 
 
 class LevelGroup:
@@ -75,8 +77,9 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
     for group in groups:
         if group.first > mention.last:
             between = tokens[mention.last + 1:group.first]
-            if tokens[group.first].start - end <= _FORWARD_GAP and not any(
-                    _blocks_forward(t) or clause_end(t, view) for t in between):
+            start = tokens[group.first].start
+            if start - end <= _FORWARD_GAP and all(t.kind in (LOC, ZONE, SIDE) for t in between) \
+                    and _LEVEL_INTRO.search(view, tokens[group.first - 1].end, start):
                 return group.levels
             break
     before = [group for group in groups if group.last < mention.first]
@@ -96,15 +99,37 @@ class _Segment:
         self.sides: dict = {}
 
 
+class _State:
+    """What a section's reading carries from one sentence to the next."""
+
+    def __init__(self) -> None:
+        self.segment = _Segment()
+        self.previous_causes: list[str] = []
+        self.previous_side: str | None = None
+
+
 def _is_level_header(tokens: list[Token], groups: list[LevelGroup], view: str, sentence_start: int) -> bool:
     if not groups or groups[0].first != 0:
         return False
-    if view[sentence_start:tokens[0].start].strip(" \t*-#>•"):
+    if view[sentence_start:tokens[0].start].strip(" \t*-#>•,"):
         return False
     last = tokens[groups[0].last]
     after = groups[0].last + 1
     sentence_over = after >= len(tokens) and not view[last.end:last.end + 1].isalpha()
     return bool(_HEADER_AFTER.match(view, last.end)) or sentence_over
+
+
+def _leading_side(tokens: list[Token], view: str) -> str | None:
+    """"On the right, ..." / "Left foramen: ..." at the head of a sentence: the side of what follows."""
+    for i, token in enumerate(tokens[:3]):
+        if token.kind == SIDE:
+            following = view[token.end:token.end + 2]
+            if following.startswith(",") or following.startswith(":"):
+                return token.value
+            return None
+        if token.kind not in (LEVEL, TERM):
+            return None
+    return None
 
 
 def _finalise_side(mention: Mention, levels: list) -> str | None:
@@ -115,63 +140,104 @@ def _finalise_side(mention: Mention, levels: list) -> str | None:
     return None
 
 
-def read_report(text: str, lexicon: Lexicon) -> list[Finding]:
+class _Report:
+    """The findings of one report as its sentences are read."""
+
+    def __init__(self, text: str, lexicon: Lexicon) -> None:
+        self.text = text
+        self.lexicon = lexicon
+        self.findings: list[Finding] = []
+        self.tentative: set[int] = set()
+
+    def read_statement(self, view: str, start: int, end: int, evidence: Evidence, section: str,
+                       state: _State, new_item: bool = False, question: bool = False, row: bool = False,
+                       source: str | None = None) -> None:
+        lexicon = self.lexicon
+        source = self.text if source is None else source
+        if new_item:
+            state.segment = _Segment()
+        tokens = scan(view, lexicon, start, end)
+        groups = level_groups(tokens, view, lexicon)
+        if row or _is_level_header(tokens, groups, view, start):
+            state.segment = _Segment()
+            state.segment.levels = groups[0].levels if groups else None
+        if question or not tokens:
+            return
+        segment = state.segment
+        context = Context(tokens, view)
+        reader = RootReader(tokens, view, lexicon, context)
+        mentions = read_stenoses(tokens, view, lexicon, context)
+        mentions += reader.read(state.previous_causes, state.previous_side)
+        wide = any(t.kind == WIDE for t in tokens)
+        leading_side = _leading_side(tokens, view)
+        used_levels = None
+        for mention in mentions:
+            if any(t.kind == REMAIN for t in tokens[max(0, mention.first - 3):mention.last + 1]):
+                continue
+            levels = resolve_levels(mention, groups, tokens, view)
+            if levels is None:
+                levels = [None] if wide else (segment.levels or segment.previous or [None])
+            else:
+                used_levels = levels
+            if mention.assertion == ABSENT and levels == [None] and mention.graded:
+                continue  # a spine-wide partial denial ("no high-grade stenosis") is not labelled
+            if mention.side is None and leading_side and mention.type != "canal-stenosis" and not mention.central:
+                mention.side = leading_side
+            key = (mention.type, mention.root)
+            if mention.side is None and not mention.plural and key in segment.sides:
+                mention.side = segment.sides[key]
+            side = _finalise_side(mention, levels)
+            if side and mention.side and not mention.side_from_structure:
+                segment.sides[key] = side
+            for finding in _findings_of(mention, levels, side, evidence, section, source):
+                if mention.tentative:
+                    self.tentative.add(id(finding))
+                self.findings.append(finding)
+        disc_groups = [g for g in groups if not tokens[g.first].detail[0]]
+        if used_levels is not None:
+            segment.previous = used_levels
+        elif disc_groups:
+            segment.previous = disc_groups[-1].levels
+        state.previous_causes = [t.value for i, t in enumerate(tokens)
+                                 if t.kind == CAUSE and context.assertion(i, "cause")[0] != ABSENT]
+        state.previous_side = reader.structure_side(0, len(tokens))
+
+    def read_section(self, plain: str, view: str, section) -> None:
+        lexicon = self.lexicon
+        state = _State()
+
+        def starts_with_level(line: str) -> bool:
+            match = lexicon.level_re.match(line.strip().lower())
+            return match is not None
+
+        rows, outside = find_tables(self.text, section.start, section.end, starts_with_level)
+        pieces = [(span[0], None) for span in outside] + [(row.start, row) for row in rows]
+        spans = dict(outside)
+        for position, row in sorted(pieces, key=lambda item: item[0]):
+            if row is not None:
+                statement = row.statement.lower()
+                self.read_statement(statement, 0, len(statement), Evidence(row.start, row.end), section.name,
+                                    state, row=True, source=row.statement)
+                continue
+            for sentence in split_sentences(plain, position, spans[position]):
+                self.read_statement(view, sentence.start, sentence.end, Evidence(sentence.start, sentence.end),
+                                    section.name, state, sentence.new_item, sentence.question)
+
+
+def read_report(text: str, lexicon: Lexicon) -> tuple[list[Finding], set[int]]:
+    """All findings the report's sentences state, and the ids of the tentative ones (bare "stenosis")."""
     plain = plain_view(text)
     view = scan_view(plain)
-    findings: list[Finding] = []
+    report = _Report(text, lexicon)
     for section in find_sections(plain, view, lexicon):
-        if not section.yields_findings:
-            continue
-        segment = _Segment()
-        previous_causes: list[str] = []
-        previous_side = None
-        for sentence in split_sentences(plain, section.start, section.end):
-            if sentence.new_item:
-                segment = _Segment()
-            tokens = scan(view, lexicon, sentence.start, sentence.end)
-            groups = level_groups(tokens, view, lexicon)
-            if _is_level_header(tokens, groups, view, sentence.start):
-                segment = _Segment()
-                segment.levels = groups[0].levels
-            if sentence.question or not tokens:
-                continue
-            context = Context(tokens, view)
-            reader = RootReader(tokens, view, lexicon, context)
-            mentions = read_stenoses(tokens, view, lexicon, context)
-            mentions += reader.read(previous_causes, previous_side)
-            wide = any(t.kind == WIDE for t in tokens)
-            used_levels = None
-            for mention in mentions:
-                if any(t.kind == REMAIN for t in tokens[max(0, mention.first - 3):mention.last + 1]):
-                    continue
-                levels = resolve_levels(mention, groups, tokens, view)
-                if levels is None:
-                    levels = [None] if wide else (segment.levels or segment.previous or [None])
-                else:
-                    used_levels = levels
-                if mention.assertion == ABSENT and levels == [None] and mention.graded:
-                    continue  # a spine-wide partial denial ("no high-grade stenosis") is not labelled
-                key = (mention.type, mention.root)
-                if mention.side is None and not mention.plural and key in segment.sides:
-                    mention.side = segment.sides[key]
-                side = _finalise_side(mention, levels)
-                if side and mention.side and not mention.side_from_structure:
-                    segment.sides[key] = side
-                findings.extend(_findings_of(mention, levels, side, sentence, section.name, text))
-            disc_groups = [g for g in groups if not tokens[g.first].detail[0]]
-            if used_levels is not None:
-                segment.previous = used_levels
-            elif disc_groups:
-                segment.previous = disc_groups[-1].levels
-            previous_causes = [t.value for i, t in enumerate(tokens)
-                               if t.kind == CAUSE and context.assertion(i, "cause")[0] != ABSENT]
-            previous_side = reader.structure_side(0, len(tokens))
-    return findings
+        if section.yields_findings:
+            report.read_section(plain, view, section)
+    return report.findings, report.tentative
 
 
-def _findings_of(mention: Mention, levels: list, side, sentence, section: str, text: str) -> list[Finding]:
+def _findings_of(mention: Mention, levels: list, side, evidence: Evidence, section: str, source: str) -> list[Finding]:
     out = []
-    triggers = [text[t.start:t.end] for t in mention.triggers]
+    triggers = [source[t.start:t.end] for t in mention.triggers]
     for level in levels:
         out.append(Finding(
             type=mention.type, level=level, root=mention.root, side=side,
@@ -180,7 +246,6 @@ def _findings_of(mention: Mention, levels: list, side, sentence, section: str, t
             zone=mention.zone if mention.type == "nerve-root" else None,
             role=mention.role if mention.type == "nerve-root" else None,
             cause=list(mention.cause) if mention.type == "nerve-root" else [],
-            evidence=[Evidence(sentence.start, sentence.end)],
-            assertion_triggers=triggers, section=section,
+            evidence=[evidence], assertion_triggers=triggers, section=section,
         ))
     return out

@@ -14,7 +14,7 @@ import re
 from service.extract.attributes import RUNG_RANK, combine_sides, grade_before
 from service.extract.context import ABSENT, POSSIBLE, PRESENT, Context
 from service.extract.lexicon import (
-    CAUSE, GRADE, LADDER, LEVEL, LOC, NARROW, NORMAL, OBJ, REF, ROLE, ROOT, SIDE, TERM, ZONE, Lexicon,
+    CAUSE, GRADE, HIST, LADDER, LEVEL, LOC, NARROW, NORMAL, OBJ, REF, ROLE, ROOT, SIDE, TERM, ZONE, Lexicon,
 )
 from service.extract.mention import Mention
 from service.extract.tokens import Token
@@ -89,6 +89,10 @@ class RootReader:
         return None
 
     # -- attributes -------------------------------------------------------------------------------
+    def _historical(self, index: int) -> bool:
+        tokens = self.tokens
+        return index > 0 and tokens[index - 1].kind == HIST and self._joined(index - 1, index)
+
     def _noun_phrase_start(self, index: int) -> int:
         tokens = self.tokens
         start = index
@@ -130,12 +134,20 @@ class RootReader:
                 return j + 1
         return 0
 
-    def causes(self, root: int, first_word: int) -> list[str]:
+    def causes(self, root: int, first_word: int, last_word: int) -> list[str]:
         tokens = self.tokens
         found = []
         for j in range(self._clause_start(min(root, first_word)), first_word):
             if tokens[j].kind == CAUSE and self.context.assertion(j, "cause")[0] != ABSENT:
                 found.append(tokens[j].value)
+        if root < first_word:
+            # The root is the subject: "the L4 root is intimately associated with the protrusion".
+            for j in range(last_word + 1, min(len(tokens), last_word + 4)):
+                if clause_end(tokens[j], self.view) or tokens[j].kind in (ROOT, LADDER):
+                    break
+                if tokens[j].kind == CAUSE:
+                    found.append(tokens[j].value)
+                    break
         for j in range(root + 1, min(len(tokens), root + 7)):
             if clause_end(tokens[j], self.view) or tokens[j].kind == ROOT:
                 break
@@ -193,9 +205,11 @@ class RootReader:
                 continue
             if tokens[w].kind == NORMAL:
                 judged.append((w, ABSENT, tokens[w]))
-            else:
-                assertion, trigger = self.context.assertion(w, "nerve-root")
-                judged.append((w, assertion, trigger))
+                continue
+            assertion, trigger = self.context.assertion(w, "nerve-root")
+            if assertion != ABSENT and self._historical(w):
+                continue  # "which was previously compressed": an earlier exam's finding
+            judged.append((w, assertion, trigger))
         if not judged:
             return []
         for assertion in (PRESENT, POSSIBLE, ABSENT):
@@ -208,7 +222,7 @@ class RootReader:
             if ladder:
                 best = max(ladder, key=lambda item: RUNG_RANK[tokens[item[0]].value])
                 degree = tokens[best[0]].value
-                grade = grade_before(tokens, best[0], self.view, self.filler)
+                grade = grade_before(tokens, best[0], self.view)
                 severity = grade.value if grade is not None else None
         triggers = []
         for _, _, trigger in chosen:
@@ -218,7 +232,8 @@ class RootReader:
         mention = tokens[root].value
         shared_sides = self._sides_near(root, [w for w, _, _ in judged])
         inline = [side for _, side in mention.names if side]
-        causes = [] if assertion == ABSENT else self.causes(root, first_word)
+        last_word = max(w for w, _, _ in judged)
+        causes = [] if assertion == ABSENT else self.causes(root, first_word, last_word)
         if assertion != ABSENT and not causes and back_reference:
             causes = list(previous_causes)
         zone = self._zone(root, first_word)

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 _BOUNDARY = re.compile(
     r"\n[ \t]*(?=\n)"                      # blank line
     r"|\n(?![ \t]*[a-z(])"                 # line break not continued in lower case
-    r"|[.!?]+(?=[\s\"')\]]|$)"             # full stop before a space
-    r"|(?<=[a-z]{2})\.(?=[A-Z])"           # full stop glued to the next sentence
+    r"|[.!?]+(?=[\s\"')\],]|$)"            # full stop before a space (or a comma-dump separator)
+    r"|(?<=[A-Za-z]{2})\.(?=[A-Za-z])"     # full stop glued to the next sentence
+    r"|\.(?=\d{1,2}[.)]\s*[A-Za-z])"        # full stop glued to a numbered item ("root.2.left")
     r"|[\u2022\u00b7\u25cf\u25aa]"         # bullets
 )
 _ABBREVIATION = re.compile(r"(?:^|[^A-Za-z])(?:e\.g|i\.e|vs|approx|dr|fig|cf|incl|resp|ca|mr|ms|st|cont|sag|ax|ant|post|"
                            r"lat|med|bilat|prox|dist|ext|int|sup|inf|pt|pts|etc\.?\s?al|al|hx|sx|dx|tx|w|b/l)$", re.I)
-_NUMBER_ITEM = re.compile(r"\s*(?:\(?\d{1,2}[.)]|[-*+>]|#)\s*")
-_ITEM_START = re.compile(r"[ \t]*\(?\d{1,2}[.)][ \t]+")
+_NUMBER_ITEM = re.compile(r"[\s,]*(?:\(?\d{1,2}[.)]|[-*+>]|#)?[\s,]*")
+_ITEM_START = re.compile(r"[ \t,]*\(?\d{1,2}[.)][ \t]*(?=[A-Za-z])")
 _MAX_SENTENCE = 600
 
 
@@ -50,12 +51,17 @@ def split_sentences(text: str, start: int, end: int) -> list[Sentence]:
         mark = match.group()
         if mark.startswith(".") and len(mark) == 1 and _ABBREVIATION.search(text, max(start, match.start() - 8), match.start()):
             continue
-        pieces.append((cursor, match.end()))
+        pieces.append((cursor, match.end(), False))
+        if mark.startswith("\n") and mark.strip(" \t") == "\n" and match.end() < end and text[match.end()] == "\n":
+            pieces.append((match.end(), match.end(), True))  # a blank line: a new paragraph
         cursor = match.end()
-    pieces.append((cursor, end))
+    pieces.append((cursor, end, False))
     sentences: list[Sentence] = []
     pending_item = False
-    for piece_start, piece_end in pieces:
+    for piece_start, piece_end, paragraph in pieces:
+        if paragraph:
+            pending_item = True
+            continue
         for a, b in _cut_long(piece_start, piece_end, text):
             chunk = text[a:b]
             stripped = chunk.strip()

@@ -11,18 +11,26 @@ from __future__ import annotations
 
 from service.extract.attributes import combine_sides
 from service.extract.context import ABSENT, Context
-from service.extract.lexicon import GRADE, LADDER, LEVEL, LOC, NARROW, NORMAL, REMAIN, SIDE, Lexicon
+import re
+
+from service.extract.lexicon import (
+    CAUSE, GRADE, HEDGE, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, REMAIN, ROOT, SIDE, TERM, ZONE, Lexicon,
+)
 from service.extract.mention import Mention
 from service.extract.tokens import Token
 
 _CHAIN = frozenset({SIDE, GRADE, LEVEL, LOC, NARROW, NORMAL, REMAIN, LADDER})
 _MAX_GAP = 48
+_COPULA = re.compile(r"\s+(?:is|are|was|were|appears|appear|remains|remain|seems)(?:\s+(?:now|also|again|most))?\s+$")
+_PREDICATE_STOP = frozenset({LADDER, ROOT, NARROW, LOC, NEG, HEDGE, TERM, NORMAL})
 
 
 def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]:
     chains: list[list[int]] = []
     current: list[int] = []
     for i, token in enumerate(tokens):
+        if token.kind == TERM and view[token.start] == ":" and current:
+            continue  # "Right foramen: mild stenosis"
         if token.kind not in _CHAIN or (token.kind == LADDER and not token.detail[1]):
             if current:
                 chains.append(current)
@@ -31,7 +39,8 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
         if current:
             previous = tokens[current[-1]]
             gap = token.start - previous.end
-            if gap > _MAX_GAP or lexicon.filler_re.fullmatch(view, previous.end, token.start) is None:
+            if gap > _MAX_GAP or lexicon.filler_re.fullmatch(view, previous.end, token.start) is None \
+                    and view[previous.end:token.start].strip(" :") != "":
                 chains.append(current)
                 current = []
         current.append(i)
@@ -41,7 +50,8 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
 
 
 def _is_head(token: Token) -> bool:
-    return token.kind in (NARROW, NORMAL) or (token.kind == LADDER and token.detail[1])
+    return (token.kind in (NARROW, NORMAL) or (token.kind == LADDER and token.detail[1])
+            or (token.kind == GRADE and bool(token.detail) and token.detail[0]))
 
 
 def _side_grades(tokens: list[Token], indices: list[int]) -> list[tuple[str | None, Token | None]]:
@@ -65,6 +75,41 @@ def _side_grades(tokens: list[Token], indices: list[int]) -> list[tuple[str | No
     return [(combine_sides(side for side, _ in pairs), first_grade)]
 
 
+def _predicate(tokens: list[Token], last: int, view: str) -> tuple[Token | None, list[str]]:
+    """A grade and sides stated after the stenosis: "foraminal stenosis due to osteophytes is severe on the left"."""
+    for j in range(last + 1, min(len(tokens), last + 7)):
+        token = tokens[j]
+        if token.kind in _PREDICATE_STOP:
+            return None, []
+        if token.kind == GRADE and token.value and _COPULA.search(view, tokens[j - 1].end, token.start):
+            sides = []
+            for k in range(j + 1, min(len(tokens), j + 3)):
+                if tokens[k].kind != SIDE or view[tokens[k - 1].end:tokens[k].start].strip(" ,"):
+                    break
+                sides.append(tokens[k].value)
+            return token, sides
+    return None, []
+
+
+def _central_context(tokens: list[Token]) -> bool:
+    return any((t.kind == LOC and t.value == "canal-stenosis") or (t.kind == ZONE and t.value == "central")
+               for t in tokens)
+
+
+def _bare_stenosis(tokens, head, view, context: Context) -> list[Mention]:
+    """A positive "stenosis" with no location: a canal stenosis in a central context, else tentative."""
+    if head > 0 and tokens[head - 1].kind in (OBJ, CAUSE) and not view[tokens[head - 1].end:tokens[head].start].strip():
+        return []
+    assertion, trigger = context.assertion(head, "canal-stenosis")
+    if assertion == ABSENT or context.silenced(head):
+        return []
+    grade = tokens[head - 1] if head > 0 and tokens[head - 1].kind == GRADE else None
+    return [Mention(type="canal-stenosis", first=head - (grade is not None), last=head, anchor=head,
+                    severity=grade.value if grade is not None else None, graded=grade is not None,
+                    assertion=assertion, triggers=[trigger] if trigger else [],
+                    tentative=not _central_context(tokens))]
+
+
 def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Context) -> list[Mention]:
     mentions: list[Mention] = []
     for chain in _chains(tokens, view, lexicon):
@@ -85,6 +130,9 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
             else:
                 span = before + [head] + (after if next_head is None else [])
             boundary = span[-1] + 1
+            if not any(tokens[i].kind == LOC for i in chain) and tokens[head].kind == NARROW:
+                mentions.extend(_bare_stenosis(tokens, head, view, context))
+                continue
             mentions.extend(_mentions_of(tokens, head, locations, span, view, context))
     return mentions
 
@@ -105,6 +153,12 @@ def _mentions_of(tokens, head, locations, span, view, context: Context) -> list[
     if not kept or context.silenced(head):
         return []
     modifiers = [i for i in span if tokens[i].kind in (SIDE, GRADE)]
+    if not any(tokens[i].kind == GRADE and tokens[i].value for i in modifiers):
+        grade, sides = _predicate(tokens, span[-1], view)
+        if grade is not None:
+            modifiers = [i for i in modifiers if tokens[i].kind == SIDE] + [tokens.index(grade)]
+            if sides and not any(tokens[i].kind == SIDE for i in modifiers):
+                modifiers += [tokens.index(grade) + 1 + k for k in range(len(sides))]
     graded = any(tokens[i].kind == GRADE and tokens[i].value for i in span) or (
         head > 0 and tokens[head - 1].kind == GRADE and tokens[head - 1].value is not None)
     mentions = []

@@ -15,6 +15,7 @@ _ROOT_NAME = re.compile(r"(?:(left|right)\s+)?(c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-
 _PLURAL_HEAD = re.compile(r"(?:roots|nerves|ganglia|sleeves|rootlets|elements)(?![a-z])")
 _EXITING = re.compile(r"\bexi?s?ting\b|\bexting\b")
 _TRAVERSING = re.compile(r"\btraversing\b|\bdescending\b|\btransiting\b")
+_HEADER_COLON = re.compile(r"[ \t]*:")
 
 
 class Token:
@@ -72,7 +73,8 @@ def _level_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Tok
         levels, single = read_level(match, lexicon)
         if not levels:
             continue
-        if single and not lexicon.single_before_re.search(view, max(start, match.start() - 30), match.start()):
+        if single and not (lexicon.single_before_re.search(view, max(start, match.start() - 30), match.start())
+                           or _HEADER_COLON.match(view, match.end())):
             continue
         found.append(Token(LEVEL, match.start(), match.end(), levels, (single,)))
     return found

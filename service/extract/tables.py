@@ -1,0 +1,67 @@
+"""Tables in reports: rows of cells separated by '|' or tabs under a header row
+("Level | Canal | Right foramen | Left foramen | Comment").
+
+Each data row is read as one statement in which every cell is followed by its column's header, so
+"moderate stenosis" under "Right foramen" reads "moderate stenosis right foramen". The row's first cell
+names the level. Tables without a header row are left to the sentence reader ('|' ends a clause there).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SEPARATOR = re.compile(r"\s*\|\s*|\t+ *")
+_EMPTY_CELL = re.compile(r"[\s\-\u2013\u2014.n/a]*", re.I)
+
+
+@dataclass(frozen=True)
+class TableRow:
+    start: int
+    end: int
+    statement: str       # the row rewritten as cells followed by their column headers
+
+
+def _is_table_line(line: str) -> bool:
+    return line.count("|") >= 2 or line.count("\t") >= 2
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in _SEPARATOR.split(line.strip().strip("|"))]
+
+
+def find_tables(text: str, start: int, end: int, starts_with_level) -> tuple[list[TableRow], list[tuple[int, int]]]:
+    """The rows of headed tables in ``text[start:end]`` and the spans of text outside them."""
+    rows: list[TableRow] = []
+    outside: list[tuple[int, int]] = []
+    cursor = start
+    lines = []
+    position = start
+    for line in text[start:end].split("\n"):
+        lines.append((position, position + len(line), line))
+        position += len(line) + 1
+    index = 0
+    while index < len(lines):
+        block = []
+        while index < len(lines) and _is_table_line(lines[index][2]):
+            block.append(lines[index])
+            index += 1
+        if len(block) >= 2 and not starts_with_level(block[0][2]):
+            header = _cells(block[0][2])
+            if block[0][0] > cursor:
+                outside.append((cursor, block[0][0]))
+            for line_start, line_end, line in block[1:]:
+                cells = _cells(line)
+                parts = []
+                for number, cell in enumerate(cells):
+                    if _EMPTY_CELL.fullmatch(cell):
+                        continue
+                    title = header[number] if number < len(header) and number else ""
+                    parts.append(f"{cell} {title}".strip())
+                rows.append(TableRow(line_start, line_end, " ; ".join(parts)))
+            cursor = block[-1][1]
+        if not block:
+            index += 1
+    if cursor < end:
+        outside.append((cursor, end))
+    return rows, outside
