@@ -72,11 +72,15 @@ def merge_findings(findings: list[Finding], tentative: set[int] = frozenset()) -
         if left in groups and right in groups:
             target = right if _positive(groups[right]) == _positive(groups[key]) else left
             _fold(groups, key, target)
-    # A named root stated once without a level joins the single finding of that root with a level.
+    # A named root stated without a level joins the finding of that root with a level (the first, when the
+    # root is affected at several levels and the statement without a level sums them up).
     for key in [k for k in groups if k[2] and k[3] is None]:
         leveled = [k for k in groups if k[:3] == key[:3] and k[3] is not None]
+        same_polarity = [k for k in leveled if _positive(groups[k]) == _positive(groups[key])]
         if len(leveled) == 1:
-            groups[leveled[0]].extend(groups.pop(key))
+            _fold(groups, key, leveled[0])
+        elif same_polarity:
+            _fold(groups, key, same_polarity[0])
     # "Nerve root compression at L4-5" and "the right L5 root" at L4-5: the unnamed mention joins the named one.
     for key in [k for k in groups if k[0] == "nerve-root" and k[2] is None and k[3] is not None]:
         named = [k for k in groups if k[0] == "nerve-root" and k[2] and k[1] == key[1] and k[3] == key[3]]

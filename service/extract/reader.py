@@ -24,7 +24,7 @@ from service.extract.tokens import Token, scan
 
 _HEADER_AFTER = re.compile(r"\s*(?:level|levels|disc|disk|space|interspace)?\s*(?:[:|]|-\s|\u2013)")
 _FORWARD_GAP = 48
-_LEVEL_INTRO = re.compile(r"(?:^|\s|,)(?:at|in|of|on|from|involving|,)?\s*(?:the\s+)?(?:levels?\s+(?:of\s+)?)?$")
+_LEVEL_INTRO = re.compile(r"\s*(?:,\s*)?(?:(?:at|in|of|on|from|involving)\s+)?(?:the\s+)?(?:levels?\s+(?:of\s+)?)?")
 
 
 class LevelGroup:
@@ -79,14 +79,16 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
             between = tokens[mention.last + 1:group.first]
             start = tokens[group.first].start
             if start - end <= _FORWARD_GAP and all(t.kind in (LOC, ZONE, SIDE) for t in between) \
-                    and _LEVEL_INTRO.search(view, tokens[group.first - 1].end, start):
+                    and _LEVEL_INTRO.fullmatch(view, tokens[group.first - 1].end, start):
                 return group.levels
             break
     before = [group for group in groups if group.last < mention.first]
     if before:
         return before[-1].levels
-    if groups:
-        return groups[0].levels
+    for group in groups:
+        # A level later in the sentence, unless a terminator ("except", ";") separates it from the finding.
+        if not any(t.kind == TERM for t in tokens[mention.last + 1:group.first]):
+            return group.levels
     return None
 
 
@@ -215,9 +217,10 @@ class _Report:
         spans = dict(outside)
         for position, row in sorted(pieces, key=lambda item: item[0]):
             if row is not None:
-                statement = row.statement.lower()
-                self.read_statement(statement, 0, len(statement), Evidence(row.start, row.end), section.name,
-                                    state, row=True, source=row.statement)
+                statement = scan_view(plain_view(row.statement))
+                for number, sentence in enumerate(split_sentences(row.statement, 0, len(row.statement))):
+                    self.read_statement(statement, sentence.start, sentence.end, Evidence(row.start, row.end),
+                                        section.name, state, row=number == 0, source=row.statement)
                 continue
             for sentence in split_sentences(plain, position, spans[position]):
                 self.read_statement(view, sentence.start, sentence.end, Evidence(sentence.start, sentence.end),

@@ -23,6 +23,7 @@ _WINDOW = 12
 _CAUSAL = re.compile(r"(?<![a-z])(?:by|from|due to|secondary to|related to|caused by|because of|owing to|"
                      r"resulting from|attributable to|as a result of)(?![a-z])")
 _STRUCTURE_NP = frozenset({SIDE, GRADE, ZONE, LOC, LEVEL, NARROW})
+_AND = re.compile(r"[\s,]*(?:and|as well as)\s")
 
 
 def clause_end(token: Token, view: str) -> bool:
@@ -54,8 +55,19 @@ class RootReader:
             if token.kind == ROOT:
                 return j, False
             if token.kind == OBJ or (token.kind == LOC and not token.detail[2]):
-                return None, True
+                coordinated = self._coordinated_root(j)
+                return coordinated, coordinated is None
         return None, False
+
+    def _coordinated_root(self, index: int):
+        """"abuts the ventral thecal sac and the right S1 nerve root": the root after the other object."""
+        tokens = self.tokens
+        for j in range(index + 1, min(len(tokens), index + 4)):
+            if tokens[j].kind == ROOT:
+                return j if _AND.match(self.view, tokens[index].end, tokens[j].start) else None
+            if tokens[j].kind not in (SIDE, ROLE):
+                return None
+        return None
 
     def _backward(self, index: int):
         tokens = self.tokens
@@ -89,6 +101,12 @@ class RootReader:
         return None
 
     # -- attributes -------------------------------------------------------------------------------
+    def _modifies_next_cause(self, index: int) -> bool:
+        """'disc' in "disc herniaton" (a typo the lexicon misses) names no structure of its own."""
+        tokens = self.tokens
+        return (index + 1 < len(tokens) and tokens[index + 1].kind == CAUSE
+                and not self.view[tokens[index].end:tokens[index + 1].start].strip())
+
     def _historical(self, index: int) -> bool:
         tokens = self.tokens
         return index > 0 and tokens[index - 1].kind == HIST and self._joined(index - 1, index)
@@ -138,7 +156,8 @@ class RootReader:
         tokens = self.tokens
         found = []
         for j in range(self._clause_start(min(root, first_word)), first_word):
-            if tokens[j].kind == CAUSE and self.context.assertion(j, "cause")[0] != ABSENT:
+            if tokens[j].kind == CAUSE and self.context.assertion(j, "cause")[0] != ABSENT \
+                    and not self._modifies_next_cause(j):
                 found.append(tokens[j].value)
         if root < first_word:
             # The root is the subject: "the L4 root is intimately associated with the protrusion".

@@ -19,7 +19,7 @@ _BOUNDARY = re.compile(
     r"|\.(?=\d{1,2}[.)]\s*[A-Za-z])"        # full stop glued to a numbered item ("root.2.left")
     r"|[\u2022\u00b7\u25cf\u25aa]"         # bullets
 )
-_ABBREVIATION = re.compile(r"(?:^|[^A-Za-z])(?:e\.g|i\.e|vs|approx|dr|fig|cf|incl|resp|ca|mr|ms|st|cont|sag|ax|ant|post|"
+_ABBREVIATION = re.compile(r"(?<![A-Za-z])(?:e\.g|i\.e|vs|approx|dr|fig|cf|incl|resp|ca|mr|ms|st|cont|sag|ax|ant|post|"
                            r"lat|med|bilat|prox|dist|ext|int|sup|inf|pt|pts|etc\.?\s?al|al|hx|sx|dx|tx|w|b/l)$", re.I)
 _NUMBER_ITEM = re.compile(r"[\s,]*(?:\(?\d{1,2}[.)]|[-*+>]|#)?[\s,]*")
 _ITEM_START = re.compile(r"[ \t,]*\(?\d{1,2}[.)][ \t]*(?=[A-Za-z])")
