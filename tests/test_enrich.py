@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from service.enrich import enrich, report_identity
 from service.extract import extract_findings
 from service.fhir.io import JsonNumber, NotSupported, dumps, loads, validate_resource
-from service.fhir.text import report_text
+from service.fhir.text import element_text, report_text
 from service.terminology import code_systems, terminology
 
 NOW = datetime(2026, 5, 4, 3, 2, 1, tzinfo=timezone.utc)
@@ -181,15 +181,6 @@ def test_reenrichment_in_other_languages_replaces_the_explanation():
 
 
 # --- evidence points back into the report ------------------------------------------------------
-
-
-def element_text(report, path):
-    node = report
-    for name, index in re.findall(r"\.(\w+)(?:\[(\d+)\])?", path):
-        node = node[name]
-        if index:
-            node = node[int(index)]
-    return base64.b64decode(node).decode("utf-8") if path.endswith(".data") else node
 
 
 def evidence_of(observation):

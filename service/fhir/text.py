@@ -202,6 +202,36 @@ def _observation_sources(observation: dict, path: str) -> list[_Source]:
     return sources
 
 
+_PATH_STEP = re.compile(r"\.(\w+)(?:\[(\d+)\])?")
+
+
+def element_text(report: dict, path: str) -> str | None:
+    """The text of element ``path`` (as in a SourceSpan) that evidence offsets index into.
+
+    Attachment ``data`` is decoded with its charset; every other element is its own string.
+    """
+    node = _resolve(report, path)
+    if type(node) is not str:
+        return None
+    if not path.endswith(".data"):
+        return node
+    attachment = _resolve(report, path[: -len(".data")])
+    params = attachment.get("contentType", "").partition(";")[2] if type(attachment) is dict else ""
+    try:
+        return _decode(base64.b64decode(node), _charset(str(params)))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _resolve(report: dict, path: str) -> object:
+    node: object = report
+    for name, index in _PATH_STEP.findall(path):
+        node = node.get(name) if type(node) is dict else None
+        if index:
+            node = node[int(index)] if type(node) is list and int(index) < len(node) else None
+    return node
+
+
 # --- attachments --------------------------------------------------------------------------
 
 
@@ -360,4 +390,4 @@ def _trim_trailing_space(source: _Source) -> None:
             source.pieces[-1] = (start, length - 1, elem_start, elem_length - (1 if length == elem_length else 0))
 
 
-__all__ = ["ReportText", "SourceSpan", "report_text", "IMPRESSION_HEADER", "FINDINGS_HEADER"]
+__all__ = ["ReportText", "SourceSpan", "report_text", "element_text", "IMPRESSION_HEADER", "FINDINGS_HEADER"]

@@ -1,11 +1,12 @@
 """Text sources of a DiagnosticReport and the way back to their elements (service.fhir.text)."""
 
 import base64
+import html
 import re
 
 import pytest
 
-from service.fhir.text import FINDINGS_HEADER, IMPRESSION_HEADER, report_text
+from service.fhir.text import FINDINGS_HEADER, IMPRESSION_HEADER, element_text, report_text
 
 DIV = ('<div xmlns="http://www.w3.org/1999/xhtml">\n  <h2>Findings</h2>\n  <p>L4-L5: disc protrusion &amp;\n'
        '  <b>right</b> L5 root contact.</p><br/><ul><li>one&#160;two</li><li>L5&#x2013;S1</li></ul>'
@@ -14,19 +15,6 @@ DIV = ('<div xmlns="http://www.w3.org/1999/xhtml">\n  <h2>Findings</h2>\n  <p>L4
 
 def b64(text, encoding="utf-8"):
     return base64.b64encode(text.encode(encoding)).decode("ascii")
-
-
-def element_text(report, path):
-    """The text of ``path`` as the evidence offsets see it (decoded for attachment data)."""
-    node = report
-    for name, index in re.findall(r"\.(\w+)(?:\[(\d+)\])?", path):
-        node = node[name]
-        if index:
-            node = node[int(index)]
-    if path.endswith(".data"):
-        return base64.b64decode(node).decode("latin-1" if "8859" in report["presentedForm"][0]["contentType"]
-                                              else "utf-8")
-    return node
 
 
 def round_trip(report, phrases):
@@ -55,7 +43,6 @@ def test_narrative_markup_becomes_lines_and_maps_back():
                                               "L3-L4 normal", "Findings"]):
         raw = DIV[span.offset:span.offset + span.length]
         assert span.path == "DiagnosticReport.text.div"
-        import html
         assert " ".join(html.unescape(re.sub(r"<[^>]*>", " ", raw)).replace("\xa0", " ").split()) == phrase
 
 
@@ -86,8 +73,7 @@ def test_html_and_markdown_attachments():
     assert "Impression\nSevere L4-L5 stenosis, x" in document.text
     [(phrase, [span])] = round_trip(report, ["Severe L4-L5"])
     assert span.path.endswith("[1].data")
-    assert base64.b64decode(report["presentedForm"][1]["data"]).decode()[span.offset:span.offset + span.length] \
-        == "Severe** L4-L5"
+    assert element_text(report, span.path)[span.offset:span.offset + span.length] == "Severe** L4-L5"
 
 
 def test_contained_observations_and_source_order():
@@ -144,3 +130,13 @@ def test_empty_and_odd_reports():
     assert report_text({"presentedForm": "x", "contained": [1, {"resourceType": "Observation"}],
                         "text": {"div": 5}, "conclusion": ""}).text == ""
     assert report_text({"presentedForm": [{"contentType": "text/plain", "data": "!!!not base64"}]}).text == ""
+
+
+def test_element_text_resolves_paths():
+    report = {"conclusion": "c", "presentedForm": [{"contentType": "text/plain; charset=latin-1", "data": b64("é", "latin-1")}],
+              "contained": [{"note": [{"text": "n"}]}]}
+    assert element_text(report, "DiagnosticReport.conclusion") == "c"
+    assert element_text(report, "DiagnosticReport.presentedForm[0].data") == "é"
+    assert element_text(report, "DiagnosticReport.contained[0].note[0].text") == "n"
+    assert element_text(report, "DiagnosticReport.contained[3].note[0].text") is None
+    assert element_text(report, "DiagnosticReport.text.div") is None
