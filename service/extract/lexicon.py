@@ -46,6 +46,7 @@ class Lexicon:
     entries: dict = field(default_factory=dict)       # phrase key -> Entry
     phrase_re: re.Pattern | None = None
     root_re: re.Pattern | None = None
+
     level_re: re.Pattern | None = None
     single_before_re: re.Pattern | None = None
     not_level_after_re: re.Pattern | None = None
@@ -62,6 +63,7 @@ class Lexicon:
     root_central_keys: frozenset = frozenset()
     severity_ranges: dict = field(default_factory=dict)
     source: str = ""
+    level_cache: dict = field(default_factory=dict)   # matched level text -> (levels, single vertebra)
 
     def entry(self, text: str) -> Entry | None:
         return self.entries.get(phrase_key(text))
@@ -185,7 +187,12 @@ def _add_assertion(builder: _Builder, data: dict) -> None:
 
 def _alternation(words) -> str:
     keys = sorted({phrase_key(w) for w in words if phrase_key(w)}, key=len, reverse=True)
-    return "|".join(re.escape(k).replace(r"\ ", r"[\s\-]+") for k in keys)
+    return "|".join(re.escape(k).replace(r"\ ", r"[\s\-]{1,12}") for k in keys)
+
+
+def _bounded(pattern: str) -> str:
+    """Bound the runs of white space a pattern accepts, so long runs in hostile text cost no backtracking."""
+    return pattern.replace(r"\s+", r"\s{1,8}").replace(r"\s*", r"\s{0,8}").replace(r"[\s\-]+", r"[\s\-]{1,12}")
 
 
 def _root_regex(anatomy: dict, roles: list[str]) -> re.Pattern:
@@ -200,21 +207,29 @@ def _root_regex(anatomy: dict, roles: list[str]) -> re.Pattern:
     generic = _alternation(list(anatomy.get("generic_roots", [])) + list(anatomy.get("central_roots", []))
                            + ["root", "roots"])
     neural = r"neural(?=[\s\-]+(?:%s)(?![a-z0-9]))" % _alternation(anatomy.get("neural_before", []))
-    return re.compile(rf"(?P<named>{named})|(?P<bare>{bare})|(?<![a-z0-9])(?P<generic>(?:{generic})(?![a-z0-9])|{neural})")
+    # A look-ahead of the three letters a root mention can start with lets the engine skip other positions.
+    starts = {phrase_key(w)[:3] for w in (list(anatomy.get("generic_roots", [])) + list(anatomy.get("central_roots", []))
+                                          + roles + ["root", "neural", "left", "right"])}
+    prefix = "(?=" + "|".join(re.escape(s) for s in sorted(starts)) + r"|[ctls]\d)"
+    pattern = (rf"{prefix}(?:(?P<named>{named})|(?P<bare>{bare})"
+               rf"|(?<![a-z0-9])(?P<generic>(?:{generic})(?![a-z0-9])|{neural}))")
+    return re.compile(_bounded(pattern))
 
 
 def _level_regex(levels: dict) -> re.Pattern:
+    # A look-ahead for a vertebra ("l4") lets the engine skip other positions; the character before a
+    # match is checked by the caller.
     v = VERTEBRA
     second = r"(?:[ctls]\s?)?\d{1,2}"
-    return re.compile(
-        rf"(?<![\w/])(?:"
+    return re.compile(_bounded(
+        rf"(?=[ctls]\d)(?:"
         rf"(?P<a>{v})\s?(?:-|/|_)\s?(?P<b>{second})(?![\w])"
         rf"|(?P<c>{v})\s+on\s+(?P<d>{v})(?![\w\-/])"
         rf"|(?P<e>{v})\s(?P<f>{v})(?![\w\-/])"
         rf"|(?P<g>l[1-5][1-6]|c[1-7][2-8]|l5s1|c7t1|t12l1|l6s1)(?![\w])"
         rf"|(?P<s>{v})(?![\w\-/])"
         rf")"
-    )
+    ))
 
 
 def _vertebra_index(levels: dict) -> dict:
@@ -236,9 +251,10 @@ def _section_patterns(data: dict):
         for header in spec.get("headers", []):
             header_sections[phrase_key(header)] = section
     words = _alternation(header_sections)
-    lead = r"(?:^|(?<=[\n.;,|>]))[ \t*#\-•]*"
-    header_re = re.compile(rf"{lead}(?P<h>{words})[ \t]*(?::|-(?=\s)|(?=\n)|$)", re.M)
-    caps_re = re.compile(rf"(?:^|(?<=\n))[ \t*#\-•]*(?P<h>{words})[ \t]+(?=\S)", re.M)
+    # Each pattern consumes the character before the header (a line break or a field separator), so the
+    # regex engine can skip quickly to candidate positions; the text is scanned with a line break before it.
+    header_re = re.compile(rf"[\n.;,|>][ \t*#\-•]{{0,8}}(?P<h>{words})[ \t]{{0,8}}(?::|-(?=\s)|(?=\n)|$)")
+    caps_re = re.compile(rf"\n[ \t*#\-•]{{0,8}}(?P<h>{words})[ \t]{{1,8}}(?=\S)")
     return header_re, caps_re, header_sections, frozenset(finding_sections)
 
 
@@ -268,9 +284,10 @@ def _load(directory: str) -> Lexicon:
         entries=builder.entries,
         phrase_re=trie_regex(builder.entries),
         root_re=_root_regex(anatomy, roles),
+
         level_re=_level_regex(levels),
         single_before_re=re.compile(rf"(?<![a-z0-9])(?:{single_after})[\s\-]+(?:the[\s\-]+)?(?:level[\s\-]+of[\s\-]+)?$"),
-        not_level_after_re=re.compile(rf"[\s\-]*(?:{not_after})(?![a-z0-9])"),
+        not_level_after_re=re.compile(rf"[\s\-]{{0,8}}(?:{not_after})(?![a-z0-9])"),
         filler_re=_filler_regex(anatomy.get("filler", [])),
         header_re=header_re,
         caps_header_re=caps_re,

@@ -14,7 +14,8 @@ _TIGHT = re.compile(r"\s*([/>&])\s*")
 
 # How a key character is matched in the text: a space matches any run of spaces or hyphens, and the
 # tight punctuation of "r>l", "mild/moderate" matches with or without spaces around it.
-_CHAR_PATTERNS = {" ": r"[\s\-]+", "/": r"\s*/\s*", ">": r"\s*>\s*", "&": r"\s*&\s*"}
+# Runs are bounded so that a long run of spaces or dashes after a word costs no backtracking.
+_CHAR_PATTERNS = {" ": r"[\s\-]{1,12}", "/": r"\s{0,3}/\s{0,3}", ">": r"\s{0,3}>\s{0,3}", "&": r"\s{0,3}&\s{0,3}"}
 
 
 def phrase_key(text: str) -> str:

@@ -12,7 +12,9 @@ import re
 from service.extract.context import ABSENT, Context
 from service.extract.finding import Evidence, Finding
 from service.extract.levels import level_range
-from service.extract.lexicon import CAUSE, LEVEL, LOC, NARROW, REMAIN, ROOT, SIDE, TERM, WIDE, ZONE, Lexicon
+from service.extract.lexicon import (
+    CAUSE, GRADE, LADDER, LEVEL, LOC, NARROW, NORMAL, REMAIN, ROOT, SIDE, TERM, WIDE, ZONE, Lexicon,
+)
 from service.extract.mention import Mention
 from service.extract.roots import RootReader, clause_end
 from service.extract.sections import find_sections
@@ -20,10 +22,11 @@ from service.extract.sentences import split_sentences
 from service.extract.stenosis import read_stenoses
 from service.extract.tables import find_tables
 from service.extract.textview import plain_view, scan_view
-from service.extract.tokens import Token, scan
+from service.extract.tokens import Token, TokenIndex, scan
 
-_HEADER_AFTER = re.compile(r"\s*(?:level|levels|disc|disk|space|interspace)?\s*(?:[:|]|-\s|\u2013)")
+_HEADER_AFTER = re.compile(r"\s{0,8}(?:level|levels|disc|disk|space|interspace)?\s{0,8}(?:[:|]|-\s|\u2013)")
 _FORWARD_GAP = 48
+_HEADS = frozenset({NARROW, NORMAL, LADDER})
 _LEVEL_INTRO = re.compile(r"\s*(?:,\s*)?(?:(?:at|in|of|on|from|involving)\s+)?(?:the\s+)?(?:levels?\s+(?:of\s+)?)?")
 
 
@@ -153,12 +156,12 @@ class _Report:
 
     def read_statement(self, view: str, start: int, end: int, evidence: Evidence, section: str,
                        state: _State, new_item: bool = False, question: bool = False, row: bool = False,
-                       source: str | None = None) -> None:
+                       source: str | None = None, index: TokenIndex | None = None) -> None:
         lexicon = self.lexicon
         source = self.text if source is None else source
         if new_item:
             state.segment = _Segment()
-        tokens = scan(view, lexicon, start, end)
+        tokens = index.between(start, end) if index is not None else scan(view, lexicon, start, end)
         groups = level_groups(tokens, view, lexicon)
         if row or _is_level_header(tokens, groups, view, start):
             state.segment = _Segment()
@@ -168,8 +171,11 @@ class _Report:
         segment = state.segment
         context = Context(tokens, view)
         reader = RootReader(tokens, view, lexicon, context)
-        mentions = read_stenoses(tokens, view, lexicon, context)
-        mentions += reader.read(state.previous_causes, state.previous_side)
+        if any(t.kind in _HEADS or (t.kind == GRADE and t.detail and t.detail[0]) for t in tokens):
+            mentions = read_stenoses(tokens, view, lexicon, context)
+            mentions += reader.read(state.previous_causes, state.previous_side)
+        else:
+            mentions = []
         wide = any(t.kind == WIDE for t in tokens)
         leading_side = _leading_side(tokens, view)
         used_levels = None
@@ -204,7 +210,7 @@ class _Report:
                                  if t.kind == CAUSE and context.assertion(i, "cause")[0] != ABSENT]
         state.previous_side = reader.structure_side(0, len(tokens))
 
-    def read_section(self, plain: str, view: str, section) -> None:
+    def read_section(self, plain: str, view: str, section, index: TokenIndex) -> None:
         lexicon = self.lexicon
         state = _State()
 
@@ -224,7 +230,7 @@ class _Report:
                 continue
             for sentence in split_sentences(plain, position, spans[position]):
                 self.read_statement(view, sentence.start, sentence.end, Evidence(sentence.start, sentence.end),
-                                    section.name, state, sentence.new_item, sentence.question)
+                                    section.name, state, sentence.new_item, sentence.question, index=index)
 
 
 def read_report(text: str, lexicon: Lexicon) -> tuple[list[Finding], set[int]]:
@@ -232,9 +238,11 @@ def read_report(text: str, lexicon: Lexicon) -> tuple[list[Finding], set[int]]:
     plain = plain_view(text)
     view = scan_view(plain)
     report = _Report(text, lexicon)
-    for section in find_sections(plain, view, lexicon):
-        if section.yields_findings:
-            report.read_section(plain, view, section)
+    sections = [section for section in find_sections(plain, view, lexicon) if section.yields_findings]
+    if sections:
+        index = TokenIndex(view, lexicon)
+        for section in sections:
+            report.read_section(plain, view, section, index)
     return report.findings, report.tentative
 
 

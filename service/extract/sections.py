@@ -7,6 +7,7 @@ in a report that is not all capitals. Text before the first header belongs to th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from service.extract.lexicon import Lexicon
@@ -21,20 +22,32 @@ class Section:
     yields_findings: bool
 
 
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
+
+
 def _mostly_capitals(text: str) -> bool:
-    letters = [c for c in text[:5000] if c.isalpha()]
-    return bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+    sample = text[:5000]
+    upper = len(_UPPER.findall(sample))
+    return upper > 1.5 * len(_LOWER.findall(sample))
 
 
 def find_sections(text: str, view: str, lexicon: Lexicon) -> list[Section]:
     headers = []  # (start of header, end of header, section name)
+    view = "\n" + view  # so a header on the first line has a line break before it; offsets shift by one
+    text = "\n" + text
     for match in lexicon.header_re.finditer(view):
-        headers.append((match.start("h"), match.end(), lexicon.header_sections[phrase_key(match.group("h"))]))
-    if not _mostly_capitals(text):
-        for match in lexicon.caps_header_re.finditer(view):
-            word = text[match.start("h"):match.end("h")]
-            if word.isupper():
-                headers.append((match.start("h"), match.end("h"), lexicon.header_sections[phrase_key(match.group("h"))]))
+        headers.append((match.start("h") - 1, match.end() - 1, lexicon.header_sections[phrase_key(match.group("h"))]))
+    capitals = None
+    for match in lexicon.caps_header_re.finditer(view):
+        word = text[match.start("h"):match.end("h")]
+        if word.isupper():
+            if capitals is None:
+                capitals = _mostly_capitals(text)
+            if capitals:
+                break
+            headers.append((match.start("h") - 1, match.end("h") - 1,
+                            lexicon.header_sections[phrase_key(match.group("h"))]))
     headers.sort(key=lambda h: (h[0], -h[1]))
     sections: list[Section] = []
     cursor, name = 0, "findings"
@@ -45,5 +58,5 @@ def find_sections(text: str, view: str, lexicon: Lexicon) -> list[Section]:
         if start > cursor or sections or cursor == 0:
             sections.append(Section(name, cursor, start, name in lexicon.finding_sections or name == "findings"))
         cursor, name, last_end = end, section, end
-    sections.append(Section(name, cursor, len(text), name in lexicon.finding_sections))
+    sections.append(Section(name, cursor, len(text) - 1, name in lexicon.finding_sections))
     return [s for s in sections if s.end > s.start]

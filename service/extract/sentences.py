@@ -15,7 +15,7 @@ _BOUNDARY = re.compile(
     r"\n[ \t]*(?=\n)"                      # blank line
     r"|\n(?![ \t]*[a-z(])"                 # line break not continued in lower case
     r"|[.!?]+(?=[\s\"')\],]|$)"            # full stop before a space (or a comma-dump separator)
-    r"|(?<=[A-Za-z]{2})\.(?=[A-Za-z])"     # full stop glued to the next sentence
+    r"|\.(?<=[A-Za-z]{2}\.)(?=[A-Za-z])"   # full stop glued to the next sentence
     r"|\.(?=\d{1,2}[.)]\s*[A-Za-z])"        # full stop glued to a numbered item ("root.2.left")
     r"|[\u2022\u00b7\u25cf\u25aa]"         # bullets
 )

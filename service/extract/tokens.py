@@ -7,9 +7,11 @@ filler pattern when the reader needs to know whether two tokens belong to one ph
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from service.extract.levels import read_level
 from service.extract.lexicon import LEVEL, ROOT, Lexicon
+from service.extract.phrases import phrase_key
 
 _ROOT_NAME = re.compile(r"(?:(left|right)\s+)?(c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])(?![\d])")
 _PLURAL_HEAD = re.compile(r"(?:roots|nerves|ganglia|sleeves|rootlets|elements)(?![a-z])")
@@ -57,20 +59,31 @@ def _root_mention(text: str, generic: bool, lexicon: Lexicon) -> RootMention:
 
 
 def _root_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Token]:
-    found = []
-    for match in lexicon.root_re.finditer(view, start, end):
-        text = re.sub(r"[\s\-]+", " ", match.group())
-        mention = _root_mention(text, match.lastgroup == "generic", lexicon)
-        found.append(Token(ROOT, match.start(), match.end(), mention))
-    return found
+    return [_root_token(match, lexicon) for match in lexicon.root_re.finditer(view, start, end)]
+
+
+def _root_token(match: re.Match, lexicon: Lexicon) -> Token:
+    text = re.sub(r"[\s\-]+", " ", match.group())
+    mention = _root_mention(text, match.lastgroup == "generic", lexicon)
+    return Token(ROOT, match.start(), match.end(), mention)
 
 
 def _level_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Token]:
     found = []
+    cache = lexicon.level_cache
     for match in lexicon.level_re.finditer(view, start, end):
+        before = view[match.start() - 1] if match.start() else " "
+        if before.isalnum() or before in "/_":
+            continue
         if lexicon.not_level_after_re.match(view, match.end()):
             continue
-        levels, single = read_level(match, lexicon)
+        key = match.group()
+        known = cache.get(key)
+        if known is None:
+            known = read_level(match, lexicon)
+            if len(cache) < 10_000:
+                cache[key] = known
+        levels, single = known
         if not levels:
             continue
         if single and not (lexicon.single_before_re.search(view, max(start, match.start() - 30), match.start())
@@ -84,10 +97,29 @@ def _phrase_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[To
     entries = lexicon.entries
     found = []
     for match in lexicon.phrase_re.finditer(view, start, end):
-        entry = entries.get(re.sub(r"\s*([/>&])\s*", r"\1", re.sub(r"[\s\-]+", " ", match.group())).strip())
+        text = match.group()
+        entry = entries.get(text)
+        if entry is None:
+            entry = entries.get(phrase_key(text))
         if entry is not None:
             found.append(Token(entry.kind, match.start(), match.end(), entry.value, entry.detail))
     return found
+
+
+class TokenIndex:
+    """The tokens of a whole text, scanned once, handed out sentence by sentence."""
+
+    def __init__(self, view: str, lexicon: Lexicon) -> None:
+        self.tokens = scan(view, lexicon)
+        self.starts = [token.start for token in self.tokens]
+
+    def between(self, start: int, end: int) -> list[Token]:
+        low = bisect_left(self.starts, start)
+        high = bisect_left(self.starts, end, low)
+        tokens = self.tokens[low:high]
+        if tokens and tokens[-1].end > end:
+            tokens.pop()
+        return tokens
 
 
 def scan(view: str, lexicon: Lexicon, start: int = 0, end: int | None = None) -> list[Token]:

@@ -1,0 +1,78 @@
+"""Benchmark of the extraction engine: per-report time and reports/s on a corpus, single process.
+
+    python bench/extract_bench.py [CORPUS.jsonl] [--rounds N]
+
+Default corpus: /work/shared/corpus/dev.jsonl (or the EXTRACT_BENCH_CORPUS environment variable).
+The lexicon is loaded and one warm-up pass run before timing. Prints median and p95 per-report time,
+reports per second, and the same figures for the ~200-word reports of the corpus if it has any; then the
+time for a 1 MB hostile report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from service.extract import extract_findings, load_lexicon  # noqa: E402
+
+DEFAULT_CORPUS = os.environ.get("EXTRACT_BENCH_CORPUS", "/work/shared/corpus/dev.jsonl")
+
+
+def _texts(path: str) -> list[str]:
+    with open(path, encoding="utf-8") as lines:
+        return [json.loads(line)["text"] for line in lines if line.strip()]
+
+
+def _per_report(texts: list[str], rounds: int, lexicon) -> list[float]:
+    times = []
+    for _ in range(rounds):
+        for text in texts:
+            start = time.perf_counter()
+            extract_findings(text, lexicon)
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def _summary(label: str, times: list[float], reports: int) -> str:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    rate = len(times) / sum(times) if sum(times) else float("inf")
+    return (f"{label}: {reports} reports, median {statistics.median(times) * 1000:.3f} ms, "
+            f"p95 {p95 * 1000:.3f} ms, {rate:,.0f} reports/s")
+
+
+def hostile_report(size: int = 1_000_000) -> str:
+    unit = ("L4-5 L4-L5 L5/S1 ------ " + " " * 40 + "no no no may \u2013\u2014\u00a0 foraminal stenosis "
+            "compresses the L5 nerve root without ||| ;;; \u00e9\u00df\u4e2d " + "x" * 30 + " ")
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", default=DEFAULT_CORPUS)
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    lexicon = load_lexicon()
+    texts = _texts(args.corpus)
+    _per_report(texts, 1, lexicon)  # warm-up
+    times = _per_report(texts, args.rounds, lexicon)
+    print(_summary(f"{Path(args.corpus).name} (x{args.rounds})", times, len(texts)))
+    words = [t for t in texts if 150 <= len(t.split()) <= 260]
+    if words:
+        print(_summary("~200-word reports", _per_report(words, args.rounds, lexicon), len(words)))
+    for name, text in (("1 MB hostile report", hostile_report()), ("1 MB of dashes", "-" * 1_000_000),
+                       ("1 MB of levels", "L4-5 " * 200_000), ("1 MB without punctuation", "disc " * 200_000)):
+        start = time.perf_counter()
+        found = extract_findings(text, lexicon)
+        print(f"{name}: {time.perf_counter() - start:.3f} s, {len(found)} findings")
+
+
+if __name__ == "__main__":
+    main()
