@@ -1,8 +1,9 @@
 """The outline of one explanation: which findings are told, in what order, under which headings.
 
-Stated findings are told first, then hedged ones, each most serious first (weights in
-mappings/explain/order.yaml); when there are many at several levels they are grouped by level, the
-group with the most serious finding first. Denied findings are told apart, in report order.
+Stated and hedged findings are told most serious first (weights in mappings/explain/order.yaml; a
+hedge ranks a step below the same finding stated); when there are many at several levels they are
+grouped by level, the group with the most serious finding first. Denied findings are told apart,
+in report order.
 """
 
 from __future__ import annotations
@@ -23,20 +24,22 @@ class Group:
 
 
 def weight(finding: Finding) -> float:
-    """How serious a finding reads: its rung or its grade."""
+    """How serious a finding reads: its rung or its grade, a hedge lower."""
     weights = ordering()
     if finding.type == "nerve-root":
         value = weights["rung_weight"][rung_key(finding)]
         value += weights["nerve_root_grade_bonus"].get(finding.severity, 0.0)
     else:
         value = weights["grade_weight"].get(finding.severity or "ungraded", weights["grade_weight"]["ungraded"])
+    if finding.assertion == "possible":
+        value -= weights["possible_penalty"]
     return value
 
 
 def told_in_order(findings: list[Finding]) -> list[int]:
-    """Indexes of the stated, then the hedged findings, most serious first (ties keep report order)."""
+    """Indexes of the stated and hedged findings, most serious first (ties keep report order)."""
     told = [i for i, finding in enumerate(findings) if finding.assertion != "absent"]
-    return sorted(told, key=lambda i: (findings[i].assertion == "possible", -weight(findings[i])))
+    return sorted(told, key=lambda i: -weight(findings[i]))
 
 
 def denied(findings: list[Finding]) -> list[int]:

@@ -53,11 +53,23 @@ def test_content_comes_in_the_agreed_order(language):
     assert book["help"]["urgent"][0] in explanation.text and book["help"]["prompt"][0] in explanation.text
 
 
-def test_most_serious_first_and_hedged_after_stated():
+def test_most_serious_first_and_a_hedge_below_the_same_finding_stated():
     explanation = explain([MILD_FORAMEN, MAYBE_DISPLACED, TOUCHED, COMPRESSED])
     sentences = explanation.finding_sentences
     compressed, touched, maybe, foramen = sentences[3], sentences[2], sentences[1], sentences[0]
-    found = positions(explanation.text, [compressed, touched, foramen, maybe])
+    found = positions(explanation.text, [compressed, maybe, touched, foramen])
+    assert found == sorted(found)
+    stated = Finding("nerve-root", level="L3-L4", root="L4", side="right", degree="displacement")
+    sentences = explain([MAYBE_DISPLACED, stated]).finding_sentences
+    found = positions(explain([MAYBE_DISPLACED, stated]).text, [sentences[1], sentences[0]])
+    assert found == sorted(found)
+
+
+def test_a_hedged_root_finding_comes_before_a_mild_narrowing():
+    maybe_impinged = Finding("nerve-root", level="C5-C6", root="C6", side="left", degree="impingement",
+                             assertion="possible")
+    explanation = explain([MILD_FORAMEN, maybe_impinged])
+    found = positions(explanation.text, explanation.finding_sentences[::-1])
     assert found == sorted(found)
 
 
@@ -66,7 +78,7 @@ def test_many_findings_at_several_levels_are_grouped_by_level():
                 Finding("lateral-recess-stenosis", level="L5-S1", side="left", severity="moderate")]
     explanation = explain(findings)
     headings = re.findall(r"<h4>(At [^<]+)</h4>", explanation.html)
-    assert headings == ["At L5-S1", "At L4-L5", "At L3-L4"]
+    assert headings == ["At L5-S1", "At L3-L4", "At L4-L5"]
     assert "At L5-S1:" in explanation.text
     # Under a level heading the sentences leave the level out; the Observation notes keep it.
     assert "<li>Something is squeezing" not in explanation.html
