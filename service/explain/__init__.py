@@ -16,9 +16,9 @@ The wording lives in mappings/explain/<lang>.yaml and the layout in mappings/exp
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from service.explain.compose import finding_sentence, ladder_line
+from service.explain.compose import finding_sentence, join_list, ladder_line
 from service.explain.ladder import ladder_picture
 from service.explain.outline import denied, glossary_keys, groups
 from service.explain.phrasebook import phrasebook
@@ -93,13 +93,28 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str]) -> dic
         "book": book,
         "reassuring": not told,
         "groups": told_groups,
-        "not_seen": [sentences[i] for i in denied(findings)],
+        "not_seen": _not_seen(book, findings),
         "glossary": [book["glossary"][key] for key in glossary_keys(findings, book["glossary"])],
         "ladder_lines": ladder_lines,
         "has_narrowing": any(findings[i].type != "nerve-root" for i in told_indexes),
         "picture": picture,
         "picture_alt": alt,
     }
+
+
+def _not_seen(book: dict, findings: list) -> list[str]:
+    """Denied findings, one line for the same denial at several levels ("At L1-L2 and L2-L3, ...")."""
+    levels_by_denial: dict[str, list] = {}
+    for i in denied(findings):
+        finding = findings[i]
+        key = finding_sentence(book, finding, with_level=False) if finding.level else f"#{i}"
+        levels_by_denial.setdefault(key, []).append(finding)
+    lines = []
+    for same in levels_by_denial.values():
+        levels = list(dict.fromkeys(finding.level for finding in same))
+        level = join_list(book, levels) if levels[0] else None
+        lines.append(finding_sentence(book, replace(same[0], level=level)))
+    return lines
 
 
 __all__ = ["Explanation", "explain", "resolve_language", "SUPPORTED_LANGUAGES", "DEFAULT_LANGUAGE"]

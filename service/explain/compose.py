@@ -83,9 +83,15 @@ def cause_subject(book: dict, causes: list[str]) -> Phrase:
     known = [book["causes"].get(cause, book["causes"]["other"]) for cause in dict.fromkeys(causes)]
     if not known:
         return Phrase(book["nobody"]["phrase"], bool(book["nobody"].get("many")))
-    words = [entry["phrase"] for entry in known]
-    joined = words[0] if len(words) == 1 else book["list_comma"].join(words[:-1]) + book["and"] + words[-1]
+    joined = join_list(book, [entry["phrase"] for entry in known])
     return Phrase(joined, len(known) > 1 or bool(known[0].get("many")))
+
+
+def join_list(book: dict, words: list[str]) -> str:
+    """"a", "a and b", "a, b and c" in the phrasebook's language."""
+    if len(words) == 1:
+        return words[0]
+    return book["list_comma"].join(words[:-1]) + book["and"] + words[-1]
 
 
 def _level_intro(book: dict, finding: Finding, with_level: bool = True) -> str:

@@ -91,6 +91,7 @@ def test_every_stated_or_hedged_finding_has_its_level_and_side(source):
             sides = SIDE_WORDS[explanation.language]
             for finding, sentence in zip(findings, explanation.finding_sentences):
                 if finding.assertion == "absent":
+                    assert finding.level is None or finding.level in explanation.text, (rid, sentence)
                     continue
                 for text in (sentence, explanation.text):
                     if finding.level:

@@ -209,3 +209,15 @@ def test_a_wording_edit_in_the_mappings_takes_effect(tmp_path, monkeypatch):
     finally:
         monkeypatch.undo()
         phrasebook.cache_clear()
+
+
+def test_the_same_denial_at_several_levels_is_one_line():
+    findings = [Finding("canal-stenosis", level=level, assertion="absent") for level in ("L1-L2", "L2-L3", "L3-L4")]
+    findings.append(Finding("foraminal-stenosis", level="L1-L2", assertion="absent"))
+    findings.append(TOUCHED)
+    explanation = explain(findings)
+    assert "<li>At L1-L2, L2-L3 and L3-L4, no narrowing of the spinal canal was seen.</li>" in explanation.html
+    assert "<li>At L1-L2, no narrowing of the nerve openings was seen.</li>" in explanation.html
+    assert explanation.finding_sentences[1] == "At L2-L3, no narrowing of the spinal canal was seen."
+    spanish = explain(findings, "es")
+    assert "En L1-L2, L2-L3 y L3-L4, no se vio estrechamiento del canal de la columna." in spanish.text
