@@ -127,12 +127,11 @@ def _explanations(findings, languages) -> list:
 
 
 def _evidence_spans(document, finding) -> list[SourceSpan]:
-    spans: list[SourceSpan] = []
+    spans: dict[SourceSpan, None] = {}  # ordered and without repeats
     for evidence in finding.evidence:
         for span in document.locate(evidence.start, evidence.end):
-            if span not in spans:
-                spans.append(span)
-    return spans
+            spans[span] = None
+    return list(spans)
 
 
 @cache

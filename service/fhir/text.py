@@ -52,29 +52,56 @@ class _Source:
 
     ``pieces`` holds (document offset, document length, element offset, element length); a
     piece whose two lengths match maps character by character, any other (an entity, a
-    collapsed whitespace run) maps as a whole.
+    collapsed whitespace run) maps as a whole. Text is gathered in parts and joined once, so
+    building a source stays linear in its length.
     """
 
     path: str
-    text: str = ""
     pieces: list[tuple[int, int, int, int]] = field(default_factory=list)
     doc_start: int = 0
+    _parts: list[str] = field(default_factory=list, repr=False)
+    _length: int = 0
     _piece_starts: list[int] | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        if len(self._parts) > 1:
+            self._parts = ["".join(self._parts)]
+        return self._parts[0] if self._parts else ""
+
+    def __len__(self) -> int:
+        return self._length
+
+    def last_char(self) -> str:
+        return self._parts[-1][-1] if self._parts else ""
 
     def add(self, text: str, element_offset: int, element_length: int) -> None:
         if not text:
             return
         self._piece_starts = None
-        start = len(self.text)
+        start = self._length
+        self._parts.append(text)
+        self._length += len(text)
         if self.pieces and element_length == len(text):
             last_start, last_len, last_elem, last_elem_len = self.pieces[-1]
             if last_len == last_elem_len and last_elem + last_elem_len == element_offset \
                     and last_start + last_len == start:
                 self.pieces[-1] = (last_start, last_len + len(text), last_elem, last_elem_len + len(text))
-                self.text += text
                 return
         self.pieces.append((start, len(text), element_offset, element_length))
-        self.text += text
+
+    def drop_last_char(self) -> None:
+        """Remove the last character (a trailing space or line break) and its mapping."""
+        self._piece_starts = None
+        last = self._parts.pop()[:-1]
+        if last:
+            self._parts.append(last)
+        self._length -= 1
+        start, length, elem_start, elem_length = self.pieces[-1]
+        if length == 1:
+            self.pieces.pop()
+        else:
+            self.pieces[-1] = (start, length - 1, elem_start, elem_length - (1 if length == elem_length else 0))
 
     def element_offset(self, offset: int, at_end: bool) -> int:
         """Map an offset in this source's text to an offset in the element's text."""
@@ -108,7 +135,7 @@ class ReportText:
         """The element spans covered by document offsets ``[start, end)`` (synthetic text maps nowhere)."""
         spans = []
         for source in self.sources:
-            source_end = source.doc_start + len(source.text)
+            source_end = source.doc_start + len(source)
             lo, hi = max(start, source.doc_start), min(end, source_end)
             if lo >= hi:
                 continue
@@ -327,10 +354,10 @@ def _markup_source(markup: str, path: str) -> _Source:
         nonlocal pending_break
         if pending_break:
             _trim_trailing_space(source)
-            if source.text:
+            if len(source):
                 source.add("\n", offset, 0)
             pending_break = False
-        if text == " " and (not source.text or source.text.endswith(("\n", " "))):
+        if text == " " and source.last_char() in ("", "\n", " "):
             return
         source.add(text, offset, length)
 
@@ -380,14 +407,8 @@ def _markup_source(markup: str, path: str) -> _Source:
 
 
 def _trim_trailing_space(source: _Source) -> None:
-    source._piece_starts = None
-    while source.pieces and source.text.endswith((" ", "\n")):
-        start, length, elem_start, elem_length = source.pieces[-1]
-        source.text = source.text[:-1]
-        if length == 1:
-            source.pieces.pop()
-        else:
-            source.pieces[-1] = (start, length - 1, elem_start, elem_length - (1 if length == elem_length else 0))
+    while source.last_char() in (" ", "\n"):
+        source.drop_last_char()
 
 
 __all__ = ["ReportText", "SourceSpan", "report_text", "element_text", "IMPRESSION_HEADER", "FINDINGS_HEADER"]
