@@ -132,3 +132,21 @@ def test_explanation_in_a_portal_page(browser_context, language, width):
         assert [url for url in requests if not url.startswith(("about:", "data:"))] == []
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_short_reassuring_version_fits_a_phone(browser_context, language):
+    denied = [Finding("nerve-root", assertion="absent"),
+              Finding("canal-stenosis", level="L4-L5", assertion="absent"),
+              Finding("foraminal-stenosis", level="L4-L5", side="bilateral", assertion="absent")]
+    page = browser_context.new_page()
+    try:
+        page.set_viewport_size({"width": 375, "height": 700})
+        page.set_content(PORTAL_PAGE.format(fragment=explain(denied, language).html))
+        overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert overflow[0] <= overflow[1]
+        assert page.locator("section.nre-explain li").count() == 3
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"reassuring-{language}-375px.png"), full_page=True)
+    finally:
+        page.close()
