@@ -129,6 +129,11 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
                     i for i in after if i <= (locations[-1] if locations else head)]
             else:
                 span = before + [head] + (after if next_head is None else [])
+            if next_head is not None:
+                # "... stenosis at L4-5 and moderate ...": the level right after a head is that head's.
+                for i in after:
+                    if i > span[-1] and tokens[i].kind == LEVEL and i == span[-1] + 1:
+                        span.append(i)
             boundary = span[-1] + 1
             if not any(tokens[i].kind == LOC for i in chain) and tokens[head].kind == NARROW:
                 mentions.extend(_bare_stenosis(tokens, head, view, context))

@@ -40,9 +40,16 @@ def _blank_entity(match: re.Match) -> str:
     return char + " " * (length - 1)
 
 
+_FOLDABLE = re.compile("[" + re.escape("".join(chr(c) for c in _FOLD)) + "]")
+
+
+def _fold_char(match: re.Match) -> str:
+    return _FOLD[ord(match.group())]
+
+
 def plain_view(text: str) -> str:
     """``text`` with markup blanked and dashes/spaces folded, case kept; ``len(result) == len(text)``."""
-    view = text.translate(_FOLD)
+    view = _FOLDABLE.sub(_fold_char, text)
     if "<" in view:
         view = _TAG.sub(_blank_tag, view)
     if "&" in view:
@@ -52,4 +59,7 @@ def plain_view(text: str) -> str:
 
 def scan_view(plain: str) -> str:
     """The lowercased scan view of a ``plain_view``; same length."""
-    return plain.translate(_LOWER)
+    lowered = plain.lower()
+    if len(lowered) == len(plain):
+        return lowered
+    return plain.translate(_LOWER)  # a few letters grow when lowercased ("İ"): fold only A-Z

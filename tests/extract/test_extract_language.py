@@ -1,0 +1,217 @@
+"""Radiology language the engine must read: the ladder, sides, grades, causes, stenosis phrasing."""
+
+import pytest
+
+from extract_helpers import find, read
+
+NERVE = "nerve-root"
+FORAMEN = "foraminal-stenosis"
+RECESS = "lateral-recess-stenosis"
+CANAL = "canal-stenosis"
+
+
+def only(text: str, finding_type: str) -> dict:
+    found = [f for f in read(text) if f["type"] == finding_type]
+    assert len(found) == 1, found
+    return found[0]
+
+
+# -- the ladder -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, degree", [
+    ("L4-5: The protrusion abuts the right L5 nerve root.", "contact"),
+    ("L4-5: The protrusion is intimately associated with the right L5 nerve root.", "contact"),
+    ("L4-5: The protrusion contacts and mildly displaces the right L5 nerve root.", "displacement"),
+    ("L4-5: Mass effect on the right L5 nerve root.", "displacement"),
+    ("L4-5: The right L5 nerve root is posteriorly displaced.", "displacement"),
+    ("L4-5: Flattening of the right L5 nerve root.", "compression"),
+    ("L4-5: Deformity of the right L5 nerve root by the extrusion.", "compression"),
+    ("L4-5: The extrusion encroaches upon the right L5 nerve root.", "impingement"),
+    ("L4-5: The right L5 nerve root is affected.", "impingement"),
+    ("L4-5: Compromise of the right L5 nerve root.", "impingement"),
+])
+def test_rungs(text, degree):
+    assert only(text, NERVE)["degree"] == degree
+
+
+def test_denied_rung_does_not_count():
+    found = only("L4-5: The bulge contacts but does not displace the exiting L4 nerve roots bilaterally.", NERVE)
+    assert (found["degree"], found["side"], found["assertion"]) == ("contact", "bilateral", "present")
+
+
+def test_not_compressed_but_contacted():
+    found = only("L4-5: The exiting left L4 nerve root is not compressed but is contacted.", NERVE)
+    assert (found["degree"], found["assertion"]) == ("contact", "present")
+
+
+def test_contact_without_compression():
+    found = only("L4-5: Contact without compression of the left L5 nerve root.", NERVE)
+    assert (found["degree"], found["assertion"]) == ("contact", "present")
+
+
+def test_close_proximity_is_no_finding():
+    assert find(read("L5-S1: The protrusion is in close proximity to the left S1 nerve root."), type=NERVE) == []
+
+
+def test_surrounding_is_no_finding():
+    assert read("Enhancing epidural fibrosis surrounds the right S1 nerve root.") == []
+
+
+def test_verb_acting_on_the_cord_does_not_reach_the_root():
+    found = only("C6-7: The protrusion flattens the ventral cord and narrows the right foramen with likely "
+                 "compression of the exiting right C7 nerve root.", NERVE)
+    assert (found["degree"], found["assertion"]) == ("compression", "possible")
+
+
+def test_root_after_another_object():
+    found = only("L5-S1: Disc material abuts the ventral thecal sac and the right S1 nerve root.", NERVE)
+    assert (found["root"], found["side"], found["degree"]) == ("S1", "right", "contact")
+
+
+# -- grades ---------------------------------------------------------------------------------------------
+def test_grade_of_the_root_and_grade_of_the_stenosis():
+    found = read("L4-5: Moderate left foraminal stenosis contacting the exiting left L4 nerve root.")
+    assert find(found, type=FORAMEN)[0]["severity"] == "moderate"
+    assert "severity" not in find(found, type=NERVE)[0]
+
+
+@pytest.mark.parametrize("words, severity", [
+    ("marked compression of", "severe"), ("mild impingement of", "mild"), ("slight compression of", "mild"),
+    ("severe compression of", "severe"), ("minimal contact with", "mild"),
+])
+def test_grade_on_the_root(words, severity):
+    assert only(f"L4-5: There is {words} the left L5 nerve root.", NERVE)["severity"] == severity
+
+
+@pytest.mark.parametrize("words, severity", [
+    ("mild to moderate", "mild-to-moderate"), ("mild-moderate", "mild-to-moderate"),
+    ("moderate/severe", "moderate-to-severe"), ("moderate to severe", "moderate-to-severe"), ("minimal", "mild"),
+    ("high-grade", "severe"), ("critical", "severe"), ("tight", "severe"), ("significant", None),
+])
+def test_grade_words(words, severity):
+    assert only(f"L4-5: {words} right foraminal stenosis.", FORAMEN).get("severity") == severity
+
+
+def test_separately_graded_sides_are_two_findings():
+    found = read("L5-S1: Moderate to severe left and mild right foraminal narrowing.")
+    assert [(f["side"], f["severity"]) for f in found] == [("left", "moderate-to-severe"), ("right", "mild")]
+
+
+def test_grades_after_a_colon():
+    found = read("L4-5: Foraminal stenosis: mild on the right, moderate on the left.")
+    assert [(f["side"], f["severity"]) for f in found] == [("right", "mild"), ("left", "moderate")]
+
+
+def test_predicate_grade():
+    found = only("CT: Foraminal stenosis due to osteophytes is severe on the left at L5-S1.", FORAMEN)
+    assert (found["side"], found["severity"], found["level"]) == ("left", "severe", "L5-S1")
+
+
+# -- sides ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, side", [
+    ("L4-5: Bilateral foraminal stenosis, right greater than left.", "bilateral"),
+    ("L4-5: Severe bilateral foraminal stenosis (right greater than left).", "bilateral"),
+    ("L4-5: Foraminal stenosis, worse on the right.", "bilateral"),
+    ("L4-5: The neural foramina are narrowed.", "bilateral"),
+    ("L4-5: Left and right foraminal stenosis.", "bilateral"),
+    ("L4-5: Foraminal stenosis.", None),
+])
+def test_stenosis_sides(text, side):
+    assert only(text, FORAMEN).get("side") == side
+
+
+def test_plural_roots_at_a_level_are_bilateral():
+    assert only("L5-S1: The S1 nerve roots are compressed.", NERVE)["side"] == "bilateral"
+
+
+def test_both_roots():
+    assert only("C5-6: Impingement of both C6 nerve roots.", NERVE)["side"] == "bilateral"
+
+
+def test_cauda_equina_has_no_side():
+    found = only("L4-5: Severe canal stenosis with crowding of the cauda equina nerve roots.", NERVE)
+    assert "side" not in found and found["degree"] == "impingement"
+
+
+def test_two_roots_are_two_findings():
+    found = read("L5-S1: The extrusion compresses the left L5 and S1 nerve roots.")
+    assert [(f["root"], f["side"]) for f in found] == [("L5", "left"), ("S1", "left")]
+
+
+def test_side_of_the_sentence_opening():
+    found = read("C5-6: On the right, uncovertebral spurring severely narrows the foramen and compresses "
+                 "the exiting C6 nerve root.")
+    assert {f["side"] for f in found} == {"right"}
+
+
+def test_separate_sides_beat_a_bilateral_summary():
+    text = ("L5-S1: On the right, there is severe foraminal stenosis. On the left, there is mild foraminal "
+            "stenosis.\nIMPRESSION: Bilateral L5-S1 foraminal stenosis, severe on the right.")
+    assert sorted(f["side"] for f in read(text)) == ["left", "right"]
+
+
+# -- causes ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("structure, cause", [
+    ("disc osteophyte complex", "osteophyte"), ("uncovertebral hypertrophy", "osteophyte"),
+    ("facet hypertrophy", "facet-arthropathy"), ("synovial cyst", "synovial-cyst"),
+    ("ligamentum flavum thickening", "ligamentum-flavum"), ("disc extrusion", "disc-extrusion"),
+    ("broad-based disc bulge", "disc-bulge"), ("disc", "disc-bulge"), ("sequestered fragment", "disc-herniation"),
+    ("epidural scar", "scar"), ("mass", "other"),
+])
+def test_cause_of_the_subject(structure, cause):
+    assert only(f"L4-5: A {structure} compresses the left L5 nerve root.", NERVE)["cause"] == [cause]
+
+
+def test_cause_through_a_stenosis():
+    found = only("C5-6: Severe bilateral foraminal stenosis secondary to uncovertebral spurring with impingement "
+                 "of both C6 nerve roots.", NERVE)
+    assert found["cause"] == ["osteophyte"]
+
+
+def test_cause_after_by():
+    found = only("The left S1 nerve root is displaced by a large left paracentral extrusion at L5-S1.", NERVE)
+    assert found["cause"] == ["disc-extrusion"]
+
+
+def test_cause_by_back_reference():
+    found = only("L5-S1: There is a right paracentral protrusion. This likely affects the right S1 root.", NERVE)
+    assert (found["cause"], found["assertion"]) == (["disc-protrusion"], "possible")
+
+
+def test_no_cause_across_a_semicolon():
+    found = only("L5-S1: Bilateral facet arthropathy with left foraminal narrowing; the left L5 root is "
+                 "compressed in the foramen.", NERVE)
+    assert "cause" not in found
+
+
+# -- stenosis phrasing ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, finding_type", [
+    ("L4-5: Narrowing of the right neural foramen.", FORAMEN),
+    ("L4-5: The right neuroforamen is narrowed.", FORAMEN),
+    ("L4-5: Right foraminal encroachment.", FORAMEN),
+    ("L4-5: Right subarticular recess narrowing.", RECESS),
+    ("L4-5: The right lateral recess is moderately narrowed.", RECESS),
+    ("L4-5: Spinal stenosis.", CANAL),
+    ("L4-5: Moderate narrowing of the thecal sac.", CANAL),
+    ("The canal is congenitally narrow.", CANAL),
+])
+def test_stenosis_forms(text, finding_type):
+    assert read(text)[0]["type"] == finding_type
+
+
+def test_cord_compression_and_thecal_sac_effacement_are_not_labelled():
+    assert read("C5-6: Disc osteophyte complex effaces the thecal sac and causes cord compression.") == []
+
+
+def test_borderline_stenosis_is_present_and_ungraded():
+    assert only("L4-5: Borderline canal stenosis.", CANAL) == {
+        "type": CANAL, "level": "L4-L5", "assertion": "present"}
+
+
+def test_bare_stenosis_in_a_central_context_is_canal():
+    found = only("L4-L5: Central disc protrusion and ligamentum flavum buckling result in moderate stenosis.", CANAL)
+    assert found["severity"] == "moderate"
+
+
+def test_remaining_foramina_are_not_labelled():
+    found = read("L4-5: Left foraminal stenosis. The remaining foramina are patent.")
+    assert [f["side"] for f in found] == ["left"]

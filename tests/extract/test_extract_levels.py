@@ -1,0 +1,59 @@
+"""Spinal levels: normalisation, ranges, lists and the level a finding takes."""
+
+import pytest
+
+from extract_helpers import read
+
+
+@pytest.mark.parametrize("written, level", [
+    ("L4-5", "L4-L5"), ("L4/5", "L4-L5"), ("L4\u2013L5", "L4-L5"), ("L4 L5", "L4-L5"), ("L45", "L4-L5"),
+    ("L5-S 1", "L5-S1"), ("L5/S1", "L5-S1"), ("C7-T1", "C7-T1"), ("T12-L1", "T12-L1"), ("C5-6", "C5-C6"),
+    ("T11-T12", "T11-T12"), ("S1-S2", "S1-S2"),
+])
+def test_level_forms(written, level):
+    assert read(f"Mild left foraminal stenosis at {written}.") == [
+        {"type": "foraminal-stenosis", "level": level, "side": "left", "severity": "mild", "assertion": "present"}]
+
+
+def test_l5_on_s1():
+    found = read("Grade 1 anterolisthesis of L5 on S1 with moderate bilateral foraminal stenosis.")
+    assert found[0]["level"] == "L5-S1"
+
+
+def test_disc_level_range_expands():
+    found = read("No canal stenosis at L1-L2 through L3-L4.")
+    assert [f["level"] for f in found] == ["L1-L2", "L2-L3", "L3-L4"]
+
+
+def test_vertebra_range_expands():
+    found = read("L1-L3: No foraminal stenosis.")
+    assert [f["level"] for f in found] == ["L1-L2", "L2-L3"]
+
+
+def test_level_list():
+    found = read("Mild bilateral foraminal narrowing at L3-4, L4-5 and L5-S1.")
+    assert [f["level"] for f in found] == ["L3-L4", "L4-L5", "L5-S1"]
+
+
+def test_lesion_spanning_several_levels_has_no_level():
+    found = read("Severe canal stenosis from T12 through L5.")
+    assert found == [{"type": "canal-stenosis", "severity": "severe", "assertion": "present"}]
+
+
+def test_level_after_the_finding_wins_over_the_one_before():
+    found = read("Mild right foraminal stenosis at L4-5 and moderate left foraminal stenosis at L5-S1.")
+    assert [(f["level"], f["side"]) for f in found] == [("L4-L5", "right"), ("L5-S1", "left")]
+
+
+def test_segment_level_and_previous_sentence():
+    text = "L4-L5:\nThere is a left subarticular protrusion.\nIt contacts the traversing left L5 nerve root."
+    assert read(text)[0]["level"] == "L4-L5"
+
+
+def test_single_vertebra_header():
+    found = read("L1: Compression fracture with retropulsion; mild canal narrowing at this level.")
+    assert found == [{"type": "canal-stenosis", "level": "L1", "severity": "mild", "assertion": "present"}]
+
+
+def test_mri_sequences_are_not_levels():
+    assert read("T2 hyperintense signal. Sagittal T1 and T2 weighted images. No stenosis at L4-5.") == []

@@ -1,0 +1,102 @@
+"""Report structure: sections, sentences, level segments, tables, comma dumps, markup; evidence offsets."""
+
+from service.extract import extract_findings
+from service.extract.lexicon import load_lexicon
+from service.extract.sections import find_sections
+from service.extract.sentences import split_sentences
+from service.extract.textview import plain_view, scan_view
+
+from extract_helpers import read
+
+
+def sections_of(text):
+    plain = plain_view(text)
+    return [(s.name, text[s.start:s.end].strip()) for s in find_sections(plain, scan_view(plain), load_lexicon())]
+
+
+def sentences_of(text):
+    return [text[s.start:s.end] for s in split_sentences(text, 0, len(text))]
+
+
+def test_headers_with_and_without_colons_in_any_case():
+    text = "Clinical history: back pain\nFINDINGS\nL4-5 bulge.\nimpression: no stenosis"
+    assert [name for name, _ in sections_of(text)] == ["indication", "findings", "impression"]
+
+
+def test_findings_suggest_is_not_a_header():
+    assert [name for name, _ in sections_of("Findings suggest mild impingement.")] == ["findings"]
+
+
+def test_capitals_header_without_colon():
+    assert [name for name, _ in sections_of("IMPRESSION Mild stenosis at L4-5.")] == ["impression"]
+
+
+def test_comma_dump():
+    text = ("EXAM:,MRI LUMBAR SPINE,HISTORY:,LEG PAIN,FINDINGS:,L3-4:,NO CANAL STENOSIS.,L4-5:,MILD CANAL STENOSIS.,"
+            "IMPRESSION:,1. MILD CANAL STENOSIS AT L4-5.")
+    assert read(text) == [
+        {"type": "canal-stenosis", "level": "L3-L4", "assertion": "absent"},
+        {"type": "canal-stenosis", "level": "L4-L5", "severity": "mild", "assertion": "present"}]
+
+
+def test_sentences_respect_decimals_abbreviations_and_measurements():
+    text = "A 4.5 mm protrusion, i.e. a small one, e.g. at L4-5. On 1.5 T images.The root is seen."
+    assert sentences_of(text) == ["A 4.5 mm protrusion, i.e. a small one, e.g. at L4-5.", "On 1.5 T images.",
+                                  "The root is seen."]
+
+
+def test_lowercase_report_with_missing_spaces():
+    text = ("findings: alignment normal.l3-4: mild bulge,mild bilateral foraminal narowing.l4-5: moderate left "
+            "foraminal narowing with impingment of the exiting left l4 nerve root.impression:1.left l4-5 "
+            "foraminal stenosis.2.mild change.")
+    found = read(text)
+    assert {(f["type"], f["level"], f.get("side")) for f in found} == {
+        ("foraminal-stenosis", "L3-L4", "bilateral"), ("foraminal-stenosis", "L4-L5", "left"),
+        ("nerve-root", "L4-L5", "left")}
+
+
+def test_numbered_impression_items_start_afresh():
+    text = "IMPRESSION:\n1. Left L5-S1 protrusion contacting the left S1 root.\n2. No nerve root compression."
+    found = read(text)
+    assert found[1] == {"type": "nerve-root", "assertion": "absent"}
+
+
+def test_table_with_header_row():
+    text = ("Level | Canal | Right foramen | Left foramen | Comment\n"
+            "L4-5 | mild stenosis | moderate stenosis | patent | right L4 root contacted by foraminal disc\n"
+            "L5-S1 | no stenosis | patent | severe stenosis | left L5 root compressed\n")
+    found = read(text)
+    assert {"type": "foraminal-stenosis", "level": "L4-L5", "side": "right", "severity": "moderate",
+            "assertion": "present"} in found
+    assert {"type": "foraminal-stenosis", "level": "L5-S1", "side": "left", "severity": "severe",
+            "assertion": "present"} in found
+    assert {"type": "nerve-root", "level": "L5-S1", "root": "L5", "side": "left", "degree": "compression",
+            "assertion": "present"} in found
+
+
+def test_tab_separated_table():
+    text = "Level\tCanal\tNeural foramina\nL3-L4\tmild stenosis\tmild bilateral narrowing\n"
+    assert read(text) == [
+        {"type": "canal-stenosis", "level": "L3-L4", "severity": "mild", "assertion": "present"},
+        {"type": "foraminal-stenosis", "level": "L3-L4", "side": "bilateral", "severity": "mild",
+         "assertion": "present"}]
+
+
+def test_xhtml_narrative():
+    text = ('<div xmlns="http://www.w3.org/1999/xhtml"><p><b>L4-L5:</b> Severe compression of the right L5 '
+            'nerve root.</p><p><b>L5-S1:</b> Mild bulge, the S1 nerve roots are free.</p></div>')
+    assert [(f["level"], f["assertion"]) for f in read(text)] == [("L4-L5", "present"), ("L5-S1", "absent")]
+
+
+def test_evidence_points_into_the_text_and_findings_merge_across_sections():
+    text = ("FINDINGS: L4-L5: Small right subarticular disc protrusion abuts the traversing right L5 nerve root.\n"
+            "IMPRESSION: Right subarticular disc protrusion at L4-L5 contacting the traversing right L5 nerve root.")
+    (finding,) = extract_findings(text)
+    quoted = [text[e.start:e.end] for e in finding.evidence]
+    assert len(quoted) == 2 and all("L5 nerve root" in q for q in quoted)
+    assert finding.section == "findings" and finding.root_inferred is None
+
+
+def test_inferred_root_is_kept_apart():
+    (finding,) = extract_findings("L5-S1: Right foraminal protrusion contacting the exiting nerve root.")
+    assert finding.root is None and finding.root_inferred == "L5" and finding.side == "right"
