@@ -111,3 +111,12 @@ def test_issue_to_fhir():
     issue = validate_resource({**MINIMAL, "status": 5}, "DiagnosticReport")[0]
     assert issue.to_fhir() == {"severity": "error", "code": "structure", "diagnostics": issue.message,
                                "expression": ["DiagnosticReport.status"]}
+
+
+def test_integer_too_long_to_read_is_unparseable():
+    with pytest.raises(UnparseableInput, match="number"):
+        loads('{"a":' + "9" * 5000 + "}")
+
+
+def test_huge_exponent_keeps_its_text():
+    assert dumps(loads('{"a":1E400,"b":-2.50e-400}')) == b'{"a":1E400,"b":-2.50e-400}'
