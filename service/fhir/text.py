@@ -10,10 +10,10 @@ Sources, in reading order:
 Each source becomes plain text (markup dropped, block elements as line breaks, entities decoded,
 runs of HTML whitespace as one space) and the sources are joined with blank lines. A source that
 repeats text already read (a narrative rendering the presentedForm, a conclusion the full report
-already contains) is skipped, so that one statement is read once. Sources after the first start
-with a synthetic section header (``IMPRESSION:`` for the conclusion and impression Observations,
-``FINDINGS:`` otherwise) that maps to no element, so a section never bleeds from one source
-into the next.
+already contains) is skipped, so that one statement is read once. The conclusion and impression
+Observations start with a synthetic ``IMPRESSION:`` header, any other source after the first
+with ``FINDINGS:``; the headers map to no element and keep a section from bleeding from one
+source into the next.
 
 ``ReportText.locate(start, end)`` turns document offsets (the engine's evidence) back into
 ``SourceSpan``s: element path, offset and length in that element's text.
@@ -179,8 +179,7 @@ def _assemble(candidates: list[tuple[_Source, str]]) -> ReportText:
         key = _comparable(source.text)
         if not key or any(key in earlier for earlier in seen):
             continue
-        # A later source the earlier ones are part of (a full report after its conclusion) is kept;
-        # the earlier ones stay too, the engine merges what both state.
+        # A source that contains an earlier one is kept beside it; the engine merges what both state.
         seen.append(key)
         if kept:
             parts.append(SOURCE_SEPARATOR)
