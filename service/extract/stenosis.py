@@ -19,7 +19,7 @@ from service.extract.lexicon import (
 from service.extract.mention import Mention
 from service.extract.tokens import Token
 
-_CHAIN = frozenset({SIDE, GRADE, LEVEL, LOC, NARROW, NORMAL, REMAIN, LADDER})
+_CHAIN = frozenset({SIDE, GRADE, LEVEL, LOC, NARROW, NORMAL, REMAIN, LADDER, NEG})
 _MAX_GAP = 48
 _COPULA = re.compile(r"\s+(?:is|are|was|were|appears|appear|remains|remain|seems)(?:\s+(?:now|also|again|most))?\s+$")
 _PREDICATE_STOP = frozenset({LADDER, ROOT, NARROW, LOC, NEG, HEDGE, TERM, NORMAL})
@@ -54,25 +54,30 @@ def _is_head(token: Token) -> bool:
             or (token.kind == GRADE and bool(token.detail) and token.detail[0]))
 
 
-def _side_grades(tokens: list[Token], indices: list[int]) -> list[tuple[str | None, Token | None]]:
-    """(side, grade) pairs of one stenosis phrase: one pair per separately graded side, else one pair."""
-    pairs: list[tuple[str, Token | None]] = []
+def _side_grades(tokens: list[Token], indices: list[int]) -> list[tuple[str | None, Token | None, Token | None]]:
+    """(side, grade, denial) triples of one stenosis phrase: one per separately graded (or denied) side,
+    else one ("moderate left and mild right", "mild left and no right")."""
+    pairs: list[tuple[str, Token | None, Token | None]] = []
     grade: Token | None = None
+    denial: Token | None = None
     grades: list[Token] = []
     for i in indices:
         token = tokens[i]
         if token.kind == GRADE:
             grade = token
             grades.append(token)
+        elif token.kind == NEG:
+            denial = token
         elif token.kind == SIDE:
-            pairs.append((token.value, grade))
-            grade = None
+            pairs.append((token.value, grade, denial))
+            grade = denial = None
     first_grade = grades[0] if grades else None
-    separate = (len(pairs) >= 2 and all(g is not None for _, g in pairs)
-                and len({side for side, _ in pairs}) == len(pairs) and "bilateral" not in {s for s, _ in pairs})
+    sides = [side for side, _, _ in pairs]
+    separate = (len(pairs) >= 2 and all(g is not None or d is not None for _, g, d in pairs)
+                and len(set(sides)) == len(sides) and "bilateral" not in sides)
     if separate:
-        return [(side, g) for side, g in pairs]
-    return [(combine_sides(side for side, _ in pairs), first_grade)]
+        return pairs
+    return [(combine_sides(sides), first_grade, None)]
 
 
 def _predicate(tokens: list[Token], last: int, view: str) -> tuple[Token | None, list[str]]:
@@ -157,7 +162,7 @@ def _mentions_of(tokens, head, locations, span, view, context: Context) -> list[
         kept.append(i)
     if not kept or context.silenced(head):
         return []
-    modifiers = [i for i in span if tokens[i].kind in (SIDE, GRADE)]
+    modifiers = [i for i in span if tokens[i].kind in (SIDE, GRADE, NEG)]
     if not any(tokens[i].kind == GRADE and tokens[i].value for i in modifiers):
         grade, sides = _predicate(tokens, span[-1], view)
         if grade is not None:
@@ -178,8 +183,11 @@ def _mentions_of(tokens, head, locations, span, view, context: Context) -> list[
         else:
             assertion, trigger = context.assertion(head, finding_type)
         pairs = _side_grades(tokens, modifiers) if finding_type != "canal-stenosis" else [
-            (None, next((tokens[i] for i in modifiers if tokens[i].kind == GRADE), None))]
-        for side, grade in pairs:
+            (None, next((tokens[i] for i in modifiers if tokens[i].kind == GRADE), None), None)]
+        separate = len(pairs) > 1 and any(denial for _, _, denial in pairs)
+        for side, grade, denial in pairs:
+            if separate:
+                assertion, trigger = (ABSENT, denial) if denial else context.assertion(span[0], finding_type)
             mention = Mention(type=finding_type, first=span[0], last=span[-1], anchor=head,
                               side=side, plural=plural and finding_type != "canal-stenosis",
                               severity=grade.value if grade is not None and assertion != ABSENT else None,

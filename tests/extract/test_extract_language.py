@@ -215,3 +215,18 @@ def test_bare_stenosis_in_a_central_context_is_canal():
 def test_remaining_foramina_are_not_labelled():
     found = read("L4-5: Left foraminal stenosis. The remaining foramina are patent.")
     assert [f["side"] for f in found] == ["left"]
+
+
+def test_one_side_graded_the_other_denied():
+    found = read("L4-L5: Mild left and no right neural foraminal narrowing.")
+    assert [(f["side"], f["assertion"], f.get("severity")) for f in found] == [
+        ("left", "present", "mild"), ("right", "absent", None)]
+
+
+def test_change_words_are_not_denials():
+    found = read("No significant interval change in mild left foraminal stenosis at L4-5.")
+    assert found == [{"type": FORAMEN, "level": "L4-L5", "side": "left", "severity": "mild", "assertion": "present"}]
+
+
+def test_neural_compromise_is_a_root_finding():
+    assert read("L4-5: No neural compromise.") == [{"type": NERVE, "level": "L4-L5", "assertion": "absent"}]
