@@ -30,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"enricher: configuration error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`enricher extract ... | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
