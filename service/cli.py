@@ -92,18 +92,18 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_enrich(args: argparse.Namespace) -> int:
     from service.enrich import enrich
-    from service.fhir.io import FhirError, dumps, ensure_valid, loads
-    from service.fhir.operation import read_enrich_input
+    from service.fhir.io import FhirError, dumps, loads
+    from service.fhir.operation import ensure_valid_report, read_enrich_input
     from service.languages import resolve_languages
 
     settings = Settings.from_environ()
     try:
         data = sys.stdin.buffer.read() if args.file == "-" else _read_bytes(args.file)
         operation_input = read_enrich_input(loads(data))
-        ensure_valid(operation_input.report, "DiagnosticReport")
+        report = ensure_valid_report(operation_input)
         languages = resolve_languages(args.language or operation_input.languages, None, settings.default_language)
         mode = args.mode or operation_input.mode or "collection"
-        bundle = enrich(operation_input.report, languages, mode, fhir_base=settings.fhir_base_url)
+        bundle = enrich(report, languages, mode, fhir_base=settings.fhir_base_url)
     except OSError as error:
         print(f"enricher: cannot read {args.file}: {error.strerror}", file=sys.stderr)
         return 1

@@ -4,7 +4,6 @@ CodeSystems. Thin: reading and answering HTTP; the journey itself is ``service.e
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import cache
 
 from flask import Blueprint, current_app, request
@@ -14,8 +13,8 @@ from service.api.negotiation import fhir_response, read_json_body, require_json_
 from service.api.observe import record_findings
 from service.enrich import enrich
 from service.fhir.capability import OPERATION_ID, capability_statement, operation_definition
-from service.fhir.io import InvalidResource, NotSupported, validate_resource
-from service.fhir.operation import prefix_expression, read_enrich_input
+from service.fhir.io import NotSupported
+from service.fhir.operation import ensure_valid_report, read_enrich_input
 from service.fhir.outcome import RequestError
 from service.languages import resolve_languages
 from service.terminology import canonical_base, code_systems, finding_labels
@@ -31,18 +30,12 @@ def _json_only():
 @bp.post("/DiagnosticReport/$enrich")
 def enrich_report():
     operation_input = read_enrich_input(read_json_body())
-    issues = validate_resource(operation_input.report, "DiagnosticReport")
-    if issues:
-        prefix = operation_input.expression_prefix
-        raise InvalidResource([
-            replace(issue, expression=prefix_expression(issue.expression, prefix) if issue.expression else prefix)
-            for issue in issues
-        ])
+    report = ensure_valid_report(operation_input)
     languages = resolve_languages(
         operation_input.languages, request.headers.get("Accept-Language"), current_app.config["DEFAULT_LANGUAGE"]
     )
     mode = operation_input.mode or "collection"
-    bundle = enrich(operation_input.report, languages, mode, fhir_base=current_app.config["FHIR_BASE_URL"])
+    bundle = enrich(report, languages, mode, fhir_base=current_app.config["FHIR_BASE_URL"])
     record_findings(finding_labels(bundle))
     return fhir_response(bundle, headers={"Content-Language": ", ".join(languages)})
 

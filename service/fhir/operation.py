@@ -1,18 +1,18 @@
 """The input of ``$enrich``: a DiagnosticReport posted as it is, or a Parameters resource.
 
 ``read_enrich_input`` turns either body into an ``EnrichInput`` and raises ``RequestError`` with a
-FHIRPath ``expression`` for whatever is wrong. Used by the HTTP operation and by ``enricher enrich``.
-Checking the report against the R4 models is a separate step (``service.fhir.io.validate_resource``);
-``EnrichInput.expression_prefix`` says where the report sits so its issues point at the right element.
+FHIRPath ``expression`` for whatever is wrong; ``ensure_valid_report`` then checks the report against
+the R4 models, its issues pointing at the element where it sits in the body. Used by the HTTP
+operation and by ``enricher enrich``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from service.fhir.capability import ENRICH_MODES
-from service.fhir.io import Issue
+from service.fhir.io import InvalidResource, Issue, validate_resource
 from service.fhir.outcome import RequestError
 
 # BCP-47 in the shape FHIR's `code` allows: a primary tag and optional subtags.
@@ -42,6 +42,19 @@ def read_enrich_input(body: object) -> EnrichInput:
     else:
         diagnostics = "The body has no resourceType; expected a DiagnosticReport or a Parameters resource."
     raise RequestError.single(422, diagnostics, "resourceType")
+
+
+def ensure_valid_report(operation_input: EnrichInput) -> dict:
+    """The report when it is a valid R4 DiagnosticReport; else ``InvalidResource`` whose expressions
+    point where the report sits in the body (``Parameters.parameter[0].resource.status``)."""
+    issues = validate_resource(operation_input.report, "DiagnosticReport")
+    if issues:
+        prefix = operation_input.expression_prefix
+        raise InvalidResource([
+            replace(issue, expression=prefix_expression(issue.expression, prefix) if issue.expression else prefix)
+            for issue in issues
+        ])
+    return operation_input.report
 
 
 def _from_parameters(parameters: dict) -> EnrichInput:

@@ -143,3 +143,17 @@ def test_serve_runs_gunicorn_and_answers_healthz(tmp_path):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def test_enrich_takes_parameters_and_reports_where_the_report_is_wrong(tmp_path, capsys):
+    report = json.loads(REPORT_PATH.read_text(encoding="utf-8"))
+    report["status"] = "done"
+    parameters = tmp_path / "parameters.json"
+    parameters.write_text(json.dumps({"resourceType": "Parameters", "parameter": [{"name": "report", "resource": report}]}))
+    assert main(["enrich", str(parameters)]) == 1
+    assert "Parameters.parameter[0].resource.status" in capsys.readouterr().err
+
+
+def test_enrich_transaction_mode_is_refused_for_now(capsys):
+    assert main(["enrich", str(REPORT_PATH), "--mode", "transaction"]) == 1
+    assert "not supported" in capsys.readouterr().err
