@@ -332,9 +332,11 @@ _BLOCK_TAGS = frozenset({
 })
 _CELL_TAGS = frozenset({"td", "th"})
 _SKIPPED_TAGS = frozenset({"script", "style", "head", "title"})
+# Linear on any input: an unterminated comment, CDATA section or processing instruction runs to
+# the end (as in browsers), and a tag never spans a "<", so no scan is repeated from a later "<".
 _MARKUP = re.compile(
-    r"<!--.*?-->|<!\[CDATA\[(?P<cdata>.*?)\]\]>|<![^>]*>|<\?.*?\?>"
-    r"|<(?P<close>/)?(?P<tag>[A-Za-z][A-Za-z0-9:_-]*)(?:[\s/][^>]*)?>"
+    r"<!--.*?(?:-->|\Z)|<!\[CDATA\[(?P<cdata>.*?)(?:\]\]>|\Z)|<![^<>]*>?|<\?.*?(?:\?>|\Z)"
+    r"""|<(?P<close>/)?(?P<tag>[A-Za-z][A-Za-z0-9:_-]*)(?:[\s/](?:[^<>"']|"[^<"]*"|'[^<']*')*)?>"""
     r"|(?P<entity>&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)"
     r"|(?P<space>[ \t\r\n\f]+)",
     re.DOTALL,

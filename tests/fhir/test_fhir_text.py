@@ -140,3 +140,19 @@ def test_element_text_resolves_paths():
     assert element_text(report, "DiagnosticReport.contained[0].note[0].text") == "n"
     assert element_text(report, "DiagnosticReport.contained[3].note[0].text") is None
     assert element_text(report, "DiagnosticReport.text.div") is None
+
+
+def test_quoted_attributes_may_hold_angle_brackets():
+    div = '<div xmlns="http://www.w3.org/1999/xhtml"><p title="a > b" class=\'x>y\'>L5 root</p></div>'
+    assert report_text({"text": {"div": div}}).text == "L5 root"
+
+
+@pytest.mark.parametrize("markup, text", [
+    ("<p>L5 root</p><!-- never closed <p>hidden</p>", "L5 root"),
+    ("<p>L5 <![CDATA[root & more", "L5 root & more"),
+    ("a < b <c and <d", "a < b <c and <d"),
+    ("<p title=\"a>b\">L5</p>", "L5"),
+    ("&bogus; &amp &#xZZ;", "&bogus; &amp &#xZZ;"),
+])
+def test_broken_markup_reads_like_a_browser_would(markup, text):
+    assert report_text({"text": {"div": markup}}).text == text
