@@ -24,6 +24,7 @@ SIDE, GRADE, LOC, NARROW, NORMAL, LADDER, CAUSE, ZONE, ROLE = (
 NEG, HEDGE, TERM, PSEUDO, KILL, REMAIN, WIDE, REF, OBJ, HIST = (
     "neg", "hedge", "term", "pseudo", "kill", "remain", "wide", "ref", "obj", "hist")
 LEVEL, ROOT = "level", "root"
+LABEL = "label"   # a colon after a short label at the head of a sentence ("Nerve roots: normal")
 
 VERTEBRA = r"(?:c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])"
 

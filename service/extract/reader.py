@@ -13,7 +13,7 @@ from service.extract.context import ABSENT, Context
 from service.extract.finding import Evidence, Finding
 from service.extract.levels import level_range
 from service.extract.lexicon import (
-    CAUSE, GRADE, LADDER, LEVEL, LOC, NARROW, NORMAL, REMAIN, ROOT, SIDE, TERM, WIDE, ZONE, Lexicon,
+    CAUSE, GRADE, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, REMAIN, ROOT, SIDE, TERM, WIDE, ZONE, Lexicon,
 )
 from service.extract.mention import Mention
 from service.extract.roots import RootReader, clause_end
@@ -124,6 +124,19 @@ def _is_level_header(tokens: list[Token], groups: list[LevelGroup], view: str, s
     return bool(_HEADER_AFTER.match(view, last.end)) or sentence_over
 
 
+_LABEL_REACH = 40
+
+
+def _mark_label(tokens: list[Token], view: str, start: int) -> None:
+    """A colon after a short label opening the sentence ("Nerve roots: normal", "L4-5: no stenosis") joins
+    the label to what follows instead of ending a clause."""
+    for i, token in enumerate(tokens[:5]):
+        if token.start - start > _LABEL_REACH:
+            return
+        if i and token.kind == TERM and view[token.start] == ":":
+            token.kind = LABEL
+
+
 def _leading_side(tokens: list[Token], view: str) -> str | None:
     """"On the right, ..." / "Left foramen: ..." at the head of a sentence: the side of what follows."""
     for i, token in enumerate(tokens[:3]):
@@ -132,7 +145,7 @@ def _leading_side(tokens: list[Token], view: str) -> str | None:
             if following.startswith(",") or following.startswith(":"):
                 return token.value
             return None
-        if token.kind not in (LEVEL, TERM):
+        if token.kind not in (LEVEL, TERM, LABEL):
             return None
     return None
 
@@ -168,6 +181,7 @@ class _Report:
             state.segment.levels = groups[0].levels if groups else None
         if question or not tokens:
             return
+        _mark_label(tokens, view, start)
         segment = state.segment
         context = Context(tokens, view)
         reader = RootReader(tokens, view, lexicon, context)

@@ -14,7 +14,7 @@ import re
 from service.extract.attributes import RUNG_RANK, combine_sides, grade_before
 from service.extract.context import ABSENT, POSSIBLE, PRESENT, Context
 from service.extract.lexicon import (
-    CAUSE, GRADE, HIST, LADDER, LEVEL, LOC, NARROW, NORMAL, OBJ, REF, ROLE, ROOT, SIDE, TERM, ZONE, Lexicon,
+    CAUSE, GRADE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, OBJ, REF, ROLE, ROOT, SIDE, TERM, ZONE, Lexicon,
 )
 from service.extract.mention import Mention
 from service.extract.tokens import Token
@@ -96,6 +96,8 @@ class RootReader:
         tokens = self.tokens
         if index and tokens[index - 1].kind == ROOT and self._joined(index - 1, index):
             return index - 1
+        if index > 1 and tokens[index - 1].kind == LABEL and tokens[index - 2].kind == ROOT:
+            return index - 2
         if index + 1 < len(tokens) and tokens[index + 1].kind == ROOT and self._joined(index, index + 1):
             return index + 1
         return None
@@ -152,10 +154,35 @@ class RootReader:
                 return j + 1
         return 0
 
+    def _relative_subject(self, lower: int, first_word: int) -> list[str] | None:
+        """"A bulge with a superimposed protrusion, which contacts the L5 root": the causes of the noun
+        phrase right before "which", when that phrase names a structure (not a stenosis)."""
+        tokens = self.tokens
+        for w in range(first_word - 1, lower - 1, -1):
+            if tokens[w].kind == TERM and self.view[tokens[w].start:tokens[w].end] == "which":
+                break
+        else:
+            return None
+        if w == 0 or tokens[w - 1].kind != CAUSE:
+            return None
+        found = []
+        j = w - 1
+        while j >= lower and tokens[j].kind in (CAUSE, SIDE, ZONE, GRADE, LOC):
+            if tokens[j].kind == CAUSE:
+                found.append(tokens[j].value)
+            if j == lower or not self._joined(j - 1, j):
+                break
+            j -= 1
+        return found[::-1]
+
     def causes(self, root: int, first_word: int, last_word: int) -> list[str]:
         tokens = self.tokens
+        lower = self._clause_start(min(root, first_word))
+        relative = self._relative_subject(lower, first_word)
+        if relative:
+            return relative
         found = []
-        for j in range(self._clause_start(min(root, first_word)), first_word):
+        for j in range(lower, first_word):
             if tokens[j].kind == CAUSE and self.context.assertion(j, "cause")[0] != ABSENT \
                     and not self._modifies_next_cause(j):
                 found.append(tokens[j].value)

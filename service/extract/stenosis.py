@@ -14,7 +14,8 @@ from service.extract.context import ABSENT, Context
 import re
 
 from service.extract.lexicon import (
-    CAUSE, GRADE, HEDGE, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, REMAIN, ROOT, SIDE, TERM, ZONE, Lexicon,
+    CAUSE, GRADE, HEDGE, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, REMAIN, ROOT, SIDE, TERM, ZONE,
+    Lexicon,
 )
 from service.extract.mention import Mention
 from service.extract.tokens import Token
@@ -29,7 +30,7 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
     chains: list[list[int]] = []
     current: list[int] = []
     for i, token in enumerate(tokens):
-        if token.kind == TERM and view[token.start] == ":" and current:
+        if token.kind in (TERM, LABEL) and view[token.start] == ":" and current:
             continue  # "Right foramen: mild stenosis"
         if token.kind not in _CHAIN or (token.kind == LADDER and not token.detail[1]):
             if current:

@@ -230,3 +230,21 @@ def test_change_words_are_not_denials():
 
 def test_neural_compromise_is_a_root_finding():
     assert read("L4-5: No neural compromise.") == [{"type": NERVE, "level": "L4-L5", "assertion": "absent"}]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("L4-5: Nerve roots: normal.", {"type": NERVE, "level": "L4-L5", "side": "bilateral", "assertion": "absent"}),
+    ("Nerve root compression: none.", {"type": NERVE, "assertion": "absent"}),
+    ("L5-S1: Neural foramina: patent.", {"type": FORAMEN, "level": "L5-S1", "side": "bilateral",
+                                          "assertion": "absent"}),
+    ("L5-S1: Central canal: mild stenosis.", {"type": CANAL, "level": "L5-S1", "severity": "mild",
+                                               "assertion": "present"}),
+])
+def test_labelled_fields(text, expected):
+    assert read(text) == [expected]
+
+
+def test_relative_clause_subject_is_the_cause():
+    found = only("L4-L5: Broad-based disc bulge with superimposed left paracentral protrusion, which contacts the "
+                 "descending left L5 nerve root.", NERVE)
+    assert found["cause"] == ["disc-protrusion"]
