@@ -175,17 +175,24 @@ class RootReader:
             j -= 1
         return found[::-1]
 
+    def _causes_between(self, lower: int, upper: int) -> list[str]:
+        tokens = self.tokens
+        return [tokens[j].value for j in range(lower, upper)
+                if tokens[j].kind == CAUSE and self.context.assertion(j, "cause")[0] != ABSENT
+                and not self._modifies_next_cause(j)]
+
     def causes(self, root: int, first_word: int, last_word: int) -> list[str]:
         tokens = self.tokens
         lower = self._clause_start(min(root, first_word))
         relative = self._relative_subject(lower, first_word)
         if relative:
             return relative
-        found = []
-        for j in range(lower, first_word):
-            if tokens[j].kind == CAUSE and self.context.assertion(j, "cause")[0] != ABSENT \
-                    and not self._modifies_next_cause(j):
-                found.append(tokens[j].value)
+        found = self._causes_between(lower, first_word)
+        if not found and lower > 0 and tokens[lower - 1].kind == ROOT and all(
+                tokens[j].kind in (LOC, ZONE) for j in range(lower, first_word)) \
+                and _AND.search(self.view, tokens[lower - 1].end, tokens[first_word].start):
+            # "An extrusion compresses the S1 root and displaces the S2 root": a shared subject.
+            found = self._causes_between(self._clause_start(lower - 1), lower - 1)
         if root < first_word:
             # The root is the subject: "the L4 root is intimately associated with the protrusion".
             for j in range(last_word + 1, min(len(tokens), last_word + 4)):

@@ -123,19 +123,20 @@ class TokenIndex:
 
 
 def scan(view: str, lexicon: Lexicon, start: int = 0, end: int | None = None) -> list[Token]:
-    """All tokens of ``view[start:end]`` in text order; roots beat levels beat phrases where they overlap."""
+    """All tokens of ``view[start:end]`` in text order. Where tokens overlap, the one starting first wins; at
+    one position the longest ("nerve root canal" is a place, not a root), then roots, levels, phrases."""
     end = len(view) if end is None else end
     ranked = [(t.start, 0, t) for t in _root_tokens(view, lexicon, start, end)]
     ranked += [(t.start, 1, t) for t in _level_tokens(view, lexicon, start, end)]
     ranked += [(t.start, 2, t) for t in _phrase_tokens(view, lexicon, start, end)]
-    ranked.sort(key=lambda item: (item[0], item[1]))
+    ranked.sort(key=lambda item: (item[0], -item[2].end, item[1]))
     tokens: list[Token] = []
     last_end = -1
     for _, _, token in ranked:
         if token.start >= last_end:
             tokens.append(token)
             last_end = token.end
-        elif token.kind == ROOT and tokens and tokens[-1].kind != ROOT:
+        elif token.kind == ROOT and tokens and tokens[-1].kind != ROOT and token.end > last_end:
             # A root mention that starts inside a phrase ("exiting right L5 nerve root" after "the exiting")
             # wins: the phrase is dropped.
             tokens[-1] = token

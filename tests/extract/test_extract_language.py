@@ -248,3 +248,18 @@ def test_relative_clause_subject_is_the_cause():
     found = only("L4-L5: Broad-based disc bulge with superimposed left paracentral protrusion, which contacts the "
                  "descending left L5 nerve root.", NERVE)
     assert found["cause"] == ["disc-protrusion"]
+
+
+def test_british_phrasing():
+    found = read("L4/5: Broad based disc protrusion narrowing both nerve root canals and abutting the descending "
+                 "right L5 nerve root. The exit foramina are satisfactory.")
+    assert {"type": RECESS, "level": "L4-L5", "side": "bilateral", "assertion": "present"} in found
+    assert {"type": FORAMEN, "level": "L4-L5", "side": "bilateral", "assertion": "absent"} in found
+    assert find(found, type=NERVE)[0]["cause"] == ["disc-protrusion"]
+
+
+def test_shared_subject_of_two_verbs():
+    found = read("L5/S1: A large left paracentral extrusion is compressing the left S1 nerve root in the lateral "
+                 "recess and displacing the left S2 nerve root.")
+    assert [(f["root"], f["degree"], f["cause"]) for f in found] == [
+        ("S1", "compression", ["disc-extrusion"]), ("S2", "displacement", ["disc-extrusion"])]
