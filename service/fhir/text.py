@@ -126,6 +126,7 @@ class ReportText:
 
     text: str
     sources: list[_Source]
+    _source_starts: list[int] | None = field(default=None, repr=False)
 
     @property
     def paths(self) -> list[str]:
@@ -133,10 +134,14 @@ class ReportText:
 
     def locate(self, start: int, end: int) -> list[SourceSpan]:
         """The element spans covered by document offsets ``[start, end)`` (synthetic text maps nowhere)."""
+        if self._source_starts is None:
+            self._source_starts = [source.doc_start for source in self.sources]
         spans = []
-        for source in self.sources:
-            source_end = source.doc_start + len(source)
-            lo, hi = max(start, source.doc_start), min(end, source_end)
+        index = max(bisect_right(self._source_starts, start) - 1, 0)
+        while index < len(self.sources) and self.sources[index].doc_start < end:
+            source = self.sources[index]
+            index += 1
+            lo, hi = max(start, source.doc_start), min(end, source.doc_start + len(source))
             if lo >= hi:
                 continue
             first = source.element_offset(lo - source.doc_start, at_end=False)
@@ -175,12 +180,21 @@ def _assemble(candidates: list[tuple[_Source, str]]) -> ReportText:
     length = 0
     kept: list[_Source] = []
     seen: list[str] = []
+    seen_exactly: set[str] = set()
+    # Looking for a source inside earlier ones costs their length; a report of thousands of small
+    # sources would make that quadratic, so the search stops after a few passes over the text.
+    search_budget = 4 * sum(len(source) for source, _ in candidates)
     for source, header in candidates:
         key = _comparable(source.text)
-        if not key or any(key in earlier for earlier in seen):
+        if not key or key in seen_exactly:
             continue
+        if search_budget > 0:
+            search_budget, repeated = _search(key, seen, search_budget)
+            if repeated:
+                continue
         # A source that contains an earlier one is kept beside it; the engine merges what both state.
         seen.append(key)
+        seen_exactly.add(key)
         if kept:
             parts.append(SOURCE_SEPARATOR)
             length += len(SOURCE_SEPARATOR)
@@ -192,6 +206,17 @@ def _assemble(candidates: list[tuple[_Source, str]]) -> ReportText:
         length += len(source.text)
         kept.append(source)
     return ReportText("".join(parts), kept)
+
+
+def _search(key: str, earlier: list[str], budget: int) -> tuple[int, bool]:
+    """Whether ``key`` occurs in one of ``earlier``, and the budget left after looking."""
+    for text in earlier:
+        budget -= len(text) + 1
+        if budget < 0:
+            return budget, False
+        if key in text:
+            return budget, True
+    return budget, False
 
 
 _SPACES = re.compile(r"\s+")
