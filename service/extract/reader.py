@@ -181,16 +181,25 @@ class _Report:
             state.segment.levels = groups[0].levels if groups else None
         if question or not tokens:
             return
-        _mark_label(tokens, view, start)
         segment = state.segment
+        kinds = {t.kind for t in tokens}
+        heads = not kinds.isdisjoint(_HEADS) or any(t.kind == GRADE and t.detail and t.detail[0] for t in tokens)
+        if not heads and CAUSE not in kinds:
+            # Nothing to read here ("Normal alignment."): only the level context moves on.
+            disc_groups = [g for g in groups if not tokens[g.first].detail[0]]
+            if disc_groups:
+                segment.previous = disc_groups[-1].levels
+            state.previous_causes, state.previous_side = [], None
+            return
+        _mark_label(tokens, view, start)
         context = Context(tokens, view)
         reader = RootReader(tokens, view, lexicon, context)
-        if any(t.kind in _HEADS or (t.kind == GRADE and t.detail and t.detail[0]) for t in tokens):
+        if heads:
             mentions = read_stenoses(tokens, view, lexicon, context)
             mentions += reader.read(state.previous_causes, state.previous_side)
         else:
             mentions = []
-        wide = any(t.kind == WIDE for t in tokens)
+        wide = WIDE in kinds
         leading_side = _leading_side(tokens, view)
         used_levels = None
         for mention in mentions:

@@ -67,7 +67,7 @@ def split_sentences(text: str, start: int, end: int) -> list[Sentence]:
             stripped = chunk.strip()
             if not stripped:
                 continue
-            if _NUMBER_ITEM.fullmatch(chunk):
+            if len(stripped) <= 5 and _NUMBER_ITEM.fullmatch(chunk):
                 pending_item = pending_item or any(c.isdigit() for c in chunk)
                 continue
             new_item = pending_item or bool(_ITEM_START.match(chunk))
