@@ -2,6 +2,7 @@
 idempotency, R4B validity, evidence offsets, and reports that are not about the spine."""
 
 import base64
+import html
 import json
 import re
 from datetime import datetime, timezone
@@ -189,7 +190,7 @@ def evidence_of(observation):
         yield parts["path"]["valueString"], parts["offset"]["valueInteger"], parts["length"]["valueInteger"]
 
 
-@pytest.mark.parametrize("source", ["conclusion", "presentedForm", "contained", "div"])
+@pytest.mark.parametrize("source", ["conclusion", "presentedForm", "html", "contained", "div"])
 @pytest.mark.parametrize("text", SPINE_TEXTS + [text for _, text in corpus_texts(limit=8)])
 def test_evidence_offsets_point_at_the_findings_words(text, source):
     if source == "conclusion":
@@ -197,6 +198,10 @@ def test_evidence_offsets_point_at_the_findings_words(text, source):
     elif source == "presentedForm":
         report = report_with(presentedForm=[{"contentType": "text/plain; charset=utf-8",
                                              "data": base64.b64encode(text.encode()).decode()}])
+    elif source == "html":
+        markup = "<html><body><p>" + html.escape(text).replace("\n", "</p>\n<p>") + "</p></body></html>"
+        report = report_with(presentedForm=[{"contentType": "text/html",
+                                             "data": base64.b64encode(markup.encode()).decode()}])
     elif source == "contained":
         report = report_with(contained=[{"resourceType": "Observation", "id": "o", "status": "final",
                                          "code": {"text": "Findings"}, "valueString": text}],
@@ -215,8 +220,8 @@ def test_evidence_offsets_point_at_the_findings_words(text, source):
         found_words = []
         for path, offset, length in evidence_of(observation):
             raw = element_text(report, path)[offset:offset + length]
-            if path.endswith(".div"):
-                raw = re.sub(r"<[^>]*>", " ", raw).replace("&amp;", "&").replace("&lt;", "<")
+            if path.endswith(".div") or source == "html":
+                raw = html.unescape(re.sub(r"<[^>]*>", " ", raw))
             found_words.append(" ".join(raw.split()))
         assert found_words == [w for w in expected_words if w], (finding, found_words)
 
@@ -302,9 +307,11 @@ def ehr_reports(draw):
                       + draw(st.one_of(st.just(""), FHIR_TEXT)),
         "_conclusion": {"extension": draw(st.lists(extensions(), min_size=1, max_size=2))},
         "presentedForm": [{"contentType": "application/pdf", "data": "JVBERi0xLjQK", "title": draw(FHIR_TEXT)}],
+        "text": {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>'
+                 + html.escape(draw(FHIR_TEXT)) + "</p>&#160;<br/></div>"},
     }
     optional = draw(st.sets(st.sampled_from(["meta", "extension", "identifier", "_status", "contained", "result",
-                                             "_conclusion", "presentedForm", "id"])))
+                                             "_conclusion", "presentedForm", "id", "text"])))
     keys = [key for key in elements if key not in optional or key in ("contained",) and "result" not in optional]
     order = draw(st.permutations(keys))
     return {"resourceType": "DiagnosticReport", **{key: elements[key] for key in order}}
