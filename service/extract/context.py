@@ -3,7 +3,7 @@
 A forward trigger covers the tokens after it up to the end of its clause; a backward trigger covers the
 tokens before it back to the start of its clause. Clauses end at terminators ("but", "however", "which",
 ";" ...). A forward denial also ends at a comma that opens a new graded item ("No central stenosis, mild
-left foraminal narrowing"). When several triggers cover a token the nearest one decides. "Not a finding"
+left foraminal narrowing") or a new verb phrase ("a bulge without stenosis, contacting the L5 roots"). When several triggers cover a token the nearest one decides. "Not a finding"
 phrases (rule out, recommend, family history ...) cover forward in the same way and silence what they cover.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from service.extract.lexicon import GRADE, HEDGE, KILL, NEG, TERM
+from service.extract.lexicon import GRADE, HEDGE, KILL, LADDER, NEG, TERM
 from service.extract.tokens import Token
 
 PRESENT, POSSIBLE, ABSENT = "present", "possible", "absent"
@@ -35,8 +35,10 @@ class Context:
             if kind == TERM:
                 last_any = last_restricted = -1
                 killing = False
-            elif kind == GRADE and token.value and previous_end is not None and last_any >= 0 \
-                    and tokens[last_any].kind == NEG and _NEW_ITEM_GAP.match(view, previous_end, token.start):
+            elif previous_end is not None and last_any >= 0 and tokens[last_any].kind == NEG \
+                    and i - last_any > 1 and ((kind == GRADE and token.value) or (kind == LADDER and token.detail[0] == "verb")) \
+                    and _NEW_ITEM_GAP.match(view, previous_end, token.start):
+                # "No central stenosis, mild foraminal narrowing"; "bulge without stenosis, contacting the root"
                 last_any = -1
             self.forward[i] = (last_any, last_restricted)
             self.killed[i] = killing

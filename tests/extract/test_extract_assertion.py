@@ -126,3 +126,13 @@ def test_mri_quoted_in_a_clinical_narrative_is_labelled():
             "PLAN: Discuss surgery.")
     assert read(text) == [{"type": "nerve-root", "level": "C5-C6", "root": "C6", "side": "right",
                            "degree": "compression", "assertion": "present", "cause": ["osteophyte"]}]
+
+
+def test_comma_before_a_new_verb_ends_the_denial():
+    found = read("L4-5: Mild disc bulge without significant stenosis, contacting the traversing L5 nerve roots.")
+    assert found == [{"type": "nerve-root", "level": "L4-L5", "root": "L5", "side": "bilateral",
+                      "degree": "contact", "assertion": "present", "cause": ["disc-bulge"]}]
+
+
+def test_denied_structure_with_its_verb_stays_denied():
+    assert read("L4-5: No disc herniation compressing the nerve roots.")[0]["assertion"] == "absent"
