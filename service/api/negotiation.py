@@ -1,9 +1,10 @@
 """Content negotiation for the JSON endpoints: what a request may send and what it may ask for back.
 
 Bodies must be ``application/fhir+json`` or ``application/json`` (a ``charset`` parameter is fine,
-UTF-8 is what is read) without a ``Content-Encoding``; anything else is 415. The response is JSON only: a ``_format`` of ``json``,
+UTF-8 is what is read; a ``fhirVersion`` parameter must say 4.0) without a ``Content-Encoding``;
+anything else is 415. The response is JSON only: a ``_format`` of ``json``,
 ``application/json`` or ``application/fhir+json`` (FHIR's override of ``Accept``) or an ``Accept``
-that admits one of those is served; XML, Turtle or anything else is 406. Both checks happen before
+that admits one of those (with ``fhirVersion=4.0`` or none) is served; XML, Turtle or anything else is 406. Both checks happen before
 the body is read.
 """
 
@@ -17,6 +18,7 @@ from service.fhir.outcome import RequestError
 FHIR_JSON = "application/fhir+json"
 FHIR_JSON_UTF8 = "application/fhir+json; charset=utf-8"
 JSON_MEDIA_TYPES = ("application/fhir+json", "application/json")
+FHIR_MIME_VERSIONS = ("4.0", "4.0.1")  # the fhirVersion MIME parameter of R4 (http.html#version-parameter)
 JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json", "text/json"})
 
 
@@ -29,15 +31,38 @@ def require_json_response() -> None:
         if normalised not in JSON_FORMATS:
             raise RequestError.single(406, "This server only speaks JSON: use _format=json.", "_format")
         return
-    if request.headers.get("Accept") and request.accept_mimetypes.best_match(JSON_MEDIA_TYPES) is None:
-        raise RequestError.single(406, "This server only answers application/fhir+json or application/json.")
+    if request.headers.get("Accept") and not any(
+        quality > 0 and _acceptable(value) for value, quality in request.accept_mimetypes
+    ):
+        raise RequestError.single(
+            406, "This server only answers application/fhir+json or application/json, FHIR version 4.0."
+        )
+
+
+def _acceptable(media_range: str) -> bool:
+    """Does an Accept media range admit our JSON? A ``fhirVersion`` parameter must name R4."""
+    media_type, *parameters = (part.strip().lower() for part in media_range.split(";"))
+    if media_type not in JSON_MEDIA_TYPES + ("*/*", "application/*"):
+        return False
+    return _fhir_version_is_r4(parameters)
+
+
+def _fhir_version_is_r4(parameters) -> bool:
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip() == "fhirversion" and value.strip().strip('"') not in FHIR_MIME_VERSIONS:
+            return False
+    return True
 
 
 def read_json_body() -> object:
     """The request body parsed losslessly: 415 wrong content type, 413 too large, 400 not JSON."""
     if request.mimetype not in JSON_MEDIA_TYPES:
         raise RequestError.single(415, "Send the body as application/fhir+json or application/json.")
-    charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
+    parameters = {name.lower(): value for name, value in request.mimetype_params.items()}
+    if not _fhir_version_is_r4([f"fhirversion={parameters['fhirversion']}"] if "fhirversion" in parameters else []):
+        raise RequestError.single(415, "This server reads FHIR version 4.0 (R4) only.")
+    charset = parameters.get("charset", "utf-8").strip().lower()
     if charset not in ("utf-8", "utf8"):
         raise RequestError.single(415, "The body must be UTF-8 encoded JSON.")
     if request.headers.get("Content-Encoding", "identity").strip().lower() not in ("identity", ""):

@@ -26,6 +26,17 @@ def test_compressed_body_is_415(client, report_bytes):
     assert response.status_code == 415
 
 
+def test_content_of_another_fhir_version_is_415(client, report_bytes):
+    response = post_fhir(client, report_bytes, content_type="application/fhir+json; fhirVersion=5.0")
+    assert response.status_code == 415
+    assert post_fhir(client, report_bytes, content_type="application/fhir+json; fhirVersion=4.0").status_code == 200
+
+
+def test_percent_encoded_operation_name_is_the_same_address(client, report_bytes):
+    response = post_fhir(client, report_bytes, path="/fhir/DiagnosticReport/%24enrich")
+    assert response.status_code == 200
+
+
 def test_missing_content_type_is_415(client, report_bytes):
     response = client.post(ENRICH, data=report_bytes)
     assert response.status_code == 415
@@ -50,7 +61,8 @@ def test_format_overrides_accept(client, report_bytes):
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("accept", ["application/fhir+xml", "text/html"])
+@pytest.mark.parametrize("accept", ["application/fhir+xml", "text/html", "application/fhir+json; fhirVersion=3.0",
+                                    "application/json;q=0"])
 def test_accept_without_json_is_406(client, accept):
     response = client.get("/fhir/metadata", headers={"Accept": accept})
     assert response.status_code == 406
@@ -58,6 +70,7 @@ def test_accept_without_json_is_406(client, accept):
 
 
 @pytest.mark.parametrize("accept", ["*/*", "application/*", "application/json", "application/fhir+json;q=0.9, */*;q=0.1",
+                                    "application/fhir+json; fhirVersion=4.0", "application/fhir+json;charset=utf-8",
                                     "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"])
 def test_accept_admitting_json_is_served(client, accept):
     assert client.get("/fhir/metadata", headers={"Accept": accept}).status_code == 200
