@@ -11,6 +11,7 @@ the body is read.
 from __future__ import annotations
 
 from flask import Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.fhir.io import dumps, loads
 from service.fhir.outcome import RequestError
@@ -67,10 +68,28 @@ def read_json_body() -> object:
         raise RequestError.single(415, "The body must be UTF-8 encoded JSON.")
     if request.headers.get("Content-Encoding", "identity").strip().lower() not in ("identity", ""):
         raise RequestError.single(415, "Compressed bodies are not accepted; send the JSON as it is.")
-    data = request.get_data(cache=False)  # enforces MAX_CONTENT_LENGTH on the stream too (413)
+    data = _body_within_limit()
     if not data.strip():
         raise RequestError.single(400, "The request body is empty.")
     return loads(data)
+
+
+def _body_within_limit() -> bytes:
+    """The body, 413 past ``MAX_CONTENT_LENGTH``: by Content-Length (checked by Werkzeug before reading)
+    or, for a chunked body without one, while reading it. Werkzeug's own stream limit would silently
+    truncate a chunked body at the limit, so that case reads the server's terminated stream here."""
+    limit = request.max_content_length
+    if request.content_length is not None or limit is None or "wsgi.input_terminated" not in request.environ:
+        return request.get_data(cache=False)
+    stream = request.environ["wsgi.input"]
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := stream.read(min(64 * 1024, limit + 1 - total)):
+        total += len(chunk)
+        if total > limit:
+            raise RequestEntityTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def fhir_response(resource: dict, status: int = 200, headers: dict | None = None) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import os
@@ -106,7 +107,7 @@ def free_port() -> int:
 
 def test_serve_runs_gunicorn_and_answers_healthz(tmp_path):
     port = free_port()
-    env = {**os.environ, "ENRICHER_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "ENRICHER_LOG_LEVEL": "WARNING", "ENRICHER_MAX_BODY_BYTES": "100000"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "2"],
@@ -132,6 +133,16 @@ def test_serve_runs_gunicorn_and_answers_healthz(tmp_path):
                 assert response.status == 200
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
             metrics = response.read().decode()
+        # Over the limit, by Content-Length and as a chunked stream without one: 413 from the real server.
+        oversize = b'{"resourceType": "DiagnosticReport", "conclusion": "' + b"x" * 200_000 + b'"}'
+        for chunked in (False, True):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            body = iter([oversize[i:i + 8192] for i in range(0, len(oversize), 8192)]) if chunked else oversize
+            connection.request("POST", "/fhir/DiagnosticReport/$enrich", body=body, encode_chunked=chunked,
+                               headers={"Content-Type": "application/fhir+json"})
+            answer = connection.getresponse()
+            assert answer.status == 413 and json.loads(answer.read())["resourceType"] == "OperationOutcome"
+            connection.close()
         # Multiprocess mode sums the workers: all four requests are counted whatever worker answers.
         line = next(line for line in metrics.splitlines()
                     if line.startswith("enricher_http_requests_total{") and "$enrich" in line and 'status="200"' in line)

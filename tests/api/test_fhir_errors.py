@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from api_helpers import ENRICH, outcome_issues, parameters, post_fhir
 from service import create_app
@@ -216,13 +217,24 @@ def test_body_over_the_limit_by_content_length_is_413():
     assert outcome_issues(response)[0]["code"] == "too-long"
 
 
+def chunked_post(app, body: bytes):
+    """A body without Content-Length on a stream the server terminates, as gunicorn passes a chunked one
+    (Flask's test client always sets Content-Length, so the WSGI call is made directly)."""
+    environ = EnvironBuilder(path=ENRICH, method="POST", content_type="application/fhir+json").get_environ()
+    environ.pop("CONTENT_LENGTH", None)
+    environ.update({"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True})
+    app_iter, status, headers = run_wsgi_app(app, environ, buffered=True)
+    return app.response_class(b"".join(app_iter), status=status, headers=headers)
+
+
 def test_streamed_body_over_the_limit_is_413():
-    """A chunked body has no Content-Length; the limit holds while reading the stream."""
-    client = create_app({"MAX_CONTENT_LENGTH": 1000}).test_client()
-    response = client.post(ENRICH, input_stream=io.BytesIO(b"{" + b" " * 5000 + b"}"), content_type="application/fhir+json",
-                           environ_overrides={"wsgi.input_terminated": True})
+    response = chunked_post(create_app({"MAX_CONTENT_LENGTH": 1000}), b"{" + b" " * 5000 + b"}")
     assert response.status_code == 413
-    outcome_issues(response)
+    assert outcome_issues(response)[0]["code"] == "too-long"
+
+
+def test_streamed_body_of_exactly_the_limit_is_read_whole(report_bytes):
+    assert chunked_post(create_app({"MAX_CONTENT_LENGTH": len(report_bytes)}), report_bytes).status_code == 200
 
 
 def test_default_limit_is_five_megabytes(app):
