@@ -65,6 +65,8 @@ class Lexicon:
     severity_ranges: dict = field(default_factory=dict)
     source: str = ""
     level_cache: dict = field(default_factory=dict)   # matched level text -> (levels, single vertebra)
+    typo_index: dict = field(default_factory=dict)    # one-deletion variants of lexicon words -> Entry
+    not_typos: frozenset = frozenset()
 
     def entry(self, text: str) -> Entry | None:
         return self.entries.get(phrase_key(text))
@@ -198,7 +200,7 @@ def _bounded(pattern: str) -> str:
 
 def _root_regex(anatomy: dict, roles: list[str]) -> re.Pattern:
     name = VERTEBRA
-    side = r"(?:(?:left|right)\s+)?"
+    side = r"(?:(?:left|right|lt|rt|l|r)\.?\s+)?"
     names = rf"{side}{name}(?:\s*(?:,\s*and|,\s*or|,|and|or|&|/)\s*{side}{name})*"
     heads = _alternation(anatomy.get("root_heads", []))
     role = _alternation(roles)
@@ -281,7 +283,12 @@ def _load(directory: str) -> Lexicon:
     single_after = _alternation(levels.get("single_vertebra_after", []))
     not_after = _alternation(levels.get("not_a_level_after", []))
     transitional = frozenset(tuple(pair) for pair in levels.get("transitional", []))
+    not_typos = frozenset(phrase_key(w) for w in anatomy.get("not_typos", []))
+    from service.extract.typos import build_typo_index  # noqa: PLC0415 - typos imports this module
+
     return Lexicon(
+        typo_index=build_typo_index(builder.entries, not_typos),
+        not_typos=not_typos,
         entries=builder.entries,
         phrase_re=trie_regex(builder.entries),
         root_re=_root_regex(anatomy, roles),

@@ -23,10 +23,12 @@ from service.extract.stenosis import read_stenoses
 from service.extract.tables import find_tables
 from service.extract.textview import plain_view, scan_view
 from service.extract.tokens import Token, TokenIndex, scan
+from service.extract.typos import repair
 
 _HEADER_AFTER = re.compile(r"\s{0,8}(?:level|levels|disc|disk|space|interspace)?\s{0,8}(?:[:|]|-\s|\u2013)")
 _FORWARD_GAP = 48
 _HEADS = frozenset({NARROW, NORMAL, LADDER})
+_ROOT_WORDS = frozenset({NORMAL, LADDER})
 _LEVEL_INTRO = re.compile(r"\s*(?:,\s*)?(?:(?:at|in|of|on|from|involving)\s+)?(?:the\s+)?(?:levels?\s+(?:of\s+)?)?")
 
 
@@ -183,6 +185,9 @@ class _Report:
             return
         segment = state.segment
         kinds = {t.kind for t in tokens}
+        if (ROOT in kinds and not kinds & _ROOT_WORDS) or (LOC in kinds and not kinds & _HEADS):
+            tokens = repair(tokens, view, start, end, lexicon)
+            kinds = {t.kind for t in tokens}
         heads = not kinds.isdisjoint(_HEADS) or any(t.kind == GRADE and t.detail and t.detail[0] for t in tokens)
         if not heads and CAUSE not in kinds:
             # Nothing to read here ("Normal alignment."): only the level context moves on.
@@ -214,7 +219,7 @@ class _Report:
                 continue  # a spine-wide partial denial ("no high-grade stenosis") is not labelled
             if mention.side is None and leading_side and mention.type != "canal-stenosis" and not mention.central:
                 mention.side = leading_side
-            key = (mention.type, mention.root)
+            key = (mention.type, mention.root, tuple(levels))
             if mention.side is None and not mention.plural and key in segment.sides:
                 mention.side = segment.sides[key]
             side = _finalise_side(mention, levels)

@@ -13,7 +13,8 @@ from service.extract.levels import read_level
 from service.extract.lexicon import LEVEL, ROOT, Lexicon
 from service.extract.phrases import phrase_key
 
-_ROOT_NAME = re.compile(r"(?:(left|right)\s+)?(c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])(?![\d])")
+_ROOT_NAME = re.compile(r"(?:(left|right|lt|rt|l|r)\.?\s+)?(c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])(?![\d])")
+_SIDE_WORD = {"left": "left", "lt": "left", "l": "left", "right": "right", "rt": "right", "r": "right"}
 _PLURAL_HEAD = re.compile(r"(?:roots|nerves|ganglia|sleeves|rootlets|elements)(?![a-z])")
 _EXITING = re.compile(r"\bexi?s?ting\b|\bexting\b")
 _TRAVERSING = re.compile(r"\btraversing\b|\bdescending\b|\btransiting\b")
@@ -49,7 +50,7 @@ class RootMention:
 
 
 def _root_mention(text: str, generic: bool, lexicon: Lexicon) -> RootMention:
-    names = [] if generic else [(m.group(2).upper(), m.group(1)) for m in _ROOT_NAME.finditer(text)]
+    names = [] if generic else [(m.group(2).upper(), _SIDE_WORD.get(m.group(1))) for m in _ROOT_NAME.finditer(text)]
     if not names:
         names = [(None, None)]
     role = "exiting" if _EXITING.search(text) else "traversing" if _TRAVERSING.search(text) else None

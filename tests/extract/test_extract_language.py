@@ -263,3 +263,23 @@ def test_shared_subject_of_two_verbs():
                  "recess and displacing the left S2 nerve root.")
     assert [(f["root"], f["degree"], f["cause"]) for f in found] == [
         ("S1", "compression", ["disc-extrusion"]), ("S2", "displacement", ["disc-extrusion"])]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Rt paracentral protusion at L5-S1 abuting the rt S1 nerve root.",
+     {"type": NERVE, "level": "L5-S1", "root": "S1", "side": "right", "degree": "contact",
+      "assertion": "present", "cause": ["disc-protrusion"]}),
+    ("L4-5: The left L5 nerve root is compresed by the extrusion.",
+     {"type": NERVE, "level": "L4-L5", "root": "L5", "side": "left", "degree": "compression",
+      "assertion": "present", "cause": ["disc-extrusion"]}),
+    ("L4-L5 moderate disc buldge with mild bilat foraminal stenossis.",
+     {"type": FORAMEN, "level": "L4-L5", "side": "bilateral", "severity": "mild", "assertion": "present"}),
+    ("L5-S1 left foraminal protrusion w/ moderate L foraminal stenosis.",
+     {"type": FORAMEN, "level": "L5-S1", "side": "left", "severity": "moderate", "assertion": "present"}),
+])
+def test_typos_and_shorthand(text, expected):
+    assert read(text) == [expected]
+
+
+def test_real_words_are_not_typos():
+    assert read("L4-5: The patient has left L5 nerve root symptoms.") == []

@@ -1,0 +1,67 @@
+"""Typo repair for the words a finding hinges on ("abuting", "compresing", "stenossis").
+
+Only consulted for a sentence that names a root or a foramen/recess/canal but has no word for what
+happens to it, so it costs nothing on clean text. A word of five letters or more that the lexicon does
+not know is matched to a one-word lexicon entry (ladder, narrowing, cause, location, side, grade) one
+edit away (symmetric deletions); a variant that could be two different entries is left alone, and so
+are real words listed under `not_typos` in mappings/extraction/anatomy.yaml ("patient" is not "patent").
+"""
+
+from __future__ import annotations
+
+import re
+
+from service.extract.lexicon import CAUSE, GRADE, LADDER, LOC, NARROW, SIDE, Entry, Lexicon
+from service.extract.tokens import Token
+
+_WORD = re.compile(r"[a-z]{5,}")
+_KINDS = frozenset({LADDER, NARROW, CAUSE, LOC, SIDE, GRADE})
+_AMBIGUOUS = Entry("ambiguous")
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def build_typo_index(entries: dict, not_typos) -> dict:
+    index: dict[str, Entry] = {}
+    for key, entry in entries.items():
+        if entry.kind not in _KINDS or len(key) < 5 or not key.isalpha():
+            continue
+        for variant in _deletions(key) | {key}:
+            known = index.get(variant)
+            if known is None:
+                index[variant] = entry
+            elif (known.kind, known.value) != (entry.kind, entry.value):
+                index[variant] = _AMBIGUOUS
+    for word in not_typos:
+        index.pop(word, None)
+    return index
+
+
+def _correct(word: str, lexicon: Lexicon) -> Entry | None:
+    if word in lexicon.entries or word in lexicon.not_typos:
+        return None
+    index = lexicon.typo_index
+    for variant in (word, *_deletions(word)):
+        entry = index.get(variant)
+        if entry is not None and entry is not _AMBIGUOUS:
+            return entry
+    return None
+
+
+def repair(tokens: list[Token], view: str, start: int, end: int, lexicon: Lexicon) -> list[Token]:
+    """``tokens`` with tokens added for misspelt lexicon words in the gaps between them."""
+    added = []
+    cursor = start
+    for token in tokens + [None]:
+        gap_end = token.start if token is not None else end
+        for match in _WORD.finditer(view, cursor, gap_end):
+            entry = _correct(match.group(), lexicon)
+            if entry is not None:
+                added.append(Token(entry.kind, match.start(), match.end(), entry.value, entry.detail))
+        if token is not None:
+            cursor = token.end
+    if not added:
+        return tokens
+    return sorted(tokens + added, key=lambda t: t.start)
