@@ -6,6 +6,8 @@ import json
 import random
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from api_helpers import ENRICH, post_fhir
 from service import create_app
@@ -68,3 +70,46 @@ def test_odd_accept_language_headers_fall_back(client, report_bytes, header):
                            headers={"Accept-Language": header})
     assert response.status_code == 200
     assert response.headers["Content-Language"] == "en"
+
+
+JSON_LEAVES = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=40)
+JSON_VALUES = st.recursive(JSON_LEAVES, lambda children: st.lists(children, max_size=4)
+                           | st.dictionaries(st.text(max_size=12), children, max_size=4), max_leaves=20)
+REPORT_ELEMENTS = ["id", "meta", "text", "contained", "extension", "identifier", "status", "_status", "category", "code",
+                   "subject", "effectiveDateTime", "issued", "result", "conclusion", "_conclusion", "presentedForm",
+                   "conclusionCode", "basedOn"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(elements=st.dictionaries(st.sampled_from(REPORT_ELEMENTS), JSON_VALUES, max_size=6),
+       wrap=st.booleans())
+def test_arbitrary_json_in_report_elements_never_gives_a_server_error(client, elements, wrap):
+    report = {"resourceType": "DiagnosticReport", "status": "final", "code": {"text": "MRI"}, **elements}
+    body = {"resourceType": "Parameters", "parameter": [{"name": "report", "resource": report}]} if wrap else report
+    response = post_fhir(client, json.dumps(body))
+    assert response.status_code in (200, 400, 422), response.data[:500]
+
+
+SPINE_WORDS = st.sampled_from(["L4-L5", "L5-S1", "C5/6", "left", "right", "bilateral", "no", "not", "may", "nerve root",
+                               "compresses", "contacts", "foraminal", "stenosis", "protrusion", ":", ".", ",", "\n",
+                               "IMPRESSION:", "FINDINGS:", "<", "&", "\u00e9", "\u0000", "\u202e", "\U0001F600"])
+REPORT_TEXT = st.lists(SPINE_WORDS | st.text(max_size=8), max_size=60).map(" ".join)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(conclusion=REPORT_TEXT, attachment=REPORT_TEXT, narrative=REPORT_TEXT,
+       content_type=st.sampled_from(["text/plain", "text/plain; charset=utf-8", "text/html", "text/markdown",
+                                     "application/pdf", "text/plain; charset=latin-1"]))
+def test_arbitrary_report_text_in_every_source_is_enriched(client, conclusion, attachment, narrative, content_type):
+    import base64
+    from html import escape
+
+    report = {
+        "resourceType": "DiagnosticReport", "status": "final", "code": {"text": "MRI"},
+        "text": {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><p>{escape(narrative)}</p></div>'},
+        "presentedForm": [{"contentType": content_type, "data": base64.b64encode(attachment.encode()).decode()}],
+    }
+    if conclusion.strip():
+        report["conclusion"] = conclusion
+    response = post_fhir(client, json.dumps(report))
+    assert response.status_code in (200, 422), response.data[:500]
