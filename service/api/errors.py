@@ -14,10 +14,9 @@ from flask import Flask, Response, g, json, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
+from service.api.negotiation import fhir_response
 from service.fhir.io import FhirError, Issue
 from service.fhir.outcome import error_issue, operation_outcome
-
-from service.api.negotiation import fhir_response
 
 log = logging.getLogger("service.errors")
 PROBLEM_JSON = "application/problem+json"
