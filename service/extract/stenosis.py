@@ -24,6 +24,7 @@ _CHAIN = frozenset({SIDE, GRADE, LEVEL, LOC, NARROW, NORMAL, REMAIN, LADDER, NEG
 _MAX_GAP = 48
 _COPULA = re.compile(r"\s+(?:is|are|was|were|appears|appear|remains|remain|seems)(?:\s+(?:now|also|again|most))?\s+$")
 _PREDICATE_STOP = frozenset({LADDER, ROOT, NARROW, LOC, NEG, HEDGE, TERM, NORMAL})
+_LINK = re.compile(r"[\s,]*(?:and\s+|but\s+)?")
 
 
 def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]:
@@ -81,20 +82,21 @@ def _side_grades(tokens: list[Token], indices: list[int]) -> list[tuple[str | No
     return [(combine_sides(sides), first_grade, None)]
 
 
-def _predicate(tokens: list[Token], last: int, view: str) -> tuple[Token | None, list[str]]:
-    """A grade and sides stated after the stenosis: "foraminal stenosis due to osteophytes is severe on the left"."""
+def _predicate(tokens: list[Token], last: int, view: str) -> list[int]:
+    """Grades and sides stated after the stenosis, as token indices: "foraminal stenosis due to osteophytes
+    is severe on the left", "is moderate on the right and mild on the left"."""
     for j in range(last + 1, min(len(tokens), last + 7)):
         token = tokens[j]
         if token.kind in _PREDICATE_STOP:
-            return None, []
+            return []
         if token.kind == GRADE and token.value and _COPULA.search(view, tokens[j - 1].end, token.start):
-            sides = []
-            for k in range(j + 1, min(len(tokens), j + 3)):
-                if tokens[k].kind != SIDE or view[tokens[k - 1].end:tokens[k].start].strip(" ,"):
+            found = [j]
+            for k in range(j + 1, min(len(tokens), j + 8)):
+                if tokens[k].kind not in (SIDE, GRADE) or _LINK.fullmatch(view, tokens[k - 1].end, tokens[k].start) is None:
                     break
-                sides.append(tokens[k].value)
-            return token, sides
-    return None, []
+                found.append(k)
+            return found
+    return []
 
 
 def _central_context(tokens: list[Token]) -> bool:
@@ -165,11 +167,11 @@ def _mentions_of(tokens, head, locations, span, view, context: Context) -> list[
         return []
     modifiers = [i for i in span if tokens[i].kind in (SIDE, GRADE, NEG)]
     if not any(tokens[i].kind == GRADE and tokens[i].value for i in modifiers):
-        grade, sides = _predicate(tokens, span[-1], view)
-        if grade is not None:
-            modifiers = [i for i in modifiers if tokens[i].kind == SIDE] + [tokens.index(grade)]
-            if sides and not any(tokens[i].kind == SIDE for i in modifiers):
-                modifiers += [tokens.index(grade) + 1 + k for k in range(len(sides))]
+        stated = _predicate(tokens, span[-1], view)
+        if stated:
+            sides_before = [i for i in modifiers if tokens[i].kind == SIDE]
+            stated_sides = [i for i in stated if tokens[i].kind == SIDE]
+            modifiers = (stated if stated_sides else sides_before + stated)
     graded = any(tokens[i].kind == GRADE and tokens[i].value for i in span) or (
         head > 0 and tokens[head - 1].kind == GRADE and tokens[head - 1].value is not None)
     mentions = []

@@ -283,3 +283,8 @@ def test_typos_and_shorthand(text, expected):
 
 def test_real_words_are_not_typos():
     assert read("L4-5: The patient has left L5 nerve root symptoms.") == []
+
+
+def test_predicate_grades_per_side():
+    found = read("CT L4-5: Foraminal stenosis due to facet hypertrophy is moderate on the right and mild on the left.")
+    assert [(f["side"], f["severity"]) for f in found] == [("right", "moderate"), ("left", "mild")]
