@@ -132,6 +132,27 @@ def test_invalid_report_is_422_with_fhirpath(client, report, change, expression)
     assert expression in {e for issue in outcome_issues(response) for e in issue.get("expression", [])}
 
 
+@pytest.mark.parametrize("change, expression", [
+    ({"identifier": None}, "DiagnosticReport.identifier"),
+    ({"category": [None]}, "DiagnosticReport.category[0]"),
+    ({"subject": {"reference": None}}, "DiagnosticReport.subject.reference"),
+])
+def test_json_null_is_422(client, report, change, expression):
+    response = post_fhir(client, {**report, **change})
+    assert response.status_code == 422
+    assert outcome_issues(response)[0]["expression"] == [expression]
+
+
+def test_null_is_allowed_only_where_a_primitive_array_has_an_extension_twin():
+    from service.fhir.operation import null_issues
+
+    name = {"given": ["Ann", None], "_given": [None, {"extension": [{"url": "http://x", "valueString": "y"}]}]}
+    assert null_issues({"name": [name]}, "Patient") == []
+    assert [issue.expression for issue in null_issues({"name": [{"given": ["Ann", None]}]}, "Patient")] == [
+        "Patient.name[0].given[1]"
+    ]
+
+
 def test_invalid_report_inside_parameters_points_into_the_parameters(client, report):
     report["status"] = "done"
     response = post_fhir(client, parameters(report))

@@ -80,7 +80,7 @@ REPORT_ELEMENTS = ["id", "meta", "text", "contained", "extension", "identifier",
                    "conclusionCode", "basedOn"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(elements=st.dictionaries(st.sampled_from(REPORT_ELEMENTS), JSON_VALUES, max_size=6),
        wrap=st.booleans())
 def test_arbitrary_json_in_report_elements_never_gives_a_server_error(client, elements, wrap):
