@@ -57,3 +57,39 @@ def test_every_operation_documents_its_errors_or_has_none(spec):
 
 def test_the_served_document_is_the_file(client):
     assert client.get("/openapi.yaml").get_data(as_text=True) == OPENAPI_PATH.read_text(encoding="utf-8")
+
+
+def response_schema(spec: dict, path: str, method: str, status: str, media_type: str) -> dict:
+    """The documented schema of one response, as a standalone schema whose $refs resolve."""
+    response = spec["paths"][path][method]["responses"][status]
+    if "$ref" in response:
+        response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    return {**response["content"][media_type]["schema"], "components": spec["components"]}
+
+
+@pytest.mark.parametrize("method, path, documented, request_kwargs, status, media_type", [
+    ("post", "/fhir/DiagnosticReport/$enrich", "/fhir/DiagnosticReport/$enrich", "report", "200", "application/fhir+json"),
+    ("post", "/fhir/DiagnosticReport/$enrich", "/fhir/DiagnosticReport/$enrich", {"data": b"{"}, "400", "application/fhir+json"),
+    ("post", "/fhir", "/fhir", {"json": {"resourceType": "Bundle", "type": "batch"}}, "501", "application/fhir+json"),
+    ("get", "/fhir/metadata", "/fhir/metadata", {}, "200", "application/fhir+json"),
+    ("get", "/fhir/OperationDefinition/DiagnosticReport-enrich", "/fhir/OperationDefinition/{resource_id}", {}, "200",
+     "application/fhir+json"),
+    ("get", "/fhir/CodeSystem/none", "/fhir/CodeSystem/{resource_id}", {}, "404", "application/fhir+json"),
+    ("post", "/api/v1/extract", "/api/v1/extract", {"json": {"text": "Severe left L5 root compression at L4-L5."}}, "200",
+     "application/json"),
+    ("post", "/api/v1/extract", "/api/v1/extract", {"json": {"txt": "x"}}, "422", "application/problem+json"),
+    ("get", "/healthz", "/healthz", {}, "200", "application/json"),
+    ("get", "/readyz", "/readyz", {}, "200", "application/json"),
+])
+def test_responses_match_their_documented_schemas(client, spec, report_bytes, method, path, documented, request_kwargs,
+                                                   status, media_type):
+    from openapi_schema_validator import OAS31Validator
+
+    if request_kwargs == "report":
+        request_kwargs = {"data": report_bytes}
+    if method == "post" and "json" not in request_kwargs:
+        request_kwargs = {**request_kwargs, "content_type": "application/fhir+json"}
+    response = getattr(client, method)(path, **request_kwargs)
+    assert str(response.status_code) == status
+    assert response.headers["Content-Type"].split(";")[0] == media_type
+    OAS31Validator(response_schema(spec, documented, method, status, media_type)).validate(response.get_json(force=True))
