@@ -64,7 +64,7 @@ def merge_findings(findings: list[Finding], tentative: set[int] = frozenset()) -
     for key in [k for k in groups if k[1] is None]:
         sided = [k for k in groups if k[0] == key[0] and k[2] == key[2] and k[3] == key[3] and k[1] is not None
                  and _positive(groups[k]) == _positive(groups[key])]
-        if len(sided) == 1 and key[3] is not None:
+        if sided and (key[3] is not None or key[2] is not None):
             _fold(groups, key, sided[0])
     # Right and left described separately stay two findings even when another sentence sums them up as bilateral.
     for key in [k for k in groups if k[1] == "bilateral"]:

@@ -125,8 +125,13 @@ class RootReader:
 
     def _sides_near(self, root: int, words: list[int]) -> list[str]:
         tokens = self.tokens
-        sides = [tokens[j].value for j in range(self._noun_phrase_start(root), root) if tokens[j].kind == SIDE]
-        for j in [root] + words:
+        several = len(tokens[root].value.names) > 1
+        # "both the L5 and S1 roots" counts the roots, it does not give them a side.
+        sides = [tokens[j].value for j in range(self._noun_phrase_start(root), root) if tokens[j].kind == SIDE
+                 and not (several and self.view[tokens[j].start:tokens[j].end] == "both")]
+        # After the root ("the L4 roots bilaterally") or after a ladder word that follows it ("the L5 roots
+        # are contacted bilaterally").
+        for j in [root] + [w for w in words if w > root]:
             if j + 1 < len(tokens) and tokens[j + 1].kind == SIDE and self._joined(j, j + 1):
                 sides.append(tokens[j + 1].value)
         return sides

@@ -288,3 +288,19 @@ def test_real_words_are_not_typos():
 def test_predicate_grades_per_side():
     found = read("CT L4-5: Foraminal stenosis due to facet hypertrophy is moderate on the right and mild on the left.")
     assert [(f["side"], f["severity"]) for f in found] == [("right", "moderate"), ("left", "mild")]
+
+
+def test_both_of_two_roots_is_no_side():
+    found = read("L5-S1: The extrusion compresses both the L5 and S1 nerve roots on the left.")
+    assert [(f["root"], f["side"]) for f in found] == [("L5", "left"), ("S1", "left")]
+
+
+def test_unsided_summary_joins_the_sided_finding():
+    text = ("FINDINGS: L5-S1: Right paracentral protrusion compresses the right S1 nerve root.\n"
+            "IMPRESSION: L5-S1 protrusion compressing the S1 nerve root.")
+    assert [(f["root"], f["side"]) for f in read(text)] == [("S1", "right")]
+
+
+def test_compression_fracture_is_not_a_rung():
+    assert read("L1: Compression fracture. The L1 nerve roots are unremarkable.") == [
+        {"type": NERVE, "level": "L1", "root": "L1", "side": "bilateral", "assertion": "absent"}]
