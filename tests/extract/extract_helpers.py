@@ -17,6 +17,12 @@ def read(text: str, lexicon=None) -> list[dict]:
     return [brief(f) for f in extract_findings(text, lexicon)]
 
 
+def single(items: list):
+    """The one item of ``items`` (fails the test, showing them, when there are none or several)."""
+    assert len(items) == 1, items
+    return items[0]
+
+
 def find(findings: list[dict], **fields) -> list[dict]:
     """The findings whose fields include ``fields``."""
     return [f for f in findings if all(f.get(k) == v for k, v in fields.items())]

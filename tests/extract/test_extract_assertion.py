@@ -4,13 +4,11 @@ import pytest
 
 from service.extract import extract_findings
 
-from extract_helpers import read
+from extract_helpers import read, single
 
 
 def one(text: str):
-    found = [f for f in extract_findings(text) if f.type == "nerve-root"]
-    assert len(found) == 1, found
-    return found[0]
+    return single([f for f in extract_findings(text) if f.type == "nerve-root"])
 
 
 @pytest.mark.parametrize("text, trigger", [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from extract_helpers import find, read
+from extract_helpers import find, read, single
 
 NERVE = "nerve-root"
 FORAMEN = "foraminal-stenosis"
@@ -11,9 +11,7 @@ CANAL = "canal-stenosis"
 
 
 def only(text: str, finding_type: str) -> dict:
-    found = [f for f in read(text) if f["type"] == finding_type]
-    assert len(found) == 1, found
-    return found[0]
+    return single(find(read(text), type=finding_type))
 
 
 # -- the ladder -----------------------------------------------------------------------------------------
