@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from service.extract.phrases import phrase_key, trie_regex
+from service.extract.phrases import phrase_key, trie_pattern, trie_regex
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "mappings" / "extraction"
 
@@ -189,8 +189,7 @@ def _add_assertion(builder: _Builder, data: dict) -> None:
 
 
 def _alternation(words) -> str:
-    keys = sorted({phrase_key(w) for w in words if phrase_key(w)}, key=len, reverse=True)
-    return "|".join(re.escape(k).replace(r"\ ", r"[\s\-]{1,12}") for k in keys)
+    return trie_pattern(phrase_key(w) for w in words)
 
 
 def _bounded(pattern: str) -> str:
@@ -213,7 +212,7 @@ def _root_regex(anatomy: dict, roles: list[str]) -> re.Pattern:
     # A look-ahead of the three letters a root mention can start with lets the engine skip other positions.
     starts = {phrase_key(w)[:3] for w in (list(anatomy.get("generic_roots", [])) + list(anatomy.get("central_roots", []))
                                           + roles + ["root", "neural", "left", "right"])}
-    prefix = "(?=" + "|".join(re.escape(s) for s in sorted(starts)) + r"|[ctls]\d)"
+    prefix = "(?=" + "|".join(re.escape(s) for s in sorted(starts)) + r"|[ctls]\d|lt|rt|[lr]\s)"
     pattern = (rf"{prefix}(?:(?P<named>{named})|(?P<bare>{bare})"
                rf"|(?<![a-z0-9])(?P<generic>(?:{generic})(?![a-z0-9])|{neural}))")
     return re.compile(_bounded(pattern))

@@ -49,6 +49,14 @@ def _trie(keys) -> dict:
     return root
 
 
+def trie_pattern(keys) -> str:
+    """One pattern (no word boundaries) matching any of ``keys``, longest first, as a character trie."""
+    keys = sorted({k for k in keys if k})
+    if not keys:
+        return r"(?!x)x"
+    return "(?:" + _trie_pattern(_trie(keys)) + ")"
+
+
 def trie_regex(keys, flags: int = 0) -> re.Pattern:
     """Compile keys (already normalised by ``phrase_key``) into one regex of whole words.
 
