@@ -16,6 +16,7 @@ from service.extract.tokens import Token
 
 PRESENT, POSSIBLE, ABSENT = "present", "possible", "absent"
 _NEW_ITEM_GAP = re.compile(r"[^,]*,\s*(?:and\s+)?$")
+_NEW_CLAUSE_GAP = re.compile(r".*(?<![a-z])and\s+(?:the|a|an|there\s+(?:is|are)|this|it)\s+(?:\S+\s+){0,2}$")
 
 
 class Context:
@@ -39,6 +40,10 @@ class Context:
                     and i - last_any > 1 and ((kind == GRADE and token.value) or (kind == LADDER and token.detail[0] == "verb")) \
                     and _NEW_ITEM_GAP.match(view, previous_end, token.start):
                 # "No central stenosis, mild foraminal narrowing"; "bulge without stenosis, contacting the root"
+                last_any = -1
+            elif previous_end is not None and last_any >= 0 and tokens[last_any].kind == NEG and i - last_any > 1 \
+                    and _NEW_CLAUSE_GAP.match(view, previous_end, token.start):
+                # "No stenosis and the protrusion contacts the S1 root": a new clause with its own subject.
                 last_any = -1
             self.forward[i] = (last_any, last_restricted)
             self.killed[i] = killing

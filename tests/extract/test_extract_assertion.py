@@ -134,3 +134,8 @@ def test_comma_before_a_new_verb_ends_the_denial():
 
 def test_denied_structure_with_its_verb_stays_denied():
     assert read("L4-5: No disc herniation compressing the nerve roots.")[0]["assertion"] == "absent"
+
+
+def test_a_new_clause_with_its_own_subject_ends_the_denial():
+    found = read("L5-S1: There is no significant stenosis and the protrusion contacts the right S1 root.")
+    assert [(f["type"], f["assertion"]) for f in found] == [("nerve-root", "present")]
