@@ -49,23 +49,34 @@ def _positive(group: list[Finding]) -> bool:
     return any(f.assertion != "absent" for f in group)
 
 
+def _index(groups: dict, part, keep=lambda key: True) -> dict:
+    """Keys of ``groups`` by ``part(key)``, in insertion order: one pass instead of a scan per key."""
+    index: dict = {}
+    for key in groups:
+        if keep(key):
+            index.setdefault(part(key), []).append(key)
+    return index
+
+
 def merge_findings(findings: list[Finding], tentative: set[int] = frozenset()) -> list[Finding]:
+    # Keys are (type, side, root, level).
     groups: dict[tuple, list[Finding]] = {}
     for finding in findings:
         groups.setdefault((finding.type, finding.side, finding.root, finding.level), []).append(finding)
     # A bare "stenosis" counts only where a canal stenosis at the same level is stated anyway.
+    by_type_level = _index(groups, lambda k: (k[0], k[3]))
     for key in list(groups):
         kept = [f for f in groups[key] if id(f) not in tentative]
         if not kept:
             del groups[key]
-        elif len(kept) < len(groups[key]) and not any(k for k in groups if k != key and k[0] == key[0] and k[3] == key[3]):
+        elif len(kept) < len(groups[key]) and len(by_type_level[(key[0], key[3])]) == 1:
             groups[key] = kept
     # "Foraminal stenosis at C4-5" (no side) next to "right foraminal stenosis at C4-5": one finding, the sided one.
-    for key in [k for k in groups if k[1] is None]:
-        sided = [k for k in groups if k[0] == key[0] and k[2] == key[2] and k[3] == key[3] and k[1] is not None
-                 and _positive(groups[k]) == _positive(groups[key])]
-        if sided and (key[3] is not None or key[2] is not None):
-            _fold(groups, key, sided[0])
+    sided = _index(groups, lambda k: (k[0], k[2], k[3], _positive(groups[k])), lambda k: k[1] is not None)
+    for key in [k for k in groups if k[1] is None and (k[3] is not None or k[2] is not None)]:
+        targets = sided.get((key[0], key[2], key[3], _positive(groups[key])))
+        if targets:
+            _fold(groups, key, targets[0])
     # Right and left described separately stay two findings even when another sentence sums them up as bilateral.
     for key in [k for k in groups if k[1] == "bilateral"]:
         left, right = ((key[0], side, key[2], key[3]) for side in ("left", "right"))
@@ -74,18 +85,20 @@ def merge_findings(findings: list[Finding], tentative: set[int] = frozenset()) -
             _fold(groups, key, target)
     # A named root stated without a level joins the finding of that root with a level (the first, when the
     # root is affected at several levels and the statement without a level sums them up).
+    leveled = _index(groups, lambda k: k[:3], lambda k: k[2] is not None and k[3] is not None)
     for key in [k for k in groups if k[2] and k[3] is None]:
-        leveled = [k for k in groups if k[:3] == key[:3] and k[3] is not None]
-        same_polarity = [k for k in leveled if _positive(groups[k]) == _positive(groups[key])]
-        if len(leveled) == 1:
-            _fold(groups, key, leveled[0])
+        candidates = leveled.get(key[:3], [])
+        same_polarity = [k for k in candidates if _positive(groups[k]) == _positive(groups[key])]
+        if len(candidates) == 1:
+            _fold(groups, key, candidates[0])
         elif same_polarity:
             _fold(groups, key, same_polarity[0])
     # "Nerve root compression at L4-5" and "the right L5 root" at L4-5: the unnamed mention joins the named one.
+    named = _index(groups, lambda k: (k[1], k[3]), lambda k: k[0] == "nerve-root" and k[2] is not None)
     for key in [k for k in groups if k[0] == "nerve-root" and k[2] is None and k[3] is not None]:
-        named = [k for k in groups if k[0] == "nerve-root" and k[2] and k[1] == key[1] and k[3] == key[3]]
-        if len(named) == 1 and _compatible(groups[key], groups[named[0]]):
-            groups[named[0]].extend(groups.pop(key))
+        targets = named.get((key[1], key[3]), [])
+        if len(targets) == 1 and _compatible(groups[key], groups[targets[0]]):
+            _fold(groups, key, targets[0])
     merged = []
     for group in groups.values():
         finding = _combine(group)
