@@ -13,7 +13,7 @@ from service.extract.context import ABSENT, Context
 from service.extract.finding import Evidence, Finding
 from service.extract.levels import level_range
 from service.extract.lexicon import (
-    CAUSE, GRADE, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, REMAIN, ROOT, SIDE, TERM, WIDE, ZONE, Lexicon,
+    CAUSE, GRADE, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, REF, REMAIN, ROOT, SIDE, TERM, WIDE, ZONE, Lexicon,
 )
 from service.extract.mention import Mention
 from service.extract.roots import RootReader, clause_end
@@ -29,6 +29,7 @@ _HEADER_AFTER = re.compile(r"\s{0,8}(?:level|levels|disc|disk|space|interspace)?
 _FORWARD_GAP = 48
 _HEADS = frozenset({NARROW, NORMAL, LADDER})
 _ROOT_WORDS = frozenset({NORMAL, LADDER})
+_SIDED_STENOSES = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
 _LEVEL_INTRO = re.compile(r"\s*(?:,\s*)?(?:(?:at|in|of|on|from|involving)\s+)?(?:the\s+)?(?:levels?\s+(?:of\s+)?)?")
 
 
@@ -106,13 +107,21 @@ class _Segment:
         self.sides: dict = {}
 
 
+class _Previous:
+    """What the sentence before stated, for back-references ("This likely affects the S1 root")."""
+
+    def __init__(self, causes=(), side=None, cause_sides=None) -> None:
+        self.causes = list(causes)
+        self.side = side
+        self.cause_sides = cause_sides or {}
+
+
 class _State:
     """What a section's reading carries from one sentence to the next."""
 
     def __init__(self) -> None:
         self.segment = _Segment()
-        self.previous_causes: list[str] = []
-        self.previous_side: str | None = None
+        self.previous = _Previous()
 
 
 def _is_level_header(tokens: list[Token], groups: list[LevelGroup], view: str, sentence_start: int) -> bool:
@@ -194,17 +203,18 @@ class _Report:
             disc_groups = [g for g in groups if not tokens[g.first].detail[0]]
             if disc_groups:
                 segment.previous = disc_groups[-1].levels
-            state.previous_causes, state.previous_side = [], None
+            state.previous = _Previous()
             return
         _mark_label(tokens, view, start)
         context = Context(tokens, view)
         reader = RootReader(tokens, view, lexicon, context)
         if heads:
             mentions = read_stenoses(tokens, view, lexicon, context)
-            mentions += reader.read(state.previous_causes, state.previous_side)
+            mentions += reader.read(state.previous)
         else:
             mentions = []
         wide = WIDE in kinds
+        back_reference = tokens[0].kind == REF
         leading_side = _leading_side(tokens, view)
         used_levels = None
         for mention in mentions:
@@ -219,6 +229,8 @@ class _Report:
                 continue  # a spine-wide partial denial ("no high-grade stenosis") is not labelled
             if mention.side is None and leading_side and mention.type != "canal-stenosis" and not mention.central:
                 mention.side = leading_side
+            if mention.side is None and back_reference and mention.type in _SIDED_STENOSES and not mention.plural:
+                mention.side = state.previous.side  # "Left foraminal protrusion. This narrows the foramen."
             key = (mention.type, mention.root, tuple(levels))
             if mention.side is None and not mention.plural and key in segment.sides:
                 mention.side = segment.sides[key]
@@ -234,9 +246,9 @@ class _Report:
             segment.previous = used_levels
         elif disc_groups:
             segment.previous = disc_groups[-1].levels
-        state.previous_causes = [t.value for i, t in enumerate(tokens)
-                                 if t.kind == CAUSE and context.assertion(i, "cause")[0] != ABSENT]
-        state.previous_side = reader.structure_side(0, len(tokens))
+        state.previous = _Previous(
+            causes=[t.value for i, t in enumerate(tokens) if t.kind == CAUSE and context.assertion(i, "cause")[0] != ABSENT],
+            side=reader.structure(0, len(tokens))[0], cause_sides=reader.cause_sides())
 
     def read_section(self, plain: str, view: str, section, index: TokenIndex) -> None:
         lexicon = self.lexicon

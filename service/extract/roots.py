@@ -136,21 +136,37 @@ class RootReader:
                 sides.append(tokens[j + 1].value)
         return sides
 
-    def structure_side(self, lower: int, upper: int) -> str | None:
-        """The side of the structure nearest before ``upper`` (a cause or a stenosis phrase)."""
+    def structure(self, lower: int, upper: int) -> tuple[str | None, int | None]:
+        """The side of the structure nearest before ``upper`` (a cause or a stenosis phrase) and its index."""
         tokens = self.tokens
         for j in range(upper - 1, lower - 1, -1):
             if tokens[j].kind in (CAUSE, NARROW, LOC):
-                sides = []
-                k = j
-                while k > lower and tokens[k - 1].kind in _STRUCTURE_NP and self._joined(k - 1, k):
-                    k -= 1
-                    if tokens[k].kind == SIDE:
-                        sides.append(tokens[k].value)
-                return combine_sides(sides)
+                return self.side_of_phrase(j, lower), j
             if tokens[j].kind == ROOT:
-                return None
-        return None
+                return None, None
+        return None, None
+
+    def side_of_phrase(self, head: int, lower: int = 0) -> str | None:
+        """The side words of the noun phrase that ends at ``head`` ("left paracentral disc protrusion")."""
+        tokens = self.tokens
+        sides = []
+        k = head
+        while k > lower and tokens[k - 1].kind in _STRUCTURE_NP and self._joined(k - 1, k):
+            k -= 1
+            if tokens[k].kind == SIDE:
+                sides.append(tokens[k].value)
+        return combine_sides(sides)
+
+    def cause_sides(self) -> dict:
+        """Each stated cause of this sentence with the side its phrase gives it (for the next sentence)."""
+        tokens = self.tokens
+        found = {}
+        for j, token in enumerate(tokens):
+            if token.kind == CAUSE and self.context.assertion(j, "cause")[0] != ABSENT:
+                side = self.side_of_phrase(j)
+                if side:
+                    found[token.value] = side
+        return found
 
     def _clause_start(self, index: int) -> int:
         tokens = self.tokens
@@ -237,7 +253,9 @@ class RootReader:
         return None
 
     # -- reading ----------------------------------------------------------------------------------
-    def read(self, previous_causes: list[str], previous_side: str | None) -> list[Mention]:
+    def read(self, previous) -> list[Mention]:
+        """The root mentions of the sentence; ``previous`` holds what the sentence before stated (its
+        causes, the side of its last structure, the side of each cause) for back-references."""
         tokens = self.tokens
         bound: dict[int, list[int]] = {}
         for i, token in enumerate(tokens):
@@ -252,10 +270,10 @@ class RootReader:
         back_reference = bool(tokens) and tokens[0].kind == REF
         mentions = []
         for root, words in sorted(bound.items()):
-            mentions.extend(self._mentions(root, words, back_reference, previous_causes, previous_side))
+            mentions.extend(self._mentions(root, words, back_reference, previous))
         return mentions
 
-    def _mentions(self, root, words, back_reference, previous_causes, previous_side) -> list[Mention]:
+    def _mentions(self, root, words, back_reference, previous) -> list[Mention]:
         tokens = self.tokens
         judged = []
         for w in words:
@@ -293,7 +311,7 @@ class RootReader:
         last_word = max(w for w, _, _ in judged)
         causes = [] if assertion == ABSENT else self.causes(root, first_word, last_word)
         if assertion != ABSENT and not causes and back_reference:
-            causes = list(previous_causes)
+            causes = list(previous.causes)
         zone = self._zone(root, first_word)
         role = self._role(root)
         start = min(self._noun_phrase_start(root), first_word)
@@ -303,9 +321,12 @@ class RootReader:
             side = combine_sides(([side] if side else []) + shared_sides + ([] if side else inline[:1]))
             from_structure = False
             if side is None and not mention.plural and not mention.central:
-                side = self.structure_side(self._clause_start(min(root, first_word)), min(root, first_word))
+                side, structure = self.structure(self._clause_start(min(root, first_word)), min(root, first_word))
+                if side is None and structure is not None and tokens[structure].kind == CAUSE:
+                    # "Left paracentral protrusion. The protrusion contacts the S1 root.": the same structure.
+                    side = previous.cause_sides.get(tokens[structure].value)
                 if side is None and back_reference:
-                    side = previous_side
+                    side = previous.side
                 from_structure = side is not None
             found.append(Mention(
                 type="nerve-root", first=start, last=last, anchor=first_word, root=name, side=side,

@@ -302,3 +302,14 @@ def test_unsided_summary_joins_the_sided_finding():
 def test_compression_fracture_is_not_a_rung():
     assert read("L1: Compression fracture. The L1 nerve roots are unremarkable.") == [
         {"type": NERVE, "level": "L1", "root": "L1", "side": "bilateral", "assertion": "absent"}]
+
+
+def test_side_of_the_same_structure_in_the_sentence_before():
+    found = only("L5-S1: Left paracentral protrusion. The protrusion contacts the S1 nerve root.", NERVE)
+    assert (found["side"], found["cause"]) == ("left", ["disc-protrusion"])
+
+
+def test_back_reference_gives_the_stenosis_its_side():
+    found = read("L4-5: Left foraminal protrusion. This results in moderate foraminal stenosis.")
+    assert found == [{"type": FORAMEN, "level": "L4-L5", "side": "left", "severity": "moderate",
+                      "assertion": "present"}]
