@@ -1,5 +1,6 @@
 """Spinal levels: read a level mention, normalise it ("L4-5" -> "L4-L5") and expand ranges.
 
+Levels named side by side in a sentence join into lists and ranges (``level_groups``).
 A disc level is two neighbouring vertebrae ("L4-L5", "L5-S1", "C7-T1", "T12-L1"); a single vertebra
 ("L5") is kept as it is. "L1-L3" and "L1-L2 through L3-L4" expand to every disc level between.
 """
@@ -7,8 +8,12 @@ A disc level is two neighbouring vertebrae ("L4-L5", "L5-S1", "C7-T1", "T12-L1")
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from service.extract.lexicon import Lexicon
+from service.extract.lexicon import LEVEL, Lexicon
+
+if TYPE_CHECKING:  # tokens.py reads levels with this module
+    from service.extract.tokens import Token
 
 _VERTEBRA = re.compile(r"([ctls])\s?(\d{1,2})")
 _GLUED = re.compile(r"([cl])(\d)(\d)$|l5s1$|c7t1$|t12l1$|l6s1$")
@@ -80,7 +85,40 @@ def level_range(first: list[str], last: list[str], lexicon: Lexicon) -> list[str
     return expanded or first + last
 
 
-def level_sort_key(level: str | None, lexicon: Lexicon) -> int:
-    if not level:
-        return -1
-    return lexicon.vertebra_index.get(level.split("-")[0], 99)
+class LevelGroup:
+    """Consecutive level tokens of a sentence (token indices first..last) and the levels they name."""
+
+    __slots__ = ("first", "last", "levels")
+
+    def __init__(self, first: int, last: int, levels: list) -> None:
+        self.first = first
+        self.last = last
+        self.levels = levels
+
+
+def level_groups(tokens: list[Token], view: str, lexicon: Lexicon) -> list[LevelGroup]:
+    """Levels joined into lists ("L3-4 and L4-5") and ranges ("L1-L2 through L3-L4", "from T12 to L5")."""
+    groups: list[LevelGroup] = []
+    for i, token in enumerate(tokens):
+        if token.kind != LEVEL:
+            continue
+        if groups and groups[-1].last == i - 1:
+            gap = " ".join(view[tokens[i - 1].end:token.start].split())
+            group = groups[-1]
+            if gap in lexicon.range_words or gap == "-":
+                first_single = tokens[group.first].detail[0] and token.detail[0]
+                opener = lexicon.span_openers_re.search(view, max(0, tokens[group.first].start - 25),
+                                                        tokens[group.first].start)
+                if first_single and opener:
+                    group.levels = [None]
+                elif group.levels != [None]:
+                    group.levels = group.levels[:-1] + level_range(group.levels[-1:], token.value, lexicon)
+                group.last = i
+                continue
+            if gap.replace(" ", "") in (",", "and", ",and", "&", "or", ",or") or gap in lexicon.list_words:
+                if group.levels != [None]:
+                    group.levels = group.levels + [lvl for lvl in token.value if lvl not in group.levels]
+                group.last = i
+                continue
+        groups.append(LevelGroup(i, i, list(dict.fromkeys(token.value))))
+    return groups

@@ -62,8 +62,7 @@ class Lexicon:
     list_words: frozenset = frozenset()
     span_openers_re: re.Pattern | None = None
     root_central_keys: frozenset = frozenset()
-    severity_ranges: dict = field(default_factory=dict)
-    source: str = ""
+    source: str = ""                                  # the directory the lexicon was read from
     level_cache: dict = field(default_factory=dict)   # matched level text -> (levels, single vertebra)
     typo_index: dict = field(default_factory=dict)    # one-deletion variants of lexicon words -> Entry
     not_typos: frozenset = frozenset()
@@ -91,14 +90,14 @@ class _Builder:
     def __init__(self) -> None:
         self.entries: dict = {}
 
-    def add(self, phrase: str, entry: Entry, *, replace: bool = False) -> None:
+    def add(self, phrase: str, entry: Entry) -> None:
         key = phrase_key(str(phrase))
         if not key:
             return
         known = self.entries.get(key)
         if known is not None and (known.kind, known.value) == (entry.kind, entry.value):
             return  # the same meaning listed twice (a verb that is also a noun): keep the first form
-        if known is not None and not replace:
+        if known is not None:
             raise LexiconError(f"phrase {phrase!r} has two meanings: {known.kind} and {entry.kind}")
         self.entries[key] = entry
 
@@ -115,7 +114,7 @@ def _severity_of_range(first: str, second: str, table: dict) -> str | None:
     return table.get(f"{low}+{high}", high)
 
 
-def _add_grades(builder: _Builder, data: dict) -> dict:
+def _add_grades(builder: _Builder, data: dict) -> None:
     grades = data.get("grades", {})
     table = data.get("ranges", {})
     narrowing = {phrase_key(p) for p in data.get("implies_narrowing", [])}
@@ -140,7 +139,6 @@ def _add_grades(builder: _Builder, data: dict) -> dict:
                 key = phrase_key(first + joiner + second)
                 if key not in builder.entries:
                     builder.entries[key] = Entry(GRADE, severity, (False,))
-    return table
 
 
 def _add_anatomy(builder: _Builder, data: dict) -> frozenset:
@@ -276,7 +274,7 @@ def _load(directory: str) -> Lexicon:
     _add_ladder(builder, _read(path, "ladder.yaml"))
     for cause, phrases in _read(path, "causes.yaml").get("causes", {}).items():
         builder.add_all(phrases, Entry(CAUSE, cause))
-    table = _add_grades(builder, _read(path, "grades.yaml"))
+    _add_grades(builder, _read(path, "grades.yaml"))
     roles = [p for phrases in anatomy.get("roles", {}).values() for p in phrases]
     header_re, caps_re, header_sections, finding_sections = _section_patterns(_read(path, "sections.yaml"))
     single_after = _alternation(levels.get("single_vertebra_after", []))
@@ -306,7 +304,6 @@ def _load(directory: str) -> Lexicon:
         list_words=frozenset(phrase_key(w) or w.strip() for w in levels.get("list_words", [])) - {""},
         span_openers_re=re.compile(rf"(?<![a-z0-9])(?:{_alternation(levels.get('span_openers', []))})[\s\-]+$"),
         root_central_keys=central,
-        severity_ranges=table,
         source=str(path),
     )
 

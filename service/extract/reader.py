@@ -11,7 +11,7 @@ import re
 
 from service.extract.context import ABSENT, Context
 from service.extract.finding import Evidence, Finding
-from service.extract.levels import level_range
+from service.extract.levels import LevelGroup, level_groups
 from service.extract.lexicon import (
     CAUSE, GRADE, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, REF, REMAIN, ROOT, SIDE, TERM, WIDE, ZONE, Lexicon,
 )
@@ -31,43 +31,6 @@ _HEADS = frozenset({NARROW, NORMAL, LADDER})
 _ROOT_WORDS = frozenset({NORMAL, LADDER})
 _SIDED_STENOSES = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
 _LEVEL_INTRO = re.compile(r"\s*(?:,\s*)?(?:(?:at|in|of|on|from|involving)\s+)?(?:the\s+)?(?:levels?\s+(?:of\s+)?)?")
-
-
-class LevelGroup:
-    __slots__ = ("first", "last", "levels")
-
-    def __init__(self, first: int, last: int, levels: list) -> None:
-        self.first = first
-        self.last = last
-        self.levels = levels
-
-
-def level_groups(tokens: list[Token], view: str, lexicon: Lexicon) -> list[LevelGroup]:
-    """Levels joined into lists ("L3-4 and L4-5") and ranges ("L1-L2 through L3-L4", "from T12 to L5")."""
-    groups: list[LevelGroup] = []
-    for i, token in enumerate(tokens):
-        if token.kind != LEVEL:
-            continue
-        if groups and groups[-1].last == i - 1:
-            gap = " ".join(view[tokens[i - 1].end:token.start].split())
-            group = groups[-1]
-            if gap in lexicon.range_words or gap == "-":
-                first_single = tokens[group.first].detail[0] and token.detail[0]
-                opener = lexicon.span_openers_re.search(view, max(0, tokens[group.first].start - 25),
-                                                        tokens[group.first].start)
-                if first_single and opener:
-                    group.levels = [None]
-                elif group.levels != [None]:
-                    group.levels = group.levels[:-1] + level_range(group.levels[-1:], token.value, lexicon)
-                group.last = i
-                continue
-            if gap.replace(" ", "") in (",", "and", ",and", "&", "or", ",or") or gap in lexicon.list_words:
-                if group.levels != [None]:
-                    group.levels = group.levels + [lvl for lvl in token.value if lvl not in group.levels]
-                group.last = i
-                continue
-        groups.append(LevelGroup(i, i, list(dict.fromkeys(token.value))))
-    return groups
 
 
 def _blocks_forward(token: Token) -> bool:
