@@ -165,11 +165,14 @@ def _add_anatomy(builder: _Builder, data: dict) -> frozenset:
 
 def _add_ladder(builder: _Builder, data: dict) -> None:
     also = {phrase_key(p) for p in data.get("also_narrowing", [])}
+    openings_only = {phrase_key(p) for p in data.get("also_narrowing_openings", [])}
     for rung, forms in data.get("rungs", {}).items():
         for form in ("verbs", "participles", "nouns"):
             for phrase in forms.get(form) or ():
                 key = phrase_key(phrase)
-                builder.add(phrase, Entry(LADDER, rung, (form[:-1], key in also)))
+                # detail: (form, narrows a space, narrows only a foramen or recess, not the canal)
+                narrows = key in also or key in openings_only
+                builder.add(phrase, Entry(LADDER, rung, (form[:-1], narrows, key in openings_only)))
 
 
 def _add_assertion(builder: _Builder, data: dict) -> None:

@@ -154,10 +154,14 @@ def _mentions_of(tokens, head, locations, span, view, context: Context) -> list[
     head_token = tokens[head]
     if not locations or any(tokens[i].kind == REMAIN for i in span):
         return []
-    if head_token.kind == LADDER and not any(abs(i - head) == 1 for i in locations):
-        return []
+    if head_token.kind == LADDER and not any(
+            all(tokens[k].kind in (SIDE, GRADE) for k in range(min(i, head) + 1, max(i, head))) for i in locations):
+        return []  # a ladder word narrows a space only right next to it ("effacement of the left lateral recess")
     kept = []
+    openings_only = head_token.kind == LADDER and head_token.detail[2]
     for i in locations:
+        if openings_only and tokens[i].value == "canal-stenosis":
+            continue
         # "spinal", "central" make a stenosis only right before a narrowing word ("central stenosis").
         if tokens[i].detail[2] and not (head_token.kind == NARROW and i == head - 1
                                         and not view[tokens[i].end:head_token.start].strip(" -")):

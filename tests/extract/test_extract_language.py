@@ -313,3 +313,10 @@ def test_back_reference_gives_the_stenosis_its_side():
     found = read("L4-5: Left foraminal protrusion. This results in moderate foraminal stenosis.")
     assert found == [{"type": FORAMEN, "level": "L4-L5", "side": "left", "severity": "moderate",
                       "assertion": "present"}]
+
+
+def test_effacement_narrows_a_recess_not_the_canal():
+    found = read("L4-L5: Protrusion results in effacement of the left lateral recess with encroachment on the "
+                 "traversing left L5 nerve root. The protrusion also effaces the thecal sac.")
+    assert {"type": RECESS, "level": "L4-L5", "side": "left", "assertion": "present"} in found
+    assert find(found, type=CANAL) == []
