@@ -278,6 +278,8 @@ def _load(directory: str) -> Lexicon:
     for cause, phrases in _read(path, "causes.yaml").get("causes", {}).items():
         builder.add_all(phrases, Entry(CAUSE, cause))
     _add_grades(builder, _read(path, "grades.yaml"))
+    for level, phrases in levels.get("named_levels", {}).items():
+        builder.add_all(phrases, Entry(LEVEL, (level,), (False,)))
     roles = [p for phrases in anatomy.get("roles", {}).values() for p in phrases]
     header_re, caps_re, header_sections, finding_sections = _section_patterns(_read(path, "sections.yaml"))
     single_after = _alternation(levels.get("single_vertebra_after", []))

@@ -57,3 +57,8 @@ def test_single_vertebra_header():
 
 def test_mri_sequences_are_not_levels():
     assert read("T2 hyperintense signal. Sagittal T1 and T2 weighted images. No stenosis at L4-5.") == []
+
+
+def test_levels_named_in_words():
+    found = read("At the lumbosacral junction a right paracentral protrusion compresses the right S1 nerve root.")
+    assert found[0]["level"] == "L5-S1"
