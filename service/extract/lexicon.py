@@ -256,8 +256,9 @@ def _section_patterns(data: dict):
     words = _alternation(header_sections)
     # Each pattern consumes the character before the header (a line break or a field separator), so the
     # regex engine can skip quickly to candidate positions; the text is scanned with a line break before it.
-    header_re = re.compile(rf"[\n.;,|>][ \t*#\-•]{{0,8}}(?P<h>{words})[ \t]{{0,8}}(?::|-(?=\s)|(?=\n)|$)")
-    caps_re = re.compile(rf"\n[ \t*#\-•]{{0,8}}(?P<h>{words})[ \t]{{1,8}}(?=\S)")
+    # The runs of blanks allow for inline markup blanked out before a header ("<b><span ...>IMPRESSION:").
+    header_re = re.compile(rf"[\n.;,|>][ \t*#\-•]{{0,60}}(?P<h>{words})[ \t]{{0,60}}(?::|-(?=\s)|(?=\n)|$)")
+    caps_re = re.compile(rf"\n[ \t*#\-•]{{0,60}}(?P<h>{words})[ \t]{{1,8}}(?=\S)")
     return header_re, caps_re, header_sections, frozenset(finding_sections)
 
 

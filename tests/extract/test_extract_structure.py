@@ -100,3 +100,10 @@ def test_evidence_points_into_the_text_and_findings_merge_across_sections():
 def test_inferred_root_is_kept_apart():
     (finding,) = extract_findings("L5-S1: Right foraminal protrusion contacting the exiting nerve root.")
     assert finding.root is None and finding.root_inferred == "L5" and finding.side == "right"
+
+
+def test_headers_inside_inline_markup():
+    text = ('<div><p><span class="heading-style-x">CLINICAL HISTORY:</span> Rule out L5 nerve root compression.</p>'
+            '<p><span class="heading-style-x">FINDINGS:</span> <span class="t">L4-5: Disc protrusion contacting the '
+            'left L5 nerve root.</span></p></div>')
+    assert [(f["level"], f["root"], f["assertion"]) for f in read(text)] == [("L4-L5", "L5", "present")]
