@@ -21,6 +21,9 @@ Decisions:
   of the Bundle: no Observations, no explanation, and no Provenance, since nothing was derived.
   A report with only denied findings has Observations (Absent) and an explanation.
 - The patient sentence in each Observation's ``note`` is in the first requested language.
+- ``mode="transaction"`` gives the same content as a ``transaction`` Bundle to post to the EHR's
+  server (entry requests and references: service.fhir.transaction). A report with no findings
+  gives an empty transaction (nothing to write), or one that takes back the earlier additions.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from service.coding import finding_keys, observation, observation_uuid
 from service.explain import explain
 from service.extract import extract_findings
 from service.fhir import bundle as fhir_bundle
-from service.fhir.io import NotSupported, dumps
+from service.fhir import transaction as fhir_transaction
+from service.fhir.io import InvalidResource, NotSupported, dumps
 from service.fhir.text import SourceSpan, report_text
 from service.terminology import canonical_base, engine_version, mappings_digest, terminology
 
@@ -44,21 +48,27 @@ MODES = ("collection", "transaction")
 def enrich(report: dict, languages=("en",), mode: str = "collection", now: datetime | None = None,
            fhir_base: str | None = None) -> dict:
     """Enrich one validated DiagnosticReport and return the Bundle (see the module doc)."""
-    if mode == "transaction":
-        raise NotSupported("mode=transaction is not supported yet; use mode=collection")
-    if mode != "collection":
+    if mode not in MODES:
         raise NotSupported(f"mode must be one of {', '.join(MODES)}")
     now = now or datetime.now(timezone.utc)
     marks = _marks()
     original = fhir_bundle.without_additions(report, marks)
+    if mode == "transaction" and (issue := fhir_transaction.update_target_issue(original)) is not None:
+        raise InvalidResource([issue])
     report_uuid = uuid.uuid5(_namespace(), report_identity(original))
     report_url = _report_full_url(original, report_uuid, fhir_base)
-    bundle_id = str(uuid.uuid5(report_uuid, "bundle"))
+    report_reference = report_url if mode == "collection" else fhir_transaction.report_reference(original, report_url)
+    bundle_id = str(uuid.uuid5(report_uuid, "bundle" if mode == "collection" else f"bundle:{mode}"))
 
     document = report_text(original, marks.is_addition)
     findings = extract_findings(document.text) if document.text.strip() else []
     if not findings:
-        return fhir_bundle.collection(bundle_id, [(report_url, original)], now)
+        if mode == "collection":
+            return fhir_bundle.collection(bundle_id, [(report_url, original)], now)
+        # Nothing to write, unless earlier additions that no longer hold must be taken back.
+        changed = dumps(original) != dumps(report)
+        entries = [(report_url, original, fhir_transaction.report_request(original))] if changed else []
+        return fhir_transaction.transaction(bundle_id, entries, fhir_bundle.instant(now))
 
     explanations = _explanations(findings, languages)
     sentences = explanations[0].finding_sentences if explanations else []
@@ -69,7 +79,7 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
             finding,
             observation_id=observation_uuid(report_uuid, key),
             report=original,
-            report_reference=report_url,
+            report_reference=report_reference,
             evidence=spans,
             sentence=sentences[index] if index < len(sentences) else None,
         ))
@@ -85,11 +95,25 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     engine = fhir_bundle.device(terms.raw["device_name"], terms.local("rule-based-nlp"), engine_version(),
                                 mappings_digest())
     provenance_id = str(uuid.uuid5(report_uuid, "provenance"))
-    provenance = fhir_bundle.provenance(provenance_id, report_url, observation_urls,
+    provenance = fhir_bundle.provenance(provenance_id, report_reference, observation_urls,
                                         terms.coding(terms.raw["provenance_agent_type"]), engine, now)
-    entries = [(report_url, enriched), *zip(observation_urls, observations),
-               (f"urn:uuid:{provenance_id}", provenance)]
-    return fhir_bundle.collection(bundle_id, entries, now)
+    provenance_url = f"urn:uuid:{provenance_id}"
+    if mode == "collection":
+        entries = [(report_url, enriched), *zip(observation_urls, observations), (provenance_url, provenance)]
+        return fhir_bundle.collection(bundle_id, entries, now)
+
+    provenance_tag = {"system": terms.raw["provenance_tag_system"], "code": provenance_id}
+    provenance = {"resourceType": "Provenance", "meta": {"tag": [provenance_tag]},
+                  **fhir_transaction.without_id(provenance)}
+    entries = [(report_url, enriched, fhir_transaction.report_request(enriched))]
+    entries += [
+        (url, fhir_transaction.without_id(resource),
+         fhir_transaction.conditional_create("Observation", fhir_transaction.identifier_search(resource["identifier"][0])))
+        for url, resource in zip(observation_urls, observations)
+    ]
+    entries.append((provenance_url, provenance,
+                    fhir_transaction.conditional_create("Provenance", fhir_transaction.tag_search(provenance_tag))))
+    return fhir_transaction.transaction(bundle_id, entries, fhir_bundle.instant(now))
 
 
 def report_identity(report: dict) -> str:

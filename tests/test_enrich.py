@@ -135,7 +135,7 @@ def test_report_full_url_uses_the_fhir_base_when_known():
     assert derivation == {"url": "reference", "valueReference": {"reference": bundle["entry"][0]["fullUrl"]}}
 
 
-@pytest.mark.parametrize("mode", ["transaction", "batch", ""])
+@pytest.mark.parametrize("mode", ["batch", "document", ""])
 def test_other_modes_are_not_supported(mode):
     with pytest.raises(NotSupported) as caught:
         enrich(report_with(conclusion=SPINE_TEXTS[0]), mode=mode)

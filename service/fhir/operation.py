@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from service.fhir.capability import ENRICH_MODES
 from service.fhir.io import InvalidResource, Issue, validate_resource
 from service.fhir.outcome import RequestError
+from service.fhir.transaction import update_target_issue
 
 # BCP-47 in the shape FHIR's `code` allows: a primary tag and optional subtags.
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
@@ -45,11 +46,14 @@ def read_enrich_input(body: object) -> EnrichInput:
 
 
 def ensure_valid_report(operation_input: EnrichInput) -> dict:
-    """The report when it is a valid R4 DiagnosticReport; else ``InvalidResource`` whose expressions
-    point where the report sits in the body (``Parameters.parameter[0].resource.status``)."""
+    """The report when it is a valid R4 DiagnosticReport (and, for ``mode=transaction``, one that can be
+    updated in place); else ``InvalidResource`` whose expressions point where the report sits in the body
+    (``Parameters.parameter[0].resource.status``)."""
     issues = null_issues(operation_input.report, "DiagnosticReport") or validate_resource(
         operation_input.report, "DiagnosticReport"
     )
+    if not issues and operation_input.mode == "transaction":
+        issues = [issue] if (issue := update_target_issue(operation_input.report)) else []
     if issues:
         prefix = operation_input.expression_prefix
         raise InvalidResource([

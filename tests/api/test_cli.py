@@ -165,6 +165,18 @@ def test_enrich_takes_parameters_and_reports_where_the_report_is_wrong(tmp_path,
     assert "Parameters.parameter[0].resource.status" in capsys.readouterr().err
 
 
-def test_enrich_transaction_mode_is_refused_for_now(capsys):
-    assert main(["enrich", str(REPORT_PATH), "--mode", "transaction"]) == 1
-    assert "not supported" in capsys.readouterr().err
+def test_enrich_transaction_mode_prints_a_transaction_bundle(capsys):
+    assert main(["enrich", str(REPORT_PATH), "--mode", "transaction"]) == 0
+    bundle = json.loads(capsys.readouterr().out)
+    assert bundle["type"] == "transaction"
+    assert bundle["entry"][0]["request"]["method"] == "PUT"
+
+
+def test_enrich_transaction_mode_needs_an_id_or_identifier(capsys, tmp_path):
+    report = json.loads(REPORT_PATH.read_text(encoding="utf-8"))
+    report.pop("id", None)
+    report.pop("identifier", None)
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(report))
+    assert main(["enrich", str(path), "--mode", "transaction"]) == 1
+    assert "DiagnosticReport.id" in capsys.readouterr().err

@@ -50,6 +50,21 @@ def test_parameters_mode_collection_and_application_json(client, report):
     assert response.get_json(force=True)["type"] == "collection"
 
 
+def test_parameters_mode_transaction_gives_a_transaction_bundle(client, report_bytes):
+    body = (b'{"resourceType":"Parameters","parameter":[{"name":"report","resource":' + report_bytes
+            + b'},{"name":"mode","valueCode":"transaction"}]}')
+    response = post_fhir(client, body)
+    assert response.status_code == 200, response.data
+    bundle = response.get_json(force=True)
+    assert bundle["type"] == "transaction"
+    assert bundle["entry"][0]["request"] == {"method": "PUT", "url": "DiagnosticReport/mri-lumbar-0001",
+                                             "ifMatch": 'W/"3"'}
+    assert {entry["request"]["method"] for entry in bundle["entry"][1:]} == {"POST"}
+    assert all("ifNoneExist" in entry["request"] for entry in bundle["entry"][1:])
+    assert b'"valueDecimal":1.50' in response.data
+    Bundle.model_validate(bundle)
+
+
 def test_accept_language_picks_the_best_supported_language(client, report_bytes):
     response = post_fhir(client, report_bytes, headers={"Accept-Language": "fr-CA, es-MX;q=0.8, en;q=0.5"})
     assert response.status_code == 200

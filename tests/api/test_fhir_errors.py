@@ -201,18 +201,13 @@ def test_two_reports_or_two_modes_are_422(client, report):
     assert post_fhir(client, two_modes).status_code == 422
 
 
-def test_transaction_mode_is_501_not_supported(client, report):
+def test_transaction_mode_without_id_or_identifier_is_422_at_the_report(client, report):
+    del report["id"], report["identifier"]
     response = post_fhir(client, parameters(report, {"name": "mode", "valueCode": "transaction"}))
-    assert response.status_code == 501
-    assert outcome_issues(response)[0]["code"] == "not-supported"
-
-
-@pytest.mark.parametrize("path", ["/fhir", "/fhir/"])
-def test_batch_bundle_is_501_not_supported(client, path):
-    bundle = {"resourceType": "Bundle", "type": "batch", "entry": []}
-    response = post_fhir(client, bundle, path=path)
-    assert response.status_code == 501
-    assert "DiagnosticReport/$enrich" in outcome_issues(response)[0]["diagnostics"]
+    assert response.status_code == 422
+    issue = outcome_issues(response)[0]
+    assert issue["code"] == "required"
+    assert issue["expression"] == ["Parameters.parameter[0].resource.id"]
 
 
 @pytest.mark.parametrize("path", ["/fhir/Patient/1", "/fhir/DiagnosticReport", "/fhir/DiagnosticReport/1/$enrich"])
