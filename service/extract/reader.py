@@ -243,7 +243,7 @@ def read_report(text: str, lexicon: Lexicon) -> tuple[list[Finding], set[int]]:
     report = _Report(text, lexicon)
     sections = [section for section in find_sections(plain, view, lexicon) if section.yields_findings]
     if sections:
-        index = TokenIndex(view, lexicon)
+        index = TokenIndex(view, lexicon, [(section.start, section.end) for section in sections])
         for section in sections:
             report.read_section(plain, view, section, index)
     return report.findings, report.tentative

@@ -108,10 +108,12 @@ def _phrase_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[To
 
 
 class TokenIndex:
-    """The tokens of a whole text, scanned once, handed out sentence by sentence."""
+    """The tokens of a text (or of the given spans of it), scanned once, handed out sentence by sentence."""
 
-    def __init__(self, view: str, lexicon: Lexicon) -> None:
-        self.tokens = scan(view, lexicon)
+    def __init__(self, view: str, lexicon: Lexicon, spans=None) -> None:
+        self.tokens = []
+        for start, end in spans or [(0, len(view))]:
+            self.tokens.extend(scan(view, lexicon, start, end))
         self.starts = [token.start for token in self.tokens]
 
     def between(self, start: int, end: int) -> list[Token]:
