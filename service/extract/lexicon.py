@@ -21,8 +21,8 @@ DEFAULT_DIR = Path(__file__).resolve().parents[2] / "mappings" / "extraction"
 # Token kinds a phrase can have.
 SIDE, GRADE, LOC, NARROW, NORMAL, LADDER, CAUSE, ZONE, ROLE = (
     "side", "grade", "loc", "narrow", "normal", "ladder", "cause", "zone", "role")
-NEG, HEDGE, TERM, PSEUDO, KILL, REMAIN, WIDE, REF, OBJ, HIST = (
-    "neg", "hedge", "term", "pseudo", "kill", "remain", "wide", "ref", "obj", "hist")
+NEG, HEDGE, TERM, PSEUDO, KILL, REMAIN, WIDE, REF, OBJ, HIST, AGAIN = (
+    "neg", "hedge", "term", "pseudo", "kill", "remain", "wide", "ref", "obj", "hist", "again")
 LEVEL, ROOT = "level", "root"
 LABEL = "label"   # a colon after a short label at the head of a sentence ("Nerve roots: normal")
 
@@ -187,6 +187,7 @@ def _add_assertion(builder: _Builder, data: dict) -> None:
     builder.add_all(data.get("pseudo_triggers"), Entry(PSEUDO))
     builder.add_all(data.get("not_findings"), Entry(KILL))
     builder.add_all(data.get("historical"), Entry(HIST))
+    builder.add_all(data.get("still_present"), Entry(AGAIN))
 
 
 def _alternation(words) -> str:

@@ -14,7 +14,8 @@ import re
 from service.extract.attributes import RUNG_RANK, combine_sides, grade_before
 from service.extract.context import ABSENT, POSSIBLE, PRESENT, Context
 from service.extract.lexicon import (
-    CAUSE, GRADE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, OBJ, REF, ROLE, ROOT, SIDE, TERM, ZONE, Lexicon,
+    AGAIN, CAUSE, GRADE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, OBJ, PSEUDO, REF, ROLE, ROOT, SIDE, TERM, ZONE,
+    Lexicon,
 )
 from service.extract.mention import Mention
 from service.extract.tokens import Token
@@ -111,7 +112,11 @@ class RootReader:
 
     def _historical(self, index: int) -> bool:
         tokens = self.tokens
-        return index > 0 and tokens[index - 1].kind == HIST and self._joined(index - 1, index)
+        if not (index > 0 and tokens[index - 1].kind == HIST and self._joined(index - 1, index)):
+            return False
+        # "The previously described compression of the L5 root is again seen": still there.
+        return not any(t.kind == AGAIN or (t.kind == PSEUDO and self.view[t.start:t.end] == "unchanged")
+                       for t in tokens)
 
     def _noun_phrase_start(self, index: int) -> int:
         tokens = self.tokens

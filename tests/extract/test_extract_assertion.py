@@ -139,3 +139,8 @@ def test_denied_structure_with_its_verb_stays_denied():
 def test_a_new_clause_with_its_own_subject_ends_the_denial():
     found = read("L5-S1: There is no significant stenosis and the protrusion contacts the right S1 root.")
     assert [(f["type"], f["assertion"]) for f in found] == [("nerve-root", "present")]
+
+
+def test_earlier_finding_seen_again_is_present():
+    finding = one("L4-5: The previously described compression of the left L5 nerve root is again seen.")
+    assert (finding.degree, finding.assertion) == ("compression", "present")
