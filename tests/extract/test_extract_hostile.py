@@ -2,8 +2,11 @@
 bench/extract_bench.py prints the times)."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from service.extract import extract_findings
+from service.extract.finding import ASSERTIONS, FINDING_TYPES
 
 MEGABYTE = 1_000_000
 
@@ -34,3 +37,22 @@ def test_offsets_survive_characters_that_grow_when_lowercased():
     text = "\u0130\u0130 L4-5: Mild left foraminal stenosis."
     (finding,) = extract_findings(text)
     assert text[finding.evidence[0].start:finding.evidence[0].end].endswith("L4-5: Mild left foraminal stenosis.")
+
+
+WORDS = ["L4-5", "L5-S1:", "C5-6", "left", "right", "bilateral", "no", "not", "without", "may", "possible",
+         "mild", "moderate to severe", "foraminal", "stenosis", "narrowing", "lateral recess", "canal", "patent",
+         "protrusion", "extrusion", "disc", "contacts", "compresses", "displacing", "impingement", "of the",
+         "the", "S1", "nerve root", "roots", "cauda equina", "which", "but", ";", ":", ",", ".", "\n", "|", "\t",
+         "1.", "IMPRESSION:", "FINDINGS:", "HISTORY:", "<p>", "&gt;", "\u2013", "\u0130", "through", "L1-L3",
+         "This", "previously", "again", "rule out", "?", "free of", "are free", "both", "exiting", "abuting"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(WORDS), max_size=60), st.text(max_size=20))
+def test_any_mix_of_report_words_reads_without_error(words, noise):
+    text = " ".join(words) + noise
+    findings = extract_findings(text)
+    for finding in findings:
+        assert finding.type in FINDING_TYPES and finding.assertion in ASSERTIONS
+        assert all(0 <= e.start <= e.end <= len(text) for e in finding.evidence)
+        assert finding.degree is None or finding.type == "nerve-root"
