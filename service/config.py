@@ -30,6 +30,7 @@ class Settings:
     port: int = 8080
     workers: int = 2
     timeout_seconds: int = 30
+    max_bundle_entries: int = 100
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -44,6 +45,7 @@ class Settings:
             port=_positive_int(env, "ENRICHER_PORT", defaults.port),
             workers=_positive_int(env, "ENRICHER_WORKERS", defaults.workers),
             timeout_seconds=_positive_int(env, "ENRICHER_TIMEOUT", defaults.timeout_seconds),
+            max_bundle_entries=_positive_int(env, "ENRICHER_MAX_BUNDLE_ENTRIES", defaults.max_bundle_entries),
         )
         if settings.log_level not in LOG_LEVELS:
             raise ConfigError(f"ENRICHER_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
@@ -62,6 +64,7 @@ class Settings:
             "LOG_LEVEL": self.log_level,
             "DEFAULT_LANGUAGE": self.default_language,
             "FHIR_BASE_URL": self.fhir_base_url,
+            "MAX_BUNDLE_ENTRIES": self.max_bundle_entries,
         }
 
 

@@ -78,6 +78,12 @@ def _http_error(error: HTTPException) -> Response:
 def _unexpected_error(error: Exception) -> Response:
     if isinstance(error, HTTPException):  # reached only when raised from inside another handler
         return _http_error(error)
+    log_unexpected(error)
+    return _http_error(InternalServerError())
+
+
+def log_unexpected(error: Exception) -> None:
+    """Log an unexpected exception by type and code locations, never its message (it may quote the report)."""
     frames = [f"{frame.filename}:{frame.lineno}:{frame.name}" for frame in traceback.extract_tb(error.__traceback__)]
     log.error(json.dumps({
         "event": "unhandled-exception",
@@ -85,4 +91,3 @@ def _unexpected_error(error: Exception) -> Response:
         "exception": type(error).__name__,
         "frames": frames[-12:],
     }))
-    return _http_error(InternalServerError())

@@ -1,20 +1,23 @@
-"""The FHIR endpoints: ``$enrich``, the CapabilityStatement, the OperationDefinition and the project's
+"""The FHIR endpoints: ``$enrich``, batch and transaction Bundles of it, the CapabilityStatement, the OperationDefinition and the project's
 CodeSystems. Thin: reading and answering HTTP; the journey itself is ``service.enrich``.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import cache
 
 from flask import Blueprint, current_app, request
 
 from service import __version__
 from service.api.negotiation import fhir_response, read_json_body, require_json_response
+from service.api.errors import log_unexpected
 from service.api.observe import record_findings
 from service.enrich import enrich
+from service.fhir import batch
+from service.fhir.bundle import instant
 from service.fhir.capability import OPERATION_ID, capability_statement, operation_definition
-from service.fhir.io import NotSupported
-from service.fhir.operation import ensure_valid_report, read_enrich_input
+from service.fhir.operation import EnrichInput, ensure_valid_report, read_enrich_input
 from service.fhir.outcome import RequestError
 from service.languages import resolve_languages
 from service.terminology import canonical_base, code_systems, finding_labels
@@ -30,24 +33,36 @@ def _json_only():
 @bp.post("/DiagnosticReport/$enrich")
 def enrich_report():
     operation_input = read_enrich_input(read_json_body())
-    report = ensure_valid_report(operation_input)
-    languages = resolve_languages(
-        operation_input.languages, request.headers.get("Accept-Language"), current_app.config["DEFAULT_LANGUAGE"]
-    )
-    mode = operation_input.mode or "collection"
-    bundle = enrich(report, languages, mode, fhir_base=current_app.config["FHIR_BASE_URL"])
-    record_findings(finding_labels(bundle))
+    ensure_valid_report(operation_input)
+    languages = _languages(operation_input)
+    bundle = _enrich(operation_input)
     return fhir_response(bundle, headers={"Content-Language": ", ".join(languages)})
 
 
 @bp.post("")
 @bp.post("/")
 def batch_or_transaction():
-    """Batch and transaction Bundles are not carried out yet: 501, so clients know to post singly."""
-    raise NotSupported(
-        "Batch and transaction Bundles are not supported yet; "
-        "post each report to /fhir/DiagnosticReport/$enrich."
+    """A batch or transaction Bundle of $enrich calls (service.fhir.batch)."""
+    bundle_type, entries = batch.read_bundle(read_json_body(), current_app.config["MAX_BUNDLE_ENTRIES"])
+    all_or_nothing = bundle_type == "transaction"
+    results = batch.carry_out(entries, _enrich, all_or_nothing, log_unexpected)
+    if all_or_nothing and (failure := batch.transaction_failure(results)):
+        raise failure
+    return fhir_response(batch.response_bundle(bundle_type, results, instant(datetime.now(timezone.utc))))
+
+
+def _languages(operation_input: EnrichInput) -> list[str]:
+    return resolve_languages(
+        operation_input.languages, request.headers.get("Accept-Language"), current_app.config["DEFAULT_LANGUAGE"]
     )
+
+
+def _enrich(operation_input: EnrichInput) -> dict:
+    """The operation on a checked input (``ensure_valid_report`` passed): the Bundle, its findings counted."""
+    bundle = enrich(operation_input.report, _languages(operation_input), operation_input.mode or "collection",
+                    fhir_base=current_app.config["FHIR_BASE_URL"])
+    record_findings(finding_labels(bundle))
+    return bundle
 
 
 @bp.get("/metadata")

@@ -116,6 +116,10 @@ def capability_statement(canonical_base: str, version: str, implementation_url: 
                     "Stateless: nothing is stored. Requests and responses are application/fhir+json "
                     "(application/json is accepted too); errors are OperationOutcome resources."
                 ),
+                "interaction": [
+                    {"code": "batch", "documentation": "A Bundle of POST DiagnosticReport/$enrich entries."},
+                    {"code": "transaction", "documentation": "The same, all or nothing."},
+                ],
                 "resource": [
                     {
                         "type": "DiagnosticReport",

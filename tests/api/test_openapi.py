@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -70,7 +71,8 @@ def response_schema(spec: dict, path: str, method: str, status: str, media_type:
 @pytest.mark.parametrize("method, path, documented, request_kwargs, status, media_type", [
     ("post", "/fhir/DiagnosticReport/$enrich", "/fhir/DiagnosticReport/$enrich", "report", "200", "application/fhir+json"),
     ("post", "/fhir/DiagnosticReport/$enrich", "/fhir/DiagnosticReport/$enrich", {"data": b"{"}, "400", "application/fhir+json"),
-    ("post", "/fhir", "/fhir", {"json": {"resourceType": "Bundle", "type": "batch"}}, "501", "application/fhir+json"),
+    ("post", "/fhir", "/fhir", "batch", "200", "application/fhir+json"),
+    ("post", "/fhir", "/fhir", {"json": {"resourceType": "Bundle", "type": "collection"}}, "422", "application/fhir+json"),
     ("get", "/fhir/metadata", "/fhir/metadata", {}, "200", "application/fhir+json"),
     ("get", "/fhir/OperationDefinition/DiagnosticReport-enrich", "/fhir/OperationDefinition/{resource_id}", {}, "200",
      "application/fhir+json"),
@@ -87,6 +89,11 @@ def test_responses_match_their_documented_schemas(client, spec, report_bytes, me
 
     if request_kwargs == "report":
         request_kwargs = {"data": report_bytes}
+    elif request_kwargs == "batch":
+        operation = {"method": "POST", "url": "DiagnosticReport/$enrich"}
+        request_kwargs = {"data": b'{"resourceType":"Bundle","type":"batch","entry":[{"request":' + json.dumps(operation).encode()
+                          + b',"resource":' + report_bytes + b'},{"request":' + json.dumps(operation).encode()
+                          + b',"resource":{"resourceType":"DiagnosticReport"}}]}'}
     if method == "post" and "json" not in request_kwargs:
         request_kwargs = {**request_kwargs, "content_type": "application/fhir+json"}
     response = getattr(client, method)(path, **request_kwargs)
