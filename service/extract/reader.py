@@ -158,8 +158,11 @@ class _Report:
         segment = state.segment
         kinds = {t.kind for t in tokens}
         if (ROOT in kinds and not kinds & _ROOT_WORDS) or (LOC in kinds and not kinds & _HEADS):
-            tokens = repair(tokens, view, start, end, lexicon)
-            kinds = {t.kind for t in tokens}
+            repaired = repair(tokens, view, start, end, lexicon)
+            if repaired is not tokens:
+                tokens = repaired
+                kinds = {t.kind for t in tokens}
+                groups = level_groups(tokens, view, lexicon)
         heads = not kinds.isdisjoint(_HEADS) or any(t.kind == GRADE and t.detail and t.detail[0] for t in tokens)
         if not heads and CAUSE not in kinds:
             # Nothing to read here ("Normal alignment."): only the level context moves on.
