@@ -120,15 +120,19 @@ def report_identity(report: dict) -> str:
     """What names this report: its identifiers, else its id, else a hash of its content.
 
     ``report`` should be free of the service's additions (see ``enrich``), so that an enriched
-    report has the identity of its original.
+    report has the identity of its original. Shapes that are not valid FHIR (``identifier`` not a
+    list, entries that are not objects or have no string ``value``, a non-string ``system``) are
+    passed over rather than failing, so that a caller outside the validated path gets an identity too.
     """
-    identifiers = sorted(
-        f"{item.get('system', '')}|{item['value']}"
-        for item in report.get("identifier", []) if type(item) is dict and type(item.get("value")) is str
+    identifiers = report.get("identifier") if type(report) is dict else None
+    named = sorted(
+        f"{item['system'] if type(item.get('system')) is str else ''}|{item['value']}"
+        for item in (identifiers if type(identifiers) is list else ())
+        if type(item) is dict and type(item.get("value")) is str
     )
-    if identifiers:
-        return "identifier:" + "\n".join(identifiers)
-    if type(report.get("id")) is str:
+    if named:
+        return "identifier:" + "\n".join(named)
+    if type(report) is dict and type(report.get("id")) is str:
         return f"id:{report['id']}"
     return "sha256:" + hashlib.sha256(dumps(report)).hexdigest()
 

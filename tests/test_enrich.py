@@ -151,6 +151,25 @@ def test_report_identity():
     assert report_identity({"conclusion": "a"}).startswith("sha256:")
 
 
+@pytest.mark.parametrize("identifier", [None, "ACC-1", 7, {"value": "v"}, [None], ["v"], [{"system": "s"}],
+                                        [{"value": None}], [{"value": 3}], [[]]])
+def test_report_identity_of_odd_identifiers_falls_back_to_the_id(identifier):
+    assert report_identity({"id": "x", "identifier": identifier}) == "id:x"
+    assert report_identity({"identifier": identifier}).startswith("sha256:")
+
+
+def test_report_identity_ignores_a_system_that_is_not_a_string():
+    assert report_identity({"identifier": [{"system": None, "value": "v"}, {"system": 5, "value": "w"}]}) == "identifier:|v\n|w"
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+                        st.sampled_from(["system", "value", "id", "x"]), children, max_size=3), max_leaves=8))
+def test_report_identity_never_fails_on_any_json(value):
+    for report in ({"identifier": value}, {"id": value}, {"identifier": [value], "id": value}):
+        assert report_identity(report).split(":", 1)[0] in ("identifier", "id", "sha256")
+
+
 # --- determinism and idempotency -------------------------------------------------------------
 
 

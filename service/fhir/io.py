@@ -12,7 +12,8 @@ Rejected on input, each with an ``UnparseableInput`` (HTTP 400):
   so guessing which one the sender meant would silently drop data;
 - nesting deeper than ``MAX_DEPTH`` (a DiagnosticReport is rarely deeper than 12).
 
-``validate_resource`` checks a resource against the ``fhir.resources.R4B`` models and returns
+``validate_resource`` checks a resource against the ``fhir.resources.R4B`` models (and for JSON
+``null``, which FHIR forbids but the models read as "absent") and returns
 ``Issue`` objects with a FHIRPath ``expression`` and a message that never quotes the input
 (values may be PHI). It validates a structural copy; the models never serialise the report.
 """
@@ -292,7 +293,7 @@ def validate_resource(obj: object, expected_type: str) -> list[Issue]:
     if model is None:
         raise ValueError(f"unknown FHIR resource type {expected_type!r}")
 
-    issues = _contained_type_issues(obj, expected_type)
+    issues = null_issues(obj, expected_type) or _contained_type_issues(obj, expected_type)
     if issues:
         return issues
     issues = _binding_issues(obj, expected_type)
@@ -304,6 +305,37 @@ def validate_resource(obj: object, expected_type: str) -> list[Issue]:
             return issues + [Issue("error", "structure", "resource could not be validated", expected_type)]
         issues.extend(_issue_from_error(error, expected_type) for error in errors())
     return issues
+
+
+def null_issues(node: object, path: str) -> list[Issue]:
+    """FHIR JSON has no ``null`` (json.html): an element is left out instead. The one exception is a
+    primitive array whose ``_element`` twin holds extensions at that index. The R4B models read a
+    null as "absent", so this rule is checked here."""
+    issues: list[Issue] = []
+    stack = [(node, path)]
+    while stack:
+        current, where = stack.pop()
+        if isinstance(current, list):
+            stack.extend((item, f"{where}[{index}]") for index, item in enumerate(current))
+            continue
+        if not isinstance(current, dict):
+            continue
+        for key, value in current.items():
+            element = f"{where}.{key.lstrip('_')}"
+            if value is None:
+                issues.append(Issue("error", "invalid", "null is not allowed in FHIR JSON; leave the element out.",
+                                    element))
+            elif isinstance(value, list):
+                twinned = key.startswith("_") or f"_{key}" in current
+                for index, item in enumerate(value):
+                    if item is None and not twinned:
+                        issues.append(Issue("error", "invalid", "null is not allowed in this array.",
+                                            f"{element}[{index}]"))
+                    else:
+                        stack.append((item, f"{element}[{index}]"))
+            else:
+                stack.append((value, element))
+    return sorted(issues, key=lambda issue: issue.expression)
 
 
 def ensure_valid(obj: object, expected_type: str) -> dict:
@@ -368,5 +400,5 @@ def fhirpath(resource_type: str, location) -> str:
 
 __all__ = [
     "MAX_DEPTH", "Issue", "FhirError", "UnparseableInput", "InvalidResource", "NotSupported",
-    "JsonNumber", "loads", "dumps", "copy_json", "validate_resource", "ensure_valid", "fhirpath",
+    "JsonNumber", "loads", "dumps", "copy_json", "validate_resource", "null_issues", "ensure_valid", "fhirpath",
 ]

@@ -49,9 +49,7 @@ def ensure_valid_report(operation_input: EnrichInput) -> dict:
     """The report when it is a valid R4 DiagnosticReport (and, for ``mode=transaction``, one that can be
     updated in place); else ``InvalidResource`` whose expressions point where the report sits in the body
     (``Parameters.parameter[0].resource.status``)."""
-    issues = null_issues(operation_input.report, "DiagnosticReport") or validate_resource(
-        operation_input.report, "DiagnosticReport"
-    )
+    issues = validate_resource(operation_input.report, "DiagnosticReport")
     if not issues and operation_input.mode == "transaction":
         issues = [issue] if (issue := update_target_issue(operation_input.report)) else []
     if issues:
@@ -61,37 +59,6 @@ def ensure_valid_report(operation_input: EnrichInput) -> dict:
             for issue in issues
         ])
     return operation_input.report
-
-
-def null_issues(node: object, path: str) -> list[Issue]:
-    """FHIR JSON has no ``null`` (json.html): an element is left out instead. The one exception is a
-    primitive array whose ``_element`` twin holds extensions at that index. The R4B models read a
-    null as "absent", so this rule is checked here."""
-    issues: list[Issue] = []
-    stack = [(node, path)]
-    while stack:
-        current, where = stack.pop()
-        if isinstance(current, list):
-            stack.extend((item, f"{where}[{index}]") for index, item in enumerate(current))
-            continue
-        if not isinstance(current, dict):
-            continue
-        for key, value in current.items():
-            element = f"{where}.{key.lstrip('_')}"
-            if value is None:
-                issues.append(Issue("error", "invalid", "null is not allowed in FHIR JSON; leave the element out.",
-                                    element))
-            elif isinstance(value, list):
-                twinned = key.startswith("_") or f"_{key}" in current
-                for index, item in enumerate(value):
-                    if item is None and not twinned:
-                        issues.append(Issue("error", "invalid", "null is not allowed in this array.",
-                                            f"{element}[{index}]"))
-                    else:
-                        stack.append((item, f"{element}[{index}]"))
-            else:
-                stack.append((value, element))
-    return sorted(issues, key=lambda issue: issue.expression)
 
 
 def _from_parameters(parameters: dict) -> EnrichInput:

@@ -144,7 +144,7 @@ def test_json_null_is_422(client, report, change, expression):
 
 
 def test_null_is_allowed_only_where_a_primitive_array_has_an_extension_twin():
-    from service.fhir.operation import null_issues
+    from service.fhir.io import null_issues
 
     name = {"given": ["Ann", None], "_given": [None, {"extension": [{"url": "http://x", "valueString": "y"}]}]}
     assert null_issues({"name": [name]}, "Patient") == []

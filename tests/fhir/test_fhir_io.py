@@ -120,3 +120,24 @@ def test_integer_too_long_to_read_is_unparseable():
 
 def test_huge_exponent_keeps_its_text():
     assert dumps(loads('{"a":1E400,"b":-2.50e-400}')) == b'{"a":1E400,"b":-2.50e-400}'
+
+
+@pytest.mark.parametrize("change, expression", [
+    ({"conclusion": None}, "DiagnosticReport.conclusion"),
+    ({"code": {"text": None}}, "DiagnosticReport.code.text"),
+    ({"performer": [None]}, "DiagnosticReport.performer[0]"),
+    ({"_status": None}, "DiagnosticReport.status"),
+])
+def test_json_null_is_invalid(change, expression):
+    issues = validate_resource({**MINIMAL, **change}, "DiagnosticReport")
+    assert [(issue.code, issue.expression) for issue in issues] == [("invalid", expression)]
+    with pytest.raises(InvalidResource):
+        ensure_valid({**MINIMAL, **change}, "DiagnosticReport")
+
+
+def test_null_where_a_primitive_array_has_an_extension_twin_is_valid():
+    report = {**MINIMAL, "code": {"coding": [{"system": "http://loinc.org", "code": "24968-0"}], "text": "x"},
+              "performer": [{"display": "A"}]}
+    name = {"given": ["Ann", None], "_given": [None, {"extension": [{"url": "http://x", "valueString": "y"}]}]}
+    assert validate_resource({"resourceType": "Patient", "name": [name]}, "Patient") == []
+    assert validate_resource(report, "DiagnosticReport") == []
