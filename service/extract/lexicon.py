@@ -145,11 +145,14 @@ def _add_anatomy(builder: _Builder, data: dict) -> frozenset:
     for side, phrases in data.get("sides", {}).items():
         builder.add_all(phrases, Entry(SIDE, side))
     weak = {phrase_key(p) for p in data.get("weak_locations", [])}
+    graded_only = {phrase_key(p) for p in data.get("graded_only_locations", [])}
     for kind, spec in data.get("stenosis_locations", {}).items():
         zone = spec.get("zone")
         for plural, phrases in ((False, spec.get("singular")), (True, spec.get("plural"))):
             for phrase in phrases or ():
-                builder.add(phrase, Entry(LOC, kind, (plural, zone, phrase_key(phrase) in weak)))
+                key = phrase_key(phrase)
+                # detail: (plural, zone, weak, a stenosis only when graded or called stenosis)
+                builder.add(phrase, Entry(LOC, kind, (plural, zone, key in weak, key in graded_only)))
     builder.add_all(data.get("narrowing"), Entry(NARROW))
     builder.add_all(data.get("normal_state"), Entry(NORMAL))
     for zone, phrases in data.get("zones", {}).items():

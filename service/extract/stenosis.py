@@ -169,6 +169,9 @@ def _mentions_of(tokens, head, locations, span, view, context: Context) -> list[
         kept.append(i)
     if not kept or context.silenced(head):
         return []
+    if all(tokens[i].detail[3] for i in kept) and view[head_token.start:head_token.end].startswith("narrow") \
+            and not any(tokens[i].kind == GRADE and tokens[i].value for i in span):
+        return []  # "narrowing of the thecal sac" alone is not a canal stenosis; graded it is
     modifiers = [i for i in span if tokens[i].kind in (SIDE, GRADE, NEG)]
     if not any(tokens[i].kind == GRADE and tokens[i].value for i in modifiers):
         stated = _predicate(tokens, span[-1], view)

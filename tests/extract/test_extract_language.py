@@ -320,3 +320,8 @@ def test_effacement_narrows_a_recess_not_the_canal():
                  "traversing left L5 nerve root. The protrusion also effaces the thecal sac.")
     assert {"type": RECESS, "level": "L4-L5", "side": "left", "assertion": "present"} in found
     assert find(found, type=CANAL) == []
+
+
+def test_thecal_sac_narrowing_counts_when_graded():
+    assert read("L4-5: Narrowing of the thecal sac.") == []
+    assert only("L4-5: Moderate narrowing of the thecal sac.", CANAL)["severity"] == "moderate"
