@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -172,7 +173,59 @@ def _depth_exceeds(obj: object, limit: int) -> bool:
 
 
 def dumps(obj: object) -> bytes:
-    """Serialise compactly as UTF-8, keys in insertion order, numbers in their exact text."""
+    """Serialise compactly as UTF-8, keys in insertion order, numbers in their exact text.
+
+    The C encoder of ``json`` writes the tree; each ``Decimal`` (``JsonNumber`` included) reaches its
+    ``default`` hook, which stands in a marker string for it, and the marker is then replaced by the
+    number's text. The marker holds a random per-process nonce, and the substitution is made only when
+    the nonce occurs in the output exactly as often as markers were written: text that happens to
+    contain it (the report's own words can hold anything) sends the object down the pure-Python
+    encoder instead, so a marker can never be confused with content.
+    """
+    numbers: list[str] = []
+    try:
+        text = _FAST_ENCODER(numbers.append).encode(obj)
+    except (TypeError, ValueError):
+        numbers = None  # what the C encoder refuses, the Python one refuses with its own message
+    if numbers is not None and text.count(_NONCE) == len(numbers):
+        if numbers:
+            pieces = text.split(_MARKER)
+            text = "".join(_interleave(pieces, numbers))
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: the Python encoder writes it escaped
+    return _slow_dumps(obj)
+
+
+def _interleave(pieces: list[str], numbers: list[str]):
+    yield pieces[0]
+    for number, piece in zip(numbers, pieces[1:]):
+        yield number
+        yield piece
+
+
+class _NumberMarkingEncoder(json.JSONEncoder):
+    def __init__(self, record):
+        super().__init__(ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False)
+        self._record = record
+
+    def default(self, obj):
+        if type(obj) is JsonNumber:
+            self._record(obj.text)
+        elif isinstance(obj, Decimal) and obj.is_finite():
+            self._record(str(obj))
+        else:
+            raise TypeError(f"cannot write {type(obj).__name__} as JSON")
+        return _NONCE
+
+
+_NONCE = f"\u2063nonce-{secrets.token_hex(16)}\u2063"
+_MARKER = json.dumps(_NONCE, ensure_ascii=False)
+_FAST_ENCODER = _NumberMarkingEncoder
+
+
+def _slow_dumps(obj: object) -> bytes:
     parts: list[str] = []
     _encode(obj, parts.append, encode_basestring)
     try:

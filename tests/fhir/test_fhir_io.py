@@ -1,7 +1,12 @@
 """Lossless JSON and R4B validation (service.fhir.io)."""
 
-import pytest
+from decimal import Decimal
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.fhir import io as fhir_io
 from service.fhir.io import (
     MAX_DEPTH, InvalidResource, JsonNumber, UnparseableInput, dumps, ensure_valid, loads,
     validate_resource,
@@ -141,3 +146,46 @@ def test_null_where_a_primitive_array_has_an_extension_twin_is_valid():
     name = {"given": ["Ann", None], "_given": [None, {"extension": [{"url": "http://x", "valueString": "y"}]}]}
     assert validate_resource({"resourceType": "Patient", "name": [name]}, "Patient") == []
     assert validate_resource(report, "DiagnosticReport") == []
+
+
+# --- dumps: the C encoder with number markers gives exactly what the pure-Python encoder gives ----
+
+NUMBER_TEXTS = st.sampled_from(["1.50", "0.10", "1.0E+2", "-0", "-0.0", "3e-7", "1E400", "12.000"]).map(JsonNumber)
+# Strings that imitate the marker: the nonce itself, the quoted marker, pieces of both, around other text.
+MARKER_LIKE = st.sampled_from([fhir_io._NONCE, fhir_io._MARKER, fhir_io._NONCE[:-1], fhir_io._NONCE[1:],
+                               fhir_io._MARKER + fhir_io._MARKER, "\u2063", '"'])
+TEXTS = st.one_of(
+    st.text(),
+    st.builds(lambda before, marker, after: before + marker + after, st.text(max_size=5), MARKER_LIKE,
+              st.text(max_size=5)),
+)
+JSON_TREES = st.recursive(
+    st.none() | st.booleans() | st.integers() | NUMBER_TEXTS | TEXTS,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(TEXTS, children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400)
+@given(JSON_TREES)
+def test_dumps_equals_the_pure_python_encoder_even_when_text_imitates_the_marker(tree):
+    assert fhir_io.dumps(tree) == fhir_io._slow_dumps(tree)
+
+
+@given(NUMBER_TEXTS, MARKER_LIKE)
+def test_a_marker_in_the_text_never_takes_a_numbers_place(number, marker):
+    tree = {marker: [marker, number, {"m": marker}], "n": number}
+    written = dumps(tree)
+    again = loads(written)
+    assert list(again) == [marker, "n"]
+    assert again[marker][0] == marker and again[marker][2] == {"m": marker}
+    assert again[marker][1].text == number.text and again["n"].text == number.text
+
+
+def test_what_json_cannot_hold_is_refused_as_before():
+    for bad in (float("nan"), Decimal("NaN"), {"a": Decimal("Infinity")}):
+        with pytest.raises(ValueError):
+            dumps(bad)
+    with pytest.raises(TypeError):
+        dumps({"a": object()})
+    assert dumps({"d": Decimal("2.50"), "f": 0.1, "t": (1, 2)}) == b'{"d":2.50,"f":0.1,"t":[1,2]}'
