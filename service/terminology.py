@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import yaml
 
 from service import __version__
+from service.locations import mappings_dir
 
-MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "mappings"
+MAPPINGS_DIR = mappings_dir()
 
 
 @dataclass(frozen=True)

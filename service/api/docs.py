@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from flask import Blueprint, Response
 
-OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
+from service.locations import openapi_path
+
+OPENAPI_PATH = openapi_path()
 
 bp = Blueprint("docs", __name__)
 

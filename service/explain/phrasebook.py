@@ -7,11 +7,12 @@ that put the most serious finding first. Both are cached for the life of the pro
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import yaml
 
-MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "mappings" / "explain"
+from service.locations import mappings_dir
+
+MAPPINGS_DIR = mappings_dir() / "explain"
 TEMPLATES_DIR = MAPPINGS_DIR / "templates"
 
 

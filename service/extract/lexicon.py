@@ -15,8 +15,9 @@ from pathlib import Path
 import yaml
 
 from service.extract.phrases import phrase_key, trie_pattern, trie_regex
+from service.locations import mappings_dir
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "mappings" / "extraction"
+DEFAULT_DIR = mappings_dir() / "extraction"
 
 # Token kinds a phrase can have.
 SIDE, GRADE, LOC, NARROW, NORMAL, LADDER, CAUSE, ZONE, ROLE = (
