@@ -52,6 +52,10 @@ class Finding:
     evidence: list[Evidence] = field(default_factory=list)
     assertion_triggers: list[str] = field(default_factory=list)  # the words that made it possible/absent
     section: str | None = None        # "findings", "impression", ... where the strongest evidence sits
+    # The radiologist's own grade words for this finding ("moderate to severe", "marked"). On an absent
+    # finding: the grade the denial was limited to ("significant", "moderate or high-grade"), so that
+    # "no significant stenosis" is never explained or coded as "no stenosis at all".
+    severity_text: str | None = None
 
     def identity(self) -> tuple:
         """FORMAT.md's identity: type, side, and the root when named, otherwise the level."""
@@ -65,4 +69,5 @@ class Finding:
         out["evidence"] = [{"start": e.start, "end": e.end} for e in self.evidence]
         out["assertion_triggers"] = list(self.assertion_triggers)
         out["section"] = self.section
+        out["severity_text"] = self.severity_text
         return out
