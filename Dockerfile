@@ -8,14 +8,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ENRICHER_PORT=8080 \
     ENRICHER_WORKERS=2
 
-WORKDIR /app
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin enricher
 
-COPY pyproject.toml README.md openapi.yaml ./
-COPY mappings ./mappings
-COPY service ./service
-# Editable: the service reads mappings/ and openapi.yaml beside the package, here in /app.
-RUN pip install -e . && python -c "from service import create_app; create_app()"
+# A normal install: the wheel carries mappings/ and openapi.yaml inside the package. The sources
+# are removed afterwards, so nothing can shadow the installed package.
+COPY pyproject.toml README.md openapi.yaml /tmp/src/
+COPY mappings /tmp/src/mappings
+COPY service /tmp/src/service
+RUN pip install /tmp/src && rm -rf /tmp/src && python -c "from service import create_app; create_app()"
+
+WORKDIR /app
 
 USER enricher
 EXPOSE 8080
