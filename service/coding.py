@@ -12,7 +12,7 @@ Layout of one Observation:
   ``Absent`` for a denied finding;
 - ``bodySite``: text always; nerve root structure (secondary) for roots, the disc at the level
   for stenosis;
-- ``component``: severity, laterality, level, zone, root role, each cause, the named root, the
+- ``component``: severity (its text the report's own grade words when the engine kept them), laterality, level, zone, root role, each cause, the named root, the
   inferred root (its own code says it is inferred), and the assertion with the words that
   decided it.
 """
@@ -169,9 +169,14 @@ def _concept(coding: dict, text: str | None = None) -> dict:
 
 def _components(terms: Terminology, finding: Finding) -> list[dict]:
     components = []
+    # The radiologist's own grade words ("moderate to severe", "marked") are the text; the code is the
+    # normalised grade. A denial limited to a grade ("no significant stenosis") keeps that grade as text.
+    grade_words = getattr(finding, "severity_text", None)
     if finding.severity:
         components.append(_component(terms.local("severity"),
-                                     _concept(terms.coding(terms.raw["severity"][finding.severity]))))
+                                     _concept(terms.coding(terms.raw["severity"][finding.severity]), grade_words)))
+    elif grade_words:
+        components.append(_component(terms.local("severity"), {"text": grade_words}))
     if finding.side:
         components.append(_component(terms.coding(terms.raw["laterality_attribute"]),
                                      _concept(terms.coding(terms.raw["laterality"][finding.side]))))
