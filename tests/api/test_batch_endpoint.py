@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import re
 
 import pytest
@@ -165,3 +166,53 @@ def test_findings_of_every_entry_are_counted(client, report):
 
     single = len(post_fhir(client, report).get_json(force=True)["entry"]) - 2
     assert total(after) - total(before) == 2 * single
+
+
+def capture_service_logs():
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    return records, handler
+
+
+def test_batch_logs_and_metrics_hold_no_report_content(client, report):
+    records, handler = capture_service_logs()
+    logger = logging.getLogger("service")
+    logger.addHandler(handler)
+    try:
+        post_bundle(client, bundle_of(call(report), call({**report, "status": "finalised"})))
+        post_bundle(client, bundle_of(call({**report, "status": "finalised"}), kind="transaction"))
+    finally:
+        logger.removeHandler(handler)
+    everything = "\n".join(record.getMessage() for record in records) + client.get("/metrics").get_data(as_text=True)
+    assert '"route": "/fhir"' in everything
+    for secret in ("example-0042", "ACC-2026", "protrusion", "finalised", "mri-lumbar-0001"):
+        assert secret not in everything
+
+
+def test_an_entry_that_breaks_the_server_fails_alone_and_is_logged_without_its_content(client, report, monkeypatch):
+    """Fault injection: the journey raises for one report (its message quoting the report)."""
+    from service.api import fhir as fhir_api
+
+    real_enrich = fhir_api.enrich
+
+    def failing_for_one(report_json, *args, **kwargs):
+        if report_json.get("id") == "breaks":
+            raise RuntimeError("Jane Doe's report broke the engine")
+        return real_enrich(report_json, *args, **kwargs)
+
+    monkeypatch.setattr(fhir_api, "enrich", failing_for_one)
+    records, handler = capture_service_logs()
+    logger = logging.getLogger("service")
+    logger.addHandler(handler)
+    try:
+        batch = post_bundle(client, bundle_of(call(report), call({**report, "id": "breaks"}), call(report)))
+        transaction = post_bundle(client, bundle_of(call(report), call({**report, "id": "breaks"}), kind="transaction"))
+    finally:
+        logger.removeHandler(handler)
+    statuses = [entry["response"]["status"] for entry in batch.get_json(force=True)["entry"]]
+    assert statuses == ["200 OK", "500 Internal Server Error", "200 OK"]
+    assert transaction.status_code == 500
+    logged = "\n".join(record.getMessage() for record in records)
+    assert '"exception": "RuntimeError"' in logged
+    assert "Jane" not in logged and "Jane" not in batch.get_data(as_text=True) + transaction.get_data(as_text=True)
