@@ -1,11 +1,14 @@
 """Per-request latency of POST /fhir/DiagnosticReport/$enrich through Flask's test client.
 
-Usage: python bench/enrich_bench.py [REPORT.json] [--requests N] [--warmup N]
+Usage: python bench/enrich_bench.py [REPORT.json] [--requests N] [--warmup N] [--mode transaction]
+                                    [--batch N]
 
 Posts one typical spine MRI report (tests/api/data/lumbar-mri-report.json by default) N times to
 an application built once, after a warm-up, and prints median, p95 and requests per second for
 one process. The whole HTTP path is measured: negotiation, lossless parse, R4B validation, the
-engine, coding, explanation, Bundle and serialisation.
+engine, coding, explanation, Bundle and serialisation. ``--mode transaction`` asks for the
+transaction Bundle; ``--batch N`` posts a batch Bundle of N copies of the report to ``POST /fhir``
+instead, and also prints the time per entry.
 """
 
 from __future__ import annotations
@@ -19,24 +22,38 @@ from service import create_app
 
 DEFAULT_REPORT = Path(__file__).resolve().parents[1] / "tests" / "api" / "data" / "lumbar-mri-report.json"
 ENRICH = "/fhir/DiagnosticReport/$enrich"
+OPERATION_REQUEST = b'{"method":"POST","url":"DiagnosticReport/$enrich"}'
 
 
-def measure(report: bytes, requests: int, warmup: int) -> list[float]:
+def measure(path: str, body: bytes, requests: int, warmup: int, entries: int = 0) -> list[float]:
     client = create_app({"LOG_LEVEL": "WARNING"}).test_client()  # no access-log lines on the terminal
     for _ in range(warmup):
-        _post(client, report)
+        _post(client, path, body, entries)
     timings = []
     for _ in range(requests):
         started = time.perf_counter()
-        _post(client, report)
+        _post(client, path, body, entries)
         timings.append(time.perf_counter() - started)
     return timings
 
 
-def _post(client, report: bytes) -> None:
-    response = client.post(ENRICH, data=report, content_type="application/fhir+json")
-    if response.status_code != 200:
-        raise SystemExit(f"$enrich answered {response.status_code}: {response.get_data(as_text=True)[:500]}")
+def request_body(report: bytes, mode: str, batch: int) -> tuple[str, bytes]:
+    """The address and body to post: the report itself, Parameters asking for a mode, or a batch."""
+    operation_body = report
+    if mode != "collection":
+        operation_body = (b'{"resourceType":"Parameters","parameter":[{"name":"report","resource":' + report
+                          + b'},{"name":"mode","valueCode":"' + mode.encode() + b'"}]}')
+    if not batch:
+        return ENRICH, operation_body
+    entry = b'{"request":' + OPERATION_REQUEST + b',"resource":' + operation_body + b'}'
+    return "/fhir", b'{"resourceType":"Bundle","type":"batch","entry":[' + b",".join([entry] * batch) + b"]}"
+
+
+def _post(client, path: str, body: bytes, entries: int) -> None:
+    response = client.post(path, data=body, content_type="application/fhir+json")
+    failed = entries and response.data.count(b'"response":{"status":"200 OK"}') != entries
+    if response.status_code != 200 or failed:
+        raise SystemExit(f"{path} answered {response.status_code}: {response.get_data(as_text=True)[:500]}")
 
 
 def main() -> None:
@@ -44,14 +61,20 @@ def main() -> None:
     parser.add_argument("report", nargs="?", type=Path, default=DEFAULT_REPORT)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--mode", choices=("collection", "transaction"), default="collection")
+    parser.add_argument("--batch", type=int, default=0, help="entries per batch Bundle (0: post the report alone)")
     args = parser.parse_args()
     report = args.report.read_bytes()
-    timings = sorted(measure(report, args.requests, args.warmup))
+    path, body = request_body(report, args.mode, args.batch)
+    timings = sorted(measure(path, body, args.requests, args.warmup, args.batch))
     median = statistics.median(timings)
     p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
-    print(f"report: {args.report.name} ({len(report)} bytes), {args.requests} requests after {args.warmup} warm-up")
+    print(f"report: {args.report.name} ({len(report)} bytes), mode {args.mode}, "
+          f"{f'batches of {args.batch}, ' if args.batch else ''}{args.requests} requests after {args.warmup} warm-up")
     print(f"median {median * 1000:.2f} ms   p95 {p95 * 1000:.2f} ms   "
           f"{len(timings) / sum(timings):.0f} requests/s (one process)")
+    if args.batch:
+        print(f"per entry: {median * 1000 / args.batch:.2f} ms")
 
 
 if __name__ == "__main__":
