@@ -26,6 +26,7 @@ NEG, HEDGE, TERM, PSEUDO, KILL, REMAIN, WIDE, REF, OBJ, HIST, AGAIN = (
     "neg", "hedge", "term", "pseudo", "kill", "remain", "wide", "ref", "obj", "hist", "again")
 LEVEL, ROOT = "level", "root"
 LABEL = "label"   # a colon after a short label at the head of a sentence ("Nerve roots: normal")
+COMPOUND = "compound"   # shorthand for a whole phrase ("NFN"): read as the tokens of the phrase it stands for
 
 VERTEBRA = r"(?:c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])"
 
@@ -194,6 +195,23 @@ def _add_assertion(builder: _Builder, data: dict) -> None:
     builder.add_all(data.get("still_present"), Entry(AGAIN))
 
 
+def _add_abbreviations(builder: _Builder, abbreviations: dict) -> None:
+    """Shorthand for a whole phrase ("NFN": neural foraminal narrowing) becomes one entry holding the
+    entries of the phrase it stands for, read with the lexicon built so far."""
+    known = trie_regex(builder.entries)
+    for short, phrase in (abbreviations or {}).items():
+        key = phrase_key(str(phrase))
+        parts = []
+        for match in known.finditer(key):
+            entry = builder.entries.get(phrase_key(match.group()))
+            if entry is not None:
+                parts.append(entry)
+        short_key = phrase_key(str(short))
+        if not parts or len(parts) > len(short_key):
+            raise LexiconError(f"abbreviation {short!r}: {phrase!r} is not read as up to {len(short_key)} lexicon words")
+        builder.add(short_key, Entry(COMPOUND, tuple(parts)))
+
+
 def _alternation(words) -> str:
     return trie_pattern(phrase_key(w) for w in words)
 
@@ -269,7 +287,8 @@ def _section_patterns(data: dict):
 
 def _filler_regex(words) -> re.Pattern:
     alternatives = _alternation(words)
-    return re.compile(rf"[\s,/()\-]*(?:(?:{alternatives})(?![a-z0-9])[\s,/()\-]*)*")
+    # "+" and "&" join like "and" in telegraphic reports ("mild canal + foraminal stenosis").
+    return re.compile(rf"[\s,/()\-+&]*(?:(?:{alternatives})(?![a-z0-9])[\s,/()\-+&]*)*")
 
 
 @lru_cache(maxsize=8)
@@ -294,8 +313,10 @@ def _load(directory: str) -> Lexicon:
     not_typos = frozenset(phrase_key(w) for w in anatomy.get("not_typos", []))
     from service.extract.typos import build_typo_index  # noqa: PLC0415 - typos imports this module
 
+    typo_index = build_typo_index(builder.entries, not_typos)
+    _add_abbreviations(builder, anatomy.get("abbreviations"))
     return Lexicon(
-        typo_index=build_typo_index(builder.entries, not_typos),
+        typo_index=typo_index,
         not_typos=not_typos,
         entries=builder.entries,
         phrase_re=trie_regex(builder.entries),

@@ -163,7 +163,9 @@ class _Report:
                 tokens = repaired
                 kinds = {t.kind for t in tokens}
                 groups = level_groups(tokens, view, lexicon)
-        heads = not kinds.isdisjoint(_HEADS) or any(t.kind == GRADE and t.detail and t.detail[0] for t in tokens)
+        # A grade next to a location can state a stenosis on its own ("Foramina: moderate right, mild left").
+        heads = not kinds.isdisjoint(_HEADS) or (LOC in kinds and GRADE in kinds) \
+            or any(t.kind == GRADE and t.detail and t.detail[0] for t in tokens)
         if not heads and CAUSE not in kinds:
             # Nothing to read here ("Normal alignment."): only the level context moves on.
             disc_groups = [g for g in groups if not tokens[g.first].detail[0]]

@@ -121,10 +121,11 @@ def _bare_stenosis(tokens, head, view, context: Context) -> list[Mention]:
 def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Context) -> list[Mention]:
     mentions: list[Mention] = []
     for chain in _chains(tokens, view, lexicon):
-        heads = [i for i in chain if _is_head(tokens[i])]
+        heads = [i for i in chain if _is_head(tokens[i])] or _labelled_grades(tokens, chain, view)
         if not heads:
             continue
         boundary = chain[0]
+        previous_locations: list[int] = []
         for number, head in enumerate(heads):
             next_head = heads[number + 1] if number + 1 < len(heads) else None
             before = [i for i in chain if boundary <= i < head]
@@ -146,8 +147,29 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
             if not any(tokens[i].kind == LOC for i in chain) and tokens[head].kind == NARROW:
                 mentions.extend(_bare_stenosis(tokens, head, view, context))
                 continue
+            if not locations and any(tokens[i].kind == SIDE for i in span):
+                # "severe left foraminal narrowing, right patent": the other side of the same openings.
+                locations = [i for i in previous_locations if tokens[i].value in _SIDED]
             mentions.extend(_mentions_of(tokens, head, locations, span, view, context))
+            previous_locations = locations
     return mentions
+
+
+_SIDED = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
+
+
+def _labelled_grades(tokens: list[Token], chain: list[int], view: str) -> list[int]:
+    """"Foramina: moderate right, mild left": under a location label, a graded side is a stenosis of it.
+    The first grade after the label's colon stands as the head of the phrase."""
+    for k in range(len(chain) - 1):
+        label = tokens[chain[k]]
+        if label.kind == LOC and ":" in view[label.end:tokens[chain[k + 1]].start]:
+            rest = chain[k + 1:]
+            grades = [i for i in rest if tokens[i].kind == GRADE and tokens[i].value]
+            if grades and any(tokens[i].kind == SIDE for i in rest):
+                return grades[:1]
+            return []
+    return []
 
 
 def _mentions_of(tokens, head, locations, span, view, context: Context) -> list[Mention]:

@@ -10,7 +10,7 @@ import re
 from bisect import bisect_left
 
 from service.extract.levels import read_level
-from service.extract.lexicon import LEVEL, ROOT, Lexicon
+from service.extract.lexicon import COMPOUND, LEVEL, ROOT, Lexicon
 from service.extract.phrases import phrase_key
 
 _ROOT_NAME = re.compile(r"(?:(left|right|lt|rt|l|r)\.?\s+)?(c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])(?![\d])")
@@ -102,9 +102,23 @@ def _phrase_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[To
         entry = entries.get(text)
         if entry is None:
             entry = entries.get(phrase_key(text))
-        if entry is not None:
+        if entry is None:
+            continue
+        if entry.kind == COMPOUND:
+            found.extend(_compound_tokens(entry.value, match.start(), match.end()))
+        else:
             found.append(Token(entry.kind, match.start(), match.end(), entry.value, entry.detail))
     return found
+
+
+def _compound_tokens(parts, start: int, end: int) -> list[Token]:
+    """The tokens of the phrase a shorthand stands for, each on its own share of the shorthand's
+    characters ("NFN": N foraminal, F, N narrowing), so they stay adjacent and non-overlapping."""
+    tokens = []
+    for k, part in enumerate(parts):
+        last = k == len(parts) - 1
+        tokens.append(Token(part.kind, start + k, end if last else start + k + 1, part.value, part.detail))
+    return tokens
 
 
 class TokenIndex:

@@ -1,0 +1,84 @@
+"""Telegraphic shorthand (NFN, BFN, SS, mod, sev, DOC, LF, R/L) and grades split by side."""
+
+import pytest
+
+from extract_helpers import find, read, single
+
+FORAMEN = "foraminal-stenosis"
+CANAL = "canal-stenosis"
+NERVE = "nerve-root"
+
+
+def sides(text: str, finding_type: str = FORAMEN) -> dict:
+    """Side -> (severity, assertion) of the findings of one type."""
+    return {f.get("side"): (f.get("severity"), f["assertion"]) for f in find(read(text), type=finding_type)}
+
+
+@pytest.mark.parametrize("text, side, severity", [
+    ("L4-5: mod R NF narrowing.", "right", "moderate"),
+    ("L4-5: Mod-severe L NFN.", "left", "moderate-to-severe"),
+    ("L5-S1: BFN, worse on the left.", "bilateral", None),
+    ("C5-6: DOC w/ mod BFN.", "bilateral", "moderate"),
+    ("L3-4: sev Lt NFS.", "left", "severe"),
+    ("C6-7 - mild Rt neural foraminal narrowing", "right", "mild"),
+    ("L4-5: B/L mild foraminal narrowing + mild canal stenosis.", "bilateral", "mild"),
+])
+def test_foraminal_shorthand(text, side, severity):
+    found = single(find(read(text), type=FORAMEN))
+    assert (found.get("side"), found.get("severity"), found["assertion"]) == (side, severity, "present")
+
+
+@pytest.mark.parametrize("text, severity", [
+    ("L4-5: Mild SS.", "mild"),
+    ("L4-5: mod CS.", "moderate"),
+    ("L3-4: sev central canal stenosis (CCS).", "severe"),
+    ("L4-5: DDD with mild CS.", "mild"),
+])
+def test_canal_shorthand(text, severity):
+    found = single(find(read(text), type=CANAL))
+    assert (found["severity"], found["assertion"], found["level"]) == (severity, "present", text[:4].replace("-", "-L"))
+
+
+@pytest.mark.parametrize("text, cause", [
+    ("C5-6: DOC contacts the L C6 root.", "osteophyte"),
+    ("L4-5: Lt HNP compresses the L L5 root.", "disc-herniation"),
+    ("L4-5: LF hypertrophy compresses the R L5 root.", "ligamentum-flavum"),
+])
+def test_shorthand_causes_and_sides(text, cause):
+    found = single(find(read(text), type=NERVE))
+    assert found["side"] == "left" if " L " in text else found["side"] == "right"
+    assert found["cause"] == [cause]
+
+
+@pytest.mark.parametrize("text", ["L4-5: DDD.", "L4-5: DJD of the facets.", "Multilevel DDD and DJD."])
+def test_degeneration_alone_is_no_finding(text):
+    assert read(text) == []
+
+
+def test_side_letters_do_not_break_levels():
+    found = read("L4-5: mild L NFN. L5-S1: mod R NFN.")
+    assert {(f["level"], f["side"], f["severity"]) for f in found} == {
+        ("L4-L5", "left", "mild"), ("L5-S1", "right", "moderate")}
+
+
+# -- one structure, a grade per side -----------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "L4-5: Moderate right and mild left foraminal stenosis.",
+    "L4-5: mod R, mild L neuroforaminal stenosis.",
+    "L4-5: Foramina: moderate right, mild left.",
+    "L4-5:\n- Foramina: moderate R, mild L.",
+    "L4-5: Neural foramina: mod right, mild left narrowing.",
+])
+def test_side_split_grades(text):
+    assert sides(text) == {"right": ("moderate", "present"), "left": ("mild", "present")}
+
+
+@pytest.mark.parametrize("text", [
+    "C6-7: Severe left foraminal narrowing, right patent.",
+    "C6-7: severe L foraminal stenosis, R patent.",
+    "C6-7: Severe left neural foraminal narrowing; the right is patent.",
+])
+def test_graded_side_and_patent_side(text):
+    found = sides(text)
+    assert found["left"] == ("severe", "present")
+    assert found.get("right", (None, "absent"))[1] == "absent"
