@@ -8,6 +8,8 @@ import logging
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from fhir.resources.R4B.bundle import Bundle
 
 from api_helpers import outcome_issues, parameters, post_fhir
@@ -216,3 +218,32 @@ def test_an_entry_that_breaks_the_server_fails_alone_and_is_logged_without_its_c
     logged = "\n".join(record.getMessage() for record in records)
     assert '"exception": "RuntimeError"' in logged
     assert "Jane" not in logged and "Jane" not in batch.get_data(as_text=True) + transaction.get_data(as_text=True)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.sampled_from(["request", "resource", "method", "url", "resourceType", "status", "code", "parameter",
+                         "name", "fullUrl", "x"]), children, max_size=4),
+    max_leaves=12,
+)
+ENTRIES = st.one_of(
+    JSON_VALUES,
+    st.fixed_dictionaries({"request": st.one_of(JSON_VALUES, st.just(OPERATION)), "resource": JSON_VALUES}),
+    st.fixed_dictionaries({"request": st.just(OPERATION), "resource": st.fixed_dictionaries(
+        {"resourceType": st.sampled_from(["DiagnosticReport", "Parameters"]), "status": JSON_VALUES,
+         "code": JSON_VALUES, "parameter": JSON_VALUES, "conclusion": JSON_VALUES})}),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(ENTRIES, max_size=4), st.sampled_from(["batch", "transaction"]))
+def test_arbitrary_entries_never_give_a_server_error(client, entries, kind):
+    response = post_bundle(client, bundle_of(*entries, kind=kind))
+    assert response.status_code < 500, response.data[:300]
+    body = response.get_json(force=True)
+    if response.status_code == 200:
+        assert len(body.get("entry", [])) == len(entries)
+        assert all(not entry["response"]["status"].startswith("5") for entry in body.get("entry", []))
+    else:
+        assert kind == "transaction" and body["resourceType"] == "OperationOutcome"
