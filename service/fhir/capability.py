@@ -73,7 +73,10 @@ def operation_definition(canonical_base: str, version: str) -> dict:
                 "max": "1",
                 "documentation": (
                     "collection (default): a collection Bundle. transaction: the same content as a "
-                    "transaction Bundle ready to post to the EHR."
+                    "transaction Bundle ready to post to the EHR's FHIR server: the report updated in place "
+                    "(PUT, with If-Match on its version), Observations and the Provenance created "
+                    "conditionally (ifNoneExist), so that posting it twice creates nothing new; needs the "
+                    "report's id or an identifier."
                 ),
                 "type": "code",
             },
