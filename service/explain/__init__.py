@@ -94,6 +94,8 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str]) -> dic
         "reassuring": not told,
         "groups": told_groups,
         "not_seen": _not_seen(book, findings),
+        # A denial limited to a grade ("no significant stenosis") does not say the problem is absent.
+        "limited_denial": any(f.assertion == "absent" and (f.severity_text or f.severity) for f in findings),
         "glossary": [book["glossary"][key] for key in glossary_keys(findings, book["glossary"])],
         "ladder_lines": ladder_lines,
         "has_narrowing": any(findings[i].type != "nerve-root" for i in told_indexes),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from service.explain.grades import adds_to_severity, plain_grade, read_grade_words
 from service.extract.finding import Finding
 
 LADDER_RUNGS = ("contact", "displacement", "compression")
@@ -105,9 +106,32 @@ def _finish(book: dict, sentences: list[str]) -> str:
     return text
 
 
-def _grade_sentence(book: dict, severity: str | None) -> str:
+def _grade_sentence(book: dict, severity: str | None, written: str | None = None) -> str:
+    """"The report calls it severe", with the radiologist's own word beside it when it adds one."""
     grade = book["grades"].get(severity) if severity else None
-    return book["grade_sentence"].format(grade=grade) if grade else ""
+    said = read_grade_words(written) if written and written.strip() else None
+    if grade:
+        if said and adds_to_severity(said, severity):
+            return book["grade_sentence_said"].format(grade=grade, words=said.written)
+        return book["grade_sentence"].format(grade=grade)
+    if said:
+        plain = plain_grade(book, said)
+        if plain:
+            return book["grade_sentence"].format(grade=plain)
+        return book["grade_sentence_quoted"].format(words=said.written)
+    return ""
+
+
+def _denial_limit(book: dict, finding: Finding, gender: str | None) -> str:
+    """The grade a denial was limited to ("significant " in "no significant narrowing"), or ""."""
+    written = finding.severity_text.strip() if finding.severity_text else ""
+    if written:
+        plain = plain_grade(book, read_grade_words(written), gender or "m")
+        if plain:
+            return book["absent_grade"].format(grade=plain)
+        return book["absent_grade_quoted"].format(words=written)
+    grade = book["grades"].get(finding.severity) if finding.severity else None
+    return book["absent_grade"].format(grade=grade) if grade else ""
 
 
 def _term(book: dict, term: str) -> str:
@@ -117,16 +141,18 @@ def _term(book: dict, term: str) -> str:
 def nerve_root_sentence(book: dict, finding: Finding, with_level: bool = True) -> str:
     root = nerve_root_object(book, finding)
     intro = _level_intro(book, finding, with_level)
-    if finding.assertion == "absent":
-        return _finish(book, [intro + book["nerve_root_absent"].format(object=root.text)])
     key = rung_key(finding)
+    if finding.assertion == "absent":
+        denial = book["nerve_root_absent"][key]
+        limit = _denial_limit(book, finding, denial.get("gender"))
+        return _finish(book, [intro + denial["phrase"].format(object=root.text, limit=limit)])
     rung = book["rungs"][key]
     subject = cause_subject(book, finding.cause)
     clause = rung[finding.assertion][subject.number].format(subject=subject.text, object=root.text)
     sentences = [intro + clause + _term(book, rung["term"]) + "."]
     if not finding.root and finding.root_inferred:
         sentences.append(book["inferred_root"][root.number].format(root=finding.root_inferred))
-    grade = _grade_sentence(book, finding.severity)
+    grade = _grade_sentence(book, finding.severity, finding.severity_text)
     sentences.append(grade)
     if key not in LADDER_RUNGS and not grade:
         sentences.append(book["unstated_degree"])
@@ -137,12 +163,11 @@ def opening_sentence(book: dict, finding: Finding, with_level: bool = True) -> s
     opening = opening_object(book, finding)
     intro = _level_intro(book, finding, with_level)
     if finding.assertion == "absent":
-        grade = book["grades"].get(finding.severity) if finding.severity else None
-        grade_word = book["absent_grade"].format(grade=grade) if grade else ""
-        return _finish(book, [intro + book["opening_absent"].format(object=opening.text, grade_word=grade_word)])
+        limit = _denial_limit(book, finding, book["opening_absent"].get("gender"))
+        return _finish(book, [intro + book["opening_absent"]["phrase"].format(object=opening.text, limit=limit)])
     clause = book["narrowed"][finding.assertion][opening.number].format(object=opening.text)
     term = book["openings"][finding.type]["term"]
-    return _finish(book, [intro + clause + _term(book, term) + ".", _grade_sentence(book, finding.severity)])
+    return _finish(book, [intro + clause + _term(book, term) + ".", _grade_sentence(book, finding.severity, finding.severity_text)])
 
 
 def finding_sentence(book: dict, finding: Finding, with_level: bool = True) -> str:

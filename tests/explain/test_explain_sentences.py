@@ -110,7 +110,7 @@ def test_examples_in_english():
         "At L4-L5, something is squeezing the right nerve root (compression). This is likely the L5 nerve. " \
         "The report calls it severe."
     assert sentence("en", type="nerve-root", level="L5-S1", root="S1", side="bilateral", assertion="absent") == \
-        "At L5-S1, no contact or pressure on the S1 nerve roots on both sides was seen."
+        "At L5-S1, no pinching of the S1 nerve roots on both sides was seen."
     assert sentence("en", type="foraminal-stenosis", level="L4-L5", side="bilateral",
                     severity="mild-to-moderate") == \
         "At L4-L5, the nerve openings on both sides are narrow (foraminal stenosis). " \
@@ -124,7 +124,7 @@ def test_spanish_agrees_in_gender_and_number():
         "En L4-L5, algo está tocando la raíz nerviosa L5 izquierda (contacto)."
     assert sentence("es", type="nerve-root", level="L4-L5", root="L5", side="bilateral", degree="displacement",
                     cause=["osteophyte"]) == \
-        "En L4-L5, unos picos de hueso están empujando las raíces nerviosas L5 de ambos lados fuera de su sitio " \
+        "En L4-L5, unos espolones de hueso están empujando las raíces nerviosas L5 de ambos lados fuera de su lugar " \
         "(desplazamiento)."
     assert sentence("es", type="nerve-root", level="L4-L5", side="bilateral", degree="contact",
                     root_inferred="L4") == \
@@ -138,7 +138,7 @@ def test_spanish_agrees_in_gender_and_number():
         "En L2-L3, no se vio estrechamiento del canal de la columna."
     assert sentence("es", type="nerve-root", level="L5-S1", root="S1", side="right", degree="contact",
                     cause=["disc-bulge", "facet-arthropathy"]) == \
-        "En L5-S1, un abombamiento del disco y el desgaste de las articulaciones de atrás están tocando " \
+        "En L5-S1, un abultamiento del disco y el desgaste de las articulaciones de atrás están tocando " \
         "la raíz nerviosa S1 derecha (contacto)."
 
 
