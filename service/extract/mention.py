@@ -28,3 +28,4 @@ class Mention:
     levels: list | None = None     # resolved levels ([None] = stated as spanning / spine-wide)
     side_from_structure: bool = False
     tentative: bool = False        # a bare "stenosis": kept only if a canal stenosis at its level is stated elsewhere
+    severity_span: tuple[int, int] | None = None   # where the grade words stand (or those a denial is limited to)

@@ -22,6 +22,8 @@ def _combine(group: list[Finding]) -> Finding:
     severity = next((f.severity for f in winners if f.severity), None)
     if severity is None and first.assertion != "absent":
         severity = next((f.severity for f in asserted if f.severity), None)
+    graded = [f for f in winners if f.severity == severity and f.severity_text] if severity else []
+    severity_text = next((f.severity_text for f in graded + winners if f.severity_text), None)
     causes: list[str] = []
     for f in asserted:
         causes.extend(c for c in f.cause if c not in causes)
@@ -37,7 +39,7 @@ def _combine(group: list[Finding]) -> Finding:
         zone=next((f.zone for f in group if f.zone), None),
         role=next((f.role for f in group if f.role), None),
         cause=causes if first.assertion != "absent" else [],
-        evidence=evidence, assertion_triggers=triggers, section=first.section,
+        evidence=evidence, assertion_triggers=triggers, section=first.section, severity_text=severity_text,
     )
 
 

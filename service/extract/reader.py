@@ -205,7 +205,7 @@ class _Report:
             side = _finalise_side(mention, levels)
             if side and mention.side and not mention.side_from_structure:
                 segment.sides[key] = side
-            for finding in _findings_of(mention, levels, side, evidence, section, source):
+            for finding in _findings_of(mention, levels, side, evidence, section, source, lexicon):
                 if mention.tentative:
                     self.tentative.add(id(finding))
                 self.findings.append(finding)
@@ -254,9 +254,26 @@ def read_report(text: str, lexicon: Lexicon) -> tuple[list[Finding], set[int]]:
     return report.findings, report.tentative
 
 
-def _findings_of(mention: Mention, levels: list, side, evidence: Evidence, section: str, source: str) -> list[Finding]:
+def _severity_text(mention: Mention, source: str, lexicon: Lexicon) -> str | None:
+    """The radiologist's grade words for the finding; on a denial, the grade it was limited to, found in
+    the grade words of the denial itself ("no significant", "without definite") when none stand apart."""
+    if mention.severity_span is not None:
+        return " ".join(source[mention.severity_span[0]:mention.severity_span[1]].split()).lower()
+    if mention.assertion != ABSENT:
+        return None
+    for trigger in mention.triggers:
+        words = source[trigger.start:trigger.end].split()[1:]
+        limits = [word for word in words if (entry := lexicon.entry(word)) is not None and entry.kind == GRADE]
+        if limits:
+            return " ".join(limits).lower()
+    return None
+
+
+def _findings_of(mention: Mention, levels: list, side, evidence: Evidence, section: str, source: str,
+                 lexicon: Lexicon) -> list[Finding]:
     out = []
     triggers = [source[t.start:t.end] for t in mention.triggers]
+    severity_text = _severity_text(mention, source, lexicon)
     for level in levels:
         out.append(Finding(
             type=mention.type, level=level, root=mention.root, side=side,
@@ -265,6 +282,6 @@ def _findings_of(mention: Mention, levels: list, side, evidence: Evidence, secti
             zone=mention.zone if mention.type == "nerve-root" else None,
             role=mention.role if mention.type == "nerve-root" else None,
             cause=list(mention.cause) if mention.type == "nerve-root" else [],
-            evidence=[evidence], assertion_triggers=triggers, section=section,
+            evidence=[evidence], assertion_triggers=triggers, section=section, severity_text=severity_text,
         ))
     return out

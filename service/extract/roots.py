@@ -112,6 +112,8 @@ class RootReader:
 
     def _historical(self, index: int) -> bool:
         tokens = self.tokens
+        if index > 1 and tokens[index - 1].kind == GRADE and self._joined(index - 1, index):
+            index -= 1  # "which was previously severely compressed"
         if not (index > 0 and tokens[index - 1].kind == HIST and self._joined(index - 1, index)):
             return False
         # "The previously described compression of the L5 root is again seen": still there.
@@ -297,7 +299,7 @@ class RootReader:
             chosen = [item for item in judged if item[1] == assertion]
             if chosen:
                 break
-        degree = severity = None
+        degree = severity = grade_span = None
         if assertion != ABSENT:
             ladder = [item for item in chosen if tokens[item[0]].kind == LADDER]
             if ladder:
@@ -305,6 +307,7 @@ class RootReader:
                 degree = tokens[best[0]].value
                 grade = grade_before(tokens, best[0], self.view)
                 severity = grade.value if grade is not None else None
+                grade_span = (grade.start, grade.end) if grade is not None else None
         triggers = []
         for _, _, trigger in chosen:
             if trigger is not None and trigger not in triggers:
@@ -337,5 +340,5 @@ class RootReader:
                 type="nerve-root", first=start, last=last, anchor=first_word, root=name, side=side,
                 plural=mention.plural and not mention.central, central=mention.central, degree=degree,
                 severity=severity, assertion=assertion, triggers=triggers, zone=zone, role=role,
-                cause=list(dict.fromkeys(causes)), side_from_structure=from_structure))
+                cause=list(dict.fromkeys(causes)), side_from_structure=from_structure, severity_span=grade_span))
         return found

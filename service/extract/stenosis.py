@@ -14,7 +14,7 @@ from service.extract.context import ABSENT, Context
 import re
 
 from service.extract.lexicon import (
-    CAUSE, GRADE, HEDGE, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, REMAIN, ROOT, SIDE, TERM, ZONE,
+    CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, REMAIN, ROOT, SIDE, TERM, ZONE,
     Lexicon,
 )
 from service.extract.mention import Mention
@@ -22,7 +22,8 @@ from service.extract.tokens import Token
 
 _CHAIN = frozenset({SIDE, GRADE, LEVEL, LOC, NARROW, NORMAL, REMAIN, LADDER, NEG})
 _MAX_GAP = 48
-_COPULA = re.compile(r"\s+(?:is|are|was|were|appears|appear|remains|remain|seems)(?:\s+(?:now|also|again|most))?\s+$")
+_COPULA = re.compile(r"(?:\s+(?:is|are|was|were|appears|appear|remains|remain|seems|has\s+become|have\s+become)"
+                     r"(?:\s+(?:now|also|again|most|currently))?|,?\s+(?:now|currently|presently))\s+$")
 _PREDICATE_STOP = frozenset({LADDER, ROOT, NARROW, LOC, NEG, HEDGE, TERM, NORMAL})
 _LINK = re.compile(r"[\s,]*(?:and\s+|but\s+)?")
 
@@ -115,7 +116,8 @@ def _bare_stenosis(tokens, head, view, context: Context) -> list[Mention]:
     return [Mention(type="canal-stenosis", first=head - (grade is not None), last=head, anchor=head,
                     severity=grade.value if grade is not None else None, graded=grade is not None,
                     assertion=assertion, triggers=[trigger] if trigger else [],
-                    tentative=not _central_context(tokens))]
+                    tentative=not _central_context(tokens),
+                    severity_span=(grade.start, grade.end) if grade is not None else None)]
 
 
 def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Context) -> list[Mention]:
@@ -172,10 +174,18 @@ def _labelled_grades(tokens: list[Token], chain: list[int], view: str) -> list[i
     return []
 
 
+def _historical_grade(tokens: list[Token], index: int, view: str) -> bool:
+    """"the previously moderate stenosis, now mild": a grade right after a historical word is an earlier
+    exam's grade, not this one's."""
+    return (tokens[index].kind == GRADE and index > 0 and tokens[index - 1].kind == HIST
+            and not view[tokens[index - 1].end:tokens[index].start].strip())
+
+
 def _mentions_of(tokens, head, locations, span, view, context: Context) -> list[Mention]:
     head_token = tokens[head]
     if not locations or any(tokens[i].kind == REMAIN for i in span):
         return []
+    span = [i for i in span if not _historical_grade(tokens, i, view)]
     if head_token.kind == LADDER and not any(
             all(tokens[k].kind in (SIDE, GRADE) for k in range(min(i, head) + 1, max(i, head))) for i in locations):
         return []  # a ladder word narrows a space only right next to it ("effacement of the left lateral recess")
@@ -220,9 +230,15 @@ def _mentions_of(tokens, head, locations, span, view, context: Context) -> list[
         for side, grade, denial in pairs:
             if separate:
                 assertion, trigger = (ABSENT, denial) if denial else context.assertion(span[0], finding_type)
+            if assertion == ABSENT:
+                limits = [tokens[i] for i in modifiers if tokens[i].kind == GRADE]
+                grade_span = (limits[0].start, limits[-1].end) if limits else None
+            else:
+                grade_span = (grade.start, grade.end) if grade is not None else None
             mention = Mention(type=finding_type, first=span[0], last=span[-1], anchor=head,
                               side=side, plural=plural and finding_type != "canal-stenosis",
                               severity=grade.value if grade is not None and assertion != ABSENT else None,
-                              graded=graded, assertion=assertion, triggers=[trigger] if trigger else [])
+                              graded=graded, assertion=assertion, triggers=[trigger] if trigger else [],
+                              severity_span=grade_span)
             mentions.append(mention)
     return mentions

@@ -1,0 +1,92 @@
+"""Current state wins over history; grades stated as predicates; the radiologist's own grade words."""
+
+import pytest
+
+from extract_helpers import find, read, single
+from service.explain import explain
+from service.extract import extract_findings
+
+FORAMEN = "foraminal-stenosis"
+CANAL = "canal-stenosis"
+NERVE = "nerve-root"
+
+
+def one(text: str, finding_type: str) -> dict:
+    return single(find(read(text), type=finding_type))
+
+
+# -- temporal change ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, severity", [
+    ("L4-5: Interval improvement in the previously moderate canal stenosis, now mild.", "mild"),
+    ("L4-5: The previously severe canal stenosis is now moderate.", "moderate"),
+    ("L4-5: Canal stenosis, previously moderate, is now severe.", "severe"),
+    ("L4-5: Canal stenosis has progressed, now severe.", "severe"),
+    ("L4-5: Residual mild canal stenosis.", "mild"),
+    ("L4-5: Unchanged moderate canal stenosis.", "moderate"),
+])
+def test_current_grade_wins(text, severity):
+    found = one(text, CANAL)
+    assert (found["severity"], found["assertion"]) == (severity, "present")
+
+
+@pytest.mark.parametrize("text, degree, severity", [
+    ("L5-S1: The left S1 root, which was previously severely compressed, is now only mildly displaced.",
+     "displacement", "mild"),
+    ("L5-S1: The left S1 root, previously compressed, is now only contacted by the protrusion.", "contact", None),
+    ("L5-S1: The left S1 root was formerly markedly compressed and is now mildly displaced.", "displacement", "mild"),
+])
+def test_current_rung_wins(text, degree, severity):
+    found = one(text, NERVE)
+    assert (found["degree"], found.get("severity"), found["assertion"]) == (degree, severity, "present")
+
+
+@pytest.mark.parametrize("text", [
+    "L5-S1: The left S1 root is no longer compressed.",
+    "L5-S1: The previously seen compression of the left S1 root has resolved.",
+    "L5-S1: The left S1 nerve root is no longer displaced.",
+])
+def test_resolved_is_absent(text):
+    assert one(text, NERVE)["assertion"] == "absent"
+
+
+# -- grades stated as predicates -------------------------------------------------------------------
+@pytest.mark.parametrize("text, side, severity", [
+    ("L4-5: The right foramen is narrowed to a mild degree.", "right", "mild"),
+    ("C5-6: The osteophyte narrows the left foramen to a moderate degree.", "left", "moderate"),
+    ("C5-6: The left neural foramen is moderately narrowed.", "left", "moderate"),
+    ("C5-6: The foramina are mildly narrowed bilaterally.", "bilateral", "mild"),
+    ("C5-6: Exit foramina moderately narrowed bilaterally.", "bilateral", "moderate"),
+    ("C6-7: Narrowing of the right foramen to a severe degree.", "right", "severe"),
+    ("C6-7: The left foraminal stenosis is moderate in degree.", "left", "moderate"),
+])
+def test_predicate_grades(text, side, severity):
+    found = one(text, FORAMEN)
+    assert (found["side"], found["severity"]) == (side, severity)
+
+
+# -- severity text ---------------------------------------------------------------------------------
+def grade_words(text: str) -> list[tuple]:
+    return [(f.type, f.assertion, f.severity_text) for f in extract_findings(text)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("L4-5: Moderate to severe left foraminal narrowing.", (FORAMEN, "present", "moderate to severe")),
+    ("L4-5: Marked canal stenosis.", (CANAL, "present", "marked")),
+    ("L4-5: mild-moderate right foraminal stenosis.", (FORAMEN, "present", "mild-moderate")),
+    ("L4-5: High-grade central canal stenosis.", (CANAL, "present", "high-grade")),
+    ("L4-5: The right L5 root is severely compressed.", (NERVE, "present", "severely")),
+    ("L4-5: No significant canal stenosis.", (CANAL, "absent", "significant")),
+    ("L3-4: No moderate or high-grade canal stenosis.", (CANAL, "absent", "moderate or high-grade")),
+    ("L4-5: No definite compression of the left L5 root.", (NERVE, "absent", "definite")),
+    ("L4-5: Without appreciable foraminal narrowing on the right.", (FORAMEN, "absent", "appreciable")),
+    ("L4-5: No canal stenosis.", (CANAL, "absent", None)),
+    ("L4-5: Canal stenosis.", (CANAL, "present", None)),
+])
+def test_severity_text(text, expected):
+    assert grade_words(text) == [expected]
+
+
+def test_limited_denial_is_not_explained_as_no_stenosis():
+    findings = extract_findings("FINDINGS: L4-5: No significant canal stenosis.")
+    sentence = single(explain(findings, "en").finding_sentences)
+    assert "significant" in sentence
