@@ -2,7 +2,7 @@
 
 A sentence ends at '.', '!' or '?' followed by space (not after an abbreviation, not inside "1.5"), at a
 full stop glued to a capital ("stenosis.The"), at a bullet, and at a line break unless the next line
-continues in lower case. Numbered items ("1.", "2)") start a new item, which resets the level context.
+continues in lower case or the line was wrapped inside a sentence (see ``_wrapped``). Numbered items ("1.", "2)") start a new item, which resets the level context.
 Very long runs without any break are cut at a space so no sentence grows without bound.
 """
 
@@ -24,6 +24,34 @@ _ABBREVIATION = re.compile(r"(?<![A-Za-z])(?:e\.g|i\.e|vs|approx|dr|fig|cf|incl|
 _NUMBER_ITEM = re.compile(r"[\s,]*(?:\(?\d{1,2}[.)]|[-*+>]|#)?[\s,]*")
 _ITEM_START = re.compile(r"[ \t,]*\(?\d{1,2}[.)][ \t]*(?=[A-Za-z])")
 _MAX_SENTENCE = 600
+
+# A line wrapped inside a sentence (reports broken at a fixed width): the line before ends in a word that
+# cannot end a sentence, or it is long and the next line opens with a root or level name, a number or an
+# acronym ("...contacts the traversing\nL5 nerve root"). A line that opens a bullet, a numbered item, a
+# label ("Foramina:", "L4-5:") or a header in capitals always starts afresh.
+_DANGLING = re.compile(r"(?<![A-Za-z])(?:the|of|and|or|with|w/|to|at|a|an|by|from|on|in|into|upon|onto|which|that|is|"
+                       r"are|was|were|has|have|left|right|bilateral|exiting|traversing|descending|for|without|no|"
+                       r"mild|mildly|moderate|moderately|severe|severely|as|than|but|both|causing|resulting|"
+                       r"contacting|compressing|displacing|narrowing|abutting|effacing|minimally|there)[ \t]*$",
+                       re.I)
+_WRAP_OPENER = re.compile(r"[ \t]*(?:[CTLS]\d{1,2}(?![\d]*\s*[-/\u2013]?\s*[CTLS]?\d{0,2}\s*[:|])|\d+(?:\.\d+)?\s*(?:mm|cm)\b|"
+                          r"[A-Z]{2,5}\b(?!\s*:))")
+_FRESH_LINE = re.compile(r"[ \t]*(?:[-*+>#\u2022\u00b7\u25cf\u25aa]|\(?\d{1,2}[.)](?!\d)|[A-Za-z][A-Za-z /]{0,40}:|"
+                         r"[CTLS]\d{1,2}\s*(?:[-/\u2013]\s*[CTLS]?\d{1,2})?\s*[:|\-\u2013](?!\d)|[A-Z]{3,}[A-Z ]*$)", re.M)
+_WRAP_WIDTH = 45
+
+
+def _wrapped(text: str, newline: int, end: int) -> bool:
+    """Whether the line break at ``newline`` falls inside a sentence (see _DANGLING)."""
+    line_start = text.rfind("\n", 0, newline) + 1
+    line = text[line_start:newline]
+    if not line.strip() or line.rstrip()[-1:] in ".:;!?":
+        return False
+    if _FRESH_LINE.match(text, newline + 1, end):
+        return False
+    if _DANGLING.search(line):
+        return True
+    return len(line.strip()) >= _WRAP_WIDTH and bool(_WRAP_OPENER.match(text, newline + 1, end))
 
 
 @dataclass(frozen=True)
@@ -50,6 +78,8 @@ def split_sentences(text: str, start: int, end: int) -> list[Sentence]:
     for match in _BOUNDARY.finditer(text, start, end):
         mark = match.group()
         if mark.startswith(".") and len(mark) == 1 and _ABBREVIATION.search(text, max(start, match.start() - 8), match.start()):
+            continue
+        if mark == "\n" and _wrapped(text, match.start(), end):
             continue
         pieces.append((cursor, match.end(), False))
         if mark.startswith("\n") and mark.strip(" \t") == "\n" and match.end() < end and text[match.end()] == "\n":
