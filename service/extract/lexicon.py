@@ -58,6 +58,8 @@ class Lexicon:
     caps_header_re: re.Pattern | None = None
     header_sections: dict = field(default_factory=dict)  # header key -> section name
     finding_sections: frozenset = frozenset()
+    quoted_sections: frozenset = frozenset()              # sections read only where a sentence quotes imaging
+    imaging_re: re.Pattern | None = None
     vertebra_index: dict = field(default_factory=dict)    # "L4" -> position in the column
     transitional: frozenset = frozenset()
     range_words: frozenset = frozenset()
@@ -271,9 +273,12 @@ def _vertebra_index(levels: dict) -> dict:
 def _section_patterns(data: dict):
     header_sections: dict = {}
     finding_sections = set()
+    quoted_sections = set()
     for section, spec in data.get("sections", {}).items():
         if str(spec.get("findings")).lower() in ("true", "yes"):
             finding_sections.add(section)
+        elif str(spec.get("findings")).lower() == "quoted":
+            quoted_sections.add(section)
         for header in spec.get("headers", []):
             header_sections[phrase_key(header)] = section
     words = _alternation(header_sections)
@@ -282,7 +287,7 @@ def _section_patterns(data: dict):
     # The runs of blanks allow for inline markup blanked out before a header ("<b><span ...>IMPRESSION:").
     header_re = re.compile(rf"[\n.;,|>][ \t*#\-•]{{0,60}}(?P<h>{words})[ \t]{{0,60}}(?::|-(?=\s)|(?=\n)|$)")
     caps_re = re.compile(rf"\n[ \t*#\-•]{{0,60}}(?P<h>{words})[ \t]{{1,8}}(?=\S)")
-    return header_re, caps_re, header_sections, frozenset(finding_sections)
+    return header_re, caps_re, header_sections, frozenset(finding_sections), frozenset(quoted_sections)
 
 
 def _filler_regex(words) -> re.Pattern:
@@ -306,7 +311,8 @@ def _load(directory: str) -> Lexicon:
     for level, phrases in levels.get("named_levels", {}).items():
         builder.add_all(phrases, Entry(LEVEL, (level,), (False,)))
     roles = [p for phrases in anatomy.get("roles", {}).values() for p in phrases]
-    header_re, caps_re, header_sections, finding_sections = _section_patterns(_read(path, "sections.yaml"))
+    section_data = _read(path, "sections.yaml")
+    header_re, caps_re, header_sections, finding_sections, quoted_sections = _section_patterns(section_data)
     single_after = _alternation(levels.get("single_vertebra_after", []))
     not_after = _alternation(levels.get("not_a_level_after", []))
     transitional = frozenset(tuple(pair) for pair in levels.get("transitional", []))
@@ -330,6 +336,8 @@ def _load(directory: str) -> Lexicon:
         caps_header_re=caps_re,
         header_sections=header_sections,
         finding_sections=finding_sections,
+        quoted_sections=quoted_sections,
+        imaging_re=trie_regex(phrase_key(w) for w in section_data.get("imaging_words", [])),
         vertebra_index=_vertebra_index(levels),
         transitional=transitional,
         range_words=frozenset(phrase_key(w) or w.strip() for w in levels.get("range_words", [])) - {""},

@@ -60,7 +60,10 @@ def _index(groups: dict, part, keep=lambda key: True) -> dict:
     return index
 
 
-def merge_findings(findings: list[Finding], tentative: set[int] = frozenset()) -> list[Finding]:
+def merge_findings(findings: list[Finding], tentative: set[int] = frozenset(),
+                   summaries: set[int] = frozenset()) -> list[Finding]:
+    """``tentative``: ids of bare "stenosis" findings; ``summaries``: ids of findings stated spine-wide
+    ("multilevel", "as described above"), which sum up what named levels state."""
     # Keys are (type, side, root, level).
     groups: dict[tuple, list[Finding]] = {}
     for finding in findings:
@@ -101,6 +104,15 @@ def merge_findings(findings: list[Finding], tentative: set[int] = frozenset()) -
         targets = named.get((key[1], key[3]), [])
         if len(targets) == 1 and _compatible(groups[key], groups[targets[0]]):
             _fold(groups, key, targets[0])
+    # "Mild multilevel foraminal narrowing as described above": a level-less summary of findings already
+    # stated at named levels is no finding of its own; it stays only when nothing of its type has a level.
+    leveled_types = {k[0] for k in groups if k[3] is not None and _positive(groups[k])}
+    for key in [k for k in groups if k[2] is None and k[3] is None and k[0] in leveled_types]:
+        kept = [f for f in groups[key] if f.assertion == "absent" or id(f) not in summaries]
+        if kept:
+            groups[key] = kept
+        else:
+            del groups[key]
     merged = []
     for group in groups.values():
         finding = _combine(group)

@@ -140,6 +140,7 @@ class _Report:
         self.lexicon = lexicon
         self.findings: list[Finding] = []
         self.tentative: set[int] = set()
+        self.summaries: set[int] = set()
 
     def read_statement(self, view: str, start: int, end: int, evidence: Evidence, section: str,
                        state: _State, new_item: bool = False, question: bool = False, row: bool = False,
@@ -208,6 +209,8 @@ class _Report:
             for finding in _findings_of(mention, levels, side, evidence, section, source, lexicon):
                 if mention.tentative:
                     self.tentative.add(id(finding))
+                if wide and finding.level is None:
+                    self.summaries.add(id(finding))
                 self.findings.append(finding)
         disc_groups = [g for g in groups if not tokens[g.first].detail[0]]
         if used_levels is not None:
@@ -237,12 +240,23 @@ class _Report:
                                         section.name, state, row=number == 0, source=row.statement)
                 continue
             for sentence in split_sentences(plain, position, spans[position]):
+                if section.quoted and not _quotes_imaging(view, sentence.start, sentence.end, lexicon):
+                    continue
                 self.read_statement(view, sentence.start, sentence.end, Evidence(sentence.start, sentence.end),
                                     section.name, state, sentence.new_item, sentence.question, index=index)
 
 
-def read_report(text: str, lexicon: Lexicon) -> tuple[list[Finding], set[int]]:
-    """All findings the report's sentences state, and the ids of the tentative ones (bare "stenosis")."""
+def _quotes_imaging(view: str, start: int, end: int, lexicon: Lexicon) -> bool:
+    """A sentence of a clinic note's assessment that reports imaging: it names an imaging word ("MRI shows")
+    or a disc level ("L4-5"), which a clinical diagnosis alone does not."""
+    if lexicon.imaging_re.search(view, start, end):
+        return True
+    return any(match.group("a") or match.group("g") for match in lexicon.level_re.finditer(view, start, end))
+
+
+def read_report(text: str, lexicon: Lexicon) -> tuple[list[Finding], set[int], set[int]]:
+    """All findings the report's sentences state, the ids of the tentative ones (bare "stenosis") and of
+    those stated spine-wide ("multilevel foraminal narrowing as described")."""
     plain = plain_view(text)
     view = scan_view(plain)
     report = _Report(text, lexicon)
@@ -251,7 +265,7 @@ def read_report(text: str, lexicon: Lexicon) -> tuple[list[Finding], set[int]]:
         index = TokenIndex(view, lexicon, [(section.start, section.end) for section in sections])
         for section in sections:
             report.read_section(plain, view, section, index)
-    return report.findings, report.tentative
+    return report.findings, report.tentative, report.summaries
 
 
 def _severity_text(mention: Mention, source: str, lexicon: Lexicon) -> str | None:

@@ -20,6 +20,7 @@ class Section:
     start: int            # first character of the section's text (after its header)
     end: int
     yields_findings: bool
+    quoted: bool = False  # a clinic note's assessment: only sentences quoting imaging yield findings
 
 
 _UPPER = re.compile(r"[A-Z]")
@@ -59,4 +60,6 @@ def find_sections(text: str, view: str, lexicon: Lexicon) -> list[Section]:
             sections.append(Section(name, cursor, start, name in lexicon.finding_sections or name == "findings"))
         cursor, name, last_end = end, section, end
     sections.append(Section(name, cursor, len(text) - 1, name in lexicon.finding_sections))
-    return [s for s in sections if s.end > s.start]
+    quoted = lexicon.quoted_sections
+    return [Section(s.name, s.start, s.end, True, True) if s.name in quoted else s
+            for s in sections if s.end > s.start]

@@ -1,0 +1,51 @@
+"""Clinic notes (diagnoses are not findings, quoted imaging is) and level-less summaries."""
+
+import pytest
+
+from extract_helpers import find, read, single
+
+
+@pytest.mark.parametrize("text", [
+    "ASSESSMENT:\nLumbar spinal stenosis with neurogenic claudication.\nRight C6 radiculopathy.",
+    "Assessment and plan:\n1. Cervical spinal stenosis.\n2. Left C7 radiculopathy, continue gabapentin.",
+    "Problem list: lumbar stenosis; right L5 radiculopathy with foraminal narrowing",
+    "A/P: Spinal stenosis. Physical therapy referral.",
+    "Diagnoses:\n- Neurogenic claudication due to spinal stenosis",
+])
+def test_clinical_diagnoses_are_not_findings(text):
+    assert read(text) == []
+
+
+@pytest.mark.parametrize("text, finding_type", [
+    ("ASSESSMENT AND PLAN:\n1. Lumbar stenosis.\n2. MRI shows severe L4-5 canal stenosis.", "canal-stenosis"),
+    ("Assessment: L4-5 extrusion compressing the left L5 nerve root.", "nerve-root"),
+    ("HPI: Her MRI demonstrated moderate right C5-6 foraminal stenosis.", "foraminal-stenosis"),
+    ("History of present illness: a lumbar MRI revealed an extrusion compressing the right S1 root at L5-S1.",
+     "nerve-root"),
+])
+def test_quoted_imaging_is_a_finding(text, finding_type):
+    assert single(find(read(text), type=finding_type))["assertion"] == "present"
+
+
+@pytest.mark.parametrize("summary", [
+    "Mild multilevel foraminal narrowing as described above.",
+    "Foraminal narrowing at multiple levels, as detailed.",
+    "Degenerative changes with foraminal stenosis as described.",
+    "Multilevel foraminal stenosis, worst at L4-5.",
+])
+def test_summary_adds_no_levelless_finding(summary):
+    text = ("FINDINGS: L4-5: Moderate left foraminal stenosis. L5-S1: Mild right foraminal stenosis.\n"
+            f"IMPRESSION: {summary}")
+    found = find(read(text), type="foraminal-stenosis")
+    assert all(f.get("level") for f in found), found
+
+
+@pytest.mark.parametrize("text, finding_type", [
+    ("IMPRESSION: Foraminal stenosis at multiple levels with impingement of several exiting roots.",
+     "foraminal-stenosis"),
+    ("IMPRESSION: Multilevel foraminal narrowing.", "foraminal-stenosis"),
+    ("FINDINGS: The canal is congenitally narrow. L4-5: Moderate left foraminal stenosis.", "canal-stenosis"),
+])
+def test_levelless_finding_stays_when_nothing_has_a_level(text, finding_type):
+    found = single(find(read(text), type=finding_type))
+    assert (found.get("level"), found["assertion"]) == (None, "present")
