@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.explain.grades import adds_to_severity, plain_grade, read_grade_words
+from service.explain.grades import adds_to_severity, plain_grade, read_grade_words, severity_grade_words
 from service.extract.finding import Finding
 
 LADDER_RUNGS = ("contact", "displacement", "compression")
@@ -130,8 +130,10 @@ def _denial_limit(book: dict, finding: Finding, gender: str | None) -> str:
         if plain:
             return book["absent_grade"].format(grade=plain)
         return book["absent_grade_quoted"].format(words=written)
-    grade = book["grades"].get(finding.severity) if finding.severity else None
-    return book["absent_grade"].format(grade=grade) if grade else ""
+    if not finding.severity:
+        return ""
+    plain = plain_grade(book, severity_grade_words(finding.severity), gender or "m")
+    return book["absent_grade"].format(grade=plain) if plain else ""
 
 
 def _term(book: dict, term: str) -> str:

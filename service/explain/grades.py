@@ -57,6 +57,12 @@ def read_grade_words(written: str) -> GradeWords:
     return GradeWords(written.strip(), tuple(dict.fromkeys(meanings)), joiner)
 
 
+def severity_grade_words(severity: str) -> GradeWords:
+    """A severity as grade words ("moderate-to-severe": moderate to severe), to be said in any gender."""
+    meanings = grade_words()["severity_meanings"].get(severity)
+    return GradeWords(severity, tuple(meanings) if meanings else None, "to")
+
+
 def _ends_word(text: str, end: int, is_word: bool) -> bool:
     """A grade word must end where a word ends ("mild" is not the start of "mildew")."""
     return not is_word or end == len(text) or not text[end].isalnum()
