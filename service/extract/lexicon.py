@@ -226,7 +226,7 @@ def _bounded(pattern: str) -> str:
 def _root_regex(anatomy: dict, roles: list[str]) -> re.Pattern:
     name = VERTEBRA
     side = r"(?:(?:left|right|lt|rt|l|r)\.?\s+)?"
-    names = rf"{side}{name}(?:\s*(?:,\s*and|,\s*or|,|and|or|&|/)\s*{side}{name})*"
+    names = rf"{side}{name}(?:\s*(?:,\s*and|,\s*or|,|and|or|&|/|as\s+well\s+as)\s*(?:the\s+)?{side}{name})*"
     heads = _alternation(anatomy.get("root_heads", []))
     role = _alternation(roles)
     also_root = r"(?:\s+and\s+(?:the\s+)?(?:(?:%s)\s+)?(?:nerve\s+)?roots?)?" % role

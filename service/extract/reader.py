@@ -124,6 +124,25 @@ def _leading_side(tokens: list[Token], view: str) -> str | None:
     return None
 
 
+_SIDE_PHRASE = re.compile(r"(?:on|to|at)\s")
+
+
+def _clause_side(tokens: list[Token], view: str, mentions: list[Mention]) -> str | None:
+    """"Uncovertebral hypertrophy on the right causes moderate foraminal narrowing": a side phrase
+    ("on the right", "to the left") outside every finding's own phrase gives the side of the sentence's
+    findings, when the sentence has only one such side and no side of another kind."""
+    taken = set()
+    for mention in mentions:
+        taken.update(range(mention.first, mention.last + 1))
+    found = set()
+    for i, token in enumerate(tokens):
+        if token.kind == SIDE and i not in taken:
+            if not _SIDE_PHRASE.match(view, token.start):
+                return None
+            found.add(token.value)
+    return found.pop() if len(found) == 1 else None
+
+
 def _finalise_side(mention: Mention, levels: list) -> str | None:
     if mention.side is not None or not mention.plural:
         return mention.side
@@ -184,7 +203,7 @@ class _Report:
             mentions = []
         wide = WIDE in kinds
         back_reference = tokens[0].kind == REF
-        leading_side = _leading_side(tokens, view)
+        leading_side = _leading_side(tokens, view) or _clause_side(tokens, view, mentions)
         used_levels = None
         for mention in mentions:
             if any(t.kind == REMAIN for t in tokens[max(0, mention.first - 3):mention.last + 1]):
@@ -217,9 +236,13 @@ class _Report:
             segment.previous = used_levels
         elif disc_groups:
             segment.previous = disc_groups[-1].levels
+        stated_sides = {m.side for m in mentions if m.assertion != ABSENT and m.side and m.type != "nerve-root"}
+        structure_side = reader.structure(0, len(tokens))[0]
+        if structure_side is None and len(stated_sides) == 1:
+            structure_side = stated_sides.pop()  # "... on the right causes foraminal narrowing. It flattens ..."
         state.previous = _Previous(
             causes=[t.value for i, t in enumerate(tokens) if t.kind == CAUSE and context.assertion(i, "cause")[0] != ABSENT],
-            side=reader.structure(0, len(tokens))[0], cause_sides=reader.cause_sides())
+            side=structure_side, cause_sides=reader.cause_sides())
 
     def read_section(self, plain: str, view: str, section, index: TokenIndex) -> None:
         lexicon = self.lexicon

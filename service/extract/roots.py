@@ -25,6 +25,13 @@ _CAUSAL = re.compile(r"(?<![a-z])(?:by|from|due to|secondary to|related to|cause
                      r"resulting from|attributable to|as a result of)(?![a-z])")
 _STRUCTURE_NP = frozenset({SIDE, GRADE, ZONE, LOC, LEVEL, NARROW})
 _AND = re.compile(r"[\s,]*(?:and|as well as)\s")
+_OBJECT_PRONOUNS = frozenset({"it", "them"})
+# A structure said to produce a stenosis ("spurring results in foraminal narrowing"), unlike one merely
+# listed with it ("facet arthropathy with foraminal narrowing").
+_LEADS_TO = re.compile(r"(?<![a-z])(?:results?\s+in|resulting\s+in|causes|causing|caused|leads?\s+to|leading\s+to|"
+                       r"produces|producing|creates|creating|contributes\s+to|contributing\s+to|with\s+resultant|"
+                       r"narrows|narrowing|narrow)(?![a-z])")
+_COORDINATED = re.compile(r"[\s,]*(?:and|as well as|&|\+|,)\s*(?:also\s+)?(?:the\s+)?")
 
 
 def clause_end(token: Token, view: str) -> bool:
@@ -55,6 +62,9 @@ class RootReader:
                 return None, False
             if token.kind == ROOT:
                 return j, False
+            if token.kind == REF and j == index + 1 and self.view[token.start:token.end] in _OBJECT_PRONOUNS:
+                # "the S1 root is not displaced; however, the protrusion may contact it": the root named before.
+                return self._backward(index, across_clauses=True), True
             if token.kind == OBJ or (token.kind == LOC and not token.detail[2]):
                 coordinated = self._coordinated_root(j)
                 return coordinated, coordinated is None
@@ -70,11 +80,22 @@ class RootReader:
                 return None
         return None
 
-    def _backward(self, index: int):
+    def _coordinated_after(self, root: int) -> list[int]:
+        """"compressing the exiting left L4 and the traversing left L5 roots": the roots listed with ``root``."""
+        tokens = self.tokens
+        found = []
+        j = root
+        while j + 1 < len(tokens) and tokens[j + 1].kind == ROOT \
+                and _COORDINATED.fullmatch(self.view, tokens[j].end, tokens[j + 1].start):
+            j += 1
+            found.append(j)
+        return found
+
+    def _backward(self, index: int, across_clauses: bool = False):
         tokens = self.tokens
         for j in range(index - 1, max(-1, index - _WINDOW), -1):
             token = tokens[j]
-            if clause_end(token, self.view):
+            if clause_end(token, self.view) and not across_clauses:
                 return None
             if token.kind == ROOT:
                 return j
@@ -132,7 +153,7 @@ class RootReader:
 
     def _sides_near(self, root: int, words: list[int]) -> list[str]:
         tokens = self.tokens
-        several = len(tokens[root].value.names) > 1
+        several = len(tokens[root].value.names) > 1 or bool(self._coordinated_after(root))
         # "both the L5 and S1 roots" counts the roots, it does not give them a side.
         sides = [tokens[j].value for j in range(self._noun_phrase_start(root), root) if tokens[j].kind == SIDE
                  and not (several and self.view[tokens[j].start:tokens[j].end] == "both")]
@@ -236,7 +257,23 @@ class RootReader:
                 if _CAUSAL.search(self.view, tokens[root].end, tokens[j].start):
                     found.append(tokens[j].value)
                 break
+        if not found:
+            found = self._causes_through_stenosis(lower)
         return found
+
+    def _causes_through_stenosis(self, lower: int) -> list[str]:
+        """"Uncovertebral hypertrophy results in moderate narrowing of both foramina; the exiting C6 roots are
+        likely irritated": the causes of the stenosis stated earlier in the sentence, with no root between."""
+        tokens = self.tokens
+        for j in range(lower - 1, -1, -1):
+            if tokens[j].kind == ROOT:
+                return []
+            if tokens[j].kind == NARROW or (tokens[j].kind == LADDER and tokens[j].detail[1]):
+                causes = [k for k in range(j) if tokens[k].kind == CAUSE]
+                if causes and _LEADS_TO.search(self.view, tokens[causes[-1]].end, tokens[j].start):
+                    return list(dict.fromkeys(self._causes_between(0, j)))
+                return []
+        return []
 
     def _zone(self, root: int, first_word: int) -> str | None:
         tokens = self.tokens
@@ -274,6 +311,8 @@ class RootReader:
                 continue
             if root is not None:
                 bound.setdefault(root, []).append(i)
+                for other in self._coordinated_after(root) if root > i else ():
+                    bound.setdefault(other, []).append(i)
         back_reference = bool(tokens) and tokens[0].kind == REF
         mentions = []
         for root, words in sorted(bound.items()):

@@ -1,0 +1,88 @@
+"""Anaphora, side phrases, roots coordinated under one side, cause links, and zone words that only place."""
+
+import pytest
+
+from extract_helpers import find, read, single
+
+NERVE = "nerve-root"
+FORAMEN = "foraminal-stenosis"
+RECESS = "lateral-recess-stenosis"
+
+
+def roots(text: str) -> list[dict]:
+    return find(read(text), type=NERVE)
+
+
+# -- anaphora and side phrases ---------------------------------------------------------------------
+@pytest.mark.parametrize("text, side", [
+    ("C6-7: Uncovertebral hypertrophy on the right causes moderate foraminal narrowing. "
+     "It flattens the exiting C7 nerve root.", "right"),
+    ("C5-6: Spurring on the left side results in severe foraminal stenosis. This compresses the exiting C6 root.",
+     "left"),
+    ("C5-6: Osteophytes to the left produce moderate foraminal narrowing. This contacts the C6 nerve root.", "left"),
+])
+def test_pronoun_takes_side_of_previous_finding(text, side):
+    assert single(find(read(text), type=FORAMEN))["side"] == side
+    assert single(roots(text))["side"] == side
+
+
+@pytest.mark.parametrize("text, degree", [
+    ("L5-S1: The S1 root is not displaced; however, the protrusion may contact it.", "contact"),
+    ("L5-S1: The left S1 root is not compressed, but the protrusion possibly abuts it.", "contact"),
+    ("L4-5: The traversing L5 roots are not displaced; however, the bulge might touch them.", "contact"),
+])
+def test_denied_higher_rung_with_hedged_lower_rung_is_possible(text, degree):
+    found = single(roots(text))
+    assert (found["assertion"], found["degree"]) == ("possible", degree)
+
+
+# -- two roots sharing a side ----------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "L4-5: Far lateral extrusion compressing both the exiting left L4 and the traversing left L5 nerve roots.",
+    "L4-5: The extrusion compresses the left L4 and L5 roots.",
+    "L4-5: The extrusion abuts the exiting left L4 nerve root and the traversing left L5 nerve root.",
+    "L4-5: Left-sided extrusion displacing the left L4 as well as the left L5 nerve roots.",
+])
+def test_two_roots_each_keep_the_side(text):
+    found = roots(text)
+    assert sorted((f["root"], f["side"]) for f in found) == [("L4", "left"), ("L5", "left")]
+
+
+# -- cause links -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, cause", [
+    ("L5-S1: There is irritation of the right S1 root by the bulging disc.", "disc-bulge"),
+    ("L4-5: The right L5 root is compressed by a synovial cyst.", "synovial-cyst"),
+    ("L4-5: There is a right synovial cyst which compresses the right L5 root.", "synovial-cyst"),
+    ("L5-S1: A left extrusion, which displaces the left S1 root, is noted.", "disc-extrusion"),
+    ("C5-6: Uncovertebral hypertrophy results in moderate narrowing of both foramina; the exiting C6 roots are "
+     "likely irritated.", "osteophyte"),
+    ("C6-7: Facet arthropathy causing severe right foraminal stenosis with impingement of the exiting right C7 root.",
+     "facet-arthropathy"),
+])
+def test_cause_links(text, cause):
+    assert single(roots(text))["cause"] == [cause]
+
+
+def test_structure_listed_with_a_stenosis_is_no_cause():
+    found = single(roots("L5-S1: Facet arthropathy with left foraminal narrowing; the left L5 root is compressed."))
+    assert "cause" not in found
+
+
+# -- zone words place a finding, they do not assert a stenosis --------------------------------------
+@pytest.mark.parametrize("text", [
+    "C6-7: The protrusion flattens the C7 root sheath in the lateral recess.",
+    "L4-5: The extrusion extends into the left foramen and contacts the exiting left L4 root.",
+    "L4-5: A protrusion in the left subarticular zone abuts the traversing left L5 root.",
+])
+def test_zone_words_are_not_stenosis(text):
+    assert [f["type"] for f in read(text)] == [NERVE]
+
+
+@pytest.mark.parametrize("text", [
+    "L4-5: The left lateral recess is effaced.",
+    "L4-5: The left lateral recess is obliterated by the protrusion.",
+    "L4-5: Effacement of the left lateral recess.",
+])
+def test_effaced_recess_is_a_stenosis(text):
+    found = single(find(read(text), type=RECESS))
+    assert (found["side"], found["assertion"], found.get("severity")) == ("left", "present", None)
