@@ -71,12 +71,14 @@ class _Segment:
 
 
 class _Previous:
-    """What the sentence before stated, for back-references ("This likely affects the S1 root")."""
+    """What the sentence before stated, for back-references ("This likely affects the S1 root") and for a
+    side standing alone for the same openings ("The right foramen is narrowed. The left is patent.")."""
 
-    def __init__(self, causes=(), side=None, cause_sides=None) -> None:
+    def __init__(self, causes=(), side=None, cause_sides=None, sided_type=None) -> None:
         self.causes = list(causes)
         self.side = side
         self.cause_sides = cause_sides or {}
+        self.sided_type = sided_type
 
 
 class _State:
@@ -122,6 +124,23 @@ def _leading_side(tokens: list[Token], view: str) -> str | None:
         if token.kind not in (LEVEL, TERM, LABEL):
             return None
     return None
+
+
+_SIDE_SUBJECT = re.compile(r"[\s\-*•]*(?:and\s+)?(?:the\s+|on\s+the\s+)?$", re.I)
+
+
+def _elided_location(tokens: list[Token], view: str, start: int, mentions: list[Mention], sided_type: str) -> None:
+    """"The right foramen is narrowed to a mild degree. The left is moderately narrowed.": a sentence whose
+    subject is a side alone speaks of the openings of the sentence before; its bare narrowing is theirs."""
+    if tokens[0].kind != SIDE or not _SIDE_SUBJECT.fullmatch(view, start, tokens[0].start):
+        return
+    for mention in mentions:
+        if mention.type == "canal-stenosis" and mention.tentative:
+            mention.type, mention.tentative, mention.side = sided_type, False, tokens[0].value
+    if not mentions and len(tokens) > 1 and tokens[1].kind == NORMAL:
+        # "Severe left foraminal stenosis. The right is patent."
+        mentions.append(Mention(type=sided_type, first=0, last=1, anchor=1, side=tokens[0].value,
+                                assertion=ABSENT, triggers=[tokens[1]]))
 
 
 _SIDE_PHRASE = re.compile(r"(?:on|to|at)\s")
@@ -201,6 +220,8 @@ class _Report:
             mentions += reader.read(state.previous)
         else:
             mentions = []
+        if LOC not in kinds and state.previous.sided_type:
+            _elided_location(tokens, view, start, mentions, state.previous.sided_type)
         wide = WIDE in kinds
         back_reference = tokens[0].kind == REF
         leading_side = _leading_side(tokens, view) or _clause_side(tokens, view, mentions)
@@ -240,9 +261,11 @@ class _Report:
         structure_side = reader.structure(0, len(tokens))[0]
         if structure_side is None and len(stated_sides) == 1:
             structure_side = stated_sides.pop()  # "... on the right causes foraminal narrowing. It flattens ..."
+        sided_types = {m.type for m in mentions if m.type in _SIDED_STENOSES and m.side in ("left", "right")}
         state.previous = _Previous(
             causes=[t.value for i, t in enumerate(tokens) if t.kind == CAUSE and context.assertion(i, "cause")[0] != ABSENT],
-            side=structure_side, cause_sides=reader.cause_sides())
+            side=structure_side, cause_sides=reader.cause_sides(),
+            sided_type=sided_types.pop() if len(sided_types) == 1 else None)
 
     def read_section(self, plain: str, view: str, section, index: TokenIndex) -> None:
         lexicon = self.lexicon

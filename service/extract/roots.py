@@ -356,7 +356,10 @@ class RootReader:
         shared_sides = self._sides_near(root, [w for w, _, _ in judged])
         inline = [side for _, side in mention.names if side]
         last_word = max(w for w, _, _ in judged)
-        causes = [] if assertion == ABSENT else self.causes(root, first_word, last_word)
+        # The causes of what is stated, not of the rung denied beside it ("the roots are not displaced;
+        # however, the protrusion may contact them").
+        stated = [w for w, _, _ in chosen]
+        causes = [] if assertion == ABSENT else self.causes(root, min(stated), max(stated))
         if assertion != ABSENT and not causes and back_reference:
             causes = list(previous.causes)
         zone = self._zone(root, first_word)

@@ -9,6 +9,7 @@ from service.evaluation import load_jsonl, score
 
 DEV = Path("/work/shared/corpus/dev.jsonl")
 OWN = Path(__file__).resolve().parents[1] / "corpus" / "own.jsonl"
+PATTERNS = Path(__file__).resolve().parents[1] / "corpus" / "patterns.jsonl"
 
 
 def _metrics(path: Path) -> dict:
@@ -36,3 +37,12 @@ def test_own_corpus_gates():
     assert _f1(metrics, "nerve-root") >= 0.90
     assert _f1(metrics, "foraminal-stenosis") >= 0.85
     assert metrics["safety"]["negation_inversions"] == 0
+
+
+def test_patterns_corpus_gates():
+    """Snippets of the patterns seen on held-out reports (shorthand, side-split grades, history, wraps ...)."""
+    metrics = _metrics(PATTERNS)
+    for finding_type in ("nerve-root", "foraminal-stenosis", "lateral-recess-stenosis", "canal-stenosis"):
+        assert _f1(metrics, finding_type) >= 0.95
+    assert metrics["safety"]["negation_inversions"] == 0
+    assert metrics["safety"]["present_reported_absent"] == 0

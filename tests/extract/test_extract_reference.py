@@ -86,3 +86,15 @@ def test_zone_words_are_not_stenosis(text):
 def test_effaced_recess_is_a_stenosis(text):
     found = single(find(read(text), type=RECESS))
     assert (found["side"], found["assertion"], found.get("severity")) == ("left", "present", None)
+
+
+@pytest.mark.parametrize("text, side, assertion, severity", [
+    ("C5-6: The right foramen is narrowed to a mild degree. The left is moderately narrowed.", "left", "present",
+     "moderate"),
+    ("L4-5: Severe left foraminal stenosis. The right is patent.", "right", "absent", None),
+    ("L4-5: Mild right lateral recess narrowing. On the left, there is severe stenosis.", "left", "present", "severe"),
+])
+def test_side_alone_speaks_of_the_openings_before(text, side, assertion, severity):
+    found = single(find(read(text), side=side))
+    assert found["type"] in (FORAMEN, RECESS)
+    assert (found["assertion"], found.get("severity")) == (assertion, severity)
