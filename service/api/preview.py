@@ -34,7 +34,7 @@ def preview_render():
     language = resolve_language(request.form.get("language")) or "en"
     text, source = report_text_of(report)
     findings = extract_findings(text) if text.strip() else []
-    explanation = explain(findings, language)
+    explanation = explain(findings, language, text=text)
     return _page(report=report, language=language, source=source, findings=findings,
                  explanation=explanation, submitted=True)
 

@@ -22,6 +22,7 @@ from service.explain.compose import finding_sentence, join_list, ladder_line
 from service.explain.ladder import ladder_picture
 from service.explain.outline import denied, glossary_keys, groups
 from service.explain.phrasebook import phrasebook
+from service.explain.quotes import evidence_quote
 from service.explain.render import render_html, render_text
 
 
@@ -47,15 +48,19 @@ def resolve_language(tag: str | None) -> str | None:
     return primary if primary in SUPPORTED_LANGUAGES else None
 
 
-def explain(findings, language: str = DEFAULT_LANGUAGE) -> Explanation | None:
-    """The patient explanation of one report's findings, or None when it has none."""
+def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = None) -> Explanation | None:
+    """The patient explanation of one report's findings, or None when it has none.
+
+    ``text``, when given, is the text the findings were read from (their evidence offsets index into
+    it): each finding then shows the radiologist's own words beside the plain sentence.
+    """
     findings = list(findings)
     if not findings:
         return None
     lang = resolve_language(language) or DEFAULT_LANGUAGE
     book = phrasebook(lang)
     sentences = [finding_sentence(book, finding) for finding in findings]
-    context = _context(book, lang, findings, sentences)
+    context = _context(book, lang, findings, sentences, text)
     return Explanation(
         language=lang,
         title=book["title"],
@@ -66,7 +71,7 @@ def explain(findings, language: str = DEFAULT_LANGUAGE) -> Explanation | None:
     )
 
 
-def _context(book: dict, lang: str, findings: list, sentences: list[str]) -> dict:
+def _context(book: dict, lang: str, findings: list, sentences: list[str], text: str | None) -> dict:
     told = groups(findings)
     grouped = len(told) > 1
     told_groups = [
@@ -77,10 +82,13 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str]) -> dic
                 finding_sentence(book, findings[i], with_level=False) if grouped else sentences[i]
                 for i in group.indexes
             ],
+            "quotes": [evidence_quote([findings[i]], text) for i in group.indexes],
         }
         for group in told
     ]
     told_indexes = [i for group in told for i in group.indexes]
+    denials = _same_denials(book, findings)
+    not_seen = [_denial_line(book, same) for same in denials]
     roots = [findings[i] for i in told_indexes if findings[i].type == "nerve-root"]
     ladder_lines = [ladder_line(book, finding) for finding in roots]
     picture_words = book["ladder"]["picture"]
@@ -93,7 +101,8 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str]) -> dic
         "book": book,
         "reassuring": not told,
         "groups": told_groups,
-        "not_seen": _not_seen(book, findings),
+        "not_seen": not_seen,
+        "not_seen_quotes": [evidence_quote(same, text) for same in denials],
         # A denial limited to a grade ("no significant stenosis") does not say the problem is absent.
         "limited_denial": any(f.assertion == "absent" and (f.severity_text or f.severity) for f in findings),
         "glossary": [book["glossary"][key] for key in glossary_keys(findings, book["glossary"])],
@@ -104,19 +113,21 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str]) -> dic
     }
 
 
-def _not_seen(book: dict, findings: list) -> list[str]:
-    """Denied findings, one line for the same denial at several levels ("At L1-L2 and L2-L3, ...")."""
+def _same_denials(book: dict, findings: list) -> list[list]:
+    """Denied findings, those saying the same at several levels together, in report order."""
     levels_by_denial: dict[str, list] = {}
     for i in denied(findings):
         finding = findings[i]
         key = finding_sentence(book, finding, with_level=False) if finding.level else f"#{i}"
         levels_by_denial.setdefault(key, []).append(finding)
-    lines = []
-    for same in levels_by_denial.values():
-        levels = list(dict.fromkeys(finding.level for finding in same))
-        level = join_list(book, levels) if levels[0] else None
-        lines.append(finding_sentence(book, replace(same[0], level=level)))
-    return lines
+    return list(levels_by_denial.values())
+
+
+def _denial_line(book: dict, same: list) -> str:
+    """One line for the same denial at several levels ("At L1-L2 and L2-L3, ...")."""
+    levels = list(dict.fromkeys(finding.level for finding in same))
+    level = join_list(book, levels) if levels[0] else None
+    return finding_sentence(book, replace(same[0], level=level))
 
 
 __all__ = ["Explanation", "explain", "resolve_language", "SUPPORTED_LANGUAGES", "DEFAULT_LANGUAGE"]

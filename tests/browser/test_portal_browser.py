@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from service.explain import explain
-from service.extract.finding import Finding
+from service.extract.finding import Evidence, Finding
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -27,12 +27,16 @@ CHROMIUM_ARGS = [
 ]
 WIDTHS = (375, 1280)
 
+# The report text the busy report's first findings quote (long words and all).
+BUSY_TEXT = ("L5-S1: Large left paracentral disc extrusion with markedly severe compression of the descending "
+             "left S1 nerve root, with facet arthropathy (L5-S1_left_paracentral_extrusion_measuring_12x9mm). "
+             "L4-L5: Broad disc bulge contacting both traversing nerve roots.")
 # A busy report: every rung, a hedge, an unplaced impingement, long words, several levels.
 BUSY_REPORT = [
     Finding("nerve-root", level="L5-S1", root="S1", side="left", degree="compression", severity="severe",
-            cause=["disc-extrusion", "facet-arthropathy"]),
+            cause=["disc-extrusion", "facet-arthropathy"], evidence=[Evidence(0, BUSY_TEXT.index(" L4-L5"))]),
     Finding("nerve-root", level="L4-L5", side="bilateral", degree="contact", cause=["disc-bulge"],
-            root_inferred="L5"),
+            root_inferred="L5", evidence=[Evidence(BUSY_TEXT.index("L4-L5"), len(BUSY_TEXT))]),
     Finding("nerve-root", level="L3-L4", root="L4", side="right", degree="displacement", assertion="possible",
             cause=["synovial-cyst"]),
     Finding("nerve-root", level="C5-C6", root="C6", side="left", degree="impingement", cause=["osteophyte"]),
@@ -94,7 +98,7 @@ def probe_styles(page) -> dict:
 @pytest.mark.parametrize("language", ["en", "es"])
 @pytest.mark.parametrize("width", WIDTHS)
 def test_explanation_in_a_portal_page(browser_context, language, width):
-    explanation = explain(BUSY_REPORT, language)
+    explanation = explain(BUSY_REPORT, language, text=BUSY_TEXT)
     page = browser_context.new_page()
     requests = []
     page.on("request", lambda request: requests.append(request.url))
@@ -105,6 +109,9 @@ def test_explanation_in_a_portal_page(browser_context, language, width):
         page.set_content(PORTAL_PAGE.format(fragment=explanation.html))
 
         assert probe_styles(page) == styles_without, "the fragment's styles leak into the portal page"
+        # The radiologist's words are folded away; opened, they must still fit the width.
+        assert page.locator("section.nre-explain details.nre-quote").count() == 2
+        page.evaluate("() => document.querySelectorAll('details.nre-quote').forEach(d => d.open = true)")
         overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         assert overflow[0] <= overflow[1], f"horizontal overflow at {width}px: {overflow}"
 

@@ -1,0 +1,101 @@
+"""The radiologist's own words beside each finding, when explain() is given the report text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import html5lib
+import pytest
+
+from service.explain import explain
+from service.explain.quotes import LONGEST_QUOTE, evidence_quote
+from service.extract import extract_findings
+from service.extract.finding import Evidence, Finding
+
+from conftest import REPORTS
+from test_explain_quality_gates import FORBIDDEN_TAGS, HANDLER
+
+TEXT = ("L4-L5: Small right disc protrusion abuts the right L5 nerve root. "
+        "L2-L3: No canal stenosis.")
+FIRST = Evidence(0, TEXT.index(" L2-L3"))
+SECOND = Evidence(TEXT.index("L2-L3"), len(TEXT))
+TOUCHED = Finding("nerve-root", level="L4-L5", root="L5", side="right", degree="contact",
+                  cause=["disc-protrusion"], evidence=[FIRST])
+NO_CANAL = Finding("canal-stenosis", level="L2-L3", assertion="absent", evidence=[SECOND])
+QUOTE_BLOCK = re.compile(r'<details class="nre-quote">.*?</details>\n?', re.S)
+QUOTE_LINE = {"en": re.compile(r"\n  The report's own words: .*"),
+              "es": re.compile(r"\n  Las palabras del informe \(en inglés\): .*")}
+
+
+def without_quotes(explanation):
+    return QUOTE_BLOCK.sub("", explanation.html), QUOTE_LINE[explanation.language].sub("", explanation.text)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_each_finding_shows_its_own_words(language):
+    explanation = explain([TOUCHED, NO_CANAL], language, text=TEXT)
+    assert "L4-L5: Small right disc protrusion abuts the right L5 nerve root." in explanation.text
+    assert "L2-L3: No canal stenosis." in explanation.text
+    assert explanation.html.count('<details class="nre-quote">') == 2
+    assert '<p lang="en">' in explanation.html
+    assert explanation.finding_sentences == explain([TOUCHED, NO_CANAL], language).finding_sentences
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_quotes_only_add_to_the_explanation(language):
+    with_text = explain([TOUCHED, NO_CANAL], language, text=TEXT)
+    plain = explain([TOUCHED, NO_CANAL], language)
+    html, text = without_quotes(with_text)
+    assert text == plain.text
+    assert re.sub(r'id="nre-[0-9a-f]+', "", html) == re.sub(r'id="nre-[0-9a-f]+', "", plain.html)
+
+
+def test_report_words_are_escaped_and_stay_safe():
+    hostile = '<script>alert(1)</script> <img src="https://x.org/a.png" onerror="x()"> L5 root contact.'
+    finding = Finding("nerve-root", level="L4-L5", degree="contact", evidence=[Evidence(0, len(hostile))])
+    html = explain([finding], text=hostile).html
+    tree = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parseFragment(html)
+    elements = list(tree.iter())
+    assert not [e.tag for e in elements if e.tag in ("script", "img", "iframe", "object", "embed", "link")]
+    assert not [name for e in elements for name in e.attrib if name.startswith("on") or name in ("src", "href")]
+    assert not FORBIDDEN_TAGS.search(html) and not HANDLER.search(html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_evidence_that_does_not_fit_the_text_is_left_out():
+    assert evidence_quote([replace_evidence(TOUCHED, Evidence(50, 500))], TEXT) is None
+    assert evidence_quote([replace_evidence(TOUCHED, Evidence(10, 5))], TEXT) is None
+    assert evidence_quote([TOUCHED], None) is None and evidence_quote([TOUCHED], "") is None
+    assert evidence_quote([replace_evidence(TOUCHED)], TEXT) is None
+
+
+def test_long_quotes_are_cut_at_a_word_and_repeated_spans_shown_once():
+    long_text = "word " * 200
+    finding = replace_evidence(TOUCHED, Evidence(0, len(long_text)), Evidence(0, len(long_text)))
+    quote = evidence_quote([finding], long_text)
+    assert len(quote) <= LONGEST_QUOTE + 2 and quote.endswith("word …")
+    twice = replace_evidence(TOUCHED, FIRST, SECOND, FIRST)
+    assert evidence_quote([twice], TEXT) == \
+        "L4-L5: Small right disc protrusion abuts the right L5 nerve root. … L2-L3: No canal stenosis."
+
+
+def replace_evidence(finding, *spans):
+    return replace(finding, evidence=list(spans))
+
+
+def test_every_corpus_report_with_its_own_words_parses_safely_and_reads_the_same():
+    checked = 0
+    for report in REPORTS:
+        findings = extract_findings(report["text"])
+        for language in ("en", "es"):
+            explanation = explain(findings, language, text=report["text"])
+            if explanation is None:
+                continue
+            html = explanation.html
+            html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parseFragment(html)
+            assert not FORBIDDEN_TAGS.search(html) and not HANDLER.search(html), report["id"]
+            # Our own writing is unchanged (so its reading level is too); the quotes only add.
+            assert without_quotes(explanation)[1] == explain(findings, language).text, report["id"]
+            checked += 1
+    assert checked >= 40
