@@ -257,6 +257,9 @@ class RootReader:
                 if _CAUSAL.search(self.view, tokens[root].end, tokens[j].start):
                     found.append(tokens[j].value)
                 break
+        if not found and 0 < lower < len(tokens) and tokens[lower].kind == REF:
+            # "a disc osteophyte complex ...; this narrows the foramen and contacts the C6 root"
+            found = self._causes_between(0, lower)
         if not found:
             found = self._causes_through_stenosis(lower)
         return found

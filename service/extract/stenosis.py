@@ -14,7 +14,7 @@ from service.extract.context import ABSENT, Context
 import re
 
 from service.extract.lexicon import (
-    CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, REMAIN, ROOT, SIDE, TERM, ZONE,
+    AGAIN, CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, REMAIN, ROOT, SIDE, TERM, ZONE,
     Lexicon,
 )
 from service.extract.mention import Mention
@@ -75,6 +75,12 @@ def _side_grades(tokens: list[Token], indices: list[int]) -> list[tuple[str | No
             pairs.append((token.value, grade, denial))
             grade = denial = None
     first_grade = grades[0] if grades else None
+    kinds = [tokens[i].kind for i in indices if tokens[i].kind in (SIDE, GRADE)]
+    if len(kinds) >= 4 and kinds[0] == SIDE and kinds[1] == GRADE and kinds.count(SIDE) == kinds.count(GRADE):
+        # "R moderate, L mild": each side followed by its own grade.
+        ordered = [tokens[i] for i in indices if tokens[i].kind in (SIDE, GRADE)]
+        if all(ordered[k].kind == SIDE and ordered[k + 1].kind == GRADE for k in range(0, len(ordered), 2)):
+            pairs = [(ordered[k].value, ordered[k + 1], None) for k in range(0, len(ordered), 2)]
     sides = [side for side, _, _ in pairs]
     separate = (len(pairs) >= 2 and all(g is not None or d is not None for _, g, d in pairs)
                 and len(set(sides)) == len(sides) and "bilateral" not in sides)
@@ -108,6 +114,8 @@ def _central_context(tokens: list[Token]) -> bool:
 def _bare_stenosis(tokens, head, view, context: Context) -> list[Mention]:
     """A positive "stenosis" with no location: a canal stenosis in a central context, else tentative."""
     if head > 0 and tokens[head - 1].kind in (OBJ, CAUSE) and not view[tokens[head - 1].end:tokens[head].start].strip():
+        return []
+    if _after_history(tokens, head, view):
         return []
     assertion, trigger = context.assertion(head, "canal-stenosis")
     if assertion == ABSENT or context.silenced(head):
@@ -149,6 +157,14 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
             if not any(tokens[i].kind == LOC for i in chain) and tokens[head].kind == NARROW:
                 mentions.extend(_bare_stenosis(tokens, head, view, context))
                 continue
+            if tokens[head].kind == NORMAL and locations and len(before) > 1 and tokens[before[-1]].kind == SIDE:
+                # "Foramina: severe L, R patent": the normal word is the last side's; the graded side before
+                # it is a stenosis of its own.
+                graded = [i for i in before[:-1] if tokens[i].kind in (SIDE, GRADE) and i > locations[-1]]
+                grades = [i for i in graded if tokens[i].kind == GRADE and tokens[i].value]
+                if grades and any(tokens[i].kind == SIDE for i in graded):
+                    mentions.extend(_mentions_of(tokens, grades[0], locations, locations + graded, view, context))
+                    span = locations + [before[-1], head]
             if not locations and any(tokens[i].kind == SIDE for i in span):
                 # "severe left foraminal narrowing, right patent": the other side of the same openings.
                 locations = [i for i in previous_locations if tokens[i].value in _SIDED]
@@ -161,16 +177,18 @@ _SIDED = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
 
 
 def _labelled_grades(tokens: list[Token], chain: list[int], view: str) -> list[int]:
-    """"Foramina: moderate right, mild left": under a location label, a graded side is a stenosis of it.
+    """"Foramina: moderate right, mild left", "Canal: mild": under a location label, a grade is a stenosis of it.
     The first grade after the label's colon stands as the head of the phrase."""
     for k in range(len(chain) - 1):
         label = tokens[chain[k]]
         if label.kind == LOC and ":" in view[label.end:tokens[chain[k + 1]].start]:
             rest = chain[k + 1:]
             grades = [i for i in rest if tokens[i].kind == GRADE and tokens[i].value]
-            if grades and any(tokens[i].kind == SIDE for i in rest):
-                return grades[:1]
-            return []
+            after = chain[-1] + 1
+            if after < len(tokens) and tokens[after].kind == CAUSE \
+                    and not view[tokens[chain[-1]].end:tokens[after].start].strip():
+                return []  # "Foramen: mild disc bulge": the grade is the bulge's
+            return grades[:1]
     return []
 
 
@@ -181,9 +199,18 @@ def _historical_grade(tokens: list[Token], index: int, view: str) -> bool:
             and not view[tokens[index - 1].end:tokens[index].start].strip())
 
 
+def _after_history(tokens: list[Token], head: int, view: str) -> bool:
+    """"was previously (severely) narrowed": a narrowing word right after a historical word describes an
+    earlier exam, unless the sentence says it is still there."""
+    j = head - 1 if head > 0 and tokens[head - 1].kind == GRADE else head
+    if not (j > 0 and tokens[j - 1].kind == HIST and not view[tokens[j - 1].end:tokens[j].start].strip()):
+        return False
+    return not any(t.kind == AGAIN for t in tokens)
+
+
 def _mentions_of(tokens, head, locations, span, view, context: Context) -> list[Mention]:
     head_token = tokens[head]
-    if not locations or any(tokens[i].kind == REMAIN for i in span):
+    if not locations or any(tokens[i].kind == REMAIN for i in span) or _after_history(tokens, head, view):
         return []
     span = [i for i in span if not _historical_grade(tokens, i, view)]
     if head_token.kind == LADDER and not any(

@@ -1,9 +1,9 @@
 """Tables in reports: rows of cells separated by '|' or tabs under a header row
 ("Level | Canal | Right foramen | Left foramen | Comment").
 
-Each data row is read as one statement in which every cell is followed by its column's header, so
-"moderate stenosis" under "Right foramen" reads "moderate stenosis right foramen". The row's first cell
-names the level. Tables without a header row are left to the sentence reader ('|' ends a clause there).
+Each data row is read as one statement in which every cell is labelled by its column's header, so
+"moderate stenosis" under "Right foramen" reads "Right foramen: moderate stenosis" and "R moderate, L mild"
+under "Foramina" reads "Foramina: R moderate, L mild". The row's first cell names the level. Tables without a header row are left to the sentence reader ('|' ends a clause there).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def find_tables(text: str, start: int, end: int, starts_with_level) -> tuple[lis
                     if _EMPTY_CELL.fullmatch(cell):
                         continue
                     title = header[number] if number < len(header) and number else ""
-                    parts.append(f"{cell} {title}".strip())
+                    parts.append(f"{title}: {cell}" if title else cell)
                 rows.append(TableRow(line_start, line_end, " ; ".join(parts)))
             cursor = block[-1][1]
         if not block:

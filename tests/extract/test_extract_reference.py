@@ -98,3 +98,10 @@ def test_side_alone_speaks_of_the_openings_before(text, side, assertion, severit
     found = single(find(read(text), side=side))
     assert found["type"] in (FORAMEN, RECESS)
     assert (found["assertion"], found.get("severity")) == (assertion, severity)
+
+
+def test_pronoun_after_semicolon_takes_the_causes_before():
+    text = ("C5-6: There is a disc osteophyte complex with right uncovertebral hypertrophy; this narrows the right "
+            "foramen and contacts the exiting C6 root.")
+    found = single(roots(text))
+    assert (found["side"], found["cause"]) == ("right", ["osteophyte"])

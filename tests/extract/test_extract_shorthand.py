@@ -82,3 +82,34 @@ def test_graded_side_and_patent_side(text):
     found = sides(text)
     assert found["left"] == ("severe", "present")
     assert found.get("right", (None, "absent"))[1] == "absent"
+
+
+@pytest.mark.parametrize("text", [
+    "L4-5: Foramina: R moderate, L mild.",
+    "L4-5: Neural foramina: right moderate, left mild.",
+    "Level\tCanal\tForamina\nL4-5\tnone\tR moderate, L mild",
+    "Level | Canal | Foramina\nL4-5 | - | moderate right, mild left",
+])
+def test_side_then_grade(text):
+    assert sides(text) == {"right": ("moderate", "present"), "left": ("mild", "present")}
+
+
+@pytest.mark.parametrize("text", [
+    "L5-S1: Foramina: severe L, R patent.",
+    "L5-S1: Neural foramina: severe left narrowing, right patent.",
+    "Level\tDisc\tForamina\nL5-S1\tprotrusion\tsevere L, R patent",
+])
+def test_graded_side_then_patent_side_in_one_phrase(text):
+    assert sides(text) == {"left": ("severe", "present"), "right": (None, "absent")}
+
+
+@pytest.mark.parametrize("text, severity", [
+    ("Level\tDisc\tCanal\nL4-5\tbulge\tmild", "mild"),
+    ("L4-5: Canal: moderate.", "moderate"),
+])
+def test_grade_under_a_canal_label(text, severity):
+    assert single(find(read(text), type=CANAL))["severity"] == severity
+
+
+def test_grade_under_a_label_that_belongs_to_a_structure():
+    assert find(read("L4-5: Foramen: mild disc bulge."), type=FORAMEN) == []

@@ -90,3 +90,11 @@ def test_limited_denial_is_not_explained_as_no_stenosis():
     findings = extract_findings("FINDINGS: L4-5: No significant canal stenosis.")
     sentence = single(explain(findings, "en").finding_sentences)
     assert "significant" in sentence
+
+
+@pytest.mark.parametrize("text, severity", [
+    ("L4-L5: The central canal was previously severely narrowed and is now moderately narrowed.", "moderate"),
+    ("L4-L5: The canal, formerly markedly narrowed, is now mildly narrowed.", "mild"),
+])
+def test_historical_narrowing_gives_way_to_the_current(text, severity):
+    assert one(text, CANAL)["severity"] == severity
