@@ -27,7 +27,7 @@ ROOT_MODES = ("named", "none", "inferred")
 CAUSE_SETS = ([], ["disc-protrusion"], ["osteophyte"], ["disc-bulge", "facet-arthropathy"],
               *([cause] for cause in CAUSES))
 # None, words we can say plainly (one, a range, a joined pair) and a word we only quote.
-GRADE_TEXTS = (None, "significant", "marked", "moderate or high-grade", "minimal", "definite", "mlid")
+GRADE_TEXTS = (None, "significant", "marked", "moderate or high-grade", "minimal", "definite", "borderline", "mlid")
 
 
 def nerve_root_combinations() -> list[Finding]:

@@ -45,8 +45,8 @@ SIDE_WORDS = {
     "es": {"left": r"\bizquierd[ao]s?\b", "right": r"\bderech[ao]s?\b", "bilateral": r"\bambos lados\b"},
 }
 GRADE_WORDS = {
-    "en": ("minimal", "mild", "moderate", "severe", "significant", "clear"),
-    "es": ("mínim", "leve", "moderad", "grave", "importante", "clar"),
+    "en": ("minimal", "mild", "moderate", "severe", "significant", "clear", "borderline"),
+    "es": ("mínim", "leve", "moderad", "grave", "importante", "clar", "limítrofe"),
 }
 ALARMING = {
     "en": ("cord", "cancer", "tumor", "surgery", "emergency", "paraly", "permanent", "urgent", "danger", "damage"),
