@@ -126,10 +126,11 @@ def _denial_limit(book: dict, finding: Finding, gender: str | None) -> str:
     """The grade a denial was limited to ("significant " in "no significant narrowing"), or ""."""
     written = finding.severity_text.strip() if finding.severity_text else ""
     if written:
-        plain = plain_grade(book, read_grade_words(written), gender or "m")
+        said = read_grade_words(written)
+        plain = plain_grade(book, said, gender or "m")
         if plain:
             return book["absent_grade"].format(grade=plain)
-        return book["absent_grade_quoted"].format(words=written)
+        return book["absent_grade_quoted"].format(words=said.written)
     if not finding.severity:
         return ""
     plain = plain_grade(book, severity_grade_words(finding.severity), gender or "m")

@@ -45,7 +45,7 @@ def read_grade_words(written: str) -> GradeWords:
         candidates = words if expect_word else joiners
         match = next((c for c in candidates if text.startswith(c, position) and _ends_word(text, position + len(c), expect_word)), None)
         if match is None:
-            return GradeWords(written.strip(), None)
+            return GradeWords(_shown(written), None)
         if expect_word:
             meanings.append(table["meanings"][match])
         else:
@@ -53,8 +53,14 @@ def read_grade_words(written: str) -> GradeWords:
         position += len(match)
         expect_word = not expect_word
     if expect_word:  # ended on a joiner, or nothing at all
-        return GradeWords(written.strip(), None)
-    return GradeWords(written.strip(), tuple(dict.fromkeys(meanings)), joiner)
+        return GradeWords(_shown(written), None)
+    return GradeWords(_shown(written), tuple(dict.fromkeys(meanings)), joiner)
+
+
+def _shown(written: str) -> str:
+    """The words as the explanation quotes them: a report typed in capitals is not shouted."""
+    words = " ".join(written.split())
+    return words.lower() if words.isupper() else words
 
 
 def severity_grade_words(severity: str) -> GradeWords:

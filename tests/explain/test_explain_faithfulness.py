@@ -150,6 +150,11 @@ def test_the_radiologists_grade_word_is_kept_where_it_says_more():
     ungraded = replace(marked, severity=None, severity_text="significant")
     assert finding_sentence(book, ungraded).endswith("The report calls it significant.")
     assert finding_sentence(phrasebook("es"), marked).endswith("El informe indica un grado grave (dice «marked»).")
+    shouted = replace(marked, severity_text="MARKED")
+    assert finding_sentence(book, shouted).endswith('The report calls it severe ("marked").')
+    assert finding_sentence(book, replace(marked, assertion="absent", severity_text="NOT  MUCH")) == \
+        'At L5-S1, no "not much" narrowing of the left nerve opening was seen.'
+
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
