@@ -20,7 +20,7 @@ _BOUNDARY = re.compile(
     r"|[\u2022\u00b7\u25cf\u25aa]"         # bullets
 )
 _ABBREVIATION = re.compile(r"(?<![A-Za-z])(?:e\.g|i\.e|vs|approx|dr|fig|cf|incl|resp|ca|mr|ms|st|cont|sag|ax|ant|post|"
-                           r"lat|med|bilat|prox|dist|ext|int|sup|inf|pt|pts|etc\.?\s?al|al|hx|sx|dx|tx|w|b/l)$", re.I)
+                           r"lat|med|bilat|prox|dist|ext|int|sup|inf|pt|pts|sig|signif|neg|etc\.?\s?al|al|hx|sx|dx|tx|w|b/l)$", re.I)
 _NUMBER_ITEM = re.compile(r"[\s,]*(?:\(?\d{1,2}[.)]|[-*+>]|#)?[\s,]*")
 _ITEM_START = re.compile(r"[ \t,]*\(?\d{1,2}[.)][ \t]*(?=[A-Za-z])")
 _MAX_SENTENCE = 600

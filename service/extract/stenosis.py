@@ -14,7 +14,7 @@ from service.extract.context import ABSENT, Context
 import re
 
 from service.extract.lexicon import (
-    AGAIN, CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, REMAIN, ROOT, SIDE, TERM, ZONE,
+    AGAIN, CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, PSEUDO, REMAIN, ROOT, SIDE, TERM, ZONE,
     Lexicon,
 )
 from service.extract.mention import Mention
@@ -192,11 +192,16 @@ def _labelled_grades(tokens: list[Token], chain: list[int], view: str) -> list[i
     return []
 
 
+def _still_present(tokens: list[Token], view: str) -> bool:
+    """"The previously described moderate stenosis is unchanged / again seen": the earlier state holds now."""
+    return any(t.kind == AGAIN or (t.kind == PSEUDO and view[t.start:t.end] == "unchanged") for t in tokens)
+
+
 def _historical_grade(tokens: list[Token], index: int, view: str) -> bool:
     """"the previously moderate stenosis, now mild": a grade right after a historical word is an earlier
     exam's grade, not this one's."""
     return (tokens[index].kind == GRADE and index > 0 and tokens[index - 1].kind == HIST
-            and not view[tokens[index - 1].end:tokens[index].start].strip())
+            and not view[tokens[index - 1].end:tokens[index].start].strip() and not _still_present(tokens, view))
 
 
 def _after_history(tokens: list[Token], head: int, view: str) -> bool:
@@ -205,7 +210,7 @@ def _after_history(tokens: list[Token], head: int, view: str) -> bool:
     j = head - 1 if head > 0 and tokens[head - 1].kind == GRADE else head
     if not (j > 0 and tokens[j - 1].kind == HIST and not view[tokens[j - 1].end:tokens[j].start].strip()):
         return False
-    return not any(t.kind == AGAIN for t in tokens)
+    return not _still_present(tokens, view)
 
 
 def _mentions_of(tokens, head, locations, span, view, context: Context) -> list[Mention]:

@@ -19,7 +19,8 @@ def sides(text: str, finding_type: str = FORAMEN) -> dict:
     ("L4-5: Mod-severe L NFN.", "left", "moderate-to-severe"),
     ("L5-S1: BFN, worse on the left.", "bilateral", None),
     ("C5-6: DOC w/ mod BFN.", "bilateral", "moderate"),
-    ("L3-4: sev Lt NFS.", "left", "severe"),
+    ("L3-4: sev Lt NFN.", "left", "severe"),
+    ("L3-4: NFs mildly narrowed, L>R.", "bilateral", "mild"),
     ("C6-7 - mild Rt neural foraminal narrowing", "right", "mild"),
     ("L4-5: B/L mild foraminal narrowing + mild canal stenosis.", "bilateral", "mild"),
 ])
@@ -113,3 +114,17 @@ def test_grade_under_a_canal_label(text, severity):
 
 def test_grade_under_a_label_that_belongs_to_a_structure():
     assert find(read("L4-5: Foramen: mild disc bulge."), type=FORAMEN) == []
+
+
+@pytest.mark.parametrize("text, finding_type", [
+    ("L3-4: no SS or NFN.", CANAL),
+    ("L3-4: no SS or NFN.", FORAMEN),
+    ("L3-4: bulge w/o SS.", CANAL),
+    ("L3-4: NFs patent.", FORAMEN),
+    ("L2-3: Neg for SS.", CANAL),
+    ("L2-3: No sig SS.", CANAL),
+    ("L2-3: no sig. NFN", FORAMEN),
+    ("L2-3: Foramina patent b/l.", FORAMEN),
+])
+def test_shorthand_denials(text, finding_type):
+    assert single(find(read(text), type=finding_type))["assertion"] == "absent"
