@@ -57,3 +57,24 @@ def test_a_phrase_with_two_meanings_is_refused(lexicon_copy):
 def test_yaml_booleans_are_words():
     # "no" in YAML 1.1 is a boolean; in the lexicon it is a denial.
     assert load_lexicon().entry("no").kind == "neg"
+
+
+def _add_abbreviation(path, short, phrase):
+    text = path.read_text(encoding="utf-8")
+    marker = "abbreviations:\n"
+    at = text.index(marker) + len(marker)
+    path.write_text(text[:at] + f'  {short}: "{phrase}"\n' + text[at:], encoding="utf-8")
+
+
+def test_an_added_abbreviation_is_read_as_its_phrase(lexicon_copy):
+    text = "L4-5: mod R LRN."
+    assert read(text) == []
+    _add_abbreviation(lexicon_copy / "anatomy.yaml", "lrn", "lateral recess narrowing")
+    assert read(text, lexicon_copy) == [{"type": "lateral-recess-stenosis", "level": "L4-L5", "side": "right",
+                                         "severity": "moderate", "assertion": "present"}]
+
+
+def test_an_abbreviation_longer_than_its_letters_is_refused(lexicon_copy):
+    _add_abbreviation(lexicon_copy / "anatomy.yaml", "xs", "bilateral neural foraminal narrowing")
+    with pytest.raises(LexiconError):
+        load_lexicon(lexicon_copy)
