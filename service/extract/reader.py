@@ -22,7 +22,7 @@ from service.extract.sentences import split_sentences
 from service.extract.stenosis import read_stenoses
 from service.extract.tables import find_tables
 from service.extract.textview import plain_view, scan_view
-from service.extract.tokens import Token, TokenIndex, scan
+from service.extract.tokens import Token, TokenIndex, scan, verb_object_roots
 from service.extract.typos import repair
 
 _HEADER_AFTER = re.compile(r"\s{0,8}(?:level|levels|disc|disk|space|interspace)?\s{0,8}(?:[:|]|-\s|\u2013)")
@@ -213,6 +213,8 @@ class _Report:
             state.previous = _Previous()
             return
         _mark_label(tokens, view, start)
+        if LADDER in kinds:
+            tokens = verb_object_roots(tokens, view, lexicon)
         context = Context(tokens, view)
         reader = RootReader(tokens, view, lexicon, context)
         if heads:

@@ -69,6 +69,36 @@ def _root_token(match: re.Match, lexicon: Lexicon) -> Token:
     return Token(ROOT, match.start(), match.end(), mention)
 
 
+_VERB_OBJECT = re.compile(r"[ \t]{1,4}(?:(?:on|upon)[ \t]{1,4})?(?:the[ \t]{1,4})?((?:(?:left|right|lt|rt|l|r)\.?[ \t]{1,4})?"
+                          r"(?:c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5]))(?![\w\-/])")
+
+
+def verb_object_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Token]:
+    """Telegraphic text names a root by its letter alone right after a ladder verb ("HNP compresses R S1",
+    "contacting the L5"): that name is a root mention. ``tokens`` is returned as is when there is none."""
+    out = None
+    skip_until = -1
+    for i, token in enumerate(tokens):
+        if token.start < skip_until:
+            continue  # a side word now inside the root mention
+        if out is not None:
+            out.append(token)
+        if token.kind != "ladder" or not token.detail or token.detail[0] != "verb":
+            continue
+        match = _VERB_OBJECT.match(view, token.end)
+        if not match:
+            continue
+        inside = [t for t in tokens[i + 1:i + 3] if t.start < match.end(1)]
+        if any(t.kind != "side" or t.start < match.start(1) for t in inside):
+            continue
+        if out is None:
+            out = list(tokens[:i + 1])
+        mention = _root_mention(re.sub(r"[\s.]+", " ", match.group(1)), False, lexicon)
+        out.append(Token(ROOT, match.start(1), match.end(1), mention))
+        skip_until = match.end(1)
+    return tokens if out is None else out
+
+
 def _level_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Token]:
     found = []
     cache = lexicon.level_cache

@@ -128,3 +128,18 @@ def test_grade_under_a_label_that_belongs_to_a_structure():
 ])
 def test_shorthand_denials(text, finding_type):
     assert single(find(read(text), type=finding_type))["assertion"] == "absent"
+
+
+@pytest.mark.parametrize("text, root, side", [
+    ("L5-S1: R HNP compresses R S1.", "S1", "right"),
+    ("L5-S1: extrusion impinging on the left S1, sev.", "S1", "left"),
+    ("L4-5: L HNP contacting the L5.", "L5", "left"),
+])
+def test_root_named_by_its_letter_after_a_verb(text, root, side):
+    found = single(find(read(text), type=NERVE))
+    assert (found["root"], found["side"]) == (root, side)
+
+
+@pytest.mark.parametrize("text", ["L4-5: The bulge abuts L4-5 disc space.", "T12: Compression deformity of T12."])
+def test_level_after_a_verb_is_no_root(text):
+    assert find(read(text), type=NERVE) == []
