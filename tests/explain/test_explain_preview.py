@@ -75,3 +75,10 @@ def test_pasted_markup_is_escaped(client):
     page = client.post("/preview", data={"report": hostile, "language": "en"}).get_data(as_text=True)
     assert "<script>alert" not in page and "<img" not in page
     assert "&lt;/textarea&gt;&lt;script&gt;" in page
+
+
+@needs_engine
+def test_the_portal_view_quotes_the_report(client):
+    page = client.post("/preview", data={"report": REPORT_TEXT, "language": "en"}).get_data(as_text=True)
+    assert '<details class="nre-quote">' in page
+    assert "Small right subarticular disc protrusion abuts the traversing right L5 nerve root." in page

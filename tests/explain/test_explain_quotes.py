@@ -99,3 +99,12 @@ def test_every_corpus_report_with_its_own_words_parses_safely_and_reads_the_same
             assert without_quotes(explanation)[1] == explain(findings, language).text, report["id"]
             checked += 1
     assert checked >= 40
+
+
+def test_a_denial_merged_across_levels_quotes_its_sentence_once():
+    text = "L1-L2 through L3-L4: No canal stenosis."
+    span = Evidence(0, len(text))
+    denials = [Finding("canal-stenosis", level=level, assertion="absent", evidence=[span])
+               for level in ("L1-L2", "L2-L3", "L3-L4")]
+    explanation = explain(denials, text=text)
+    assert explanation.text.count(text) == 1 and explanation.html.count('<details class="nre-quote">') == 1
