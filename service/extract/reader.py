@@ -126,6 +126,18 @@ def _leading_side(tokens: list[Token], view: str) -> str | None:
     return None
 
 
+def _root_in_sided_opening(mentions: list[Mention]) -> None:
+    """"Mild foraminal narrowing on the right, which contacts the exiting L4 root": a root without a side
+    after a foramen or recess narrowed on one side only, in the same sentence, is on that side."""
+    sided = [m for m in mentions if m.type in _SIDED_STENOSES and m.assertion != ABSENT]
+    for mention in mentions:
+        if mention.type != "nerve-root" or mention.side is not None or mention.plural or mention.central:
+            continue
+        sides = {m.side for m in sided if m.last < mention.first}
+        if len(sides) == 1 and None not in sides and "bilateral" not in sides:
+            mention.side = sides.pop()
+
+
 _SIDE_SUBJECT = re.compile(r"[\s\-*•]*(?:and\s+)?(?:the\s+|on\s+the\s+)?$", re.I)
 
 
@@ -224,6 +236,7 @@ class _Report:
             mentions = []
         if LOC not in kinds and state.previous.sided_type:
             _elided_location(tokens, view, start, mentions, state.previous.sided_type)
+        _root_in_sided_opening(mentions)
         wide = WIDE in kinds
         back_reference = tokens[0].kind == REF
         leading_side = _leading_side(tokens, view) or _clause_side(tokens, view, mentions)

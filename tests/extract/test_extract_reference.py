@@ -105,3 +105,17 @@ def test_pronoun_after_semicolon_takes_the_causes_before():
             "foramen and contacts the exiting C6 root.")
     found = single(roots(text))
     assert (found["side"], found["cause"]) == ("right", ["osteophyte"])
+
+
+@pytest.mark.parametrize("text, side", [
+    ("L4-5: There is mild foraminal narrowing on the right, which contacts the exiting L4 root.", "right"),
+    ("C5-6: Foraminal narrowing is severe on the left side, with compression of the C6 root.", "left"),
+    ("C6-7: Moderate left foraminal stenosis with impingement of the exiting C7 nerve root.", "left"),
+])
+def test_root_in_a_one_sided_opening_takes_its_side(text, side):
+    assert single(roots(text))["side"] == side
+
+
+def test_root_after_openings_narrowed_on_both_sides_keeps_no_side():
+    text = "C6-7: Moderate right and mild left foraminal stenosis; the C7 nerve root is contacted."
+    assert single(roots(text)).get("side") is None
