@@ -22,7 +22,8 @@ from service.extract.tokens import Token
 
 _CHAIN = frozenset({SIDE, GRADE, LEVEL, LOC, NARROW, NORMAL, REMAIN, LADDER, NEG})
 _MAX_GAP = 48
-_COPULA = re.compile(r"(?:\s+(?:is|are|was|were|appears|appear|remains|remain|seems|has\s+become|have\s+become)"
+_COPULA = re.compile(r"(?:\s+(?:is|are|was|were|appears|appear|remains|remain|seems|has\s+become|have\s+become|"
+                     r"(?:has\s+|have\s+)?(?:progressed|worsened|increased|improved|decreased)(?:\s+from(?:\s+[a-z\-]+\s+to)?|\s+to)?)"
                      r"(?:\s+(?:now|also|again|most|currently))?|,?\s+(?:now|currently|presently))\s+$")
 _PREDICATE_STOP = frozenset({LADDER, ROOT, NARROW, LOC, NEG, HEDGE, TERM, NORMAL})
 _LINK = re.compile(r"[\s,]*(?:and\s+|but\s+)?")
@@ -94,9 +95,12 @@ def _predicate(tokens: list[Token], last: int, view: str) -> list[int]:
     is severe on the left", "is moderate on the right and mild on the left"."""
     for j in range(last + 1, min(len(tokens), last + 7)):
         token = tokens[j]
+        if j == last + 1 and token.kind == TERM and view.startswith("which", token.start):
+            continue  # "canal stenosis, which is now severe"
         if token.kind in _PREDICATE_STOP:
             return []
-        if token.kind == GRADE and token.value and _COPULA.search(view, tokens[j - 1].end, token.start):
+        relative = tokens[j - 1].kind == TERM and view[tokens[j - 1].start:tokens[j - 1].end] in ("which is", "which are")
+        if token.kind == GRADE and token.value and (relative or _COPULA.search(view, tokens[j - 1].end, token.start)):
             found = [j]
             for k in range(j + 1, min(len(tokens), j + 8)):
                 if tokens[k].kind not in (SIDE, GRADE) or _LINK.fullmatch(view, tokens[k - 1].end, tokens[k].start) is None:
@@ -128,7 +132,24 @@ def _bare_stenosis(tokens, head, view, context: Context) -> list[Mention]:
                     severity_span=(grade.start, grade.end) if grade is not None else None)]
 
 
+_FROM = re.compile(r"(?<![a-z])from\s+$")
+
+
+def _change_to_grade(tokens: list[Token], view: str, lexicon: Lexicon) -> None:
+    """"progressed from mild to severe", "improved from severe to mild": a change states the grade it ends at,
+    not a range; the grade token is narrowed to its last word."""
+    for i, token in enumerate(tokens):
+        if token.kind != GRADE or " to " not in view[token.start:token.end] or i == 0:
+            continue
+        if _FROM.search(view, tokens[i - 1].end, token.start):
+            last = view.rindex(" ", token.start, token.end) + 1
+            entry = lexicon.entry(view[last:token.end])
+            if entry is not None and entry.kind == GRADE:
+                tokens[i] = Token(GRADE, last, token.end, entry.value, entry.detail)
+
+
 def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Context) -> list[Mention]:
+    _change_to_grade(tokens, view, lexicon)
     mentions: list[Mention] = []
     for chain in _chains(tokens, view, lexicon):
         heads = [i for i in chain if _is_head(tokens[i])] or _labelled_grades(tokens, chain, view)

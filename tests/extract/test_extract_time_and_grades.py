@@ -98,3 +98,17 @@ def test_limited_denial_is_not_explained_as_no_stenosis():
 ])
 def test_historical_narrowing_gives_way_to_the_current(text, severity):
     assert one(text, CANAL)["severity"] == severity
+
+
+@pytest.mark.parametrize("text, severity", [
+    ("L5-S1: Compared to prior, the left foraminal stenosis has progressed from mild to severe.", "severe"),
+    ("L5-S1: The left foraminal stenosis has improved from severe to mild.", "mild"),
+    ("L5-S1: Left foraminal stenosis has worsened to moderate.", "moderate"),
+    ("L5-S1: Left foraminal stenosis, which is now severe (previously moderate).", "severe"),
+    ("L5-S1: Left foraminal stenosis, which is moderate.", "moderate"),
+    ("L5-S1: Mild residual left foraminal narrowing.", "mild"),
+    ("L5-S1: Moderate new left foraminal stenosis.", "moderate"),
+])
+def test_change_states_the_current_grade(text, severity):
+    found = one(text, FORAMEN)
+    assert (found["side"], found["severity"]) == ("left", severity)
