@@ -26,15 +26,14 @@ _ITEM_START = re.compile(r"[ \t,]*\(?\d{1,2}[.)][ \t]*(?=[A-Za-z])")
 _MAX_SENTENCE = 600
 
 # A line wrapped inside a sentence (reports broken at a fixed width): the line before ends in a word that
-# cannot end a sentence, or it is long and the next line opens with a root or level name, a number or an
-# acronym ("...contacts the traversing\nL5 nerve root"). A line that opens a bullet, a numbered item, a
+# cannot end a sentence (not a side or grade word: a list item can end there), or it is long and the next
+# line opens with a root name (not a disc level), a measurement or an acronym ("...contacts the traversing\nL5 nerve root"). A line that opens a bullet, a numbered item, a
 # label ("Foramina:", "L4-5:") or a header in capitals always starts afresh.
 _DANGLING = re.compile(r"(?<![A-Za-z])(?:the|of|and|or|with|w/|to|at|a|an|by|from|on|in|into|upon|onto|which|that|is|"
-                       r"are|was|were|has|have|left|right|bilateral|exiting|traversing|descending|for|without|no|"
-                       r"mild|mildly|moderate|moderately|severe|severely|as|than|but|both|causing|resulting|"
-                       r"contacting|compressing|displacing|narrowing|abutting|effacing|minimally|there)[ \t]*$",
+                       r"are|was|were|has|have|exiting|traversing|descending|for|without|as|than|but|both|causing|"
+                       r"resulting|contacting|compressing|displacing|abutting|effacing|there)[ \t]*$",
                        re.I)
-_WRAP_OPENER = re.compile(r"[ \t]*(?:[CTLS]\d{1,2}(?![\d]*\s*[-/\u2013]?\s*[CTLS]?\d{0,2}\s*[:|])|\d+(?:\.\d+)?\s*(?:mm|cm)\b|"
+_WRAP_OPENER = re.compile(r"[ \t]*(?:[CTLS]\d{1,2}(?!\d|\s*[-/\u2013]\s*[CTLS]?\d|\s*[:|])|\d+(?:\.\d+)?\s*(?:mm|cm)\b|"
                           r"[A-Z]{2,5}\b(?!\s*:))")
 _FRESH_LINE = re.compile(r"[ \t]*(?:[-*+>#\u2022\u00b7\u25cf\u25aa]|\(?\d{1,2}[.)](?!\d)|[A-Za-z][A-Za-z /]{0,40}:|"
                          r"[CTLS]\d{1,2}\s*(?:[-/\u2013]\s*[CTLS]?\d{1,2})?\s*[:|\-\u2013](?!\d)|[A-Z]{3,}[A-Z ]*$)", re.M)

@@ -45,3 +45,12 @@ def test_denial_does_not_run_into_the_next_list_line():
     found = read("L4-5:\nNo canal stenosis\nModerate left foraminal narrowing")
     assert single(find(found, type="foraminal-stenosis"))["assertion"] == "present"
     assert single(find(found, type="canal-stenosis"))["assertion"] == "absent"
+
+
+@pytest.mark.parametrize("text", [
+    "L4-5:\nNo stenosis on the left\nModerate right foraminal narrowing",
+    "L4-5:\nNo canal stenosis or narrowing of the neural foramina bilaterally, mild\nModerate right foraminal narrowing",
+    "L4-5:\nNo canal stenosis at this level with a small bulge and mild facet changes\nL4-5 moderate right foraminal narrowing",
+])
+def test_list_line_ending_in_a_side_or_grade_is_not_wrapped_into_the_denial(text):
+    assert single(find(read(text), type="foraminal-stenosis", side="right"))["assertion"] == "present"
