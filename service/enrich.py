@@ -70,7 +70,7 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
         entries = [(report_url, original, fhir_transaction.report_request(original))] if changed else []
         return fhir_transaction.transaction(bundle_id, entries, fhir_bundle.instant(now))
 
-    explanations = _explanations(findings, languages)
+    explanations = _explanations(findings, languages, document.text)
     sentences = explanations[0].finding_sentences if explanations else []
     observations = []
     for index, (finding, key) in enumerate(zip(findings, finding_keys(findings))):
@@ -143,11 +143,12 @@ def _report_full_url(report: dict, report_uuid: uuid.UUID, fhir_base: str | None
     return f"urn:uuid:{report_uuid}"
 
 
-def _explanations(findings, languages) -> list:
+def _explanations(findings, languages, text: str) -> list:
+    """One explanation per distinct language rendered; each quotes the report's own words."""
     explanations = []
     rendered = set()
     for language in languages:
-        explanation = explain(findings, language)
+        explanation = explain(findings, language, text=text)
         if explanation is not None and explanation.language not in rendered:
             rendered.add(explanation.language)
             explanations.append(explanation)

@@ -127,6 +127,14 @@ def test_note_holds_the_first_languages_sentence():
     assert [o["note"][0]["text"] for o in observations] == sentences
 
 
+def test_the_explanation_quotes_the_radiologists_words():
+    report = report_with(conclusion=SPINE_TEXTS[0])
+    report_out = enrich(report, ["en"], now=NOW)["entry"][0]["resource"]
+    html_forms = [form for form in report_out["presentedForm"] if form["contentType"].startswith("text/html")]
+    fragment = base64.b64decode(html_forms[0]["data"]).decode("utf-8")
+    assert "compresses the right L5 nerve root" in html.unescape(fragment)
+
+
 def test_report_full_url_uses_the_fhir_base_when_known():
     report = report_with(conclusion=SPINE_TEXTS[0])
     bundle = enrich(report, now=NOW, fhir_base="https://ehr.example.org/fhir/")
