@@ -76,12 +76,16 @@ def _side_grades(tokens: list[Token], indices: list[int]) -> list[tuple[str | No
             pairs.append((token.value, grade, denial))
             grade = denial = None
     first_grade = grades[0] if grades else None
-    kinds = [tokens[i].kind for i in indices if tokens[i].kind in (SIDE, GRADE)]
-    if len(kinds) >= 4 and kinds[0] == SIDE and kinds[1] == GRADE and kinds.count(SIDE) == kinds.count(GRADE):
+    ordered = [tokens[i] for i in indices if tokens[i].kind in (SIDE, GRADE)]
+    if len(ordered) >= 5 and ordered[0].kind == SIDE and ordered[0].value == "bilateral" and ordered[1].kind == SIDE:
+        ordered = ordered[1:]  # "bilateral foraminal narrowing (right moderate, left mild)"
+    if len(ordered) >= 4 and len(ordered) % 2 == 0 and all(
+            ordered[k].kind == SIDE and ordered[k + 1].kind == GRADE for k in range(0, len(ordered), 2)):
         # "R moderate, L mild": each side followed by its own grade.
-        ordered = [tokens[i] for i in indices if tokens[i].kind in (SIDE, GRADE)]
-        if all(ordered[k].kind == SIDE and ordered[k + 1].kind == GRADE for k in range(0, len(ordered), 2)):
-            pairs = [(ordered[k].value, ordered[k + 1], None) for k in range(0, len(ordered), 2)]
+        pairs = [(ordered[k].value, ordered[k + 1], None) for k in range(0, len(ordered), 2)]
+    if len(pairs) >= 3 and pairs[0][0] == "bilateral" and pairs[0][1] is None and pairs[0][2] is None:
+        # "bilateral foraminal stenosis, moderate on the right and mild on the left": the sides described apart.
+        pairs = pairs[1:]
     sides = [side for side, _, _ in pairs]
     separate = (len(pairs) >= 2 and all(g is not None or d is not None for _, g, d in pairs)
                 and len(set(sides)) == len(sides) and "bilateral" not in sides)

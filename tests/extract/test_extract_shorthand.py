@@ -143,3 +143,21 @@ def test_root_named_by_its_letter_after_a_verb(text, root, side):
 @pytest.mark.parametrize("text", ["L4-5: The bulge abuts L4-5 disc space.", "T12: Compression deformity of T12."])
 def test_level_after_a_verb_is_no_root(text):
     assert find(read(text), type=NERVE) == []
+
+
+@pytest.mark.parametrize("text", [
+    "L4-5: Bilateral foraminal stenosis, moderate on the right and mild on the left.",
+    "L4-5: Bilateral neural foraminal narrowing (right moderate, left mild).",
+    "L4-5: Neural foraminal narrowing: moderate (R), mild (L).",
+    "L4-5: Moderate (R) and mild (L) foraminal narrowing.",
+])
+def test_bilateral_described_side_by_side_is_two_findings(text):
+    assert sides(text) == {"right": ("moderate", "present"), "left": ("mild", "present")}
+
+
+@pytest.mark.parametrize("text", [
+    "L4-5: Bilateral foraminal stenosis, worse on the right.",
+    "L4-5: mild bilateral foraminal narrowing, L>R",
+])
+def test_bilateral_with_one_side_worse_stays_one(text):
+    assert list(sides(text)) == ["bilateral"]
