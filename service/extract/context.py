@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import re
 
-from service.extract.lexicon import GRADE, HEDGE, KILL, LADDER, NEG, TERM
+from service.extract.lexicon import GRADE, HEDGE, KILL, LADDER, NEG, SIDE, TERM
 from service.extract.tokens import Token
 
 PRESENT, POSSIBLE, ABSENT = "present", "possible", "absent"
 _NEW_ITEM_GAP = re.compile(r"[^,]*,\s*(?:and\s+)?$")
 _NEW_CLAUSE_GAP = re.compile(r".*(?<![a-z])and\s+(?:the|a|an|there\s+(?:is|are)|this|it)\s+(?:\S+\s+){0,2}$")
+
+
+def _graded_side(tokens: list[Token], i: int) -> bool:
+    """"no SS, B/L mild NFN": a side with its own grade after a comma opens a new item."""
+    return (tokens[i].kind == SIDE and i + 1 < len(tokens) and tokens[i + 1].kind == GRADE
+            and tokens[i + 1].value is not None)
 
 
 class Context:
@@ -37,7 +43,8 @@ class Context:
                 last_any = last_restricted = -1
                 killing = False
             elif previous_end is not None and last_any >= 0 and tokens[last_any].kind == NEG \
-                    and i - last_any > 1 and ((kind == GRADE and token.value) or (kind == LADDER and token.detail[0] == "verb")) \
+                    and i - last_any > 1 and ((kind == GRADE and token.value) or (kind == LADDER and token.detail[0] == "verb")
+                                              or _graded_side(tokens, i)) \
                     and _NEW_ITEM_GAP.match(view, previous_end, token.start):
                 # "No central stenosis, mild foraminal narrowing"; "bulge without stenosis, contacting the root"
                 last_any = -1

@@ -257,6 +257,9 @@ class RootReader:
                 if _CAUSAL.search(self.view, tokens[root].end, tokens[j].start):
                     found.append(tokens[j].value)
                 break
+        if not found and 0 < lower == first_word and tokens[first_word].detail[0] == "verb":
+            # "L paracentral HNP; abuts L S1 root": a verb without a subject acts for the clause before.
+            found = self._causes_between(self._clause_start(lower - 1), lower - 1)
         if not found and 0 < lower < len(tokens) and tokens[lower].kind == REF:
             # "a disc osteophyte complex ...; this narrows the foramen and contacts the C6 root"
             found = self._causes_between(0, lower)

@@ -161,3 +161,24 @@ def test_bilateral_described_side_by_side_is_two_findings(text):
 ])
 def test_bilateral_with_one_side_worse_stays_one(text):
     assert list(sides(text)) == ["bilateral"]
+
+
+@pytest.mark.parametrize("text, side, severity", [
+    ("C6-7: DOC, no SS, B/L mild NFN.", "bilateral", "mild"),
+    ("C6-7: no canal stenosis, R mod foraminal narrowing.", "right", "moderate"),
+    ("C6-7: No SS, left mild NF narrowing.", "left", "mild"),
+])
+def test_denial_ends_at_a_new_graded_side_item(text, side, severity):
+    assert sides(text) == {side: (severity, "present")}
+    assert single(find(read(text), type=CANAL))["assertion"] == "absent"
+
+
+@pytest.mark.parametrize("text", ["L4-5: No foraminal stenosis, left or right.",
+                                  "L4-5: No stenosis of the canal, left or right foramina."])
+def test_denial_runs_over_a_list_of_sides(text):
+    assert all(f["assertion"] == "absent" for f in find(read(text), type=FORAMEN))
+
+
+def test_verb_without_subject_acts_for_the_clause_before():
+    found = single(find(read("L5-S1: L paracentral HNP; abuts L S1 root."), type=NERVE))
+    assert (found["side"], found["cause"]) == ("left", ["disc-herniation"])
