@@ -182,3 +182,9 @@ def test_denial_runs_over_a_list_of_sides(text):
 def test_verb_without_subject_acts_for_the_clause_before():
     found = single(find(read("L5-S1: L paracentral HNP; abuts L S1 root."), type=NERVE))
     assert (found["side"], found["cause"]) == ("left", ["disc-herniation"])
+
+
+@pytest.mark.parametrize("text, finding_type", [
+    ("L5-S1: NFs OK.", FORAMEN), ("L5-S1: Canal ok.", CANAL), ("L5-S1: Foramina nl.", FORAMEN)])
+def test_shorthand_normal_words(text, finding_type):
+    assert single(find(read(text), type=finding_type))["assertion"] == "absent"
