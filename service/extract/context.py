@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 
-from service.extract.lexicon import GRADE, HEDGE, KILL, LADDER, NEG, SIDE, TERM
+from service.extract.lexicon import AGAIN, GRADE, HEDGE, HIST, KILL, LABEL, LADDER, LEVEL, NEG, PSEUDO, SIDE, TERM
 from service.extract.tokens import Token
 
 PRESENT, POSSIBLE, ABSENT = "present", "possible", "absent"
+# Historical words that modify a noun ("the previously seen extrusion") rather than date a whole clause.
+_HIST_MODIFIER = re.compile(r".*(?:seen|noted|described|demonstrated|identified|reported|visualized)$")
 _NEW_ITEM_GAP = re.compile(r"[^,]*,\s*(?:and\s+)?$")
 _NEW_CLAUSE_GAP = re.compile(r".*(?<![a-z])and\s+(?:the|a|an|there\s+(?:is|are)|this|it)\s+(?:\S+\s+){0,2}$")
 
@@ -93,3 +95,29 @@ class Context:
 
     def silenced(self, index: int) -> bool:
         return self.killed[index]
+
+
+def still_present(tokens: list[Token], view: str) -> bool:
+    """"The previously described stenosis is unchanged / again seen": the earlier state holds now."""
+    return any(t.kind == AGAIN or (t.kind == PSEUDO and view[t.start:t.end] == "unchanged") for t in tokens)
+
+
+def historical_clause(tokens: list[Token], index: int, view: str) -> bool:
+    """Whether the clause of ``tokens[index]`` opens with a word that dates it before this exam ("On the prior
+    study the L5 root was compressed; now it is free", "Previously there was moderate stenosis.")."""
+    start = index
+    while start > 0 and not (tokens[start - 1].kind in (TERM, LABEL) and view[tokens[start - 1].start] in ";:|"):
+        start -= 1
+    while start < index and tokens[start].kind in (LEVEL, LABEL):
+        start += 1  # "L4-5: Previously ..."
+    opener = tokens[start] if start < len(tokens) else None
+    if opener is None or opener.kind != HIST or start == index or _HIST_MODIFIER.match(view, opener.start, opener.end):
+        return False
+    # The dating word must open the clause itself ("Previously, ..."), not sit in a noun phrase ("the previously
+    # severe stenosis") or a comparison ("compared to prior").
+    k = opener.start - 1
+    while k >= 0 and view[k] in " \t,":
+        k -= 1
+    if k >= 0 and view[k] not in ".:;\n|*)\u2022-":
+        return False
+    return not still_present(tokens, view)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from service.extract.attributes import RUNG_RANK, combine_sides, grade_before
-from service.extract.context import ABSENT, POSSIBLE, PRESENT, Context
+from service.extract.context import ABSENT, POSSIBLE, PRESENT, Context, historical_clause, still_present
 from service.extract.lexicon import (
     AGAIN, CAUSE, GRADE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, OBJ, PSEUDO, REF, ROLE, ROOT, SIDE, TERM, ZONE,
     Lexicon,
@@ -138,8 +138,7 @@ class RootReader:
         if not (index > 0 and tokens[index - 1].kind == HIST and self._joined(index - 1, index)):
             return False
         # "The previously described compression of the L5 root is again seen": still there.
-        return not any(t.kind == AGAIN or (t.kind == PSEUDO and self.view[t.start:t.end] == "unchanged")
-                       for t in tokens)
+        return not still_present(tokens, self.view)
 
     def _noun_phrase_start(self, index: int) -> int:
         tokens = self.tokens
@@ -335,7 +334,7 @@ class RootReader:
                 judged.append((w, ABSENT, tokens[w]))
                 continue
             assertion, trigger = self.context.assertion(w, "nerve-root")
-            if assertion != ABSENT and self._historical(w):
+            if assertion != ABSENT and (self._historical(w) or historical_clause(tokens, min(w, root), self.view)):
                 continue  # "which was previously compressed": an earlier exam's finding
             judged.append((w, assertion, trigger))
         if not judged:

@@ -10,7 +10,7 @@ narrowing" gives two findings, one per side with its own grade.
 from __future__ import annotations
 
 from service.extract.attributes import combine_sides
-from service.extract.context import ABSENT, Context
+from service.extract.context import ABSENT, Context, historical_clause, still_present
 import re
 
 from service.extract.lexicon import (
@@ -217,25 +217,22 @@ def _labelled_grades(tokens: list[Token], chain: list[int], view: str) -> list[i
     return []
 
 
-def _still_present(tokens: list[Token], view: str) -> bool:
-    """"The previously described moderate stenosis is unchanged / again seen": the earlier state holds now."""
-    return any(t.kind == AGAIN or (t.kind == PSEUDO and view[t.start:t.end] == "unchanged") for t in tokens)
-
-
 def _historical_grade(tokens: list[Token], index: int, view: str) -> bool:
     """"the previously moderate stenosis, now mild": a grade right after a historical word is an earlier
     exam's grade, not this one's."""
     return (tokens[index].kind == GRADE and index > 0 and tokens[index - 1].kind == HIST
-            and not view[tokens[index - 1].end:tokens[index].start].strip() and not _still_present(tokens, view))
+            and not view[tokens[index - 1].end:tokens[index].start].strip() and not still_present(tokens, view))
 
 
 def _after_history(tokens: list[Token], head: int, view: str) -> bool:
     """"was previously (severely) narrowed": a narrowing word right after a historical word describes an
     earlier exam, unless the sentence says it is still there."""
+    if historical_clause(tokens, head, view):
+        return True
     j = head - 1 if head > 0 and tokens[head - 1].kind == GRADE else head
     if not (j > 0 and tokens[j - 1].kind == HIST and not view[tokens[j - 1].end:tokens[j].start].strip()):
         return False
-    return not _still_present(tokens, view)
+    return not still_present(tokens, view)
 
 
 def _mentions_of(tokens, head, locations, span, view, context: Context) -> list[Mention]:

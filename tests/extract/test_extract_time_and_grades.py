@@ -112,3 +112,25 @@ def test_historical_narrowing_gives_way_to_the_current(text, severity):
 def test_change_states_the_current_grade(text, severity):
     found = one(text, FORAMEN)
     assert (found["side"], found["severity"]) == ("left", severity)
+
+
+@pytest.mark.parametrize("text", [
+    "L4-5: On the prior study the right L5 root was compressed; now it is free.",
+    "L4-5: Previously, the right L5 nerve root was compressed by the extrusion.",
+    "L4-5: Prior to surgery the right L5 root was compressed.",
+])
+def test_clause_dated_before_this_exam_is_no_finding(text):
+    assert [f for f in find(read(text), type=NERVE) if f["assertion"] != "absent"] == []
+
+
+@pytest.mark.parametrize("text, severity", [
+    ("L4-5: Previously there was moderate canal stenosis. There is now mild canal stenosis.", "mild"),
+    ("L4-5: Previously, severe canal stenosis; this is unchanged.", "severe"),
+])
+def test_dated_clause_and_current_statement(text, severity):
+    assert one(text, CANAL)["severity"] == severity
+
+
+def test_noun_dated_by_previously_seen_still_acts_now():
+    found = one("L4-5: The previously seen extrusion compresses the right L5 root.", NERVE)
+    assert (found["degree"], found["assertion"]) == ("compression", "present")
