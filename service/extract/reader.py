@@ -74,11 +74,12 @@ class _Previous:
     """What the sentence before stated, for back-references ("This likely affects the S1 root") and for a
     side standing alone for the same openings ("The right foramen is narrowed. The left is patent.")."""
 
-    def __init__(self, causes=(), side=None, cause_sides=None, sided_type=None) -> None:
+    def __init__(self, causes=(), side=None, cause_sides=None, sided_type=None, root=None) -> None:
         self.causes = list(causes)
         self.side = side
         self.cause_sides = cause_sides or {}
         self.sided_type = sided_type
+        self.root = root  # the one root mention (its RootMention) of the sentence, if it named exactly one
 
 
 class _State:
@@ -124,6 +125,26 @@ def _leading_side(tokens: list[Token], view: str) -> str | None:
         if token.kind not in (LEVEL, TERM, LABEL):
             return None
     return None
+
+
+def _one_named_root(tokens: list[Token]):
+    """The RootMention of the one named root a sentence mentions, else None."""
+    named = [t.value for t in tokens if t.kind == ROOT]
+    return named[0] if len(named) == 1 and named[0].names[0][0] else None
+
+
+_PASSIVE_PRONOUN = re.compile(r"(?:it|they)\s+(?:is|are|was|were|remains|remain|appears|appear)(?![a-z])")
+
+
+def _pronoun_root(tokens: list[Token], view: str, root) -> list[Token]:
+    """"The right L5 root was previously compressed. It is now only contacted.": a pronoun subject of a
+    passive ladder word, in a sentence naming no root, stands for the one root the sentence before named."""
+    first = tokens[0]
+    if first.kind != REF or not _PASSIVE_PRONOUN.match(view, first.start):
+        return tokens
+    if any(t.kind == LADDER and t.detail[0] != "participle" for t in tokens):
+        return tokens
+    return [Token(ROOT, first.start, first.end, root)] + tokens[1:]
 
 
 def _root_in_sided_opening(mentions: list[Mention]) -> None:
@@ -222,11 +243,13 @@ class _Report:
             disc_groups = [g for g in groups if not tokens[g.first].detail[0]]
             if disc_groups:
                 segment.previous = disc_groups[-1].levels
-            state.previous = _Previous()
+            state.previous = _Previous(root=_one_named_root(tokens))
             return
         _mark_label(tokens, view, start)
         if LADDER in kinds:
             tokens = verb_object_roots(tokens, view, lexicon)
+            if ROOT not in kinds and state.previous.root is not None:
+                tokens = _pronoun_root(tokens, view, state.previous.root)
         context = Context(tokens, view)
         reader = RootReader(tokens, view, lexicon, context)
         if heads:
@@ -280,7 +303,8 @@ class _Report:
         state.previous = _Previous(
             causes=[t.value for i, t in enumerate(tokens) if t.kind == CAUSE and context.assertion(i, "cause")[0] != ABSENT],
             side=structure_side, cause_sides=reader.cause_sides(),
-            sided_type=sided_types.pop() if len(sided_types) == 1 else None)
+            sided_type=sided_types.pop() if len(sided_types) == 1 else None,
+            root=_one_named_root(tokens))
 
     def read_section(self, plain: str, view: str, section, index: TokenIndex) -> None:
         lexicon = self.lexicon

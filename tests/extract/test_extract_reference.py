@@ -119,3 +119,23 @@ def test_root_in_a_one_sided_opening_takes_its_side(text, side):
 def test_root_after_openings_narrowed_on_both_sides_keeps_no_side():
     text = "C6-7: Moderate right and mild left foraminal stenosis; the C7 nerve root is contacted."
     assert single(roots(text)).get("side") is None
+
+
+@pytest.mark.parametrize("text, root, side, degree", [
+    ("L4-5: The right L5 root was previously compressed. It is now only contacted.", "L5", "right", "contact"),
+    ("L5-S1: The left S1 nerve root is thickened. It is displaced posteriorly by the extrusion.", "S1", "left",
+     "displacement"),
+    ("L4-5: The L5 roots are thickened. They are compressed in the lateral recesses.", "L5", "bilateral",
+     "compression"),
+])
+def test_pronoun_subject_of_a_passive_ladder_word_is_the_root_before(text, root, side, degree):
+    found = single(roots(text))
+    assert (found["root"], found["side"], found["degree"], found["assertion"]) == (root, side, degree, "present")
+
+
+@pytest.mark.parametrize("text", [
+    "L4-5: A protrusion contacts the right L5 root. It causes compression of the thecal sac.",
+    "L4-5: A protrusion contacts the right L5 root. It is large and effaces the thecal sac.",
+])
+def test_pronoun_of_an_active_verb_is_not_the_root(text):
+    assert single(roots(text))["degree"] == "contact"
