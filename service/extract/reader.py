@@ -247,7 +247,9 @@ class _Report:
             return
         _mark_label(tokens, view, start)
         if LADDER in kinds:
-            tokens = verb_object_roots(tokens, view, lexicon)
+            named = verb_object_roots(tokens, view, lexicon)
+            if named is not tokens:
+                tokens, groups = named, level_groups(named, view, lexicon)  # token indices moved
             if ROOT not in kinds and state.previous.root is not None:
                 tokens = _pronoun_root(tokens, view, state.previous.root)
         context = Context(tokens, view)

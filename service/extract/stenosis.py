@@ -179,6 +179,9 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
                     if i > span[-1] and tokens[i].kind == LEVEL and i == span[-1] + 1:
                         span.append(i)
             boundary = span[-1] + 1
+            if any(tokens[i].kind == LEVEL for i in span if i > head):
+                # "... root at L5-S1 and mild left foraminal narrowing at L4-5": the level after the head is its own.
+                span = [i for i in span if not (tokens[i].kind == LEVEL and i < head)]
             if not any(tokens[i].kind == LOC for i in chain) and tokens[head].kind == NARROW:
                 mentions.extend(_bare_stenosis(tokens, head, view, context))
                 continue

@@ -139,3 +139,13 @@ def test_pronoun_subject_of_a_passive_ladder_word_is_the_root_before(text, root,
 ])
 def test_pronoun_of_an_active_verb_is_not_the_root(text):
     assert single(roots(text))["degree"] == "contact"
+
+
+@pytest.mark.parametrize("text", [
+    "The extrusion compresses the right S1 root at L5-S1 and mild left foraminal narrowing at L4-5.",
+    "R HNP compresses R S1 at L5-S1 and mild L NFN at L4-5.",
+])
+def test_level_after_a_stenosis_is_its_own(text):
+    found = read(text)
+    assert single(find(found, type=FORAMEN))["level"] == "L4-L5"
+    assert single(roots(text))["level"] == "L5-S1"
