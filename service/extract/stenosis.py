@@ -10,7 +10,7 @@ narrowing" gives two findings, one per side with its own grade.
 from __future__ import annotations
 
 from service.extract.attributes import combine_sides
-from service.extract.context import ABSENT, Context, historical_clause, still_present
+from service.extract.context import ABSENT, PRESENT, Context, historical_clause, still_present
 import re
 
 from service.extract.lexicon import (
@@ -287,6 +287,9 @@ def _mentions_of(tokens, head, locations, span, view, context: Context) -> list[
         for side, grade, denial in pairs:
             if separate:
                 assertion, trigger = (ABSENT, denial) if denial else context.assertion(span[0], finding_type)
+                if not denial and any(trigger is d for _, _, d in pairs):
+                    # "mild right, none left": the other side's denial says nothing of this side.
+                    assertion, trigger = PRESENT, None
             if assertion == ABSENT:
                 limits = [tokens[i] for i in modifiers if tokens[i].kind == GRADE]
                 grade_span = (limits[0].start, limits[-1].end) if limits else None

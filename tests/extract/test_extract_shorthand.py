@@ -188,3 +188,12 @@ def test_verb_without_subject_acts_for_the_clause_before():
     ("L5-S1: NFs OK.", FORAMEN), ("L5-S1: Canal ok.", CANAL), ("L5-S1: Foramina nl.", FORAMEN)])
 def test_shorthand_normal_words(text, finding_type):
     assert single(find(read(text), type=finding_type))["assertion"] == "absent"
+
+
+@pytest.mark.parametrize("text", [
+    "L4-5: Foramina: mild right, none left.",
+    "L4-5: NF: mild R, none L.",
+    "L4-5: mild right and no left foraminal narrowing.",
+])
+def test_other_sides_denial_leaves_this_side_present(text):
+    assert sides(text) == {"right": ("mild", "present"), "left": (None, "absent")}
