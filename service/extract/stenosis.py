@@ -155,12 +155,16 @@ def _change_to_grade(tokens: list[Token], view: str, lexicon: Lexicon) -> None:
 def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Context) -> list[Mention]:
     _change_to_grade(tokens, view, lexicon)
     mentions: list[Mention] = []
+    sided_before: list[int] = []  # the one-sided openings of the chains read so far in the sentence
     for chain in _chains(tokens, view, lexicon):
         heads = [i for i in chain if _is_head(tokens[i])] or _labelled_grades(tokens, chain, view)
+        previous_locations: list[int] = []
+        if not heads and sided_before and _graded_side_alone(tokens, chain):
+            # "without stenosis on the right; mild on the left": the other side of the openings just named.
+            heads, previous_locations = [next(i for i in chain if tokens[i].kind == GRADE)], sided_before
         if not heads:
             continue
         boundary = chain[0]
-        previous_locations: list[int] = []
         for number, head in enumerate(heads):
             next_head = heads[number + 1] if number + 1 < len(heads) else None
             before = [i for i in chain if boundary <= i < head]
@@ -196,9 +200,18 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
             if not locations and any(tokens[i].kind == SIDE for i in span):
                 # "severe left foraminal narrowing, right patent": the other side of the same openings.
                 locations = [i for i in previous_locations if tokens[i].value in _SIDED]
-            mentions.extend(_mentions_of(tokens, head, locations, span, view, context))
+            found = _mentions_of(tokens, head, locations, span, view, context)
+            mentions.extend(found)
             previous_locations = locations
+            if any(m.side in ("left", "right") for m in found):
+                sided_before = [i for i in locations if tokens[i].value in _SIDED]
     return mentions
+
+
+def _graded_side_alone(tokens: list[Token], chain: list[int]) -> bool:
+    """A chain that is only a grade and a side ("mild on the left"), naming no opening of its own."""
+    kinds = {tokens[i].kind for i in chain}
+    return kinds <= {GRADE, SIDE} and SIDE in kinds and any(tokens[i].kind == GRADE and tokens[i].value for i in chain)
 
 
 _SIDED = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})

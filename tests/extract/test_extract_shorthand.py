@@ -197,3 +197,18 @@ def test_shorthand_normal_words(text, finding_type):
 ])
 def test_other_sides_denial_leaves_this_side_present(text):
     assert sides(text) == {"right": ("mild", "present"), "left": (None, "absent")}
+
+
+@pytest.mark.parametrize("text, first, second", [
+    ("L4-5: Foramina: without stenosis on the right; mild on the left.", ("right", None, "absent"),
+     ("left", "mild", "present")),
+    ("L4-5: Moderate left foraminal stenosis; mild on the right.", ("left", "moderate", "present"),
+     ("right", "mild", "present")),
+])
+def test_graded_side_alone_after_a_semicolon(text, first, second):
+    found = sides(text)
+    assert {side: value for side, *value in (first, second)} == {k: list(v) for k, v in found.items()}
+
+
+def test_graded_side_alone_names_no_structure_of_its_own():
+    assert list(sides("L4-5: Moderate left foraminal stenosis; mild disc bulge on the right.")) == ["left"]
