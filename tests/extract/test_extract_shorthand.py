@@ -212,3 +212,19 @@ def test_graded_side_alone_after_a_semicolon(text, first, second):
 
 def test_graded_side_alone_names_no_structure_of_its_own():
     assert list(sides("L4-5: Moderate left foraminal stenosis; mild disc bulge on the right.")) == ["left"]
+
+
+def test_table_cells_read_under_their_column_labels():
+    text = ("FINDINGS:\nLevel | Central canal | Right foramen | Left foramen | Comment\n"
+            "L3-4 | normal | mild | patent | -\n"
+            "L4-5 | moderate stenosis | severe | moderate | right foraminal protrusion compresses the exiting right L4 root\n")
+    found = {(f["type"], f["level"], f.get("side")): (f.get("severity"), f["assertion"]) for f in read(text)}
+    assert found == {
+        (CANAL, "L3-L4", None): (None, "absent"),
+        (FORAMEN, "L3-L4", "right"): ("mild", "present"),
+        (FORAMEN, "L3-L4", "left"): (None, "absent"),
+        (CANAL, "L4-L5", None): ("moderate", "present"),
+        (FORAMEN, "L4-L5", "right"): ("severe", "present"),
+        (FORAMEN, "L4-L5", "left"): ("moderate", "present"),
+        (NERVE, "L4-L5", "right"): (None, "present"),
+    }
