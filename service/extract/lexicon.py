@@ -292,8 +292,9 @@ def _section_patterns(data: dict):
 
 def _filler_regex(words) -> re.Pattern:
     alternatives = _alternation(words)
-    # "+" and "&" join like "and" in telegraphic reports ("mild canal + foraminal stenosis").
-    return re.compile(rf"[\s,/()\-+&]*(?:(?:{alternatives})(?![a-z0-9])[\s,/()\-+&]*)*")
+    # "+" and "&" join like "and" in telegraphic reports ("mild canal + foraminal stenosis"); a full stop inside
+    # a sentence is an abbreviation's ("mod. L NFN").
+    return re.compile(rf"[\s,/()\-+&.]*(?:(?:{alternatives})(?![a-z0-9])[\s,/()\-+&.]*)*")
 
 
 @lru_cache(maxsize=8)

@@ -38,6 +38,8 @@ _WRAP_OPENER = re.compile(r"[ \t]*(?:[CTLS]\d{1,2}(?!\d|\s*[-/\u2013]\s*[CTLS]?\
 _FRESH_LINE = re.compile(r"[ \t]*(?:[-*+>#\u2022\u00b7\u25cf\u25aa]|\(?\d{1,2}[.)](?!\d)|[A-Za-z][A-Za-z /]{0,40}:|"
                          r"[CTLS]\d{1,2}\s*(?:[-/\u2013]\s*[CTLS]?\d{1,2})?\s*[:|\-\u2013](?!\d)|[A-Z]{3,}[A-Z ]*$)", re.M)
 _WRAP_WIDTH = 45
+_GRADE_SHORTHAND = re.compile(r"(?<![A-Za-z])(?:mod|sev)$", re.I)
+_GRADE_CONTINUES = re.compile(r"[ \t]+(?:[a-z]|(?:L|R|Lt|Rt|BL|B/L|Bilat|bilat)[ \t]+[A-Za-z])")
 
 
 def _wrapped(text: str, newline: int, end: int) -> bool:
@@ -80,6 +82,9 @@ def split_sentences(text: str, start: int, end: int) -> list[Sentence]:
             continue
         if mark == "\n" and _wrapped(text, match.start(), end):
             continue
+        if mark == "." and _GRADE_SHORTHAND.search(text, max(start, match.start() - 4), match.start()) \
+                and _GRADE_CONTINUES.match(text, match.end(), end):
+            continue  # "mod. L NFN": the grade's abbreviation, not the end of the sentence
         pieces.append((cursor, match.end(), False))
         if mark.startswith("\n") and mark.strip(" \t") == "\n" and match.end() < end and text[match.end()] == "\n":
             pieces.append((match.end(), match.end(), True))  # a blank line: a new paragraph

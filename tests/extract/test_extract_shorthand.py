@@ -228,3 +228,17 @@ def test_table_cells_read_under_their_column_labels():
         (FORAMEN, "L4-L5", "left"): ("moderate", "present"),
         (NERVE, "L4-L5", "right"): (None, "present"),
     }
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("L4-5: mod. L NFN.", {("left", "moderate")}),
+    ("L4-5: sev. R NF narrowing.", {("right", "severe")}),
+    ("L4-5: SS, sev. Mild BFN.", {("bilateral", "mild")}),
+])
+def test_abbreviated_grade_with_a_full_stop(text, expected):
+    assert {(f["side"], f["severity"]) for f in find(read(text), type=FORAMEN)} == expected
+
+
+def test_grade_abbreviation_ending_a_sentence_stays_with_its_finding():
+    found = read("L4-5: SS, sev. Mild BFN.")
+    assert single(find(found, type=CANAL))["severity"] == "severe"
