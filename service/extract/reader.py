@@ -25,7 +25,8 @@ from service.extract.textview import plain_view, scan_view
 from service.extract.tokens import Token, TokenIndex, scan, verb_object_roots
 from service.extract.typos import repair
 
-_HEADER_AFTER = re.compile(r"\s{0,8}(?:level|levels|disc|disk|space|interspace)?\s{0,8}(?:[:|]|-\s|\u2013)")
+_HEADER_AFTER = re.compile(
+    r"\s{0,8}(?:level|levels|disc|disk|space|interspace)?\s{0,8}(?:\([^()\n]{0,40}\)\s{0,4})?(?:[:|]|-\s|\u2013)")
 _FORWARD_GAP = 48
 _HEADS = frozenset({NARROW, NORMAL, LADDER})
 _ROOT_WORDS = frozenset({NORMAL, LADDER})
@@ -95,6 +96,10 @@ def _is_level_header(tokens: list[Token], groups: list[LevelGroup], view: str, s
         return False
     if view[sentence_start:tokens[0].start].strip(" \t*-#>•,"):
         return False
+    if not tokens[0].detail[0]:
+        # A sentence that opens with a disc level speaks of that level, and so do the sentences after it
+        # that name none ("L4-5 postsurgical change. Soft tissue abuts the L5 root."), colon or not.
+        return True
     last = tokens[groups[0].last]
     after = groups[0].last + 1
     sentence_over = after >= len(tokens) and not view[last.end:last.end + 1].isalpha()

@@ -107,3 +107,25 @@ def test_headers_inside_inline_markup():
             '<p><span class="heading-style-x">FINDINGS:</span> <span class="t">L4-5: Disc protrusion contacting the '
             'left L5 nerve root.</span></p></div>')
     assert [(f["level"], f["root"], f["assertion"]) for f in read(text)] == [("L4-L5", "L5", "present")]
+
+
+def test_a_sentence_opening_with_a_level_sets_the_level_of_the_sentences_after_it():
+    text = ("T12-L1 thru L2-3 negative.\nL3-4 mild bulge, no stenosis.\n"
+            "L4-5 postoperative change. Soft tissue in the R lateral recess abuts the R L5 nerve root. "
+            "Mild R foraminal narrowing.")
+    found = read(text)
+    assert {f["level"] for f in found} == {"L4-L5"}
+    assert {f["type"] for f in found} == {"nerve-root", "foraminal-stenosis"}
+
+
+def test_a_single_vertebra_opening_a_sentence_does_not_start_a_level():
+    text = "L4-L5: Mild right foraminal narrowing. L5 vertebral body haemangioma. The right L4 root is contacted."
+    assert {f["level"] for f in read(text)} == {"L4-L5"}
+
+
+def test_level_header_with_a_parenthetical_before_its_colon():
+    text = ("L2-L3: Mild canal narrowing.\nL3-L4 (adjacent segment): Facet hypertrophy. These result in severe "
+            "central canal stenosis, compressing the traversing L4 nerve roots.")
+    found = read(text)
+    assert {"type": "canal-stenosis", "level": "L3-L4", "severity": "severe", "assertion": "present"} in found
+    assert [f["level"] for f in found if f["type"] == "nerve-root"] == ["L3-L4"]
