@@ -144,3 +144,11 @@ def test_a_new_clause_with_its_own_subject_ends_the_denial():
 def test_earlier_finding_seen_again_is_present():
     finding = one("L4-5: The previously described compression of the left L5 nerve root is again seen.")
     assert (finding.degree, finding.assertion) == ("compression", "present")
+
+
+def test_a_conditional_recommendation_is_not_a_finding():
+    for text in ("L4-5: Mild right lateral recess narrowing. Recommend correlation; if concern for L5 nerve root "
+                 "impingement persists, CT myelography may be considered.",
+                 "L4-5: Mild right lateral recess narrowing. If there is clinical concern for nerve root "
+                 "compression, a contrast study could be obtained."):
+        assert [f["type"] for f in read(text)] == ["lateral-recess-stenosis"], text
