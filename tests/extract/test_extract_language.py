@@ -325,3 +325,11 @@ def test_effacement_narrows_a_recess_not_the_canal():
 def test_thecal_sac_narrowing_counts_when_graded():
     assert read("L4-5: Narrowing of the thecal sac.") == []
     assert only("L4-5: Moderate narrowing of the thecal sac.", CANAL)["severity"] == "moderate"
+
+
+def test_lay_words_in_letters_that_quote_a_report():
+    found = read("At C6/7 a bony spur narrows the left nerve exit canal severely and is squashing the left C7 "
+                 "nerve root.")
+    assert {"type": "foraminal-stenosis", "level": "C6-C7", "side": "left", "severity": "severe",
+            "assertion": "present"} in found
+    assert [(f["root"], f["degree"]) for f in found if f["type"] == "nerve-root"] == [("C7", "compression")]
