@@ -333,3 +333,10 @@ def test_lay_words_in_letters_that_quote_a_report():
     assert {"type": "foraminal-stenosis", "level": "C6-C7", "side": "left", "severity": "severe",
             "assertion": "present"} in found
     assert [(f["root"], f["degree"]) for f in found if f["type"] == "nerve-root"] == [("C7", "compression")]
+
+
+def test_adverbs_between_the_copula_and_the_grade_keep_the_predicate_grade():
+    for text, kind in (("L4-5: The right lateral recess is only minimally narrowed.", "lateral-recess-stenosis"),
+                       ("L4-5: The canal is mildly narrowed overall.", "canal-stenosis"),
+                       ("L4-5: The exit foramina are just mildly narrowed.", "foraminal-stenosis")):
+        assert [(f["type"], f["severity"], f["assertion"]) for f in read(text)] == [(kind, "mild", "present")], text
