@@ -64,6 +64,11 @@ def read_level(match: re.Match, lexicon: Lexicon) -> tuple[list[str], bool]:
         return disc_levels(vertebra(groups["c"]), vertebra(groups["d"]), lexicon, allow_range=False), False
     if groups.get("e"):
         return disc_levels(vertebra(groups["e"]), vertebra(groups["f"]), lexicon, allow_range=False), False
+    if groups.get("h"):
+        first = vertebra(groups["h"])
+        second = vertebra(groups["i"], groups["h"][0])
+        pair = disc_levels(first, second, lexicon, allow_range=False)
+        return (pair, False) if pair else ([first] if first else [], True)
     if groups.get("g"):
         glued = groups["g"]
         found = _GLUED.match(glued)

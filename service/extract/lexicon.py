@@ -254,6 +254,8 @@ def _level_regex(levels: dict) -> re.Pattern:
         rf"(?P<a>{v})\s?(?:-|/|_)\s?(?P<b>{second})(?![\w])"
         rf"|(?P<c>{v})\s+on\s+(?P<d>{v})(?![\w\-/])"
         rf"|(?P<e>{v})\s(?P<f>{v})(?![\w\-/])"
+        # Dictation that drops the hyphen ("L4 5"); never a measurement ("L4 5 mm").
+        rf"|(?P<h>{v})\s(?P<i>\d)(?![\w\-/]|[.,]\d|\s?(?:mm|cm|x)\b)"
         rf"|(?P<g>l[1-5][1-6]|c[1-7][2-8]|l5s1|c7t1|t12l1|l6s1)(?![\w])"
         rf"|(?P<s>{v})(?![\w\-/])"
         rf")"

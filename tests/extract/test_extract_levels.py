@@ -8,7 +8,7 @@ from extract_helpers import read
 @pytest.mark.parametrize("written, level", [
     ("L4-5", "L4-L5"), ("L4/5", "L4-L5"), ("L4\u2013L5", "L4-L5"), ("L4 L5", "L4-L5"), ("L45", "L4-L5"),
     ("L5-S 1", "L5-S1"), ("L5/S1", "L5-S1"), ("C7-T1", "C7-T1"), ("T12-L1", "T12-L1"), ("C5-6", "C5-C6"),
-    ("T11-T12", "T11-T12"), ("S1-S2", "S1-S2"),
+    ("T11-T12", "T11-T12"), ("S1-S2", "S1-S2"), ("L4 5", "L4-L5"), ("C5 6", "C5-C6"),
 ])
 def test_level_forms(written, level):
     assert read(f"Mild left foraminal stenosis at {written}.") == [
@@ -62,3 +62,9 @@ def test_mri_sequences_are_not_levels():
 def test_levels_named_in_words():
     found = read("At the lumbosacral junction a right paracentral protrusion compresses the right S1 nerve root.")
     assert found[0]["level"] == "L5-S1"
+
+
+def test_a_vertebra_then_a_measurement_is_not_a_dropped_hyphen():
+    for text in ("At L4 5 mm protrusion with mild left foraminal stenosis.",
+                 "At L4 5.5 mm protrusion with mild left foraminal stenosis."):
+        assert [f["level"] for f in read(text)] == ["L4"], text
