@@ -67,7 +67,9 @@ class Context:
         next_any = next_restricted = -1
         for i in range(count - 1, -1, -1):
             token = tokens[i]
-            if token.kind == TERM:
+            if token.kind == TERM or (next_any >= 0 or next_restricted >= 0) and i + 1 < count \
+                    and _NEW_CLAUSE_GAP.match(view, token.end, tokens[i + 1].start):
+                # "The recess is narrowed and the L5 root is probably compressed": the hedge stays in its clause.
                 next_any = next_restricted = -1
             self.backward[i] = (next_any, next_restricted)
             if token.kind in (NEG, HEDGE) and token.value in ("backward", "both"):

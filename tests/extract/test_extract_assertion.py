@@ -152,3 +152,11 @@ def test_a_conditional_recommendation_is_not_a_finding():
                  "L4-5: Mild right lateral recess narrowing. If there is clinical concern for nerve root "
                  "compression, a contrast study could be obtained."):
         assert [f["type"] for f in read(text)] == ["lateral-recess-stenosis"], text
+
+
+def test_a_hedge_after_and_the_stays_in_its_own_clause():
+    found = read("L4-5: The left lateral recess is moderately narrowed and the left L5 nerve root is probably "
+                 "compressed.")
+    assert {"type": "lateral-recess-stenosis", "level": "L4-L5", "side": "left", "severity": "moderate",
+            "assertion": "present"} in found
+    assert [(f["root"], f["assertion"]) for f in found if f["type"] == "nerve-root"] == [("L5", "possible")]
