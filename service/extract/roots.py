@@ -307,6 +307,7 @@ class RootReader:
         causes, the side of its last structure, the side of each cause) for back-references."""
         tokens = self.tokens
         bound: dict[int, list[int]] = {}
+        shared: list[tuple[int, int]] = []  # (root, verb) a root takes only by coordination
         for i, token in enumerate(tokens):
             if token.kind == LADDER:
                 root = self._bind_ladder(i)
@@ -318,6 +319,11 @@ class RootReader:
                 bound.setdefault(root, []).append(i)
                 for other in self._coordinated_after(root) if root > i else ():
                     bound.setdefault(other, []).append(i)
+                    shared.append((other, i))
+        for other, verb in shared:
+            # "contacts the L5 root and the S1 root is likely displaced": S1 has a predicate of its own.
+            if any(word > other for word in bound[other]):
+                bound[other].remove(verb)
         back_reference = bool(tokens) and tokens[0].kind == REF
         mentions = []
         for root, words in sorted(bound.items()):

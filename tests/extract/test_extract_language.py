@@ -340,3 +340,9 @@ def test_adverbs_between_the_copula_and_the_grade_keep_the_predicate_grade():
                        ("L4-5: The canal is mildly narrowed overall.", "canal-stenosis"),
                        ("L4-5: The exit foramina are just mildly narrowed.", "foraminal-stenosis")):
         assert [(f["type"], f["severity"], f["assertion"]) for f in read(text)] == [(kind, "mild", "present")], text
+
+
+def test_a_coordinated_root_with_its_own_predicate_keeps_its_own_rung():
+    found = read("L4-5: A protrusion contacts the L5 root and the S1 root is likely displaced.")
+    assert [(f["root"], f["degree"], f["assertion"]) for f in found] == [
+        ("L5", "contact", "present"), ("S1", "displacement", "possible")]
