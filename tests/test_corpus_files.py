@@ -13,7 +13,7 @@ from service.extract.finding import (
 CORPUS_DIR = Path(__file__).parent / "corpus"
 SHARED_DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev.jsonl"
 
-CORPORA = sorted(CORPUS_DIR.glob("*.jsonl")) + ([SHARED_DEV] if SHARED_DEV.exists() else [])
+CORPORA = sorted(CORPUS_DIR.glob("*.jsonl"))
 
 # A disc level such as L4-L5, L5-S1, C7-T1, T12-L1, S1-S2, or a single vertebra such as L5.
 LEVEL = re.compile(r"^(?:[CTLS]\d{1,2}-[CTLS]\d{1,2}|[CTLS]\d{1,2})$")
@@ -87,3 +87,8 @@ def test_the_finding_check_rejects_what_format_forbids(change):
         check_finding({**stenosis, **change}, "sample")
     with pytest.raises(AssertionError):
         check_finding({k: v for k, v in stenosis.items() if k != "zone"}, "sample")
+
+
+@pytest.mark.skipif(not SHARED_DEV.exists(), reason="no shared/ folder beside this checkout")
+def test_the_dev_copy_is_the_shared_corpus():
+    assert (CORPUS_DIR / "dev.jsonl").read_bytes() == SHARED_DEV.read_bytes()

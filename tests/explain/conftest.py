@@ -10,7 +10,7 @@ import pytest
 from service.extract.finding import FORMAT_FIELDS, Finding
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
-SHARED_DEV = TESTS_DIR.parents[1] / "shared" / "corpus" / "dev.jsonl"
+SHARED_DEV = TESTS_DIR / "corpus" / "dev.jsonl"  # a copy of shared/corpus/dev.jsonl
 OWN_CORPUS = TESTS_DIR / "corpus" / "own.jsonl"
 CORPORA = [path for path in (SHARED_DEV, OWN_CORPUS) if path.exists()]
 
