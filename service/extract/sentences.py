@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Every alternative starts with a literal character, so the regex engine jumps between the few
+# candidate characters instead of trying the whole pattern at every position.
+_STOP_BEFORE = r"(?=[\s\"')\],]|$)"
 _BOUNDARY = re.compile(
     r"\n[ \t]*(?=\n)"                      # blank line
     r"|\n(?![ \t]*[a-z(])"                 # line break not continued in lower case
-    r"|[.!?]+(?=[\s\"')\],]|$)"            # full stop before a space (or a comma-dump separator)
+    rf"|\.[.!?]*{_STOP_BEFORE}|![.!?]*{_STOP_BEFORE}|\?[.!?]*{_STOP_BEFORE}"  # full stop before a space
     r"|\.(?<=[A-Za-z]{2}\.)(?=[A-Za-z])"   # full stop glued to the next sentence
     r"|\.(?=\d{1,2}[.)]\s*[A-Za-z])"        # full stop glued to a numbered item ("root.2.left")
-    r"|[\u2022\u00b7\u25cf\u25aa]"         # bullets
+    r"|\u2022|\u00b7|\u25cf|\u25aa"          # bullets
 )
 _ABBREVIATION = re.compile(r"(?<![A-Za-z])(?:e\.g|i\.e|vs|approx|dr|fig|cf|incl|resp|ca|mr|ms|st|cont|sag|ax|ant|post|"
                            r"lat|med|bilat|prox|dist|ext|int|sup|inf|pt|pts|sig|signif|neg|etc\.?\s?al|al|hx|sx|dx|tx|w|b/l)$", re.I)
