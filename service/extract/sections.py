@@ -8,6 +8,7 @@ in a report that is not all capitals. Text before the first header belongs to th
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 
 from service.extract.lexicon import Lexicon
@@ -23,14 +24,16 @@ class Section:
     quoted: bool = False  # a clinic note's assessment: only sentences quoting imaging yield findings
 
 
-_UPPER = re.compile(r"[A-Z]")
-_LOWER = re.compile(r"[a-z]")
+_UPPER = string.ascii_uppercase.encode()
+_LOWER = string.ascii_lowercase.encode()
 
 
 def _mostly_capitals(text: str) -> bool:
-    sample = text[:5000]
-    upper = len(_UPPER.findall(sample))
-    return upper > 1.5 * len(_LOWER.findall(sample))
+    # Counted as bytes: deleting a set of bytes is one C loop, where a regex builds a list of letters.
+    sample = text[:5000].encode("ascii", "ignore")
+    upper = len(sample) - len(sample.translate(None, _UPPER))
+    lower = len(sample) - len(sample.translate(None, _LOWER))
+    return upper > 1.5 * lower
 
 
 def find_sections(text: str, view: str, lexicon: Lexicon) -> list[Section]:
