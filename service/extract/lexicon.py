@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from service.extract.phrases import phrase_key, trie_pattern, trie_regex
+from service.extract.phrases import after_boundary, phrase_key, trie_pattern, trie_regex
 from service.locations import mappings_dir
 
 DEFAULT_DIR = mappings_dir() / "extraction"
@@ -49,6 +49,7 @@ class Lexicon:
     entries: dict = field(default_factory=dict)       # phrase key -> Entry
     phrase_re: re.Pattern | None = None
     root_re: re.Pattern | None = None
+    root_scan_re: re.Pattern | None = None            # root_re led by the character before the mention
 
     level_re: re.Pattern | None = None
     single_before_re: re.Pattern | None = None
@@ -68,6 +69,7 @@ class Lexicon:
     root_central_keys: frozenset = frozenset()
     source: str = ""                                  # the directory the lexicon was read from
     level_cache: dict = field(default_factory=dict)   # matched level text -> (levels, single vertebra)
+    root_cache: dict = field(default_factory=dict)    # (matched root text, generic) -> RootMention
     typo_index: dict = field(default_factory=dict)    # one-deletion variants of lexicon words -> Entry
     not_typos: frozenset = frozenset()
 
@@ -320,6 +322,7 @@ def _load(directory: str) -> Lexicon:
     not_after = _alternation(levels.get("not_a_level_after", []))
     transitional = frozenset(tuple(pair) for pair in levels.get("transitional", []))
     not_typos = frozenset(phrase_key(w) for w in anatomy.get("not_typos", []))
+    root_re = _root_regex(anatomy, roles)
     from service.extract.typos import build_typo_index  # noqa: PLC0415 - typos imports this module
 
     typo_index = build_typo_index(builder.entries, not_typos)
@@ -329,7 +332,8 @@ def _load(directory: str) -> Lexicon:
         not_typos=not_typos,
         entries=builder.entries,
         phrase_re=trie_regex(builder.entries),
-        root_re=_root_regex(anatomy, roles),
+        root_re=root_re,
+        root_scan_re=after_boundary(root_re),
 
         level_re=_level_regex(levels),
         single_before_re=re.compile(rf"(?<![a-z0-9])(?:{single_after})[\s\-]+(?:the[\s\-]+)?(?:level[\s\-]+of[\s\-]+)?$"),

@@ -74,3 +74,27 @@ def trie_regex(keys, flags: int = 0) -> re.Pattern:
     if not parts:
         return re.compile(r"(?!x)x")
     return re.compile("|".join(parts), flags)
+
+
+def after_boundary(pattern: re.Pattern) -> re.Pattern:
+    """``pattern`` led by one character that is not a lower-case letter or digit, its own match in group
+    ``m``. For a pattern whose matches all start after such a character (or at the start of the text):
+    a leading character class lets the regex engine jump between word starts instead of trying the
+    pattern at every position. ``finditer_after_boundary`` gives the matches of ``pattern``."""
+    return re.compile(r"[^a-z0-9](?P<m>" + pattern.pattern + ")", pattern.flags)
+
+
+def finditer_after_boundary(pattern: re.Pattern, scan: re.Pattern, text: str, start: int, end: int):
+    """The matches of ``pattern`` in ``text[start:end]`` (as ``pattern.finditer`` finds them), found with
+    ``scan = after_boundary(pattern)``; yields (start, end, match) where match is the scan's match, or
+    the pattern's own at the start of the text. Every match of ``pattern`` must end in a letter or digit,
+    so no match starts right where the one before ended."""
+    if start == 0:  # no character before the first one for the scan to consume
+        first = pattern.match(text, 0, end)
+        if first is not None:
+            yield first.start(), first.end(), first
+            start = first.end()
+    else:
+        start -= 1
+    for match in scan.finditer(text, start, end):
+        yield match.start("m"), match.end(), match

@@ -11,7 +11,7 @@ from bisect import bisect_left
 
 from service.extract.levels import read_level
 from service.extract.lexicon import COMPOUND, LEVEL, ROOT, Lexicon
-from service.extract.phrases import phrase_key
+from service.extract.phrases import finditer_after_boundary, phrase_key
 
 _ROOT_NAME = re.compile(r"(?:(left|right|lt|rt|l|r)\.?\s+)?(c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])(?![\d])")
 _SIDE_WORD = {"left": "left", "lt": "left", "l": "left", "right": "right", "rt": "right", "r": "right"}
@@ -59,14 +59,21 @@ def _root_mention(text: str, generic: bool, lexicon: Lexicon) -> RootMention:
     return RootMention(names, plural, central, role)
 
 
+_SPACES = re.compile(r"[\s\-]+")
+
+
 def _root_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Token]:
-    return [_root_token(match, lexicon) for match in lexicon.root_re.finditer(view, start, end)]
-
-
-def _root_token(match: re.Match, lexicon: Lexicon) -> Token:
-    text = re.sub(r"[\s\-]+", " ", match.group())
-    mention = _root_mention(text, match.lastgroup == "generic", lexicon)
-    return Token(ROOT, match.start(), match.end(), mention)
+    found = []
+    cache = lexicon.root_cache
+    for first, last, match in finditer_after_boundary(lexicon.root_re, lexicon.root_scan_re, view, start, end):
+        key = (view[first:last], match.group("generic") is not None)
+        mention = cache.get(key)
+        if mention is None:
+            mention = _root_mention(_SPACES.sub(" ", key[0]), key[1], lexicon)
+            if len(cache) < 10_000:
+                cache[key] = mention
+        found.append(Token(ROOT, first, last, mention))
+    return found
 
 
 _VERB_OBJECT = re.compile(r"[ \t]{1,4}(?:(?:on|upon)[ \t]{1,4})?(?:the[ \t]{1,4})?((?:(?:left|right|lt|rt|l|r)\.?[ \t]{1,4})?"
