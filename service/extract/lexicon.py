@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from service.extract.phrases import after_boundary, phrase_key, trie_pattern, trie_regex
+from service.extract.phrases import PhraseScanner, after_boundary, phrase_key, trie_pattern, trie_regex
 from service.locations import mappings_dir
 
 DEFAULT_DIR = mappings_dir() / "extraction"
@@ -48,6 +48,7 @@ class Entry:
 class Lexicon:
     entries: dict = field(default_factory=dict)       # phrase key -> Entry
     phrase_re: re.Pattern | None = None
+    phrases: PhraseScanner | None = None              # finds what phrase_re finds, faster
     root_re: re.Pattern | None = None
     root_scan_re: re.Pattern | None = None            # root_re led by the character before the mention
 
@@ -332,6 +333,7 @@ def _load(directory: str) -> Lexicon:
         not_typos=not_typos,
         entries=builder.entries,
         phrase_re=trie_regex(builder.entries),
+        phrases=PhraseScanner(builder.entries),
         root_re=root_re,
         root_scan_re=after_boundary(root_re),
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 _SPACES = re.compile(r"[\s\-]+")
+_BOUNDED_START = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _TIGHT = re.compile(r"\s*([/>&])\s*")
 
 # How a key character is matched in the text: a space matches any run of spaces or hyphens, and the
@@ -57,6 +58,10 @@ def trie_pattern(keys) -> str:
     return "(?:" + _trie_pattern(_trie(keys)) + ")"
 
 
+def _word_pattern(words) -> str:
+    return r"(?<![a-z0-9])" + _trie_pattern(_trie(words)) + r"(?![a-z0-9])"
+
+
 def trie_regex(keys, flags: int = 0) -> re.Pattern:
     """Compile keys (already normalised by ``phrase_key``) into one regex of whole words.
 
@@ -68,12 +73,60 @@ def trie_regex(keys, flags: int = 0) -> re.Pattern:
     marks = [k for k in keys if not k[0].isalnum()]
     parts = []
     if words:
-        parts.append(r"(?<![a-z0-9])" + _trie_pattern(_trie(words)) + r"(?![a-z0-9])")
+        parts.append(_word_pattern(words))
     if marks:
         parts.append(_trie_pattern(_trie(marks)))
     if not parts:
         return re.compile(r"(?!x)x")
     return re.compile("|".join(parts), flags)
+
+
+class PhraseScanner:
+    """Finds the matches of ``trie_regex(keys)`` in two faster passes: the words from word boundaries
+    (``after_boundary``) and the punctuation keys on their own. Neither kind can overlap the other, so
+    the two passes together find what the one regex finds."""
+
+    def __init__(self, keys) -> None:
+        keys = [k for k in keys if k]
+        words = [k for k in keys if k[0].isalnum()]
+        marks = [k for k in keys if not k[0].isalnum()]
+        self.regex = trie_regex(keys)
+        # The boundary scan needs every word to start with a character the boundary class excludes, and
+        # the two passes need marks made of characters no word match can hold.
+        word_chars = set("".join(words))
+        fast = bool(words) and all(k[0] in _BOUNDED_START for k in words) and not any(
+            c.isalnum() or c.isspace() or c == "-" or c in word_chars for c in "".join(marks))
+        self.words = re.compile(_word_pattern(words)) if fast else None
+        self.scan = after_boundary(self.words) if fast else None
+        # Single-character marks (";", ":", "|") are found with str.find, which skips text at memory speed.
+        self.mark_chars = "".join(marks) if all(len(k) == 1 for k in marks) else None
+        self.marks = re.compile(_trie_pattern(_trie(marks))) if marks else None
+
+    def spans(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """(start, end) of each match in text order."""
+        if self.words is None:
+            return [match.span() for match in self.regex.finditer(text, start, end)]
+        found = []
+        position = start - 1
+        if start == 0:  # no character before the first one for the scan to consume
+            first = self.words.match(text, 0, end)
+            position = 0 if first is None else first.end()
+            if first is not None:
+                found.append(first.span())
+        found += [match.span("m") for match in self.scan.finditer(text, position, end)]
+        marks = self._marks(text, start, end)
+        return sorted(found + marks) if marks else found
+
+    def _marks(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        if self.mark_chars is None:
+            return [match.span() for match in self.marks.finditer(text, start, end)] if self.marks else []
+        found = []
+        for char in self.mark_chars:
+            position = text.find(char, start, end)
+            while position >= 0:
+                found.append((position, position + 1))
+                position = text.find(char, position + 1, end)
+        return found
 
 
 def after_boundary(pattern: re.Pattern) -> re.Pattern:

@@ -134,17 +134,17 @@ def _level_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Tok
 def _phrase_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Token]:
     entries = lexicon.entries
     found = []
-    for match in lexicon.phrase_re.finditer(view, start, end):
-        text = match.group()
+    for first, last in lexicon.phrases.spans(view, start, end):
+        text = view[first:last]
         entry = entries.get(text)
         if entry is None:
             entry = entries.get(phrase_key(text))
         if entry is None:
             continue
         if entry.kind == COMPOUND:
-            found.extend(_compound_tokens(entry.value, match.start(), match.end()))
+            found.extend(_compound_tokens(entry.value, first, last))
         else:
-            found.append(Token(entry.kind, match.start(), match.end(), entry.value, entry.detail))
+            found.append(Token(entry.kind, first, last, entry.value, entry.detail))
     return found
 
 
