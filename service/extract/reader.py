@@ -8,6 +8,7 @@ else the level of the segment it sits in ("L4-L5: ..."), else the previous sente
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from service.extract.context import ABSENT, Context
 from service.extract.finding import Evidence, Finding
@@ -73,14 +74,35 @@ class _Segment:
 
 class _Previous:
     """What the sentence before stated, for back-references ("This likely affects the S1 root") and for a
-    side standing alone for the same openings ("The right foramen is narrowed. The left is patent.")."""
+    side standing alone for the same openings ("The right foramen is narrowed. The left is patent.").
+    Its causes and sides are worked out from the sentence's reader only when a back-reference asks,
+    which few sentences do."""
 
-    def __init__(self, causes=(), side=None, cause_sides=None, sided_type=None, root=None) -> None:
-        self.causes = list(causes)
-        self.side = side
-        self.cause_sides = cause_sides or {}
+    def __init__(self, reader: RootReader | None = None, stated_sides=frozenset(), sided_type=None,
+                 root=None) -> None:
+        self._reader = reader
+        self._stated_sides = stated_sides
         self.sided_type = sided_type
         self.root = root  # the one root mention (its RootMention) of the sentence, if it named exactly one
+
+    @cached_property
+    def causes(self) -> list:
+        reader = self._reader
+        if reader is None:
+            return []
+        return [t.value for i, t in enumerate(reader.tokens)
+                if t.kind == CAUSE and reader.context.assertion(i, "cause")[0] != ABSENT]
+
+    @cached_property
+    def side(self) -> str | None:
+        side = None if self._reader is None else self._reader.structure(0, len(self._reader.tokens))[0]
+        if side is None and len(self._stated_sides) == 1:
+            side = next(iter(self._stated_sides))  # "... on the right causes foraminal narrowing. It flattens ..."
+        return side
+
+    @cached_property
+    def cause_sides(self) -> dict:
+        return {} if self._reader is None else self._reader.cause_sides()
 
 
 class _State:
@@ -303,15 +325,9 @@ class _Report:
         elif disc_groups:
             segment.previous = disc_groups[-1].levels
         stated_sides = {m.side for m in mentions if m.assertion != ABSENT and m.side and m.type != "nerve-root"}
-        structure_side = reader.structure(0, len(tokens))[0]
-        if structure_side is None and len(stated_sides) == 1:
-            structure_side = stated_sides.pop()  # "... on the right causes foraminal narrowing. It flattens ..."
         sided_types = {m.type for m in mentions if m.type in _SIDED_STENOSES and m.side in ("left", "right")}
-        state.previous = _Previous(
-            causes=[t.value for i, t in enumerate(tokens) if t.kind == CAUSE and context.assertion(i, "cause")[0] != ABSENT],
-            side=structure_side, cause_sides=reader.cause_sides(),
-            sided_type=sided_types.pop() if len(sided_types) == 1 else None,
-            root=_one_named_root(tokens))
+        state.previous = _Previous(reader, stated_sides, sided_types.pop() if len(sided_types) == 1 else None,
+                                   root=_one_named_root(tokens))
 
     def read_section(self, plain: str, view: str, section, index: TokenIndex) -> None:
         lexicon = self.lexicon
