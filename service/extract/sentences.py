@@ -9,7 +9,7 @@ Very long runs without any break are cut at a space so no sentence grows without
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Every alternative starts with a literal character, so the regex engine jumps between the few
 # candidate characters instead of trying the whole pattern at every position.
@@ -58,8 +58,7 @@ def _wrapped(text: str, newline: int, end: int) -> bool:
     return len(line.strip()) >= _WRAP_WIDTH and bool(_WRAP_OPENER.match(text, newline + 1, end))
 
 
-@dataclass(frozen=True)
-class Sentence:
+class Sentence(NamedTuple):
     start: int
     end: int
     new_item: bool       # starts a numbered item: the level context starts afresh
@@ -77,29 +76,14 @@ def _cut_long(start: int, end: int, text: str):
 
 
 def split_sentences(text: str, start: int, end: int) -> list[Sentence]:
-    pieces = []
-    cursor = start
-    for match in _BOUNDARY.finditer(text, start, end):
-        mark = match.group()
-        if mark.startswith(".") and len(mark) == 1 and _ABBREVIATION.search(text, max(start, match.start() - 8), match.start()):
-            continue
-        if mark == "\n" and _wrapped(text, match.start(), end):
-            continue
-        if mark == "." and _GRADE_SHORTHAND.search(text, max(start, match.start() - 4), match.start()) \
-                and _GRADE_CONTINUES.match(text, match.end(), end):
-            continue  # "mod. L NFN": the grade's abbreviation, not the end of the sentence
-        pieces.append((cursor, match.end(), False))
-        if mark.startswith("\n") and mark.strip(" \t") == "\n" and match.end() < end and text[match.end()] == "\n":
-            pieces.append((match.end(), match.end(), True))  # a blank line: a new paragraph
-        cursor = match.end()
-    pieces.append((cursor, end, False))
     sentences: list[Sentence] = []
-    pending_item = False
-    for piece_start, piece_end, paragraph in pieces:
-        if paragraph:
-            pending_item = True
-            continue
-        for a, b in _cut_long(piece_start, piece_end, text):
+    pending_item = False  # a numbered item's number or a blank line came before: the next sentence starts an item
+
+    def add(piece_start: int, piece_end: int) -> None:
+        nonlocal pending_item
+        chunks = ((piece_start, piece_end),) if piece_end - piece_start <= _MAX_SENTENCE else \
+            _cut_long(piece_start, piece_end, text)
+        for a, b in chunks:
             chunk = text[a:b]
             stripped = chunk.strip()
             if not stripped:
@@ -107,9 +91,26 @@ def split_sentences(text: str, start: int, end: int) -> list[Sentence]:
             if len(stripped) <= 5 and _NUMBER_ITEM.fullmatch(chunk):
                 pending_item = pending_item or any(c.isdigit() for c in chunk)
                 continue
-            new_item = pending_item or bool(_ITEM_START.match(chunk))
+            new_item = pending_item or _ITEM_START.match(chunk) is not None
             pending_item = False
             lead = len(chunk) - len(chunk.lstrip())
-            trail = len(chunk.rstrip())
-            sentences.append(Sentence(a + lead, a + trail, new_item, stripped.endswith("?")))
+            sentences.append(Sentence(a + lead, a + len(chunk.rstrip()), new_item, stripped[-1] == "?"))
+
+    cursor = start
+    for match in _BOUNDARY.finditer(text, start, end):
+        mark_start, mark_end = match.span()
+        first = text[mark_start]
+        if mark_end - mark_start == 1:
+            if first == "." and _ABBREVIATION.search(text, max(start, mark_start - 8), mark_start):
+                continue
+            if first == "\n" and _wrapped(text, mark_start, end):
+                continue
+            if first == "." and _GRADE_SHORTHAND.search(text, max(start, mark_start - 4), mark_start) \
+                    and _GRADE_CONTINUES.match(text, mark_end, end):
+                continue  # "mod. L NFN": the grade's abbreviation, not the end of the sentence
+        add(cursor, mark_end)
+        if first == "\n" and mark_end < end and text[mark_end] == "\n":
+            pending_item = True  # a blank line: a new paragraph
+        cursor = mark_end
+    add(cursor, end)
     return sentences
