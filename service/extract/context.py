@@ -17,6 +17,7 @@ from service.extract.tokens import Token
 PRESENT, POSSIBLE, ABSENT = "present", "possible", "absent"
 # Historical words that modify a noun ("the previously seen extrusion") rather than date a whole clause.
 _HIST_MODIFIER = re.compile(r".*(?:seen|noted|described|demonstrated|identified|reported|visualized)$")
+_TRIGGERS = frozenset({NEG, HEDGE, KILL})
 _NEW_ITEM_GAP = re.compile(r"[^,]*,\s*(?:and\s+)?$")
 _NEW_CLAUSE_GAP = re.compile(r".*(?<![a-z])and\s+(?:the|a|an|there\s+(?:is|are)|this|it)\s+(?:\S+\s+){0,2}$")
 
@@ -36,6 +37,8 @@ class Context:
         self.forward: list[tuple[int, int]] = [(-1, -1)] * count   # (nearest any-type trigger, nearest restricted)
         self.backward: list[tuple[int, int]] = [(-1, -1)] * count
         self.killed = [False] * count
+        if _TRIGGERS.isdisjoint({token.kind for token in tokens}):
+            return  # nothing denies, hedges or silences: every token is present
         last_any = last_restricted = -1
         killing = False
         previous_end = None
@@ -80,9 +83,11 @@ class Context:
 
     def assertion(self, index: int, finding_type: str) -> tuple[str, Token | None]:
         """The assertion of the token at ``index`` for a finding of ``finding_type`` and the deciding trigger."""
-        candidates = []
         forward_any, forward_restricted = self.forward[index]
         backward_any, backward_restricted = self.backward[index]
+        if forward_any < 0 and backward_any < 0 and forward_restricted < 0 and backward_restricted < 0:
+            return PRESENT, None
+        candidates = []
         for trigger in (forward_any, backward_any):
             if trigger >= 0:
                 candidates.append(trigger)
