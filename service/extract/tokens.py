@@ -180,13 +180,15 @@ def scan(view: str, lexicon: Lexicon, start: int = 0, end: int | None = None) ->
     """All tokens of ``view[start:end]`` in text order. Where tokens overlap, the one starting first wins; at
     one position the longest ("nerve root canal" is a place, not a root), then roots, levels, phrases."""
     end = len(view) if end is None else end
-    ranked = [(t.start, 0, t) for t in _root_tokens(view, lexicon, start, end)]
-    ranked += [(t.start, 1, t) for t in _level_tokens(view, lexicon, start, end)]
-    ranked += [(t.start, 2, t) for t in _phrase_tokens(view, lexicon, start, end)]
-    ranked.sort(key=lambda item: (item[0], -item[2].end, item[1]))
+    # Listed in rank order; the sort is stable, so at one start and end the rank decides. The key is
+    # (start, longest first) folded into one number.
+    ranked = _root_tokens(view, lexicon, start, end) + _level_tokens(view, lexicon, start, end) \
+        + _phrase_tokens(view, lexicon, start, end)
+    beyond = len(view) + 1
+    ranked.sort(key=lambda t: t.start * beyond - t.end)
     tokens: list[Token] = []
     last_end = -1
-    for _, _, token in ranked:
+    for token in ranked:
         if token.start >= last_end:
             tokens.append(token)
             last_end = token.end
