@@ -47,8 +47,7 @@ class Entry:
 @dataclass
 class Lexicon:
     entries: dict = field(default_factory=dict)       # phrase key -> Entry
-    phrase_re: re.Pattern | None = None
-    phrases: PhraseScanner | None = None              # finds what phrase_re finds, faster
+    phrases: PhraseScanner | None = None              # finds the lexicon phrases in a text
     root_re: re.Pattern | None = None
     root_scan_re: re.Pattern | None = None            # root_re led by the character before the mention
 
@@ -332,10 +331,9 @@ def _load(directory: str) -> Lexicon:
         typo_index=typo_index,
         not_typos=not_typos,
         entries=builder.entries,
-        phrase_re=trie_regex(builder.entries),
         phrases=PhraseScanner(builder.entries),
         root_re=root_re,
-        root_scan_re=after_boundary(root_re),
+        root_scan_re=after_boundary(root_re.pattern, root_re.flags),
 
         level_re=_level_regex(levels),
         single_before_re=re.compile(rf"(?<![a-z0-9])(?:{single_after})[\s\-]+(?:the[\s\-]+)?(?:level[\s\-]+of[\s\-]+)?$"),

@@ -8,6 +8,7 @@ character, so a scan costs about one step per character of text.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 _SPACES = re.compile(r"[\s\-]+")
 _BOUNDED_START = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -17,6 +18,7 @@ _TIGHT = re.compile(r"\s*([/>&])\s*")
 # tight punctuation of "r>l", "mild/moderate" matches with or without spaces around it.
 # Runs are bounded so that a long run of spaces or dashes after a word costs no backtracking.
 _CHAR_PATTERNS = {" ": r"[\s\-]{1,12}", "/": r"\s{0,3}/\s{0,3}", ">": r"\s{0,3}>\s{0,3}", "&": r"\s{0,3}&\s{0,3}"}
+_CHAR_WIDTHS = {" ": 12, "/": 7, ">": 7, "&": 7}  # the most text each of those patterns matches
 
 
 def phrase_key(text: str) -> str:
@@ -87,32 +89,39 @@ class PhraseScanner:
     the two passes together find what the one regex finds."""
 
     def __init__(self, keys) -> None:
-        keys = [k for k in keys if k]
-        words = [k for k in keys if k[0].isalnum()]
-        marks = [k for k in keys if not k[0].isalnum()]
-        self.regex = trie_regex(keys)
+        self._keys = [k for k in keys if k]
+        words = [k for k in self._keys if k[0].isalnum()]
+        marks = [k for k in self._keys if not k[0].isalnum()]
         # The boundary scan needs every word to start with a character the boundary class excludes, and
         # the two passes need marks made of characters no word match can hold.
         word_chars = set("".join(words))
         fast = bool(words) and all(k[0] in _BOUNDED_START for k in words) and not any(
             c.isalnum() or c.isspace() or c == "-" or c in word_chars for c in "".join(marks))
-        self.words = re.compile(_word_pattern(words)) if fast else None
-        self.scan = after_boundary(self.words) if fast else None
+        self.scan = after_boundary(_word_pattern(words)) if fast else None
+        # The longest text a word match can span, and the character after it.
+        self.reach = max((sum(_CHAR_WIDTHS.get(c, 1) for c in k) for k in words), default=0) + 1
         # Single-character marks (";", ":", "|") are found with str.find, which skips text at memory speed.
         self.mark_chars = "".join(marks) if all(len(k) == 1 for k in marks) else None
         self.marks = re.compile(_trie_pattern(_trie(marks))) if marks else None
 
+    @cached_property
+    def regex(self) -> re.Pattern:
+        """The one regex, for lexicons whose keys the two passes cannot take."""
+        return trie_regex(self._keys)
+
     def spans(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         """(start, end) of each match in text order."""
-        if self.words is None:
+        if self.scan is None:
             return [match.span() for match in self.regex.finditer(text, start, end)]
         found = []
         position = start - 1
-        if start == 0:  # no character before the first one for the scan to consume
-            first = self.words.match(text, 0, end)
-            position = 0 if first is None else first.end()
+        if start == 0:
+            # No character stands before the first one for the scan to consume: a stand-in does, in front
+            # of a window long enough for any match and the character after it.
+            first = self.scan.match("\0" + text[:min(end, self.reach)])
+            position = 0 if first is None else first.end() - 1
             if first is not None:
-                found.append(first.span())
+                found.append((0, first.end() - 1))
         found += [match.span("m") for match in self.scan.finditer(text, position, end)]
         marks = self._marks(text, start, end)
         return sorted(found + marks) if marks else found
@@ -129,12 +138,12 @@ class PhraseScanner:
         return found
 
 
-def after_boundary(pattern: re.Pattern) -> re.Pattern:
+def after_boundary(pattern: str, flags: int = 0) -> re.Pattern:
     """``pattern`` led by one character that is not a lower-case letter or digit, its own match in group
     ``m``. For a pattern whose matches all start after such a character (or at the start of the text):
     a leading character class lets the regex engine jump between word starts instead of trying the
     pattern at every position. ``finditer_after_boundary`` gives the matches of ``pattern``."""
-    return re.compile(r"[^a-z0-9](?P<m>" + pattern.pattern + ")", pattern.flags)
+    return re.compile(r"[^a-z0-9](?P<m>" + pattern + ")", flags)
 
 
 def finditer_after_boundary(pattern: re.Pattern, scan: re.Pattern, text: str, start: int, end: int):

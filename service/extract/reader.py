@@ -293,8 +293,9 @@ class _Report:
         back_reference = tokens[0].kind == REF
         leading_side = _leading_side(tokens, view) or _clause_side(tokens, view, mentions)
         used_levels = None
+        remain = REMAIN in kinds
         for mention in mentions:
-            if any(t.kind == REMAIN for t in tokens[max(0, mention.first - 3):mention.last + 1]):
+            if remain and any(t.kind == REMAIN for t in tokens[max(0, mention.first - 3):mention.last + 1]):
                 continue
             levels = resolve_levels(mention, groups, tokens, view)
             if levels is None:
