@@ -8,7 +8,7 @@ character, so a scan costs about one step per character of text.
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 _SPACES = re.compile(r"[\s\-]+")
 _BOUNDED_START = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -21,6 +21,7 @@ _CHAR_PATTERNS = {" ": r"[\s\-]{1,12}", "/": r"\s{0,3}/\s{0,3}", ">": r"\s{0,3}>
 _CHAR_WIDTHS = {" ": 12, "/": 7, ">": 7, "&": 7}  # the most text each of those patterns matches
 
 
+@lru_cache(maxsize=16_384)  # reports repeat the same few phrases; the key is read once per spelling
 def phrase_key(text: str) -> str:
     """The lookup key of a phrase or of matched text: lower case, spacing and hyphens folded."""
     text = _TIGHT.sub(r"\1", text.lower())

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from service.extract.lexicon import Lexicon
 from service.extract.phrases import phrase_key
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     name: str
     start: int            # first character of the section's text (after its header)
     end: int
