@@ -68,17 +68,21 @@ def merge_findings(findings: list[Finding], tentative: set[int] = frozenset(),
     groups: dict[tuple, list[Finding]] = {}
     for finding in findings:
         groups.setdefault((finding.type, finding.side, finding.root, finding.level), []).append(finding)
+    # Each step below builds its index only when it has keys to move: most reports have none.
     # A bare "stenosis" counts only where a canal stenosis at the same level is stated anyway.
-    by_type_level = _index(groups, lambda k: (k[0], k[3]))
-    for key in list(groups):
-        kept = [f for f in groups[key] if id(f) not in tentative]
-        if not kept:
-            del groups[key]
-        elif len(kept) < len(groups[key]) and len(by_type_level[(key[0], key[3])]) == 1:
-            groups[key] = kept
+    if tentative:
+        by_type_level = _index(groups, lambda k: (k[0], k[3]))
+        for key in list(groups):
+            kept = [f for f in groups[key] if id(f) not in tentative]
+            if not kept:
+                del groups[key]
+            elif len(kept) < len(groups[key]) and len(by_type_level[(key[0], key[3])]) == 1:
+                groups[key] = kept
     # "Foraminal stenosis at C4-5" (no side) next to "right foraminal stenosis at C4-5": one finding, the sided one.
-    sided = _index(groups, lambda k: (k[0], k[2], k[3], _positive(groups[k])), lambda k: k[1] is not None)
-    for key in [k for k in groups if k[1] is None and (k[3] is not None or k[2] is not None)]:
+    unsided = [k for k in groups if k[1] is None and (k[3] is not None or k[2] is not None)]
+    sided = _index(groups, lambda k: (k[0], k[2], k[3], _positive(groups[k])), lambda k: k[1] is not None) \
+        if unsided else {}
+    for key in unsided:
         targets = sided.get((key[0], key[2], key[3], _positive(groups[key])))
         if targets:
             _fold(groups, key, targets[0])
@@ -90,8 +94,9 @@ def merge_findings(findings: list[Finding], tentative: set[int] = frozenset(),
             _fold(groups, key, target)
     # A named root stated without a level joins the finding of that root with a level (the first, when the
     # root is affected at several levels and the statement without a level sums them up).
-    leveled = _index(groups, lambda k: k[:3], lambda k: k[2] is not None and k[3] is not None)
-    for key in [k for k in groups if k[2] and k[3] is None]:
+    unleveled = [k for k in groups if k[2] and k[3] is None]
+    leveled = _index(groups, lambda k: k[:3], lambda k: k[2] is not None and k[3] is not None) if unleveled else {}
+    for key in unleveled:
         candidates = leveled.get(key[:3], [])
         same_polarity = [k for k in candidates if _positive(groups[k]) == _positive(groups[key])]
         if len(candidates) == 1:
@@ -99,14 +104,16 @@ def merge_findings(findings: list[Finding], tentative: set[int] = frozenset(),
         elif same_polarity:
             _fold(groups, key, same_polarity[0])
     # "Nerve root compression at L4-5" and "the right L5 root" at L4-5: the unnamed mention joins the named one.
-    named = _index(groups, lambda k: (k[1], k[3]), lambda k: k[0] == "nerve-root" and k[2] is not None)
-    for key in [k for k in groups if k[0] == "nerve-root" and k[2] is None and k[3] is not None]:
+    unnamed = [k for k in groups if k[0] == "nerve-root" and k[2] is None and k[3] is not None]
+    named = _index(groups, lambda k: (k[1], k[3]), lambda k: k[0] == "nerve-root" and k[2] is not None) \
+        if unnamed else {}
+    for key in unnamed:
         targets = named.get((key[1], key[3]), [])
         if len(targets) == 1 and _compatible(groups[key], groups[targets[0]]):
             _fold(groups, key, targets[0])
     # "Mild multilevel foraminal narrowing as described above": a level-less summary of findings already
     # stated at named levels is no finding of its own; it stays only when nothing of its type has a level.
-    leveled_types = {k[0] for k in groups if k[3] is not None and _positive(groups[k])}
+    leveled_types = {k[0] for k in groups if k[3] is not None and _positive(groups[k])} if summaries else ()
     for key in [k for k in groups if k[2] is None and k[3] is None and k[0] in leveled_types]:
         kept = [f for f in groups[key] if f.assertion == "absent" or id(f) not in summaries]
         if kept:
