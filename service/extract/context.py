@@ -31,13 +31,15 @@ def _graded_side(tokens: list[Token], i: int) -> bool:
 class Context:
     """Trigger coverage of one sentence's tokens, computed in two linear sweeps."""
 
-    def __init__(self, tokens: list[Token], view: str) -> None:
+    def __init__(self, tokens: list[Token], view: str, kinds: set | None = None) -> None:
+        """``kinds``: when the caller has them, the kinds of the sentence's tokens (at least all their
+        denial, hedge and silencing kinds)."""
         count = len(tokens)
         self.tokens = tokens
         self.forward: list[tuple[int, int]] = [(-1, -1)] * count   # (nearest any-type trigger, nearest restricted)
         self.backward: list[tuple[int, int]] = [(-1, -1)] * count
         self.killed = [False] * count
-        if _TRIGGERS.isdisjoint({token.kind for token in tokens}):
+        if _TRIGGERS.isdisjoint(kinds if kinds is not None else {token.kind for token in tokens}):
             return  # nothing denies, hedges or silences: every token is present
         last_any = last_restricted = -1
         killing = False

@@ -76,6 +76,12 @@ class Lexicon:
     def entry(self, text: str) -> Entry | None:
         return self.entries.get(phrase_key(text))
 
+    def joins(self, view: str, start: int, end: int) -> bool:
+        """Whether ``view[start:end]``, the text between two tokens, is only filler (``filler_re``)."""
+        if end == start or (end - start == 1 and view[start] == " "):
+            return True  # what most gaps are, and what filler always matches
+        return self.filler_re.fullmatch(view, start, end) is not None
+
 
 class _WordLoader(yaml.SafeLoader):
     """YAML without the 1.1 booleans: in a lexicon, `no`, `on` and `off` are words."""

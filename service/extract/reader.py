@@ -279,7 +279,7 @@ class _Report:
                 tokens, groups = named, level_groups(named, view, lexicon)  # token indices moved
             if ROOT not in kinds and state.previous.root is not None:
                 tokens = _pronoun_root(tokens, view, state.previous.root)
-        context = Context(tokens, view)
+        context = Context(tokens, view, kinds)  # roots added since: kinds still holds every trigger kind
         reader = RootReader(tokens, view, lexicon, context)
         if heads:
             mentions = read_stenoses(tokens, view, lexicon, context)

@@ -45,13 +45,13 @@ class RootReader:
     def __init__(self, tokens: list[Token], view: str, lexicon: Lexicon, context: Context) -> None:
         self.tokens = tokens
         self.view = view
-        self.filler = lexicon.filler_re
+        self.lexicon = lexicon
         self.context = context
 
     # -- binding ----------------------------------------------------------------------------------
     def _joined(self, left: int, right: int) -> bool:
         tokens = self.tokens
-        return self.filler.fullmatch(self.view, tokens[left].end, tokens[right].start) is not None
+        return self.lexicon.joins(self.view, tokens[left].end, tokens[right].start)
 
     def _forward(self, index: int):
         """(root index or None, blocked) for the first root after ``index`` in its clause."""

@@ -43,7 +43,7 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
         if current:
             previous = tokens[current[-1]]
             gap = token.start - previous.end
-            if gap > _MAX_GAP or lexicon.filler_re.fullmatch(view, previous.end, token.start) is None \
+            if gap > _MAX_GAP or not lexicon.joins(view, previous.end, token.start) \
                     and view[previous.end:token.start].strip(" :") != "":
                 chains.append(current)
                 current = []

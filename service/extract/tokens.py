@@ -124,8 +124,8 @@ def _level_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Tok
         levels, single = known
         if not levels:
             continue
-        if single and not (lexicon.single_before_re.search(view, max(start, match.start() - 30), match.start())
-                           or _HEADER_COLON.match(view, match.end())):
+        if single and not (_HEADER_COLON.match(view, match.end())
+                           or lexicon.single_before_re.search(view, max(start, match.start() - 30), match.start())):
             continue
         found.append(Token(LEVEL, match.start(), match.end(), levels, (single,)))
     return found
