@@ -47,6 +47,9 @@ class RootReader:
         self.view = view
         self.lexicon = lexicon
         self.context = context
+        # Asked several times per mention; the tokens do not change while the sentence is read.
+        self._phrase_starts: dict[int, int] = {}
+        self._clause_starts: dict[int, int] = {}
 
     # -- binding ----------------------------------------------------------------------------------
     def _joined(self, left: int, right: int) -> bool:
@@ -141,6 +144,12 @@ class RootReader:
         return not still_present(tokens, self.view)
 
     def _noun_phrase_start(self, index: int) -> int:
+        start = self._phrase_starts.get(index)
+        if start is None:
+            start = self._phrase_starts[index] = self._find_noun_phrase_start(index)
+        return start
+
+    def _find_noun_phrase_start(self, index: int) -> int:
         tokens = self.tokens
         start = index
         for j in range(index - 1, max(-1, index - 4), -1):
@@ -196,6 +205,12 @@ class RootReader:
         return found
 
     def _clause_start(self, index: int) -> int:
+        start = self._clause_starts.get(index)
+        if start is None:
+            start = self._clause_starts[index] = self._find_clause_start(index)
+        return start
+
+    def _find_clause_start(self, index: int) -> int:
         tokens = self.tokens
         for j in range(index - 1, -1, -1):
             if clause_end(tokens[j], self.view) or tokens[j].kind == ROOT:
