@@ -109,11 +109,13 @@ def verb_object_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[
 def _level_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Token]:
     found = []
     cache = lexicon.level_cache
+    not_level_after = lexicon.not_level_after_re
     for match in lexicon.level_re.finditer(view, start, end):
-        before = view[match.start() - 1] if match.start() else " "
+        first, last = match.span()
+        before = view[first - 1] if first else " "
         if before.isalnum() or before in "/_":
             continue
-        if lexicon.not_level_after_re.match(view, match.end()):
+        if not_level_after.match(view, last):
             continue
         key = match.group()
         known = cache.get(key)
@@ -124,10 +126,10 @@ def _level_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Tok
         levels, single = known
         if not levels:
             continue
-        if single and not (_HEADER_COLON.match(view, match.end())
-                           or lexicon.single_before_re.search(view, max(start, match.start() - 30), match.start())):
+        if single and not (_HEADER_COLON.match(view, last)
+                           or lexicon.single_before_re.search(view, max(start, first - 30), first)):
             continue
-        found.append(Token(LEVEL, match.start(), match.end(), levels, (single,)))
+        found.append(Token(LEVEL, first, last, levels, (single,)))
     return found
 
 
