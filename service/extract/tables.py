@@ -32,6 +32,8 @@ def _cells(line: str) -> list[str]:
 
 def find_tables(text: str, start: int, end: int, starts_with_level) -> tuple[list[TableRow], list[tuple[int, int]]]:
     """The rows of headed tables in ``text[start:end]`` and the spans of text outside them."""
+    if text.count("|", start, end) < 2 and text.count("\t", start, end) < 2:
+        return [], ([(start, end)] if start < end else [])  # no line can be a table row
     rows: list[TableRow] = []
     outside: list[tuple[int, int]] = []
     cursor = start
