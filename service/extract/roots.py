@@ -321,6 +321,8 @@ class RootReader:
         """The root mentions of the sentence; ``previous`` holds what the sentence before stated (its
         causes, the side of its last structure, the side of each cause) for back-references."""
         tokens = self.tokens
+        if not any(token.kind == ROOT for token in tokens):
+            return []  # no root named, none to read
         bound: dict[int, list[int]] = {}
         shared: list[tuple[int, int]] = []  # (root, verb) a root takes only by coordination
         for i, token in enumerate(tokens):

@@ -154,6 +154,8 @@ def _change_to_grade(tokens: list[Token], view: str, lexicon: Lexicon) -> None:
 
 def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Context) -> list[Mention]:
     _change_to_grade(tokens, view, lexicon)
+    if not any(token.kind in _PLACE_OR_NARROWING for token in tokens):
+        return []  # a stenosis needs a place (foramen, recess, canal) or a narrowing word
     mentions: list[Mention] = []
     sided_before: list[int] = []  # the one-sided openings of the chains read so far in the sentence
     for chain in _chains(tokens, view, lexicon):
@@ -215,6 +217,7 @@ def _graded_side_alone(tokens: list[Token], chain: list[int]) -> bool:
 
 
 _SIDED = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
+_PLACE_OR_NARROWING = frozenset({LOC, NARROW})
 
 
 def _labelled_grades(tokens: list[Token], chain: list[int], view: str) -> list[int]:
