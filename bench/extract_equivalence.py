@@ -90,14 +90,27 @@ def synthetic_texts(corpus: dict[str, str], seed: int = 20261125) -> dict[str, s
     return texts
 
 
-def engine_output(texts: dict[str, str]) -> dict[str, list[dict]]:
+def engine_output(texts: dict[str, str]) -> dict[str, list[dict] | str]:
+    """Each text's findings; an error the engine raises is recorded by its type (it must stay the same)."""
     lexicon = load_lexicon()
-    return {key: [finding.to_dict() for finding in extract_findings(text, lexicon)] for key, text in texts.items()}
+    output: dict[str, list[dict] | str] = {}
+    for key, text in texts.items():
+        try:
+            output[key] = [finding.to_dict() for finding in extract_findings(text, lexicon)]
+        except Exception as error:  # noqa: BLE001 - recorded, not hidden: compare shows it
+            output[key] = f"raises {type(error).__name__}"
+    return output
 
 
 def all_texts() -> dict[str, str]:
     corpus = _corpus_texts()
     return {**corpus, **synthetic_texts(corpus)}
+
+
+def _count(output: dict) -> str:
+    findings = sum(len(value) for value in output.values() if isinstance(value, list))
+    errors = [key for key, value in output.items() if isinstance(value, str)]
+    return f"{findings} findings" + (f", {len(errors)} raise an error: {', '.join(errors[:5])}" if errors else "")
 
 
 def main() -> int:
@@ -108,14 +121,14 @@ def main() -> int:
     output = engine_output(all_texts())
     if args.action == "record":
         args.golden.write_text(json.dumps(output, indent=0, sort_keys=True), encoding="utf-8")
-        print(f"recorded {len(output)} texts, {sum(map(len, output.values()))} findings")
+        print(f"recorded {len(output)} texts, {_count(output)}")
         return 0
     golden = json.loads(args.golden.read_text(encoding="utf-8"))
     differing = [key for key in golden if golden[key] != output.get(key)]
     differing += [key for key in output if key not in golden]
     for key in differing[:20]:
         print(f"DIFFERS: {key}\n  expected {golden.get(key)}\n  got      {output.get(key)}")
-    print(f"{len(output)} texts, {sum(map(len, output.values()))} findings, {len(differing)} differ")
+    print(f"{len(output)} texts, {_count(output)}, {len(differing)} differ")
     return 1 if differing else 0
 
 
