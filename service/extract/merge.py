@@ -13,9 +13,13 @@ _ASSERTION_RANK = {"absent": 0, "possible": 1, "present": 2}
 
 
 def _combine(group: list[Finding]) -> Finding:
-    best = max(_ASSERTION_RANK[f.assertion] for f in group)
-    winners = [f for f in group if _ASSERTION_RANK[f.assertion] == best]
-    asserted = [f for f in group if f.assertion != "absent"]
+    if len(group) == 1:  # most findings are stated once: nothing to choose between
+        winners = group
+        asserted = group if group[0].assertion != "absent" else []
+    else:
+        best = max(_ASSERTION_RANK[f.assertion] for f in group)
+        winners = [f for f in group if _ASSERTION_RANK[f.assertion] == best]
+        asserted = [f for f in group if f.assertion != "absent"]
     first = winners[0]
     degrees = [f.degree for f in winners if f.degree]
     degree = max(degrees, key=RUNG_RANK.get) if degrees else None
@@ -24,12 +28,8 @@ def _combine(group: list[Finding]) -> Finding:
         severity = next((f.severity for f in asserted if f.severity), None)
     graded = [f for f in winners if f.severity == severity and f.severity_text] if severity else []
     severity_text = next((f.severity_text for f in graded + winners if f.severity_text), None)
-    causes: list[str] = []
-    for f in asserted:
-        causes.extend(c for c in f.cause if c not in causes)
-    triggers: list[str] = []
-    for f in winners:
-        triggers.extend(t for t in f.assertion_triggers if t not in triggers)
+    causes = list(dict.fromkeys(c for f in asserted for c in f.cause))
+    triggers = list(dict.fromkeys(t for f in winners for t in f.assertion_triggers))
     evidence = sorted({(e.start, e.end): e for f in group for e in f.evidence}.values(), key=lambda e: (e.start, e.end))
     return Finding(
         type=first.type, level=first.level, root=first.root, side=first.side,
