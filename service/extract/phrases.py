@@ -150,8 +150,8 @@ def after_boundary(pattern: str, flags: int = 0) -> re.Pattern:
 def finditer_after_boundary(pattern: re.Pattern, scan: re.Pattern, text: str, start: int, end: int):
     """The matches of ``pattern`` in ``text[start:end]`` (as ``pattern.finditer`` finds them), found with
     ``scan = after_boundary(pattern)``; yields (start, end, match) where match is the scan's match, or
-    the pattern's own at the start of the text. Every match of ``pattern`` must end in a letter or digit,
-    so no match starts right where the one before ended."""
+    the pattern's own at the start of the text. No match of ``pattern`` may start right where the one
+    before ended: true when matches start with a letter or digit and are followed by neither."""
     if start == 0:  # no character before the first one for the scan to consume
         first = pattern.match(text, 0, end)
         if first is not None:
