@@ -2,7 +2,8 @@
 
     python bench/extract_bench.py [CORPUS.jsonl] [--rounds N]
 
-Default corpus: /work/shared/corpus/dev.jsonl (or the EXTRACT_BENCH_CORPUS environment variable).
+Default corpus: tests/corpus/dev.jsonl, the copy of the shared dev corpus (or the EXTRACT_BENCH_CORPUS
+environment variable).
 The lexicon is loaded and one warm-up pass run before timing. Prints median and p95 per-report time and
 reports per second for the corpus and for ~200-word reports (those of the corpus, else the realistic-length
 reports of tests/corpus/own.jsonl); then the time for 1 MB reports: hostile text (runs of dashes,
@@ -23,8 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from service.extract import extract_findings, load_lexicon  # noqa: E402
 
-DEFAULT_CORPUS = os.environ.get("EXTRACT_BENCH_CORPUS", "/work/shared/corpus/dev.jsonl")
-OWN_CORPUS = Path(__file__).resolve().parents[1] / "tests" / "corpus" / "own.jsonl"
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "tests" / "corpus"
+DEFAULT_CORPUS = os.environ.get("EXTRACT_BENCH_CORPUS", str(CORPUS_DIR / "dev.jsonl"))
+OWN_CORPUS = CORPUS_DIR / "own.jsonl"
 
 
 def _texts(path: str) -> list[str]:

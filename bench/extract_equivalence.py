@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from service.extract import extract_findings, load_lexicon  # noqa: E402
 
-CORPORA = [Path("/work/shared/corpus/dev.jsonl"), *sorted((ROOT / "tests" / "corpus").glob("*.jsonl"))]
+CORPORA = sorted((ROOT / "tests" / "corpus").glob("*.jsonl"))
 _WORDS = ["L4-5", "L5-S1:", "C5-6", "T12-L1", "left", "right", "bilateral", "no", "not", "without", "may",
           "possible", "mild", "moderate to severe", "foraminal", "stenosis", "narrowing", "lateral recess",
           "canal", "patent", "protrusion", "extrusion", "disc", "contacts", "compresses", "displacing",
