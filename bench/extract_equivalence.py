@@ -5,8 +5,8 @@
 
 The engine is the one of the checkout this script sits in. Record with the engine before a change and
 compare after it; to record another revision, run its copy of the script from a worktree of it
-(``git worktree add --detach /tmp/base main``). The texts: every report of /work/shared/corpus/dev.jsonl
-and tests/corpus/*.jsonl, and synthetic reports generated from a fixed seed: long reports stitched
+(``git worktree add --detach /tmp/base main``). The texts: every report of tests/corpus/*.jsonl
+(dev.jsonl among them), and synthetic reports generated from a fixed seed: long reports stitched
 from the corpus lines, the same with punctuation, case and Unicode noise, random mixes of report words,
 and hostile runs. Every field of every finding is compared: attributes, evidence offsets, triggers.
 """
