@@ -17,7 +17,7 @@ from service.extract.lexicon import (
     CAUSE, GRADE, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, REF, REMAIN, ROOT, SIDE, TERM, WIDE, ZONE, Lexicon,
 )
 from service.extract.mention import Mention
-from service.extract.roots import RootReader, clause_end
+from service.extract.roots import RootReader
 from service.extract.sections import find_sections
 from service.extract.sentences import split_sentences
 from service.extract.stenosis import read_stenoses

@@ -14,8 +14,8 @@ import re
 from service.extract.attributes import RUNG_RANK, combine_sides, grade_before
 from service.extract.context import ABSENT, POSSIBLE, PRESENT, Context, historical_clause, still_present
 from service.extract.lexicon import (
-    AGAIN, CAUSE, GRADE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, OBJ, PSEUDO, REF, ROLE, ROOT, SIDE, TERM, ZONE,
-    Lexicon,
+    CAUSE, GRADE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, OBJ, REF, ROLE, ROOT, SIDE, TERM,
+    ZONE, Lexicon,
 )
 from service.extract.mention import Mention
 from service.extract.tokens import Token
@@ -383,7 +383,6 @@ class RootReader:
         mention = tokens[root].value
         shared_sides = self._sides_near(root, [w for w, _, _ in judged])
         inline = [side for _, side in mention.names if side]
-        last_word = max(w for w, _, _ in judged)
         # The causes of what is stated, not of the rung denied beside it ("the roots are not displaced;
         # however, the protrusion may contact them").
         stated = [w for w, _, _ in chosen]

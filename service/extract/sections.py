@@ -7,7 +7,6 @@ in a report that is not all capitals. Text before the first header belongs to th
 
 from __future__ import annotations
 
-import re
 import string
 from typing import NamedTuple
 

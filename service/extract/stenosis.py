@@ -14,8 +14,8 @@ from service.extract.context import ABSENT, PRESENT, Context, historical_clause,
 import re
 
 from service.extract.lexicon import (
-    AGAIN, CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, PSEUDO, REMAIN, ROOT, SIDE, TERM, ZONE,
-    Lexicon,
+    CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, REMAIN, ROOT, SIDE,
+    TERM, ZONE, Lexicon,
 )
 from service.extract.mention import Mention
 from service.extract.tokens import Token

@@ -5,6 +5,10 @@ from __future__ import annotations
 from service.extract import extract_findings
 
 FIELDS = ("type", "level", "root", "side", "degree", "severity", "assertion", "cause")
+NERVE = "nerve-root"
+FORAMEN = "foraminal-stenosis"
+RECESS = "lateral-recess-stenosis"
+CANAL = "canal-stenosis"
 
 
 def brief(finding) -> dict:
@@ -26,3 +30,8 @@ def single(items: list):
 def find(findings: list[dict], **fields) -> list[dict]:
     """The findings whose fields include ``fields``."""
     return [f for f in findings if all(f.get(k) == v for k, v in fields.items())]
+
+
+def only(text: str, finding_type: str) -> dict:
+    """The one finding of ``finding_type`` read in ``text``."""
+    return single(find(read(text), type=finding_type))

@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-import pytest
-
 from service import extract_findings
 from service.evaluation import load_jsonl, score
 

@@ -2,16 +2,9 @@
 
 import pytest
 
-from extract_helpers import find, read, single
-
-NERVE = "nerve-root"
-FORAMEN = "foraminal-stenosis"
-RECESS = "lateral-recess-stenosis"
-CANAL = "canal-stenosis"
+from extract_helpers import CANAL, FORAMEN, NERVE, RECESS, find, only, read
 
 
-def only(text: str, finding_type: str) -> dict:
-    return single(find(read(text), type=finding_type))
 
 
 # -- the ladder -----------------------------------------------------------------------------------------

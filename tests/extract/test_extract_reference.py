@@ -2,11 +2,8 @@
 
 import pytest
 
-from extract_helpers import find, read, single
+from extract_helpers import FORAMEN, NERVE, RECESS, find, read, single
 
-NERVE = "nerve-root"
-FORAMEN = "foraminal-stenosis"
-RECESS = "lateral-recess-stenosis"
 
 
 def roots(text: str) -> list[dict]:

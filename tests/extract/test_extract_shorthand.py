@@ -2,11 +2,8 @@
 
 import pytest
 
-from extract_helpers import find, read, single
+from extract_helpers import CANAL, FORAMEN, NERVE, find, read, single
 
-FORAMEN = "foraminal-stenosis"
-CANAL = "canal-stenosis"
-NERVE = "nerve-root"
 
 
 def sides(text: str, finding_type: str = FORAMEN) -> dict:

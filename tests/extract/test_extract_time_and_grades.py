@@ -2,17 +2,11 @@
 
 import pytest
 
-from extract_helpers import find, read, single
+from extract_helpers import CANAL, FORAMEN, NERVE, find, only, read, single
 from service.explain import explain
 from service.extract import extract_findings
 
-FORAMEN = "foraminal-stenosis"
-CANAL = "canal-stenosis"
-NERVE = "nerve-root"
 
-
-def one(text: str, finding_type: str) -> dict:
-    return single(find(read(text), type=finding_type))
 
 
 # -- temporal change ---------------------------------------------------------------------------------
@@ -25,7 +19,7 @@ def one(text: str, finding_type: str) -> dict:
     ("L4-5: Unchanged moderate canal stenosis.", "moderate"),
 ])
 def test_current_grade_wins(text, severity):
-    found = one(text, CANAL)
+    found = only(text, CANAL)
     assert (found["severity"], found["assertion"]) == (severity, "present")
 
 
@@ -36,7 +30,7 @@ def test_current_grade_wins(text, severity):
     ("L5-S1: The left S1 root was formerly markedly compressed and is now mildly displaced.", "displacement", "mild"),
 ])
 def test_current_rung_wins(text, degree, severity):
-    found = one(text, NERVE)
+    found = only(text, NERVE)
     assert (found["degree"], found.get("severity"), found["assertion"]) == (degree, severity, "present")
 
 
@@ -46,7 +40,7 @@ def test_current_rung_wins(text, degree, severity):
     "L5-S1: The left S1 nerve root is no longer displaced.",
 ])
 def test_resolved_is_absent(text):
-    assert one(text, NERVE)["assertion"] == "absent"
+    assert only(text, NERVE)["assertion"] == "absent"
 
 
 # -- grades stated as predicates -------------------------------------------------------------------
@@ -60,7 +54,7 @@ def test_resolved_is_absent(text):
     ("C6-7: The left foraminal stenosis is moderate in degree.", "left", "moderate"),
 ])
 def test_predicate_grades(text, side, severity):
-    found = one(text, FORAMEN)
+    found = only(text, FORAMEN)
     assert (found["side"], found["severity"]) == (side, severity)
 
 
@@ -97,7 +91,7 @@ def test_limited_denial_is_not_explained_as_no_stenosis():
     ("L4-L5: The canal, formerly markedly narrowed, is now mildly narrowed.", "mild"),
 ])
 def test_historical_narrowing_gives_way_to_the_current(text, severity):
-    assert one(text, CANAL)["severity"] == severity
+    assert only(text, CANAL)["severity"] == severity
 
 
 @pytest.mark.parametrize("text, severity", [
@@ -110,7 +104,7 @@ def test_historical_narrowing_gives_way_to_the_current(text, severity):
     ("L5-S1: Moderate new left foraminal stenosis.", "moderate"),
 ])
 def test_change_states_the_current_grade(text, severity):
-    found = one(text, FORAMEN)
+    found = only(text, FORAMEN)
     assert (found["side"], found["severity"]) == ("left", severity)
 
 
@@ -128,9 +122,9 @@ def test_clause_dated_before_this_exam_is_no_finding(text):
     ("L4-5: Previously, severe canal stenosis; this is unchanged.", "severe"),
 ])
 def test_dated_clause_and_current_statement(text, severity):
-    assert one(text, CANAL)["severity"] == severity
+    assert only(text, CANAL)["severity"] == severity
 
 
 def test_noun_dated_by_previously_seen_still_acts_now():
-    found = one("L4-5: The previously seen extrusion compresses the right L5 root.", NERVE)
+    found = only("L4-5: The previously seen extrusion compresses the right L5 root.", NERVE)
     assert (found["degree"], found["assertion"]) == ("compression", "present")

@@ -3,7 +3,6 @@ FHIR server carrying out its rules (http.html#trules) creates nothing new when i
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime, timezone
 from urllib.parse import unquote
