@@ -60,6 +60,7 @@ class Lexicon:
     header_sections: dict = field(default_factory=dict)  # header key -> section name
     finding_sections: frozenset = frozenset()
     quoted_sections: frozenset = frozenset()              # sections read only where a sentence quotes imaging
+    radiology_header_words: tuple = ()                    # a header holding one marks a radiology report
     imaging_re: re.Pattern | None = None
     vertebra_index: dict = field(default_factory=dict)    # "L4" -> position in the column
     transitional: frozenset = frozenset()
@@ -350,6 +351,7 @@ def _load(directory: str) -> Lexicon:
         header_sections=header_sections,
         finding_sections=finding_sections,
         quoted_sections=quoted_sections,
+        radiology_header_words=tuple(w.lower() for w in section_data.get("radiology_header_words", [])),
         imaging_re=trie_regex(phrase_key(w) for w in section_data.get("imaging_words", [])),
         vertebra_index=_vertebra_index(levels),
         transitional=transitional,

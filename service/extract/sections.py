@@ -61,6 +61,11 @@ def find_sections(text: str, view: str, lexicon: Lexicon) -> list[Section]:
             sections.append(Section(name, cursor, start, name in lexicon.finding_sections or name == "findings"))
         cursor, name, last_end = end, section, end
     sections.append(Section(name, cursor, len(text) - 1, name in lexicon.finding_sections))
-    quoted = lexicon.quoted_sections
-    return [Section(s.name, s.start, s.end, True, True) if s.name in quoted else s
+    # In a radiology report (a FINDINGS, TECHNIQUE or COMPARISON header) an "ASSESSMENT" is the radiologist's
+    # impression; only in a clinic note is it a list of clinical diagnoses, read for quoted imaging alone.
+    radiology = any(word in text[start:end].lower()
+                    for start, end, _ in headers for word in lexicon.radiology_header_words)
+    quoted = frozenset() if radiology else lexicon.quoted_sections
+    return [Section(s.name, s.start, s.end, True, True) if s.name in quoted
+            else Section(s.name, s.start, s.end, True) if s.name in lexicon.quoted_sections else s
             for s in sections if s.end > s.start]

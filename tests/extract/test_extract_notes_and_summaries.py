@@ -49,3 +49,13 @@ def test_summary_adds_no_levelless_finding(summary):
 def test_levelless_finding_stays_when_nothing_has_a_level(text, finding_type):
     found = single(find(read(text), type=finding_type))
     assert (found.get("level"), found["assertion"]) == (None, "present")
+
+
+def test_an_assessment_in_a_radiology_report_is_its_impression():
+    text = ("FINDINGS: L4-5: Moderate left foraminal stenosis with compression of the exiting left L4 root.\n"
+            "ASSESSMENT:\n1. Left L4 nerve root compression at L4-5.\n2. No spinal canal stenosis.")
+    assert {"type": "canal-stenosis", "assertion": "absent"} in read(text)
+
+
+def test_an_assessment_in_a_clinic_note_stays_a_clinical_diagnosis():
+    assert read("HPI: Back pain.\nAssessment: Lumbar spinal stenosis with neurogenic claudication.\nPlan: PT.") == []
