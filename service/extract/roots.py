@@ -31,6 +31,8 @@ _OBJECT_PRONOUNS = frozenset({"it", "them"})
 _LEADS_TO = re.compile(r"(?<![a-z])(?:results?\s+in|resulting\s+in|causes|causing|caused|leads?\s+to|leading\s+to|"
                        r"produces|producing|creates|creating|contributes\s+to|contributing\s+to|with\s+resultant|"
                        r"narrows|narrowing|narrow)(?![a-z])")
+_CAUSE_LIST = re.compile(r"[\s,]*(?:(?:and|or|&|\+|as well as)\s+)?(?:(?:the|a|an|mild|moderate|severe|marked|"
+                         r"bilateral|left|right|associated)\s+){0,2}")
 _COORDINATED = re.compile(r"[\s,]*(?:and|as well as|&|\+|,)\s*(?:also\s+)?(?:the\s+)?")
 
 
@@ -262,14 +264,14 @@ class RootReader:
                 if clause_end(tokens[j], self.view) or tokens[j].kind in (ROOT, LADDER):
                     break
                 if tokens[j].kind == CAUSE:
-                    found.append(tokens[j].value)
+                    found.extend(self._cause_list(j))
                     break
         for j in range(root + 1, min(len(tokens), root + 7)):
             if clause_end(tokens[j], self.view) or tokens[j].kind == ROOT:
                 break
             if tokens[j].kind == CAUSE:
                 if _CAUSAL.search(self.view, tokens[root].end, tokens[j].start):
-                    found.append(tokens[j].value)
+                    found.extend(self._cause_list(j))
                 break
         if not found and 0 < lower == first_word and tokens[first_word].detail[0] == "verb":
             # "L paracentral HNP; abuts L S1 root": a verb without a subject acts for the clause before.
@@ -279,6 +281,18 @@ class RootReader:
             found = self._causes_between(0, lower)
         if not found:
             found = self._causes_through_stenosis(lower)
+        return found
+
+    def _cause_list(self, first: int) -> list[str]:
+        """The cause at ``first`` and those listed with it ("by a combination of disc bulge and facet
+        hypertrophy", "by disc, osteophyte and facet arthropathy")."""
+        tokens = self.tokens
+        found = [tokens[first].value]
+        j = first
+        while j + 1 < len(tokens) and tokens[j + 1].kind == CAUSE \
+                and _CAUSE_LIST.fullmatch(self.view, tokens[j].end, tokens[j + 1].start):
+            j += 1
+            found.append(tokens[j].value)
         return found
 
     def _causes_through_stenosis(self, lower: int) -> list[str]:

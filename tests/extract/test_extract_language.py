@@ -339,3 +339,13 @@ def test_a_coordinated_root_with_its_own_predicate_keeps_its_own_rung():
     found = read("L4-5: A protrusion contacts the L5 root and the S1 root is likely displaced.")
     assert [(f["root"], f["degree"], f["assertion"]) for f in found] == [
         ("L5", "contact", "present"), ("S1", "displacement", "possible")]
+
+
+@pytest.mark.parametrize("text, causes", [
+    ("The L5 nerve roots are compressed at L4-5 by a combination of disc bulge and facet hypertrophy.",
+     ["disc-bulge", "facet-arthropathy"]),
+    ("L4-5: The left L5 root is compressed by disc, osteophyte and facet arthropathy.",
+     ["disc-bulge", "osteophyte", "facet-arthropathy"]),
+])
+def test_causes_listed_after_by_all_count(text, causes):
+    assert only(text, NERVE)["cause"] == causes
