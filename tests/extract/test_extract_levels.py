@@ -68,3 +68,10 @@ def test_a_vertebra_then_a_measurement_is_not_a_dropped_hyphen():
     for text in ("At L4 5 mm protrusion with mild left foraminal stenosis.",
                  "At L4 5.5 mm protrusion with mild left foraminal stenosis."):
         assert [f["level"] for f in read(text)] == ["L4"], text
+
+
+def test_both_levels_is_not_a_side():
+    found = read("L3-4 and L4-5: Mild right foraminal narrowing at both levels. Mild canal stenosis at both of these "
+                 "levels.")
+    assert {(f["level"], f["side"]) for f in found if f["type"] == "foraminal-stenosis"} == {
+        ("L3-L4", "right"), ("L4-L5", "right")}
