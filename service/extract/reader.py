@@ -116,8 +116,9 @@ class _State:
 def _is_level_header(tokens: list[Token], groups: list[LevelGroup], view: str, sentence_start: int) -> bool:
     if not groups or groups[0].first != 0:
         return False
-    if view[sentence_start:tokens[0].start].strip(" \t*-#>•,"):
-        return False
+    opening = view[sentence_start:tokens[0].start].strip(" \t*-#>•,")
+    if opening and not (_LEVEL_INTRO.fullmatch(opening.lower() + " ") and not tokens[0].detail[0]):
+        return False  # only "At L5-S1 ...", "At the L4-5 level ..." may stand before the level
     if not tokens[0].detail[0]:
         # A sentence that opens with a disc level speaks of that level, and so do the sentences after it
         # that name none ("L4-5 postsurgical change. Soft tissue abuts the L5 root."), colon or not.

@@ -129,3 +129,11 @@ def test_level_header_with_a_parenthetical_before_its_colon():
     found = read(text)
     assert {"type": "canal-stenosis", "level": "L3-L4", "severity": "severe", "assertion": "present"} in found
     assert [f["level"] for f in found if f["type"] == "nerve-root"] == ["L3-L4"]
+
+
+def test_at_a_level_opening_a_sentence_starts_that_level():
+    text = ("L3/4 and L4/5: Normal discs with no neural compromise.\nAt L5/S1 a left paracentral extrusion compresses "
+            "the left S1 nerve root. The right S1 root is displaced slightly but is not compressed.")
+    roots = [(f["level"], f.get("root"), f.get("side")) for f in read(text) if f["type"] == "nerve-root"]
+    assert ("L5-S1", "S1", "right") in roots
+    assert not [r for r in roots if r[1] == "S1" and r[0] != "L5-S1"]
