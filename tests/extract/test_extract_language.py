@@ -349,3 +349,12 @@ def test_a_coordinated_root_with_its_own_predicate_keeps_its_own_rung():
 ])
 def test_causes_listed_after_by_all_count(text, causes):
     assert only(text, NERVE)["cause"] == causes
+
+
+def test_a_narrowing_with_compression_gives_both_the_stenosis_and_the_root():
+    found = read("L4-5: Both lateral recesses are severely narrowed with compression of the traversing L5 nerve "
+                 "roots, the left more than the right.")
+    assert {"type": RECESS, "level": "L4-L5", "side": "bilateral", "severity": "severe",
+            "assertion": "present"} in found
+    assert [(f["root"], f["side"], f["degree"]) for f in found if f["type"] == NERVE] == [
+        ("L5", "bilateral", "compression")]
