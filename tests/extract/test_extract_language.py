@@ -358,3 +358,9 @@ def test_a_narrowing_with_compression_gives_both_the_stenosis_and_the_root():
             "assertion": "present"} in found
     assert [(f["root"], f["side"], f["degree"]) for f in found if f["type"] == NERVE] == [
         ("L5", "bilateral", "compression")]
+
+
+def test_tissue_encasing_a_root_is_no_finding_unless_a_rung_is_stated():
+    assert [f for f in read("L4-5: Epidural fibrosis encases the left L5 nerve root.") if f["type"] == NERVE] == []
+    assert only("L4-5: Epidural fibrosis encases and displaces the left L5 nerve root.", NERVE)["degree"] == \
+        "displacement"
