@@ -31,8 +31,7 @@ _OBJECT_PRONOUNS = frozenset({"it", "them"})
 _LEADS_TO = re.compile(r"(?<![a-z])(?:results?\s+in|resulting\s+in|causes|causing|caused|leads?\s+to|leading\s+to|"
                        r"produces|producing|creates|creating|contributes\s+to|contributing\s+to|with\s+resultant|"
                        r"narrows|narrowing|narrow)(?![a-z])")
-_CAUSE_LIST = re.compile(r"[\s,]*(?:(?:and|or|&|\+|as well as)\s+)?(?:(?:the|a|an|mild|moderate|severe|marked|"
-                         r"bilateral|left|right|associated)\s+){0,2}")
+_CAUSE_LIST = re.compile(r"[\s,]*(?:(?:and|or|&|\+|as well as)\s+)?(?:(?:the|a|an|associated)\s+)?")
 _COORDINATED = re.compile(r"[\s,]*(?:and|as well as|&|\+|,)\s*(?:also\s+)?(?:the\s+)?")
 
 
@@ -289,11 +288,15 @@ class RootReader:
         tokens = self.tokens
         found = [tokens[first].value]
         j = first
-        while j + 1 < len(tokens) and tokens[j + 1].kind == CAUSE \
-                and _CAUSE_LIST.fullmatch(self.view, tokens[j].end, tokens[j + 1].start):
-            j += 1
+        while True:
+            k = j + 1
+            while k < len(tokens) and tokens[k].kind in (GRADE, SIDE):
+                k += 1  # "disc bulge and severe left facet hypertrophy"
+            if k >= len(tokens) or tokens[k].kind != CAUSE \
+                    or not _CAUSE_LIST.fullmatch(self.view, tokens[j].end, tokens[j + 1].start):
+                return found
+            j = k
             found.append(tokens[j].value)
-        return found
 
     def _causes_through_stenosis(self, lower: int) -> list[str]:
         """"Uncovertebral hypertrophy results in moderate narrowing of both foramina; the exiting C6 roots are

@@ -346,6 +346,8 @@ def test_a_coordinated_root_with_its_own_predicate_keeps_its_own_rung():
      ["disc-bulge", "facet-arthropathy"]),
     ("L4-5: The left L5 root is compressed by disc, osteophyte and facet arthropathy.",
      ["disc-bulge", "osteophyte", "facet-arthropathy"]),
+    ("L4-5: The left L5 root is compressed by a disc bulge and severe facet hypertrophy.",
+     ["disc-bulge", "facet-arthropathy"]),
 ])
 def test_causes_listed_after_by_all_count(text, causes):
     assert only(text, NERVE)["cause"] == causes
