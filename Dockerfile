@@ -1,4 +1,14 @@
 # The enrichment service under gunicorn, as a non-root user.
+
+# Build stage: the full Python image has a C compiler, so the wheel carries the compiled engine
+# (setup.py; Cython). Both stages are the same Debian release and CPython build, so the wheel fits.
+FROM python:3.11 AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+COPY pyproject.toml setup.py README.md openapi.yaml /tmp/src/
+COPY mappings /tmp/src/mappings
+COPY service /tmp/src/service
+RUN pip wheel --no-deps --wheel-dir /tmp/wheels /tmp/src
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -10,12 +20,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin enricher
 
-# A normal install: the wheel carries mappings/ and openapi.yaml inside the package. The sources
-# are removed afterwards, so nothing can shadow the installed package.
-COPY pyproject.toml README.md openapi.yaml /tmp/src/
-COPY mappings /tmp/src/mappings
-COPY service /tmp/src/service
-RUN pip install /tmp/src && rm -rf /tmp/src && python -c "from service import create_app; create_app()"
+# A normal install of the wheel: it carries mappings/ and openapi.yaml inside the package; the check
+# fails the build if the engine did not compile or the app does not start.
+COPY --from=build /tmp/wheels /tmp/wheels
+RUN pip install /tmp/wheels/*.whl && rm -rf /tmp/wheels \
+    && python -W error -c "import service.extract as e; assert e.COMPILED; from service import create_app; create_app()"
 
 WORKDIR /app
 

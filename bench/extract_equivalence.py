@@ -6,7 +6,7 @@
 The engine is the one of the checkout this script sits in. Record with the engine before a change and
 compare after it; to record another revision, run its copy of the script from a worktree of it
 (``git worktree add --detach /tmp/base main``). The texts: every report of tests/corpus/*.jsonl
-(dev.jsonl among them), and synthetic reports generated from a fixed seed: long reports stitched
+(dev.jsonl among them) and eval/heldout/*.jsonl, and synthetic reports generated from a fixed seed: long reports stitched
 from the corpus lines, the same with punctuation, case and Unicode noise, random mixes of report words,
 and hostile runs. Every field of every finding is compared: attributes, evidence offsets, triggers.
 """
@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from service.extract import extract_findings, load_lexicon  # noqa: E402
 
-CORPORA = sorted((ROOT / "tests" / "corpus").glob("*.jsonl"))
+CORPORA = sorted((ROOT / "tests" / "corpus").glob("*.jsonl")) + sorted((ROOT / "eval" / "heldout").glob("*.jsonl"))
 _WORDS = ["L4-5", "L5-S1:", "C5-6", "T12-L1", "left", "right", "bilateral", "no", "not", "without", "may",
           "possible", "mild", "moderate to severe", "foraminal", "stenosis", "narrowing", "lateral recess",
           "canal", "patent", "protrusion", "extrusion", "disc", "contacts", "compresses", "displacing",

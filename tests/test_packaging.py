@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("pyproject.toml", "README.md", "openapi.yaml", "service", "mappings")
+SOURCES = ("pyproject.toml", "setup.py", "README.md", "openapi.yaml", "service", "mappings")
 TEXTS = [
     {"id": "a", "text": "L4-L5: Right paracentral disc protrusion compresses the traversing right L5 nerve root."},
     {"id": "b", "text": "IMPRESSION: No foraminal stenosis. Mild canal stenosis at L3-4."},
@@ -52,7 +52,7 @@ def installed(tmp_path_factory) -> Path:
     for name in SOURCES:
         origin = ROOT / name
         if origin.is_dir():
-            shutil.copytree(origin, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+            shutil.copytree(origin, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "*.so", "_compiled.json"))
         else:
             shutil.copy2(origin, source / name)
     wheels = work / "wheels"
@@ -84,6 +84,19 @@ def test_wheel_carries_the_data_files(installed):
     assert "service/openapi/openapi.yaml" in wheel_files
     for path in (p for p in (ROOT / "mappings").rglob("*") if p.is_file() and not p.name.startswith(".")):
         assert f"service/{path.relative_to(ROOT).as_posix()}" in wheel_files
+
+
+def test_the_wheel_carries_the_compiled_engine_where_a_compiler_is(installed, tmp_path):
+    if shutil.which("cc") is None and os.environ.get("CI") != "true":
+        pytest.skip("no C compiler: the wheel holds the pure-Python engine")
+    wheel_files = {name for wheel in (installed.parent / "wheels").glob("*.whl")
+                   for name in zipfile.ZipFile(wheel).namelist()}
+    assert "service/extract/_compiled.json" in wheel_files
+    assert any(name.startswith("service/extract/reader.") and name.endswith(".so") for name in wheel_files)
+    assert "service/extract/reader.py" in wheel_files  # the sources travel too
+    compiled = run([str(installed / "bin" / "python"), "-W", "error", "-c",
+                    "import service.extract as e; print(e.COMPILED)"], tmp_path)
+    assert compiled.strip() == "True"
 
 
 def test_installed_enricher_extract_works_outside_the_source_tree(installed, tmp_path):

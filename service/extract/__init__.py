@@ -5,16 +5,24 @@ Evidence offsets index into ``text`` exactly as given.
 
 The journey inside: sections -> sentences and level segments -> tokens from the lexicon (mappings/extraction)
 -> assertion (ConText) -> stenosis and nerve-root mentions -> levels -> one finding per identity.
+
+The hot modules are compiled with Cython at install when a C compiler is at hand (setup.py); ``COMPILED``
+tells whether they run so. Output is identical either way.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from service.extract.finding import Evidence, Finding
-from service.extract.lexicon import Lexicon, load_lexicon
-from service.extract.merge import merge_findings
-from service.extract.reader import read_report
+from service.extract.compiled import use_compiled
+
+# Decided before any other engine module loads: see compiled.py.
+COMPILED = use_compiled(__path__[0])
+
+from service.extract.finding import Evidence, Finding  # noqa: E402
+from service.extract.lexicon import Lexicon, load_lexicon  # noqa: E402
+from service.extract.merge import merge_findings  # noqa: E402
+from service.extract.reader import read_report  # noqa: E402
 
 
 def extract_findings(text: str, lexicon: Lexicon | str | Path | None = None) -> list[Finding]:
@@ -30,4 +38,4 @@ def extract_findings(text: str, lexicon: Lexicon | str | Path | None = None) -> 
     return merge_findings(findings, tentative, summaries)
 
 
-__all__ = ["extract_findings", "load_lexicon", "Finding", "Evidence"]
+__all__ = ["extract_findings", "load_lexicon", "Finding", "Evidence", "COMPILED"]
