@@ -1,7 +1,7 @@
 # The enrichment service under gunicorn, as a non-root user.
 
 # Build stage: the full Python image has a C compiler, so the wheel carries the compiled engine
-# (setup.py; Cython). Both stages are the same Debian release and CPython build, so the wheel fits.
+# (setup.py; mypyc). Both stages are the same Debian release and CPython build, so the wheel fits.
 FROM python:3.11 AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY pyproject.toml setup.py README.md openapi.yaml /tmp/src/

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.extract import extract_findings, load_lexicon  # noqa: E402
+from service.extract import COMPILED, extract_findings, load_lexicon  # noqa: E402
 
 CORPUS_DIR = Path(__file__).resolve().parents[1] / "tests" / "corpus"
 DEFAULT_CORPUS = os.environ.get("EXTRACT_BENCH_CORPUS", str(CORPUS_DIR / "dev.jsonl"))
@@ -75,6 +75,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
     lexicon = load_lexicon()
+    print("engine: " + ("compiled (mypyc)" if COMPILED else "pure Python (not compiled, or ENRICHER_PURE_PYTHON=1)"))
     texts = _texts(args.corpus)
     _per_report(texts, 1, lexicon)  # warm-up
     times = _per_report(texts, args.rounds, lexicon)

@@ -93,6 +93,7 @@ def test_the_wheel_carries_the_compiled_engine_where_a_compiler_is(installed, tm
                    for name in zipfile.ZipFile(wheel).namelist()}
     assert "service/extract/_compiled.json" in wheel_files
     assert any(name.startswith("service/extract/reader.") and name.endswith(".so") for name in wheel_files)
+    assert any(name.startswith("nerve_root_engine__mypyc.") for name in wheel_files)  # mypyc's shared part
     assert "service/extract/reader.py" in wheel_files  # the sources travel too
     compiled = run([str(installed / "bin" / "python"), "-W", "error", "-c",
                     "import service.extract as e; print(e.COMPILED)"], tmp_path)

@@ -6,7 +6,7 @@ Evidence offsets index into ``text`` exactly as given.
 The journey inside: sections -> sentences and level segments -> tokens from the lexicon (mappings/extraction)
 -> assertion (ConText) -> stenosis and nerve-root mentions -> levels -> one finding per identity.
 
-The hot modules are compiled with Cython at install when a C compiler is at hand (setup.py); ``COMPILED``
+The hot modules are compiled with mypyc at install when a C compiler is at hand (setup.py); ``COMPILED``
 tells whether they run so. Output is identical either way.
 """
 

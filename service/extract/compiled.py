@@ -1,4 +1,4 @@
-"""Whether the engine's modules run compiled (setup.py builds them with Cython) or as plain Python.
+"""Whether the engine's modules run compiled (setup.py builds them with mypyc) or as plain Python.
 
 A compiled module is used only when its source is exactly the one it was compiled from: the build records
 each source's SHA-256 in ``_compiled.json``. If any source differs (edited after ``pip install -e .``, say),

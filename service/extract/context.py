@@ -99,8 +99,8 @@ class Context:
         if not candidates:
             return PRESENT, None
         nearest = min(candidates, key=lambda t: abs(t - index))
-        trigger = self.tokens[nearest]
-        return (ABSENT if trigger.kind == NEG else POSSIBLE), trigger
+        deciding = self.tokens[nearest]
+        return (ABSENT if deciding.kind == NEG else POSSIBLE), deciding
 
     def silenced(self, index: int) -> bool:
         return self.killed[index]

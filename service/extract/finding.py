@@ -7,6 +7,7 @@ evaluation). It carries no FHIR and no HTML, only what the text said and where.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 FINDING_TYPES = ("nerve-root", "foraminal-stenosis", "lateral-recess-stenosis", "canal-stenosis")
 DEGREES = ("contact", "displacement", "compression", "impingement")
@@ -24,9 +25,9 @@ CAUSES = (
 FORMAT_FIELDS = ("type", "level", "root", "side", "degree", "severity", "assertion", "zone", "role", "cause")
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """A span of the text handed to the engine: [start, end) character offsets."""
+class Evidence(NamedTuple):
+    """A span of the text handed to the engine: [start, end) character offsets. (A named tuple: the engine
+    makes one per sentence, and a tuple is the cheapest immutable record.)"""
 
     start: int
     end: int

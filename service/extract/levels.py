@@ -49,7 +49,7 @@ def disc_levels(first: str | None, second: str | None, lexicon: Lexicon, *, allo
     start, stop = index[first], index[second]
     if not 0 < stop - start <= 12:
         return []
-    column = sorted(index, key=index.get)
+    column = sorted(index, key=lambda name: index[name])
     return [f"{column[i]}-{column[i + 1]}" for i in range(start, stop)]
 
 

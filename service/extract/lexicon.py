@@ -44,29 +44,32 @@ class Entry:
     detail: tuple = ()
 
 
+_NEVER = re.compile(r"(?!x)x")  # the default of every pattern: matches nothing
+
+
 @dataclass
 class Lexicon:
     entries: dict = field(default_factory=dict)       # phrase key -> Entry
-    phrases: PhraseScanner | None = None              # finds the lexicon phrases in a text
-    root_re: re.Pattern | None = None
-    root_scan_re: re.Pattern | None = None            # root_re led by the character before the mention
+    phrases: PhraseScanner = field(default_factory=lambda: PhraseScanner([]))  # finds the lexicon phrases
+    root_re: re.Pattern = _NEVER
+    root_scan_re: re.Pattern = _NEVER            # root_re led by the character before the mention
 
-    level_re: re.Pattern | None = None
-    single_before_re: re.Pattern | None = None
-    not_level_after_re: re.Pattern | None = None
-    filler_re: re.Pattern | None = None
-    header_re: re.Pattern | None = None
-    caps_header_re: re.Pattern | None = None
+    level_re: re.Pattern = _NEVER
+    single_before_re: re.Pattern = _NEVER
+    not_level_after_re: re.Pattern = _NEVER
+    filler_re: re.Pattern = _NEVER
+    header_re: re.Pattern = _NEVER
+    caps_header_re: re.Pattern = _NEVER
     header_sections: dict = field(default_factory=dict)  # header key -> section name
     finding_sections: frozenset = frozenset()
     quoted_sections: frozenset = frozenset()              # sections read only where a sentence quotes imaging
     radiology_header_words: tuple = ()                    # a header holding one marks a radiology report
-    imaging_re: re.Pattern | None = None
+    imaging_re: re.Pattern = _NEVER
     vertebra_index: dict = field(default_factory=dict)    # "L4" -> position in the column
     transitional: frozenset = frozenset()
     range_words: frozenset = frozenset()
     list_words: frozenset = frozenset()
-    span_openers_re: re.Pattern | None = None
+    span_openers_re: re.Pattern = _NEVER
     root_central_keys: frozenset = frozenset()
     source: str = ""                                  # the directory the lexicon was read from
     level_cache: dict = field(default_factory=dict)   # matched level text -> (levels, single vertebra)
@@ -333,7 +336,7 @@ def _load(directory: str) -> Lexicon:
     from service.extract.typos import build_typo_index  # noqa: PLC0415 - typos imports this module
 
     typo_index = build_typo_index(builder.entries, not_typos)
-    _add_abbreviations(builder, anatomy.get("abbreviations"))
+    _add_abbreviations(builder, anatomy.get("abbreviations") or {})
     return Lexicon(
         typo_index=typo_index,
         not_typos=not_typos,

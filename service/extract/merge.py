@@ -6,23 +6,38 @@ that root that has a level.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 from service.extract.attributes import RUNG_RANK, infer_root
 from service.extract.finding import Finding
 
 _ASSERTION_RANK = {"absent": 0, "possible": 1, "present": 2}
 
 
+def _single(finding: Finding) -> Finding:
+    """What ``_combine`` makes of a fact stated once (most are), without building a new Finding."""
+    if finding.assertion == "absent":
+        finding.degree = finding.severity = None
+        finding.cause = []
+    elif len(finding.cause) > 1:
+        finding.cause = list(dict.fromkeys(finding.cause))
+    if len(finding.assertion_triggers) > 1:
+        finding.assertion_triggers = list(dict.fromkeys(finding.assertion_triggers))
+    if len(finding.evidence) > 1:
+        finding.evidence = sorted({(e.start, e.end): e for e in finding.evidence}.values(),
+                                  key=lambda e: (e.start, e.end))
+    return finding
+
+
 def _combine(group: list[Finding]) -> Finding:
-    if len(group) == 1:  # most findings are stated once: nothing to choose between
-        winners = group
-        asserted = group if group[0].assertion != "absent" else []
-    else:
-        best = max(_ASSERTION_RANK[f.assertion] for f in group)
-        winners = [f for f in group if _ASSERTION_RANK[f.assertion] == best]
-        asserted = [f for f in group if f.assertion != "absent"]
+    if len(group) == 1:
+        return _single(group[0])
+    best = max(_ASSERTION_RANK[f.assertion] for f in group)
+    winners = [f for f in group if _ASSERTION_RANK[f.assertion] == best]
+    asserted = [f for f in group if f.assertion != "absent"]
     first = winners[0]
     degrees = [f.degree for f in winners if f.degree]
-    degree = max(degrees, key=RUNG_RANK.get) if degrees else None
+    degree = max(degrees, key=lambda d: RUNG_RANK[d]) if degrees else None
     severity = next((f.severity for f in winners if f.severity), None)
     if severity is None and first.assertion != "absent":
         severity = next((f.severity for f in asserted if f.severity), None)
@@ -60,8 +75,8 @@ def _index(groups: dict, part, keep=lambda key: True) -> dict:
     return index
 
 
-def merge_findings(findings: list[Finding], tentative: set[int] = frozenset(),
-                   summaries: set[int] = frozenset()) -> list[Finding]:
+def merge_findings(findings: list[Finding], tentative: AbstractSet[int] = frozenset(),
+                   summaries: AbstractSet[int] = frozenset()) -> list[Finding]:
     """``tentative``: ids of bare "stenosis" findings; ``summaries``: ids of findings stated spine-wide
     ("multilevel", "as described above"), which sum up what named levels state."""
     # Keys are (type, side, root, level).

@@ -211,7 +211,7 @@ def _clause_side(tokens: list[Token], view: str, mentions: list[Mention]) -> str
     """"Uncovertebral hypertrophy on the right causes moderate foraminal narrowing": a side phrase
     ("on the right", "to the left") outside every finding's own phrase gives the side of the sentence's
     findings, when the sentence has only one such side and no side of another kind."""
-    taken = set()
+    taken: set[int] = set()
     for mention in mentions:
         taken.update(range(mention.first, mention.last + 1))
     found = set()

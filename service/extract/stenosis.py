@@ -61,7 +61,7 @@ def _is_head(token: Token) -> bool:
 def _side_grades(tokens: list[Token], indices: list[int]) -> list[tuple[str | None, Token | None, Token | None]]:
     """(side, grade, denial) triples of one stenosis phrase: one per separately graded (or denied) side,
     else one ("moderate left and mild right", "mild left and no right")."""
-    pairs: list[tuple[str, Token | None, Token | None]] = []
+    pairs: list[tuple[str | None, Token | None, Token | None]] = []
     grade: Token | None = None
     denial: Token | None = None
     grades: list[Token] = []

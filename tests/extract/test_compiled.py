@@ -80,6 +80,14 @@ def test_continuous_integration_runs_the_compiled_engine():
     assert service.extract.COMPILED, "CI installs with a C compiler: the tests must exercise the compiled engine"
 
 
+def test_the_engine_type_checks():
+    """mypyc compiles the engine and enforces its annotations at run time, where a wrong one would raise
+    TypeError on some report: mypy must find none (configuration in pyproject.toml)."""
+    pytest.importorskip("mypy")
+    done = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
 def test_compiled_and_pure_python_engines_give_identical_output(tmp_path):
     """Every report of the corpora and the synthetic texts of bench/extract_equivalence.py, every field."""
     if not service.extract.COMPILED:
