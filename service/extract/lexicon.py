@@ -65,6 +65,7 @@ class Lexicon:
     quoted_sections: frozenset = frozenset()              # sections read only where a sentence quotes imaging
     radiology_header_words: tuple = ()                    # a header holding one marks a radiology report
     imaging_re: re.Pattern = _NEVER
+    imaging_label_re: re.Pattern = _NEVER                 # a line opening with an imaging study's label
     vertebra_index: dict = field(default_factory=dict)    # "L4" -> position in the column
     transitional: frozenset = frozenset()
     range_words: frozenset = frozenset()
@@ -304,6 +305,15 @@ def _section_patterns(data: dict):
     return header_re, caps_re, header_sections, frozenset(finding_sections), frozenset(quoted_sections)
 
 
+def _imaging_label_regex(data: dict) -> re.Pattern:
+    words = _alternation(data.get("imaging_label_words", []))
+    dated = _alternation(data.get("not_imaging_label_words", []))
+    # Up to two words before the study word, none of them dating it; then up to 80 characters of the label
+    # (no sentence end; parentheses may hold a colon, as in a time) and its colon.
+    return re.compile(rf"\n[ \t*#\-•]{{0,8}}(?P<h>(?:(?!(?:{dated})(?![a-z]))[a-z][a-z\-/]{{0,20}}[ \t]+){{0,2}}"
+                      rf"(?:{words})(?![a-z0-9])(?:[^\n:.()]|\([^\n()]{{0,80}}\)){{0,80}}):")
+
+
 def _filler_regex(words) -> re.Pattern:
     alternatives = _alternation(words)
     # "+" and "&" join like "and" in telegraphic reports ("mild canal + foraminal stenosis"); a full stop inside
@@ -356,6 +366,7 @@ def _load(directory: str) -> Lexicon:
         quoted_sections=quoted_sections,
         radiology_header_words=tuple(w.lower() for w in section_data.get("radiology_header_words", [])),
         imaging_re=trie_regex(phrase_key(w) for w in section_data.get("imaging_words", [])),
+        imaging_label_re=_imaging_label_regex(section_data),
         vertebra_index=_vertebra_index(levels),
         transitional=transitional,
         range_words=frozenset(phrase_key(w) or w.strip() for w in levels.get("range_words", [])) - {""},

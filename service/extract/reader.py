@@ -23,7 +23,7 @@ from service.extract.sentences import split_sentences
 from service.extract.stenosis import read_stenoses
 from service.extract.tables import find_tables
 from service.extract.textview import plain_view, scan_view
-from service.extract.tokens import Token, TokenIndex, scan, verb_object_roots
+from service.extract.tokens import Token, TokenIndex, labelled_roots, scan, verb_object_roots
 from service.extract.typos import repair
 
 _HEADER_AFTER = re.compile(
@@ -274,6 +274,10 @@ class _Report:
             state.previous = _Previous(root=_one_named_root(tokens))
             return
         _mark_label(tokens, view, start)
+        if ROOT in kinds and (LADDER in kinds or NORMAL in kinds):
+            labelled = labelled_roots(tokens, view, lexicon)
+            if labelled is not tokens:
+                tokens, groups = labelled, level_groups(labelled, view, lexicon)
         if LADDER in kinds:
             named = verb_object_roots(tokens, view, lexicon)
             if named is not tokens:

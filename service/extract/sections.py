@@ -7,6 +7,7 @@ in a report that is not all capitals. Text before the first header belongs to th
 
 from __future__ import annotations
 
+import re
 import string
 from typing import NamedTuple
 
@@ -34,6 +35,37 @@ def _mostly_capitals(text: str) -> bool:
     return upper > 1.5 * lower
 
 
+_LEVEL_LINE_END = re.compile(r"[ \t]*(?:[:|]|-\s|\n|$)")
+_LINE_LEAD = " \t*-#\u2022"
+
+
+def _level_line(view: str, start: int, end: int, lexicon: Lexicon) -> int | None:
+    """The start of the first line of ``view[start:end]`` that opens with a disc level as its label ("L4-5:",
+    "L2-L3" alone on its line), or None."""
+    position = view.find("\n", start, end)
+    while position >= 0:
+        line = k = position + 1
+        while k < end and view[k] in _LINE_LEAD:
+            k += 1
+        match = lexicon.level_re.match(view, k, end)
+        if match is not None and match.group("s") is None and _LEVEL_LINE_END.match(view, match.end()):
+            return line
+        position = view.find("\n", line, end)
+    return None
+
+
+def _split_at_level_lines(section: Section, view: str, lexicon: Lexicon) -> list[Section]:
+    """A section that yields no findings (technique, indication ...) ends where a line opens with a disc level:
+    level-by-level text is imaging findings, whatever header came before it ("Procedure: ...\nL3-4: ...").
+    ``view`` is the scan view with the line break find_sections puts before it (offsets shift by one)."""
+    if section.yields_findings:
+        return [section]
+    line = _level_line(view, section.start + 1, section.end + 1, lexicon)
+    if line is None:
+        return [section]
+    return [Section(section.name, section.start, line - 1, False), Section("findings", line - 1, section.end, True)]
+
+
 def find_sections(text: str, view: str, lexicon: Lexicon) -> list[Section]:
     headers = []  # (start of header, end of header, section name)
     view = "\n" + view  # so a header on the first line has a line break before it; offsets shift by one
@@ -50,6 +82,8 @@ def find_sections(text: str, view: str, lexicon: Lexicon) -> list[Section]:
                 break
             headers.append((match.start("h") - 1, match.end("h") - 1,
                             lexicon.header_sections[phrase_key(match.group("h"))]))
+    for match in lexicon.imaging_label_re.finditer(view):
+        headers.append((match.start("h") - 1, match.end() - 1, "findings"))
     headers.sort(key=lambda h: (h[0], -h[1]))
     sections: list[Section] = []
     cursor, name = 0, "findings"
@@ -61,6 +95,7 @@ def find_sections(text: str, view: str, lexicon: Lexicon) -> list[Section]:
             sections.append(Section(name, cursor, start, name in lexicon.finding_sections or name == "findings"))
         cursor, name, last_end = end, section, end
     sections.append(Section(name, cursor, len(text) - 1, name in lexicon.finding_sections))
+    sections = [part for section in sections for part in _split_at_level_lines(section, view, lexicon)]
     # In a radiology report (a FINDINGS, TECHNIQUE or COMPARISON header) an "ASSESSMENT" is the radiologist's
     # impression; only in a clinic note is it a list of clinical diagnoses, read for quoted imaging alone.
     radiology = any(word in text[start:end].lower()

@@ -10,7 +10,7 @@ import re
 from bisect import bisect_left
 
 from service.extract.levels import read_level
-from service.extract.lexicon import COMPOUND, LEVEL, ROOT, Lexicon
+from service.extract.lexicon import COMPOUND, LABEL, LEVEL, ROOT, SIDE, TERM, Lexicon
 from service.extract.phrases import finditer_after_boundary, phrase_key
 
 _ROOT_NAME = re.compile(r"(?:(left|right|lt|rt|l|r)\.?\s+)?(c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])(?![\d])")
@@ -104,6 +104,44 @@ def verb_object_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[
         out.append(Token(ROOT, match.start(1), match.end(1), mention))
         skip_until = match.end(1)
     return tokens if out is None else out
+
+
+_NAME = r"(?:(?:left|right|lt|rt|l|r)\.?[ \t]{1,4})?(?:c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])"
+_CLAUSE_NAMES = re.compile(rf"[ \t]*[:;,][ \t]*(?:(?:bilateral|bilat|b/l|both)[ \t]{{1,4}})?"
+                           rf"({_NAME}(?:[ \t]*(?:,|and|&|/)[ \t]*{_NAME})*)(?![\w\-/])")
+
+
+def labelled_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Token]:
+    """"Roots: left L3 contacted in the foramen", a table's Roots column ("R L5 compressed; L L5 contact"):
+    after a label that names roots in general, a root named by its letter alone at the head of a clause is a
+    root mention, and the label, which then names no root of its own, is dropped. ``tokens`` is returned as
+    is when there is no such label."""
+    label = next((i for i, t in enumerate(tokens) if t.kind == ROOT and t.value.names == [(None, None)]
+                  and t.value.plural and _HEADER_COLON.match(view, t.end)), None)
+    if label is None:
+        return tokens
+    kept = list(tokens[:label])
+    added = []
+    skip_from = skip_until = -1
+    for i in range(label, len(tokens)):
+        token = tokens[i]
+        if skip_from <= token.start < skip_until:
+            continue  # a side word or a single vertebra now inside the root mention
+        if i > label:
+            kept.append(token)
+        opens_clause = i == label or (token.kind in (TERM, LABEL) and view[token.start] in ";:,")
+        match = _CLAUSE_NAMES.match(view, token.end) if opens_clause else None
+        if match is None:
+            continue
+        inside = [t for t in tokens[i + 1:i + 5] if match.start(1) <= t.start < match.end(1)]
+        if any(t.kind not in (SIDE, LEVEL) for t in inside):
+            continue
+        mention = _root_mention(re.sub(r"[\s.]+", " ", match.group(1)), False, lexicon)
+        added.append(Token(ROOT, match.start(1), match.end(1), mention))
+        skip_from, skip_until = match.start(1), match.end(1)
+    if not added:
+        return tokens
+    return sorted(kept + added, key=lambda t: t.start)
 
 
 def _level_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Token]:

@@ -239,3 +239,22 @@ def test_abbreviated_grade_with_a_full_stop(text, expected):
 def test_grade_abbreviation_ending_a_sentence_stays_with_its_finding():
     found = read("L4-5: SS, sev. Mild BFN.")
     assert single(find(found, type=CANAL))["severity"] == "severe"
+
+
+def test_a_root_named_by_its_letter_after_a_roots_label():
+    findings = read("L3-L4: Roots: left L3 contacted in the foramen")
+    assert findings == [{"type": "nerve-root", "level": "L3-L4", "root": "L3", "side": "left",
+                         "degree": "contact", "assertion": "present"}]
+
+
+def test_a_table_roots_column_names_roots_by_their_letters():
+    text = ("Level | Canal | Foramina | Roots\n"
+            "L4-L5 | mild stenosis | mild L | bilateral L5 compression in the lateral recesses\n"
+            "L5-S1 | none | severe L | L L5 impinged by foraminal osteophyte\n"
+            "L3-L4 | - | - | no impingement\n")
+    findings = read(text)
+    assert {"type": "nerve-root", "level": "L4-L5", "root": "L5", "side": "bilateral", "degree": "compression",
+            "assertion": "present"} in findings
+    assert {"type": "nerve-root", "level": "L5-S1", "root": "L5", "side": "left", "degree": "impingement",
+            "assertion": "present", "cause": ["osteophyte"]} in findings
+    assert [f["assertion"] for f in find(findings, type=NERVE, level="L3-L4")] == ["absent"]

@@ -137,3 +137,39 @@ def test_at_a_level_opening_a_sentence_starts_that_level():
     roots = [(f["level"], f.get("root"), f.get("side")) for f in read(text) if f["type"] == "nerve-root"]
     assert ("L5-S1", "S1", "right") in roots
     assert not [r for r in roots if r[1] == "S1" and r[0] != "L5-S1"]
+
+
+def test_level_lines_end_a_section_that_yields_no_findings():
+    text = ("Procedure: Lumbar puncture at L2-3; 15 mL contrast instilled.\n"
+            "L3-4: Mild bulge, no stenosis.\n"
+            "L4-5: Moderate right lateral recess stenosis.")
+    assert [name for name, _ in sections_of(text)] == ["technique", "findings"]
+    findings = read(text)
+    assert {"type": "lateral-recess-stenosis", "level": "L4-L5", "side": "right", "severity": "moderate",
+            "assertion": "present"} in findings
+    assert not [f for f in findings if f.get("level") == "L2-L3"]  # the puncture level is technique
+
+
+def test_a_level_alone_on_its_line_after_an_indication_is_findings():
+    text = "Indication: L radicular pain.\nL4-L5\n  Canal: severe stenosis\n  Foramina: patent"
+    assert {"type": "canal-stenosis", "level": "L4-L5", "severity": "severe", "assertion": "present"} in read(text)
+
+
+def test_a_levels_header_heads_findings():
+    assert [name for name, _ in sections_of("Indication: pain.\nDisc levels:\nL4-5 bulge.")] == \
+        ["indication", "findings"]
+
+
+def test_a_line_labelled_with_an_imaging_study_is_read_in_a_clinic_note():
+    text = ("CC: low back pain\nExam: R SLR +, decreased sensation lateral R foot.\n"
+            "MRI L-spine (prelim read by radiology, 22:40): Severe right L5-S1 foraminal stenosis.\n"
+            "A/P: radiculopathy. PT.")
+    assert {"type": "foraminal-stenosis", "level": "L5-S1", "side": "right", "severity": "severe",
+            "assertion": "present"} in read(text)
+    assert [name for name, _ in sections_of("Technique: sagittal T2.\nPost-myelogram CT: L4-5 bulge.")] == \
+        ["technique", "findings"]
+
+
+def test_a_label_dating_the_study_before_this_one_is_no_imaging_label():
+    text = "History: back pain.\nPrior MRI (2019): severe right L5-S1 foraminal stenosis.\nFindings: Normal."
+    assert read(text) == []
