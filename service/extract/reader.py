@@ -39,8 +39,18 @@ def _blocks_forward(token: Token) -> bool:
     return token.kind in (ROOT, CAUSE, NARROW)
 
 
+def _opens_item(group: LevelGroup, tokens: list[Token], view: str, gap_start: int) -> bool:
+    """"L3-4 mild bulge, mild bilat NF narrowing, L4-5 mod canal stenosis": a level after a comma that is
+    followed by words of its own opens the next item of a comma dump; it is not the level of what precedes."""
+    after = group.last + 1
+    return ("," in view[gap_start:tokens[group.first].start] and after < len(tokens)
+            and tokens[after].kind not in (TERM, LABEL) and not view[tokens[group.last].end:tokens[after].start].strip())
+
+
 def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Token], view: str):
-    """The levels a sentence gives a mention, or None when the sentence names none for it."""
+    """The levels a sentence gives a mention, or None when the sentence names none for it. Of the levels
+    before it, the last disc level rather than a vertebra named after it ("L5-S1 extrusion migrating to the
+    level of the S1 body, compressing the S1 root": L5-S1)."""
     for group in groups:
         if mention.first <= group.first <= mention.last:
             return group.levels
@@ -50,12 +60,14 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
             between = tokens[mention.last + 1:group.first]
             start = tokens[group.first].start
             if start - end <= _FORWARD_GAP and all(t.kind in (LOC, ZONE, SIDE) for t in between) \
-                    and _LEVEL_INTRO.fullmatch(view, tokens[group.first - 1].end, start):
+                    and _LEVEL_INTRO.fullmatch(view, tokens[group.first - 1].end, start) \
+                    and not _opens_item(group, tokens, view, end):
                 return group.levels
             break
     before = [group for group in groups if group.last < mention.first]
     if before:
-        return before[-1].levels
+        discs = [group for group in before if not tokens[group.first].detail[0]]
+        return (discs or before)[-1].levels
     for group in groups:
         # A level later in the sentence, unless a terminator ("except", ";") separates it from the finding.
         if not any(t.kind == TERM for t in tokens[mention.last + 1:group.first]):

@@ -366,3 +366,38 @@ def test_tissue_encasing_a_root_is_no_finding_unless_a_rung_is_stated():
     assert [f for f in read("L4-5: Epidural fibrosis encases the left L5 nerve root.") if f["type"] == NERVE] == []
     assert only("L4-5: Epidural fibrosis encases and displaces the left L5 nerve root.", NERVE)["degree"] == \
         "displacement"
+
+
+def test_myelographic_root_sleeve_signs():
+    findings = read("C4-5: the right C5 root sleeve is amputated. C5-6: non-filling of the left C6 root sleeve; "
+                    "the right C6 root sleeve fills normally. C6-7: No root sleeve cutoff.")
+    assert {"type": "nerve-root", "level": "C4-C5", "root": "C5", "side": "right", "degree": "impingement",
+            "assertion": "present"} in findings
+    assert {"type": "nerve-root", "level": "C5-C6", "root": "C6", "side": "left", "degree": "impingement",
+            "assertion": "present"} in findings
+    assert {"type": "nerve-root", "level": "C5-C6", "root": "C6", "side": "right", "assertion": "absent"} in findings
+    assert {"type": "nerve-root", "level": "C6-C7", "assertion": "absent"} in findings
+
+
+def test_lr_is_the_lateral_recess_and_sten_a_stenosis():
+    findings = read("L4-5: R>L LR narrowing. Significant canal sten.")
+    assert {"type": "lateral-recess-stenosis", "level": "L4-L5", "side": "bilateral", "assertion": "present"} in findings
+    assert {"type": "canal-stenosis", "level": "L4-L5", "assertion": "present"} in findings
+
+
+def test_a_level_opening_the_next_item_of_a_comma_dump_is_not_the_level_before_it():
+    findings = read("Lumbar MRI: L3-4 mild bulge, mild bilat NF narrowing, L4-5 mod canal stenosis, "
+                    "contact w/ R L5 root, L5-S1 sev L NF stenosis")
+    assert {"type": "foraminal-stenosis", "level": "L3-L4", "side": "bilateral", "severity": "mild",
+            "assertion": "present"} in findings
+    assert {"type": "nerve-root", "level": "L4-L5", "root": "L5", "side": "right", "degree": "contact",
+            "assertion": "present"} in findings
+    # A level after a comma that ends the phrase is still its level.
+    assert {"type": "foraminal-stenosis", "level": "L4-L5", "side": "left", "severity": "mild",
+            "assertion": "present"} in read("Mild left foraminal narrowing, L4-5.")
+
+
+def test_the_disc_level_before_a_root_beats_a_vertebra_named_after_it():
+    findings = read("Large R paracentral L5-S1 extrusion migrating inferiorly to the level of the S1 body, "
+                    "severely compressing the R S1 nerve root.")
+    assert [f["level"] for f in findings if f["type"] == "nerve-root"] == ["L5-S1"]
