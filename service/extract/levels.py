@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from service.extract.lexicon import LEVEL, Lexicon
+from service.extract.lexicon import LABEL, LEVEL, TERM, Lexicon
 
 if TYPE_CHECKING:  # tokens.py reads levels with this module
     from service.extract.tokens import Token
@@ -127,3 +127,12 @@ def level_groups(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Level
                 continue
         groups.append(LevelGroup(i, i, list(dict.fromkeys(token.value))))
     return groups
+
+
+def opens_item(tokens: list[Token], first: int, last: int, view: str) -> bool:
+    """"L3-4 mild bulge, mild bilat NF narrowing, L4-5 mod canal stenosis": the levels ``tokens[first:last + 1]``
+    after a comma, followed right away by words of their own, open the next item of a comma dump; they do not
+    close the phrase before them."""
+    after = last + 1
+    return (first > 0 and after < len(tokens) and "," in view[tokens[first - 1].end:tokens[first].start]
+            and tokens[after].kind not in (TERM, LABEL, LEVEL) and not view[tokens[last].end:tokens[after].start].strip())

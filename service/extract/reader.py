@@ -12,7 +12,7 @@ from functools import cached_property
 
 from service.extract.context import ABSENT, Context
 from service.extract.finding import Evidence, Finding
-from service.extract.levels import LevelGroup, level_groups
+from service.extract.levels import LevelGroup, level_groups, opens_item
 from service.extract.lexicon import (
     CAUSE, GRADE, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, REF, REMAIN, ROOT, SIDE, TERM, WIDE, ZONE, Lexicon,
 )
@@ -39,14 +39,6 @@ def _blocks_forward(token: Token) -> bool:
     return token.kind in (ROOT, CAUSE, NARROW)
 
 
-def _opens_item(group: LevelGroup, tokens: list[Token], view: str, gap_start: int) -> bool:
-    """"L3-4 mild bulge, mild bilat NF narrowing, L4-5 mod canal stenosis": a level after a comma that is
-    followed by words of its own opens the next item of a comma dump; it is not the level of what precedes."""
-    after = group.last + 1
-    return ("," in view[gap_start:tokens[group.first].start] and after < len(tokens)
-            and tokens[after].kind not in (TERM, LABEL) and not view[tokens[group.last].end:tokens[after].start].strip())
-
-
 def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Token], view: str):
     """The levels a sentence gives a mention, or None when the sentence names none for it. Of the levels
     before it, the last disc level rather than a vertebra named after it ("L5-S1 extrusion migrating to the
@@ -61,7 +53,7 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
             start = tokens[group.first].start
             if start - end <= _FORWARD_GAP and all(t.kind in (LOC, ZONE, SIDE) for t in between) \
                     and _LEVEL_INTRO.fullmatch(view, tokens[group.first - 1].end, start) \
-                    and not _opens_item(group, tokens, view, end):
+                    and not opens_item(tokens, group.first, group.last, view):
                 return group.levels
             break
     before = [group for group in groups if group.last < mention.first]

@@ -17,6 +17,7 @@ from service.extract.lexicon import (
     CAUSE, GRADE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, OBJ, REF, ROLE, ROOT, SIDE, TERM,
     ZONE, Lexicon,
 )
+from service.extract.levels import opens_item
 from service.extract.mention import Mention
 from service.extract.tokens import Token
 
@@ -248,6 +249,9 @@ class RootReader:
     def causes(self, root: int, first_word: int, last_word: int) -> list[str]:
         tokens = self.tokens
         lower = self._clause_start(min(root, first_word))
+        for k in range(lower, min(root, first_word)):
+            if tokens[k].kind == LEVEL and opens_item(tokens, k, k, self.view):
+                lower = k  # a comma dump's item: "L3-4 mild bulge, L4-5 contact w/ R L5 root"
         relative = self._relative_subject(lower, first_word)
         if relative:
             return relative

@@ -13,6 +13,7 @@ from service.extract.attributes import combine_sides
 from service.extract.context import ABSENT, PRESENT, Context, historical_clause, still_present
 import re
 
+from service.extract.levels import opens_item
 from service.extract.lexicon import (
     CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, REMAIN, ROOT, SIDE,
     TERM, ZONE, Lexicon,
@@ -44,7 +45,8 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
             previous = tokens[current[-1]]
             gap = token.start - previous.end
             if gap > _MAX_GAP or not lexicon.joins(view, previous.end, token.start) \
-                    and view[previous.end:token.start].strip(" :") != "":
+                    and view[previous.end:token.start].strip(" :") != "" \
+                    or token.kind == LEVEL and opens_item(tokens, i, i, view):
                 chains.append(current)
                 current = []
         current.append(i)

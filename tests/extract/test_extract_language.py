@@ -390,6 +390,7 @@ def test_a_level_opening_the_next_item_of_a_comma_dump_is_not_the_level_before_i
                     "contact w/ R L5 root, L5-S1 sev L NF stenosis")
     assert {"type": "foraminal-stenosis", "level": "L3-L4", "side": "bilateral", "severity": "mild",
             "assertion": "present"} in findings
+    # Nor is the L3-4 bulge the cause of the L4-5 contact.
     assert {"type": "nerve-root", "level": "L4-L5", "root": "L5", "side": "right", "degree": "contact",
             "assertion": "present"} in findings
     # A level after a comma that ends the phrase is still its level.
