@@ -28,6 +28,18 @@ def grade_before(tokens: list[Token], index: int, view: str) -> Token | None:
     return before
 
 
+def root_fits_level(root: str, level: str | None) -> bool:
+    """Whether a named root can be the one affected at a disc level (TERMINOLOGY.md's anatomy): in the neck the
+    root below the disc (C5-C6: C6; C7-T1: C8), elsewhere the root exiting above and the one traversing below
+    (L4-L5: L4 or L5)."""
+    if not level or "-" not in level:
+        return True
+    upper, lower = level.split("-")
+    if upper[0] == "C":
+        return root == ("C8" if upper == "C7" else lower)
+    return root in (upper, lower)
+
+
 def infer_root(level: str | None, zone: str | None, role: str | None) -> str | None:
     """The root a disc level and zone (or role) imply, by TERMINOLOGY.md's anatomy rules."""
     if not level or "-" not in level:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
+from service.extract.attributes import root_fits_level
 from service.extract.context import ABSENT, Context
 from service.extract.finding import Evidence, Finding
 from service.extract.levels import LevelGroup, level_groups, opens_item
@@ -311,6 +312,10 @@ class _Report:
                 levels = [None] if wide else (segment.levels or segment.previous or [None])
             else:
                 used_levels = levels
+            if mention.root and len(levels) > 1:
+                # "Severe left C5-6 and C6-7 foraminal stenoses with compression of the left C6 root": of the
+                # levels listed, the root is at those where anatomy puts it.
+                levels = [level for level in levels if root_fits_level(mention.root, level)] or levels
             if mention.assertion == ABSENT and levels == [None] and mention.graded:
                 continue  # a spine-wide partial denial ("no high-grade stenosis") is not labelled
             if mention.side is None and leading_side and mention.type != "canal-stenosis" and not mention.central:

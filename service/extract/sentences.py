@@ -19,6 +19,7 @@ _BOUNDARY = re.compile(
     r"|\n(?![ \t]*[a-z(])"                 # line break not continued in lower case
     rf"|\.[.!?]*{_STOP_BEFORE}|![.!?]*{_STOP_BEFORE}|\?[.!?]*{_STOP_BEFORE}"  # full stop before a space
     r"|\.(?<=[A-Za-z]{2}\.)(?=[A-Za-z])"   # full stop glued to the next sentence
+    r"|\.(?<=[^A-Za-z.][A-Za-z]\.)(?=[A-Z][a-z]{2})"  # ... after a one-letter word ("L>R.Mild")
     r"|\.(?=\d{1,2}[.)]\s*[A-Za-z])"        # full stop glued to a numbered item ("root.2.left")
     r"|\u2022|\u00b7|\u25cf|\u25aa"          # bullets
 )

@@ -402,3 +402,12 @@ def test_the_disc_level_before_a_root_beats_a_vertebra_named_after_it():
     findings = read("Large R paracentral L5-S1 extrusion migrating inferiorly to the level of the S1 body, "
                     "severely compressing the R S1 nerve root.")
     assert [f["level"] for f in findings if f["type"] == "nerve-root"] == ["L5-S1"]
+
+
+def test_a_root_takes_only_the_listed_levels_where_anatomy_puts_it():
+    findings = read("IMPRESSION: Severe left C5-6 and C6-7 foraminal stenoses with compression of the left C6 root "
+                    "and displacement of the left C7 root.")
+    roots = {(f["root"], f["level"]) for f in findings if f["type"] == "nerve-root"}
+    assert roots == {("C6", "C5-C6"), ("C7", "C6-C7")}
+    lumbar = read("Severe L4-5 and L5-S1 canal stenosis compressing the L5 roots.")
+    assert {f["level"] for f in lumbar if f["type"] == "nerve-root"} == {"L4-L5", "L5-S1"}  # traversing, exiting

@@ -173,3 +173,8 @@ def test_a_line_labelled_with_an_imaging_study_is_read_in_a_clinic_note():
 def test_a_label_dating_the_study_before_this_one_is_no_imaging_label():
     text = "History: back pain.\nPrior MRI (2019): severe right L5-S1 foraminal stenosis.\nFindings: Normal."
     assert read(text) == []
+
+
+def test_a_full_stop_glued_after_a_one_letter_word_ends_the_sentence():
+    assert sentences_of("The roots are contacted bilaterally,L>R.Mild-mod L foraminal narrowing.") == \
+        ["The roots are contacted bilaterally,L>R.", "Mild-mod L foraminal narrowing."]
