@@ -41,6 +41,11 @@ def clause_end(token: Token, view: str) -> bool:
     return token.kind == TERM and view[token.start] in ";:|"
 
 
+# A ladder noun whose root comes after it ("displacement of", "impingement upon"), matched from 5 characters
+# before the noun's end.
+_OBJECT_PREPOSITION = re.compile(r".{0,5}?\s(?:of|on|upon)(?![a-z])")
+
+
 class RootReader:
     """Reads the nerve-root mentions of one sentence."""
 
@@ -108,7 +113,9 @@ class RootReader:
 
     def _bind_ladder(self, index: int):
         tokens = self.tokens
-        if index and tokens[index - 1].kind == ROOT and self._joined(index - 1, index):
+        # "L5 root compression" binds back; "... C6 root and displacement of the C7 root" binds forward.
+        takes_object = _OBJECT_PREPOSITION.match(self.view, tokens[index].end - 5, tokens[index].end + 6) is not None
+        if index and tokens[index - 1].kind == ROOT and self._joined(index - 1, index) and not takes_object:
             return index - 1
         if tokens[index].detail[0] == "participle":
             back = self._backward(index)
