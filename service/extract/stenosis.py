@@ -199,12 +199,13 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
                 graded = [i for i in before[:-1] if tokens[i].kind in (SIDE, GRADE) and i > locations[-1]]
                 grades = [i for i in graded if tokens[i].kind == GRADE and tokens[i].value]
                 if grades and any(tokens[i].kind == SIDE for i in graded):
-                    mentions.extend(_mentions_of(tokens, grades[0], locations, locations + graded, view, context))
+                    mentions.extend(_mentions_of(tokens, grades[0], locations, locations + graded, view, context,
+                                                 lexicon))
                     span = locations + [before[-1], head]
             if not locations and any(tokens[i].kind == SIDE for i in span):
                 # "severe left foraminal narrowing, right patent": the other side of the same openings.
                 locations = [i for i in previous_locations if tokens[i].value in _SIDED]
-            found = _mentions_of(tokens, head, locations, span, view, context)
+            found = _mentions_of(tokens, head, locations, span, view, context, lexicon)
             mentions.extend(found)
             previous_locations = locations
             if any(m.side in ("left", "right") for m in found):
@@ -256,7 +257,31 @@ def _after_history(tokens: list[Token], head: int, view: str) -> bool:
     return not still_present(tokens, view)
 
 
-def _mentions_of(tokens, head, locations, span, view, context: Context) -> list[Mention]:
+_SLASHED = re.compile(r"([a-z]+)\s{0,3}/\s{0,3}([a-z]+)")
+
+
+def _slashed_pairs(tokens: list[Token], modifiers: list[int], view: str, lexicon: Lexicon):
+    """"R/L NF narrowing mild/mod": a slashed pair of sides with a slashed pair of grades pairs them in order
+    (right mild, left moderate), where a grade pair alone is a range ("mild/mod narrowing")."""
+    sides = [tokens[i] for i in modifiers if tokens[i].kind == SIDE]
+    grades = [tokens[i] for i in modifiers if tokens[i].kind == GRADE]
+    if len(sides) != 1 or len(grades) != 1:
+        return None
+    side_words = _SLASHED.fullmatch(view, sides[0].start, sides[0].end)
+    grade_words = _SLASHED.fullmatch(view, grades[0].start, grades[0].end)
+    if side_words is None or grade_words is None:
+        return None
+    pairs: list[tuple[str | None, Token | None, Token | None]] = []
+    for k in (1, 2):
+        side, grade = lexicon.entry(side_words.group(k)), lexicon.entry(grade_words.group(k))
+        if side is None or side.kind != SIDE or grade is None or grade.kind != GRADE or grade.value is None:
+            return None
+        pairs.append((str(side.value), Token(GRADE, grade_words.start(k), grade_words.end(k), grade.value,
+                                             grade.detail), None))
+    return pairs if pairs[0][0] != pairs[1][0] else None
+
+
+def _mentions_of(tokens, head, locations, span, view, context: Context, lexicon: Lexicon) -> list[Mention]:
     head_token = tokens[head]
     if not locations or any(tokens[i].kind == REMAIN for i in span) or _after_history(tokens, head, view):
         return []
@@ -299,7 +324,8 @@ def _mentions_of(tokens, head, locations, span, view, context: Context) -> list[
             assertion, trigger = ABSENT, head_token
         else:
             assertion, trigger = context.assertion(head, finding_type)
-        pairs = _side_grades(tokens, modifiers) if finding_type != "canal-stenosis" else [
+        pairs = (_slashed_pairs(tokens, modifiers, view, lexicon) or _side_grades(tokens, modifiers)) \
+            if finding_type != "canal-stenosis" else [
             (None, next((tokens[i] for i in modifiers if tokens[i].kind == GRADE), None), None)]
         separate = len(pairs) > 1 and any(denial for _, _, denial in pairs)
         for side, grade, denial in pairs:

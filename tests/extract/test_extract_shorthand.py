@@ -258,3 +258,8 @@ def test_a_table_roots_column_names_roots_by_their_letters():
     assert {"type": "nerve-root", "level": "L5-S1", "root": "L5", "side": "left", "degree": "impingement",
             "assertion": "present", "cause": ["osteophyte"]} in findings
     assert [f["assertion"] for f in find(findings, type=NERVE, level="L3-L4")] == ["absent"]
+
+
+def test_slashed_sides_pair_with_slashed_grades():
+    assert sides("L3-4: R/L NF narrowing mild/mod.") == {"right": ("mild", "present"), "left": ("moderate", "present")}
+    assert sides("L3-4: mild/mod bilateral NF narrowing.") == {"bilateral": ("mild-to-moderate", "present")}
