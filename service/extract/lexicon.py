@@ -57,6 +57,7 @@ class Lexicon:
     level_re: re.Pattern = _NEVER
     single_before_re: re.Pattern = _NEVER
     not_level_after_re: re.Pattern = _NEVER
+    not_single_after_re: re.Pattern = _NEVER           # after a single vertebra only ("T2 W", "T1 and T2")
     filler_re: re.Pattern = _NEVER
     header_re: re.Pattern = _NEVER
     caps_header_re: re.Pattern = _NEVER
@@ -340,6 +341,7 @@ def _load(directory: str) -> Lexicon:
     header_re, caps_re, header_sections, finding_sections, quoted_sections = _section_patterns(section_data)
     single_after = _alternation(levels.get("single_vertebra_after", []))
     not_after = _alternation(levels.get("not_a_level_after", []))
+    not_single_after = _alternation(levels.get("not_a_single_vertebra_after", []))
     transitional = frozenset(tuple(pair) for pair in levels.get("transitional", []))
     not_typos = frozenset(phrase_key(w) for w in anatomy.get("not_typos", []))
     root_re = _root_regex(anatomy, roles)
@@ -358,6 +360,7 @@ def _load(directory: str) -> Lexicon:
         level_re=_level_regex(levels),
         single_before_re=re.compile(rf"(?<![a-z0-9])(?:{single_after})[\s\-]+(?:the[\s\-]+)?(?:level[\s\-]+of[\s\-]+)?$"),
         not_level_after_re=re.compile(rf"[\s\-]{{0,8}}(?:{not_after})(?![a-z0-9])"),
+        not_single_after_re=re.compile(rf"[\s\-]{{0,8}}(?:{not_single_after})(?![a-z0-9])"),
         filler_re=_filler_regex(anatomy.get("filler", [])),
         header_re=header_re,
         caps_header_re=caps_re,

@@ -148,13 +148,14 @@ def _level_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Tok
     found = []
     cache = lexicon.level_cache
     not_level_after = lexicon.not_level_after_re
+    not_single_after = lexicon.not_single_after_re
     for match in lexicon.level_re.finditer(view, start, end):
         first, last = match.span()
         before = view[first - 1] if first else " "
         if before.isalnum() or before in "/_":
             continue
         if not_level_after.match(view, last):
-            continue
+            continue  # "T1-2 weighted", "C5/6 images"
         key = match.group()
         known = cache.get(key)
         if known is None:
@@ -164,6 +165,9 @@ def _level_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Tok
         levels, single = known
         if not levels:
             continue
+        if single and (after := not_single_after.match(view, last)) is not None \
+                and not view.startswith("/", after.end()):
+            continue  # "T2 W images", "T1 and T2 signal" are sequences; but "at L5 w/ compression" is "with"
         if single and not (_HEADER_COLON.match(view, last)
                            or lexicon.single_before_re.search(view, max(start, first - 30), first)):
             continue

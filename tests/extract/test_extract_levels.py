@@ -75,3 +75,12 @@ def test_both_levels_is_not_a_side():
                  "levels.")
     assert {(f["level"], f["side"]) for f in found if f["type"] == "foraminal-stenosis"} == {
         ("L3-L4", "right"), ("L4-L5", "right")}
+
+
+def test_with_and_sequences_after_levels():
+    findings = read("Bilat LR stenosis at L4-5 w/ compression of traversing L5 nerve roots.")
+    assert {f["level"] for f in findings} == {"L4-L5"}
+    findings = read("The MRI shows severe canal stenosis at C4-5 and C5-6 and T2 signal change in the cord at C5.")
+    assert {f["level"] for f in findings if f["type"] == "canal-stenosis"} == {"C4-C5", "C5-C6"}
+    assert read("T1 and T2 images show mild canal stenosis at L4-5.") == \
+        [{"type": "canal-stenosis", "level": "L4-L5", "severity": "mild", "assertion": "present"}]
