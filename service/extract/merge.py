@@ -101,12 +101,21 @@ def merge_findings(findings: list[Finding], tentative: AbstractSet[int] = frozen
         targets = sided.get((key[0], key[2], key[3], _positive(groups[key])))
         if targets:
             _fold(groups, key, targets[0])
-    # Right and left described separately stay two findings even when another sentence sums them up as bilateral.
+    # Right and left described separately stay two findings even when another sentence sums them up as bilateral;
+    # the sides keep their own rung and grade ("bilateral L5 root involvement" beside "displaces the left L5 root"
+    # and "contacts the right L5 root"); the summary adds its evidence and causes.
     for key in [k for k in groups if k[1] == "bilateral"]:
         left, right = ((key[0], side, key[2], key[3]) for side in ("left", "right"))
         if left in groups and right in groups:
             target = right if _positive(groups[right]) == _positive(groups[key]) else left
-            _fold(groups, key, target)
+            if _positive(groups[key]) == _positive(groups[target]):
+                described = groups[target][0]
+                for finding in groups.pop(key):
+                    described.evidence.extend(finding.evidence)
+                    if described.assertion != "absent":
+                        described.cause = list(dict.fromkeys(described.cause + finding.cause))
+            else:
+                _fold(groups, key, target)
     # A named root stated without a level joins the finding of that root with a level (the first, when the
     # root is affected at several levels and the statement without a level sums them up).
     unleveled = [k for k in groups if k[2] and k[3] is None]

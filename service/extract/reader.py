@@ -166,6 +166,19 @@ def _one_named_root(tokens: list[Token]):
     return named[0] if len(named) == 1 and named[0].names[0][0] else None
 
 
+def _clause_opening_side(tokens: list[Token], view: str, index: int) -> str | None:
+    """"On the left, the protrusion displaces the L5 root; on the right it only contacts the L5 root": a side
+    phrase opening the clause after a semicolon is the side of what that clause states."""
+    for k in range(index - 1, -1, -1):
+        if tokens[k].kind == TERM and view[tokens[k].start] == ";":
+            opener = tokens[k + 1] if k + 1 < index else None
+            if opener is not None and opener.kind == SIDE and (
+                    _SIDE_PHRASE.match(view, opener.start) or view.startswith(",", opener.end)):
+                return opener.value
+            return None
+    return None
+
+
 _PASSIVE_PRONOUN = re.compile(r"(?:it|they)\s+(?:is|are|was|were|remains|remain|appears|appear)(?![a-z])")
 
 
@@ -318,8 +331,8 @@ class _Report:
                 levels = [level for level in levels if root_fits_level(mention.root, level)] or levels
             if mention.assertion == ABSENT and levels == [None] and mention.graded:
                 continue  # a spine-wide partial denial ("no high-grade stenosis") is not labelled
-            if mention.side is None and leading_side and mention.type != "canal-stenosis" and not mention.central:
-                mention.side = leading_side
+            if mention.side is None and mention.type != "canal-stenosis" and not mention.central:
+                mention.side = _clause_opening_side(tokens, view, mention.first) or leading_side
             if mention.side is None and back_reference and mention.type in _SIDED_STENOSES and not mention.plural:
                 mention.side = state.previous.side  # "Left foraminal protrusion. This narrows the foramen."
             key = (mention.type, mention.root, tuple(levels))

@@ -411,3 +411,10 @@ def test_a_root_takes_only_the_listed_levels_where_anatomy_puts_it():
     assert roots == {("C6", "C5-C6"), ("C7", "C6-C7")}
     lumbar = read("Severe L4-5 and L5-S1 canal stenosis compressing the L5 roots.")
     assert {f["level"] for f in lumbar if f["type"] == "nerve-root"} == {"L4-L5", "L5-S1"}  # traversing, exiting
+
+
+def test_a_side_opening_a_clause_after_a_semicolon_and_a_bilateral_summary():
+    text = ("L4-L5: On the left, the protrusion displaces the traversing L5 root; on the right it only contacts "
+            "the traversing L5 root.\nIMPRESSION: L4-5 protrusion with bilateral L5 root involvement.")
+    roots = {f["side"]: f.get("degree") for f in read(text) if f["type"] == "nerve-root"}
+    assert roots == {"left": "displacement", "right": "contact"}
