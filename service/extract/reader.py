@@ -24,7 +24,7 @@ from service.extract.sentences import split_sentences
 from service.extract.stenosis import read_stenoses
 from service.extract.tables import find_tables
 from service.extract.textview import plain_view, scan_view
-from service.extract.tokens import Token, TokenIndex, labelled_roots, scan, verb_object_roots
+from service.extract.tokens import Token, TokenIndex, labelled_roots, scan, sided_name_roots, verb_object_roots
 from service.extract.typos import repair
 
 _HEADER_AFTER = re.compile(
@@ -297,7 +297,7 @@ class _Report:
             if labelled is not tokens:
                 tokens, groups = labelled, level_groups(labelled, view, lexicon)
         if LADDER in kinds:
-            named = verb_object_roots(tokens, view, lexicon)
+            named = sided_name_roots(verb_object_roots(tokens, view, lexicon), view, lexicon)
             if named is not tokens:
                 tokens, groups = named, level_groups(named, view, lexicon)  # token indices moved
             if ROOT not in kinds and state.previous.root is not None:

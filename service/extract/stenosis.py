@@ -21,7 +21,10 @@ from service.extract.lexicon import (
 from service.extract.mention import Mention
 from service.extract.tokens import Token
 
-_CHAIN = frozenset({SIDE, GRADE, LEVEL, LOC, NARROW, NORMAL, REMAIN, LADDER, NEG})
+_CHAIN = frozenset({SIDE, GRADE, LEVEL, LOC, NARROW, NORMAL, REMAIN, LADDER, NEG, HEDGE})
+# A hedge stays inside the phrase it hedges when a grade, side or narrowing follows it ("Foramina: possibly mild
+# right narrowing"); before a verb it ends the phrase ("stenosis, possibly compromising the L5 root").
+_HEDGED = frozenset({SIDE, GRADE, LOC, NARROW})
 _MAX_GAP = 48
 _COPULA = re.compile(r"(?:\s+(?:is|are|was|were|appears|appear|remains|remain|seems|has\s+become|have\s+become|"
                      r"(?:has\s+|have\s+)?(?:progressed|worsened|increased|improved|decreased)(?:\s+from(?:\s+[a-z\-]+\s+to)?|\s+to)?)"
@@ -36,7 +39,8 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
     for i, token in enumerate(tokens):
         if token.kind in (TERM, LABEL) and view[token.start] == ":" and current:
             continue  # "Right foramen: mild stenosis"
-        if token.kind not in _CHAIN or (token.kind == LADDER and not token.detail[1]):
+        if token.kind not in _CHAIN or (token.kind == LADDER and not token.detail[1]) or (
+                token.kind == HEDGE and (i + 1 == len(tokens) or tokens[i + 1].kind not in _HEDGED)):
             if current:
                 chains.append(current)
             current = []

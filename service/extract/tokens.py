@@ -10,7 +10,7 @@ import re
 from bisect import bisect_left
 
 from service.extract.levels import read_level
-from service.extract.lexicon import COMPOUND, LABEL, LEVEL, ROOT, SIDE, TERM, Lexicon
+from service.extract.lexicon import COMPOUND, LABEL, LADDER, LEVEL, ROOT, SIDE, TERM, Lexicon
 from service.extract.phrases import finditer_after_boundary, phrase_key
 
 _ROOT_NAME = re.compile(r"(?:(left|right|lt|rt|l|r)\.?\s+)?(c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])(?![\d])")
@@ -104,6 +104,35 @@ def verb_object_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[
         out.append(Token(ROOT, match.start(1), match.end(1), mention))
         skip_until = match.end(1)
     return tokens if out is None else out
+
+
+_SIDED_NAME_BEFORE = re.compile(r"(?<![a-z0-9])((?:left|right|lt|rt|l|r)\.?[ \t]{1,4}(?:c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5]))"
+                                r"[ \t]{1,4}$")
+_NOT_A_ROOT_AFTER = re.compile(r"[ \t]*(?:fracture|deformity|endplate|of the (?:vertebral|body))")
+
+
+def sided_name_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Token]:
+    """Telegraphic text names a root by side and letter right before a ladder participle or noun ("R L5
+    compressed", "L L5 contact" at the end of a clause): a vertebra has no side, so that name is a root mention. ``tokens`` is returned
+    as is when there is none."""
+    out = None
+    for i, token in enumerate(tokens):
+        if token.kind != LADDER or i == 0 or tokens[i - 1].kind == ROOT:
+            continue
+        if token.detail[0] == "verb" and i + 1 < len(tokens) and tokens[i + 1].kind != TERM:
+            continue  # a verb acts on what follows it; at the end of a clause it is a noun ("L L5 contact")
+        match = _SIDED_NAME_BEFORE.search(view, max(0, token.start - 16), token.start)
+        if match is None or _NOT_A_ROOT_AFTER.match(view, token.end):
+            continue
+        inside = [k for k in range(max(0, i - 3), i) if tokens[k].end > match.start(1)]
+        if any(tokens[k].kind not in (SIDE, LEVEL) or tokens[k].start < match.start(1) for k in inside):
+            continue
+        if out is None:
+            out = list(tokens)
+        mention = _root_mention(re.sub(r"[\s.]+", " ", match.group(1)), False, lexicon)
+        out = [t for t in out if not (match.start(1) <= t.start < match.end(1))]
+        out.append(Token(ROOT, match.start(1), match.end(1), mention))
+    return tokens if out is None else sorted(out, key=lambda t: t.start)
 
 
 _NAME = r"(?:(?:left|right|lt|rt|l|r)\.?[ \t]{1,4})?(?:c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])"

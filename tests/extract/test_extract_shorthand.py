@@ -263,3 +263,14 @@ def test_a_table_roots_column_names_roots_by_their_letters():
 def test_slashed_sides_pair_with_slashed_grades():
     assert sides("L3-4: R/L NF narrowing mild/mod.") == {"right": ("mild", "present"), "left": ("moderate", "present")}
     assert sides("L3-4: mild/mod bilateral NF narrowing.") == {"bilateral": ("mild-to-moderate", "present")}
+
+
+def test_a_root_named_by_side_and_letter_before_a_ladder_word():
+    findings = read("L5-S1: R L5 compressed (foraminal); L L5 contact")
+    assert {(f["side"], f["degree"]) for f in find(findings, type=NERVE, root="L5", level="L5-S1")} == \
+        {("right", "compression"), ("left", "contact")}
+    assert read("L1 compression fracture. Mild left L1 compression deformity.") == []  # vertebrae, not roots
+
+
+def test_a_hedge_inside_a_labelled_stenosis():
+    assert sides("L4-5: Foramina: possibly mild right narrowing.") == {"right": ("mild", "possible")}
