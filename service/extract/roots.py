@@ -162,7 +162,9 @@ class RootReader:
         tokens = self.tokens
         start = index
         for j in range(index - 1, max(-1, index - 4), -1):
-            if tokens[j].kind in (SIDE, ROLE, GRADE) and self._joined(j, j + 1):
+            # A comma ends the noun phrase: "narrowed, the left more than the right, and the left L5 root".
+            if tokens[j].kind in (SIDE, ROLE, GRADE) and self._joined(j, j + 1) \
+                    and "," not in self.view[tokens[j].end:tokens[j + 1].start]:
                 start = j
             else:
                 break

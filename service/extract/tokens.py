@@ -267,7 +267,13 @@ def scan(view: str, lexicon: Lexicon, start: int = 0, end: int | None = None) ->
             last_end = token.end
         elif token.kind == ROOT and tokens and tokens[-1].kind != ROOT and token.end > last_end:
             # A root mention that starts inside a phrase ("exiting right L5 nerve root" after "the exiting")
-            # wins: the phrase is dropped.
-            tokens[-1] = token
+            # wins: the phrase is dropped, except a side phrase, which keeps its part before the root
+            # ("left and right L5 roots": "left and right" stays bilateral).
+            side = tokens[-1]
+            if side.kind == SIDE and side.start < token.start:
+                tokens[-1] = Token(SIDE, side.start, token.start, side.value, side.detail)
+                tokens.append(token)
+            else:
+                tokens[-1] = token
             last_end = token.end
     return tokens

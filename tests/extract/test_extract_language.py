@@ -418,3 +418,10 @@ def test_a_side_opening_a_clause_after_a_semicolon_and_a_bilateral_summary():
             "the traversing L5 root.\nIMPRESSION: L4-5 protrusion with bilateral L5 root involvement.")
     roots = {f["side"]: f.get("degree") for f in read(text) if f["type"] == "nerve-root"}
     assert roots == {"left": "displacement", "right": "contact"}
+
+
+def test_sides_of_a_root_noun_phrase():
+    assert [f["side"] for f in read("L4-5: left and right L5 roots are contacted.")] == ["bilateral"]
+    findings = read("L4-5: Both lateral recesses are narrowed, the left more than the right, and the left L5 root "
+                    "is compressed.")
+    assert [f["side"] for f in findings if f["type"] == "nerve-root"] == ["left"]
