@@ -78,6 +78,7 @@ class Lexicon:
     root_cache: dict = field(default_factory=dict)    # (matched root text, generic) -> RootMention
     typo_index: dict = field(default_factory=dict)    # one-deletion variants of lexicon words -> Entry
     not_typos: frozenset = frozenset()
+    not_abbreviation_after_re: re.Pattern = _NEVER   # a shorthand right after these names a body part
 
     def entry(self, text: str) -> Entry | None:
         return self.entries.get(phrase_key(text))
@@ -351,6 +352,8 @@ def _load(directory: str) -> Lexicon:
     _add_abbreviations(builder, anatomy.get("abbreviations") or {})
     return Lexicon(
         typo_index=typo_index,
+        not_abbreviation_after_re=re.compile(
+            rf"(?<![a-z0-9])(?:{_alternation(anatomy.get('abbreviations_not_after', []))})[\s:]{{1,3}}$"),
         not_typos=not_typos,
         entries=builder.entries,
         phrases=PhraseScanner(builder.entries),

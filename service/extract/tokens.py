@@ -215,7 +215,8 @@ def _phrase_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[To
         if entry is None:
             continue
         if entry.kind == COMPOUND:
-            found.extend(_compound_tokens(entry.value, first, last))
+            if not lexicon.not_abbreviation_after_re.search(view, max(0, first - 16), first):
+                found.extend(_compound_tokens(entry.value, first, last))
         else:
             found.append(Token(entry.kind, first, last, entry.value, entry.detail))
     return found

@@ -274,3 +274,9 @@ def test_a_root_named_by_side_and_letter_before_a_ladder_word():
 
 def test_a_hedge_inside_a_labelled_stenosis():
     assert sides("L4-5: Foramina: possibly mild right narrowing.") == {"right": ("mild", "possible")}
+
+
+def test_shorthand_after_an_imaging_study_names_a_body_part():
+    assert read("HPI: MVC yesterday. CT CS negative. XR LS normal.") == []
+    assert find(read("MRI L-spine: mild CS at L4-5."), type=CANAL) == \
+        [{"type": CANAL, "level": "L4-L5", "severity": "mild", "assertion": "present"}]
