@@ -164,12 +164,18 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
         return []  # a stenosis needs a place (foramen, recess, canal) or a narrowing word
     mentions: list[Mention] = []
     sided_before: list[int] = []  # the one-sided openings of the chains read so far in the sentence
+    label, label_locations = _location_label(tokens, view)
     for chain in _chains(tokens, view, lexicon):
         heads = [i for i in chain if _is_head(tokens[i])] or _labelled_grades(tokens, chain, view)
         previous_locations: list[int] = []
         if not heads and sided_before and _graded_side_alone(tokens, chain):
             # "without stenosis on the right; mild on the left": the other side of the openings just named.
             heads, previous_locations = [next(i for i in chain if tokens[i].kind == GRADE)], sided_before
+        # "Foraminal narrowing: L4-5 mild bilaterally; L5-S1 moderate left, mild right": after a location label,
+        # an item naming no location of its own is about the labelled one.
+        labelled = bool(label_locations) and chain[0] > label and not any(tokens[i].kind == LOC for i in chain)
+        if not heads and labelled:
+            heads = [i for i in chain if tokens[i].kind == GRADE and tokens[i].value][:1]
         if not heads:
             continue
         boundary = chain[0]
@@ -179,6 +185,8 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
             after_limit = next_head if next_head is not None else chain[-1] + 1
             after = [i for i in chain if head < i < after_limit]
             locations = [i for i in before if tokens[i].kind == LOC]
+            if not locations and labelled:
+                locations = label_locations
             if not locations:
                 locations = [i for i in after if tokens[i].kind == LOC]
                 span = before + [head] + after if next_head is None else before + [head] + [
@@ -194,7 +202,7 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
             if any(tokens[i].kind == LEVEL for i in span if i > head):
                 # "... root at L5-S1 and mild left foraminal narrowing at L4-5": the level after the head is its own.
                 span = [i for i in span if not (tokens[i].kind == LEVEL and i < head)]
-            if not any(tokens[i].kind == LOC for i in chain) and tokens[head].kind == NARROW:
+            if not any(tokens[i].kind == LOC for i in chain) and tokens[head].kind == NARROW and not labelled:
                 mentions.extend(_bare_stenosis(tokens, head, view, context))
                 continue
             if tokens[head].kind == NORMAL and locations and len(before) > 1 and tokens[before[-1]].kind == SIDE:
@@ -215,6 +223,18 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
             if any(m.side in ("left", "right") for m in found):
                 sided_before = [i for i in locations if tokens[i].value in _SIDED]
     return mentions
+
+
+def _location_label(tokens: list[Token], view: str) -> tuple[int, list[int]]:
+    """The index of the colon of a label naming openings at the head of the sentence ("Foramina:", "Foraminal
+    narrowing:", "Canal:") and the indices of its locations; (-1, []) when the sentence opens otherwise."""
+    for k, token in enumerate(tokens[:4]):
+        if token.kind == LABEL and view[token.start] == ":":
+            locations = [i for i in range(k) if tokens[i].kind == LOC]
+            if locations and all(tokens[i].kind in (LOC, NARROW, LEVEL) for i in range(k)):
+                return k, locations
+            return -1, []
+    return -1, []
 
 
 def _graded_side_alone(tokens: list[Token], chain: list[int]) -> bool:

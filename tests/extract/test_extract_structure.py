@@ -178,3 +178,12 @@ def test_a_label_dating_the_study_before_this_one_is_no_imaging_label():
 def test_a_full_stop_glued_after_a_one_letter_word_ends_the_sentence():
     assert sentences_of("The roots are contacted bilaterally,L>R.Mild-mod L foraminal narrowing.") == \
         ["The roots are contacted bilaterally,L>R.", "Mild-mod L foraminal narrowing."]
+
+
+def test_a_location_label_covers_the_items_after_it():
+    findings = read("Foraminal narrowing: L4-5 mild bilaterally; L5-S1 moderate left, mild right.")
+    assert {(f["level"], f["side"], f["severity"]) for f in findings if f["type"] == "foraminal-stenosis"} == \
+        {("L4-L5", "bilateral", "mild"), ("L5-S1", "left", "moderate"), ("L5-S1", "right", "mild")}
+    canal = read("Canal: L3-4 mild; L4-5 severe; L5-S1 patent.")
+    assert [(f["level"], f.get("severity"), f["assertion"]) for f in canal] == \
+        [("L3-L4", "mild", "present"), ("L4-L5", "severe", "present"), ("L5-S1", None, "absent")]
