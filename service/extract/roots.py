@@ -124,7 +124,19 @@ class RootReader:
         forward, blocked = self._forward(index)
         if forward is not None or blocked:
             return forward
-        return self._backward(index)
+        back = self._backward(index)
+        if back is None and tokens[index].detail[0] == "noun" and self._opens_clause(index):
+            # "The right L5 root cannot be separated from the disc; compression cannot be excluded": a rung
+            # named alone at the head of a clause is the state of the root of the clause before.
+            back = self._backward(index, across_clauses=True)
+        return back
+
+    def _opens_clause(self, index: int) -> bool:
+        tokens = self.tokens
+        j = index - 1
+        while j >= 0 and tokens[j].kind == GRADE:
+            j -= 1
+        return j >= 0 and clause_end(tokens[j], self.view)
 
     def _bind_normal(self, index: int):
         tokens = self.tokens

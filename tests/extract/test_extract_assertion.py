@@ -160,3 +160,10 @@ def test_a_hedge_after_and_the_stays_in_its_own_clause():
     assert {"type": "lateral-recess-stenosis", "level": "L4-L5", "side": "left", "severity": "moderate",
             "assertion": "present"} in found
     assert [(f["root"], f["assertion"]) for f in found if f["type"] == "nerve-root"] == [("L5", "possible")]
+
+
+def test_a_rung_named_alone_after_a_semicolon_is_the_state_of_the_root_before():
+    findings = read("L5-S1: The right L5 nerve root cannot be clearly separated from the disc material; "
+                    "compression cannot be excluded.")
+    assert findings == [{"type": "nerve-root", "level": "L5-S1", "root": "L5", "side": "right",
+                         "degree": "compression", "assertion": "possible"}]
