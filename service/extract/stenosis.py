@@ -202,9 +202,13 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
             if any(tokens[i].kind == LEVEL for i in span if i > head):
                 # "... root at L5-S1 and mild left foraminal narrowing at L4-5": the level after the head is its own.
                 span = [i for i in span if not (tokens[i].kind == LEVEL and i < head)]
+            excepted = []
             if not any(tokens[i].kind == LOC for i in chain) and tokens[head].kind == NARROW and not labelled:
-                mentions.extend(_bare_stenosis(tokens, head, view, context))
-                continue
+                excepted = _excepted_openings(tokens, chain, view)
+                if not excepted:
+                    mentions.extend(_bare_stenosis(tokens, head, view, context))
+                    continue
+                locations = excepted  # "Foramina are unremarkable except for mild left narrowing"
             if tokens[head].kind == NORMAL and locations and len(before) > 1 and tokens[before[-1]].kind == SIDE:
                 # "Foramina: severe L, R patent": the normal word is the last side's; the graded side before
                 # it is a stenosis of its own.
@@ -218,11 +222,38 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
                 # "severe left foraminal narrowing, right patent": the other side of the same openings.
                 locations = [i for i in previous_locations if tokens[i].value in _SIDED]
             found = _mentions_of(tokens, head, locations, span, view, context, lexicon)
+            if found and excepted:
+                _narrow_the_exception(mentions, found)
             mentions.extend(found)
             previous_locations = locations
             if any(m.side in ("left", "right") for m in found):
                 sided_before = [i for i in locations if tokens[i].value in _SIDED]
     return mentions
+
+
+_EXCEPT = re.compile(r"except|with the exception")
+
+
+def _excepted_openings(tokens: list[Token], chain: list[int], view: str) -> list[int]:
+    """"The neural foramina are unremarkable except for mild left narrowing": a sided narrowing without a
+    location of its own, right after "except", is of the openings named before the exception."""
+    before = chain[0] - 1
+    if before < 1 or tokens[before].kind != TERM or not _EXCEPT.match(view, tokens[before].start) \
+            or not any(tokens[i].kind == SIDE and tokens[i].value in ("left", "right") for i in chain):
+        return []
+    return [i for i in range(before) if tokens[i].kind == LOC and tokens[i].value in _SIDED][-1:]
+
+
+def _narrow_the_exception(earlier: list[Mention], found: list[Mention]) -> None:
+    """"... are unremarkable except for mild left narrowing": the openings declared normal are the other side."""
+    sides = {m.side for m in found if m.assertion != ABSENT}
+    if len(sides) != 1 or not sides <= {"left", "right"}:
+        return
+    other = "right" if "left" in sides else "left"
+    for mention in earlier:
+        if mention.assertion == ABSENT and mention.type == found[0].type and mention.side in (None, "bilateral") \
+                and mention.plural:
+            mention.side, mention.plural = other, False
 
 
 def _location_label(tokens: list[Token], view: str) -> tuple[int, list[int]]:

@@ -167,3 +167,12 @@ def test_a_rung_named_alone_after_a_semicolon_is_the_state_of_the_root_before():
                     "compression cannot be excluded.")
     assert [{k: f.get(k) for k in ("level", "root", "side", "degree", "assertion")} for f in findings] == \
         [{"level": "L5-S1", "root": "L5", "side": "right", "degree": "compression", "assertion": "possible"}]
+
+
+def test_openings_normal_except_for_one_side():
+    findings = read("L4-5: Neural foramina are unremarkable except for mild left narrowing.")
+    assert {(f["side"], f.get("severity"), f["assertion"]) for f in findings} == \
+        {("right", None, "absent"), ("left", "mild", "present")}
+    findings = read("Foramina: L4-5 patent, L5-S1 severe right.")  # no exception: L4-5 stays both sides
+    assert {(f["level"], f["side"], f["assertion"]) for f in findings} == \
+        {("L4-L5", "bilateral", "absent"), ("L5-S1", "right", "present")}
