@@ -101,6 +101,17 @@ class RootReader:
             found.append(j)
         return found
 
+    def _coordinated_before(self, root: int) -> list[int]:
+        """"the exiting L4 and traversing L5 nerve roots are compressed": the roots listed before ``root``."""
+        tokens = self.tokens
+        found = []
+        j = root
+        while j > 0 and tokens[j - 1].kind == ROOT and _COORDINATED.fullmatch(self.view, tokens[j - 1].end,
+                                                                                tokens[j].start):
+            j -= 1
+            found.append(j)
+        return found
+
     def _backward(self, index: int, across_clauses: bool = False):
         tokens = self.tokens
         for j in range(index - 1, max(-1, index - _WINDOW), -1):
@@ -379,6 +390,8 @@ class RootReader:
                 for other in self._coordinated_after(root) if root > i else ():
                     bound.setdefault(other, []).append(i)
                     shared.append((other, i))
+                for other in self._coordinated_before(root) if root < i else ():
+                    bound.setdefault(other, []).append(i)  # listed right before the root: no predicate between
         for other, verb in shared:
             # "contacts the L5 root and the S1 root is likely displaced": S1 has a predicate of its own.
             if any(word > other for word in bound[other]):

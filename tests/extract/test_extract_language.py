@@ -425,3 +425,12 @@ def test_sides_of_a_root_noun_phrase():
     findings = read("L4-5: Both lateral recesses are narrowed, the left more than the right, and the left L5 root "
                     "is compressed.")
     assert [f["side"] for f in findings if f["type"] == "nerve-root"] == ["left"]
+
+
+def test_roots_listed_before_a_shared_participle_and_plain_words_of_letters():
+    findings = read("L4-5: The exiting L4 and traversing L5 nerve roots are compressed on the left.")
+    assert {(f["root"], f["side"], f["degree"]) for f in findings} == {("L4", "left", "compression"),
+                                                                      ("L5", "left", "compression")}
+    letter = read("The MRI from March showed a disc herniation at L5-S1 pressing on the right S1 nerve.")
+    assert letter == [{"type": "nerve-root", "level": "L5-S1", "root": "S1", "side": "right",
+                       "degree": "impingement", "assertion": "present", "cause": ["disc-herniation"]}]
