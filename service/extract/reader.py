@@ -116,6 +116,7 @@ class _State:
     def __init__(self) -> None:
         self.segment = _Segment()
         self.previous = _Previous()
+        self.item_levels: list | None = None  # the levels of the numbered item before this one
 
 
 def _is_level_header(tokens: list[Token], groups: list[LevelGroup], view: str, sentence_start: int) -> bool:
@@ -265,6 +266,7 @@ class _Report:
         lexicon = self.lexicon
         source = self.text if source is None else source
         if new_item:
+            state.item_levels = state.segment.levels or state.segment.previous
             state.segment = _Segment()
         tokens = index.between(start, end) if index is not None else scan(view, lexicon, start, end)
         groups = level_groups(tokens, view, lexicon)
@@ -323,6 +325,11 @@ class _Report:
             levels = resolve_levels(mention, groups, tokens, view)
             if levels is None:
                 levels = [None] if wide else (segment.levels or segment.previous or [None])
+                if levels == [None] and mention.root and state.item_levels and not wide:
+                    # "1. Extrusion at L4-L5 ... 2. The left L5 root is compressed in the lateral recess.": an
+                    # item naming a root but no level continues the item before when that level fits the root.
+                    fitting = [lvl for lvl in state.item_levels if root_fits_level(mention.root, lvl)]
+                    levels = fitting if len(fitting) == 1 else levels
             else:
                 used_levels = levels
             if mention.root and len(levels) > 1:

@@ -84,3 +84,12 @@ def test_with_and_sequences_after_levels():
     assert {f["level"] for f in findings if f["type"] == "canal-stenosis"} == {"C4-C5", "C5-C6"}
     assert read("T1 and T2 images show mild canal stenosis at L4-5.") == \
         [{"type": "canal-stenosis", "level": "L4-L5", "severity": "mild", "assertion": "present"}]
+
+
+def test_a_numbered_item_naming_a_root_but_no_level_continues_the_item_before():
+    findings = read("IMPRESSION:\n1. Large disc extrusion at L4-L5 with severe canal stenosis.\n"
+                    "2. The left L5 nerve root is compressed in the lateral recess.\n3. No fracture.")
+    assert [f["level"] for f in findings if f["type"] == "nerve-root"] == ["L4-L5"]
+    # A root that does not fit the level before stays without a level.
+    findings = read("IMPRESSION:\n1. Severe canal stenosis at L2-L3.\n2. The left S1 nerve root is compressed.")
+    assert [f.get("level") for f in findings if f["type"] == "nerve-root"] == [None]
