@@ -221,6 +221,13 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
             if not locations and any(tokens[i].kind == SIDE for i in span):
                 # "severe left foraminal narrowing, right patent": the other side of the same openings.
                 locations = [i for i in previous_locations if tokens[i].value in _SIDED]
+            items = _graded_level_items(tokens, span, locations)
+            if items:
+                # "severe bilateral C5-6 and moderate bilateral C6-7 foraminal stenosis": one stenosis per level.
+                for item in items:
+                    phrase = item + [i for i in span if i >= locations[0]]
+                    mentions.extend(_mentions_of(tokens, head, locations, phrase, view, context, lexicon))
+                continue
             found = _mentions_of(tokens, head, locations, span, view, context, lexicon)
             if found and excepted:
                 _narrow_the_exception(mentions, found)
@@ -254,6 +261,27 @@ def _narrow_the_exception(earlier: list[Mention], found: list[Mention]) -> None:
         if mention.assertion == ABSENT and mention.type == found[0].type and mention.side in (None, "bilateral") \
                 and mention.plural:
             mention.side, mention.plural = other, False
+
+
+def _graded_level_items(tokens: list[Token], span: list[int], locations: list[int]) -> list[list[int]]:
+    """The items of "severe bilateral C5-6 and moderate bilateral C6-7 foraminal stenosis" before the location,
+    each a grade (and sides) closed by its level; [] unless there are two or more such items."""
+    if not locations:
+        return []
+    items: list[list[int]] = []
+    current: list[int] = []
+    for i in span:
+        if i >= locations[0]:
+            break
+        current.append(i)
+        if tokens[i].kind == LEVEL:
+            items.append(current)
+            current = []
+    if current or len(items) < 2:
+        return []
+    if not all(any(tokens[i].kind == GRADE and tokens[i].value for i in item) for item in items):
+        return []
+    return items
 
 
 def _location_label(tokens: list[Token], view: str) -> tuple[int, list[int]]:

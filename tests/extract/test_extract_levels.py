@@ -93,3 +93,11 @@ def test_a_numbered_item_naming_a_root_but_no_level_continues_the_item_before():
     # A root that does not fit the level before stays without a level.
     findings = read("IMPRESSION:\n1. Severe canal stenosis at L2-L3.\n2. The left S1 nerve root is compressed.")
     assert [f.get("level") for f in findings if f["type"] == "nerve-root"] == [None]
+
+
+def test_graded_level_items_sharing_one_stenosis_noun():
+    findings = read("Severe left C5-6 and mild right C6-7 foraminal narrowing.")
+    assert [(f["level"], f["side"], f["severity"]) for f in findings] == \
+        [("C5-C6", "left", "severe"), ("C6-C7", "right", "mild")]
+    findings = read("Moderate L4-5 and L5-S1 foraminal stenosis.")  # one grade for both levels
+    assert [(f["level"], f["severity"]) for f in findings] == [("L4-L5", "moderate"), ("L5-S1", "moderate")]
