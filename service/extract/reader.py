@@ -139,12 +139,17 @@ _LABEL_REACH = 40
 
 
 def _mark_label(tokens: list[Token], view: str, start: int) -> None:
-    """A colon after a short label opening the sentence ("Nerve roots: normal", "L4-5: no stenosis") joins
-    the label to what follows instead of ending a clause."""
-    for i, token in enumerate(tokens[:5]):
-        if token.start - start > _LABEL_REACH:
-            return
-        if i and token.kind == TERM and view[token.start] == ":":
+    """A colon after a short label opening the sentence or a clause after a semicolon ("Nerve roots: normal",
+    "L4-5: no stenosis", a table row's "...; Canal stenosis: none; ...") joins the label to what follows
+    instead of ending a clause."""
+    clause_start, clause_first = start, 0
+    for i, token in enumerate(tokens):
+        if token.kind != TERM:
+            continue
+        mark = view[token.start]
+        if mark == ";":
+            clause_start, clause_first = token.end, i + 1
+        elif mark == ":" and clause_first < i <= clause_first + 4 and token.start - clause_start <= _LABEL_REACH:
             token.kind = LABEL
 
 

@@ -187,3 +187,16 @@ def test_a_location_label_covers_the_items_after_it():
     canal = read("Canal: L3-4 mild; L4-5 severe; L5-S1 patent.")
     assert [(f["level"], f.get("severity"), f["assertion"]) for f in canal] == \
         [("L3-L4", "mild", "present"), ("L4-L5", "severe", "present"), ("L5-S1", None, "absent")]
+
+
+def test_none_in_a_table_cell_denies_its_column():
+    text = ("Level | Canal stenosis | L foramen stenosis | R foramen stenosis\n"
+            "L1-2 | none | none | none\n"
+            "L3-4 | mild | mild | none\n")
+    findings = read(text)
+    assert {(f["level"], f["type"], f.get("side"), f["assertion"]) for f in findings} == {
+        ("L1-L2", "canal-stenosis", None, "absent"), ("L1-L2", "foraminal-stenosis", "left", "absent"),
+        ("L1-L2", "foraminal-stenosis", "right", "absent"), ("L3-L4", "canal-stenosis", None, "present"),
+        ("L3-L4", "foraminal-stenosis", "left", "present"), ("L3-L4", "foraminal-stenosis", "right", "absent")}
+    # The same in a sentence of labelled clauses.
+    assert [f["assertion"] for f in read("L1-2: Canal stenosis: none; foramina: patent.")] == ["absent", "absent"]
