@@ -58,6 +58,12 @@ def _combine(group: list[Finding]) -> Finding:
     )
 
 
+def _latest(group: list[Finding]) -> list[Finding]:
+    """An addendum corrects the report: of a fact it states again, its statement is the one kept."""
+    corrected = [f for f in group if f.section == "addendum"]
+    return corrected if corrected and len(corrected) < len(group) else group
+
+
 def _fold(groups: dict, key: tuple, into: tuple) -> None:
     groups[into].extend(groups.pop(key))
 
@@ -146,7 +152,7 @@ def merge_findings(findings: list[Finding], tentative: AbstractSet[int] = frozen
             del groups[key]
     merged = []
     for group in groups.values():
-        finding = _combine(group)
+        finding = _combine(_latest(group))
         if finding.type == "nerve-root" and finding.root is None:
             finding.root_inferred = infer_root(finding.level, finding.zone, finding.role)
         merged.append(finding)

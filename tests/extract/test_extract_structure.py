@@ -200,3 +200,11 @@ def test_none_in_a_table_cell_denies_its_column():
         ("L3-L4", "foraminal-stenosis", "left", "present"), ("L3-L4", "foraminal-stenosis", "right", "absent")}
     # The same in a sentence of labelled clauses.
     assert [f["assertion"] for f in read("L1-2: Canal stenosis: none; foramina: patent.")] == ["absent", "absent"]
+
+
+def test_an_addendum_corrects_what_the_report_stated_before():
+    text = ("FINDINGS:\nL5-S1: Right paracentral extrusion compressing the right S1 nerve root.\n"
+            "ADDENDUM: Dictation error. The extrusion at L5-S1 is left paracentral. The left S1 root is compressed. "
+            "The right S1 root is normal.")
+    roots = {f["side"]: f["assertion"] for f in read(text) if f["type"] == "nerve-root"}
+    assert roots == {"left": "present", "right": "absent"}
