@@ -139,7 +139,10 @@ def merge_findings(findings: list[Finding], tentative: AbstractSet[int] = frozen
         if unnamed else {}
     for key in unnamed:
         targets = named.get((key[1], key[3]), [])
-        if len(targets) == 1 and _compatible(groups[key], groups[targets[0]]):
+        if len(targets) == 1 and (_compatible(groups[key], groups[targets[0]])
+                                  or _same_sentence(groups[key], groups[targets[0]])):
+            # In one sentence the unnamed roots are the named ones ("without compression of either exiting L5
+            # root; both roots are, however, contacted"): one finding, present beating absent.
             _fold(groups, key, targets[0])
     # "Mild multilevel foraminal narrowing as described above": a level-less summary of findings already
     # stated at named levels is no finding of its own; it stays only when nothing of its type has a level.
@@ -151,13 +154,19 @@ def merge_findings(findings: list[Finding], tentative: AbstractSet[int] = frozen
         else:
             del groups[key]
     merged = []
-    for group in groups.values():
+    for key, group in groups.items():
         finding = _combine(_latest(group))
+        if finding.root is None and key[2]:
+            finding.root = key[2]  # unnamed mentions folded into a named root's finding name that root
         if finding.type == "nerve-root" and finding.root is None:
             finding.root_inferred = infer_root(finding.level, finding.zone, finding.role)
         merged.append(finding)
     merged.sort(key=lambda f: (f.evidence[0].start if f.evidence else 0))
     return merged
+
+
+def _same_sentence(generic: list[Finding], named: list[Finding]) -> bool:
+    return bool({e for f in generic for e in f.evidence} & {e for f in named for e in f.evidence})
 
 
 def _compatible(generic: list[Finding], named: list[Finding]) -> bool:

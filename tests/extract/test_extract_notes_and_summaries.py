@@ -59,3 +59,20 @@ def test_an_assessment_in_a_radiology_report_is_its_impression():
 
 def test_an_assessment_in_a_clinic_note_stays_a_clinical_diagnosis():
     assert read("HPI: Back pain.\nAssessment: Lumbar spinal stenosis with neurogenic claudication.\nPlan: PT.") == []
+
+
+def test_an_ed_notes_medical_decision_making_quotes_the_wet_read():
+    text = ("HPI: 44M with L leg pain.\nExam: 4/5 L EHL.\nMDM: Per radiology wet read: L4-5 large L paracentral "
+            "extrusion, severe L lateral recess stenosis, compresses L L5 root. Mod canal stenosis.\nPlan: consult.")
+    findings = read(text)
+    assert {"type": "nerve-root", "level": "L4-L5", "root": "L5", "side": "left", "degree": "compression",
+            "assertion": "present", "cause": ["disc-extrusion"]} in findings
+    assert {"type": "canal-stenosis", "level": "L4-L5", "severity": "moderate", "assertion": "present"} in findings
+
+
+def test_unnamed_roots_in_the_sentence_of_named_ones_are_the_same_roots():
+    findings = read("L5-S1: Moderate bilateral foraminal stenosis without compression of either exiting L5 root; "
+                    "both roots are, however, contacted by the bulging disc.")
+    roots = [f for f in findings if f["type"] == "nerve-root"]
+    assert [(r.get("root"), r["side"], r.get("degree"), r["assertion"]) for r in roots] == \
+        [("L5", "bilateral", "contact", "present")]
