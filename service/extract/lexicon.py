@@ -245,7 +245,9 @@ def _root_regex(anatomy: dict, roles: list[str]) -> re.Pattern:
     heads = _alternation(anatomy.get("root_heads", []))
     role = _alternation(roles)
     also_root = r"(?:\s+and\s+(?:the\s+)?(?:(?:%s)\s+)?(?:nerve\s+)?roots?)?" % role
-    named = rf"(?<![\w\-/]){names}(?:\s+(?:{role}))?\s+(?:{heads}){also_root}(?![a-z0-9])"
+    # ... or a root name in the plural ("both L5s pinched"): vertebrae are not counted so.
+    named = (rf"(?<![\w\-/])(?:{names}(?:\s+(?:{role}))?\s+(?:{heads}){also_root}(?![a-z0-9])"
+             rf"|{side}{name}s(?![a-z0-9]))")
     bare = rf"(?<![a-z0-9])(?:{role})\s+{side}{name}(?:\s+(?:{heads}){also_root}(?![a-z0-9])|(?![\w\-/]))"
     generic = _alternation(list(anatomy.get("generic_roots", [])) + list(anatomy.get("central_roots", []))
                            + ["root", "roots"])

@@ -15,7 +15,7 @@ from service.extract.phrases import finditer_after_boundary, phrase_key
 
 _ROOT_NAME = re.compile(r"(?:(left|right|lt|rt|l|r)\.?\s+)?(c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])(?![\d])")
 _SIDE_WORD = {"left": "left", "lt": "left", "l": "left", "right": "right", "rt": "right", "r": "right"}
-_PLURAL_HEAD = re.compile(r"(?:roots|nerves|ganglia|sleeves|rootlets|elements)(?![a-z])")
+_PLURAL_HEAD = re.compile(r"(?:roots|nerves|ganglia|sleeves|rootlets|elements)(?![a-z])|(?<=\d)s$")
 _EXITING = re.compile(r"\bexi?s?ting\b|\bexting\b")
 _TRAVERSING = re.compile(r"\btraversing\b|\bdescending\b|\btransiting\b")
 _HEADER_COLON = re.compile(r"[ \t]*:")

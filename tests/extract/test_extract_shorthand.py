@@ -280,3 +280,13 @@ def test_shorthand_after_an_imaging_study_names_a_body_part():
     assert read("HPI: MVC yesterday. CT CS negative. XR LS normal.") == []
     assert find(read("MRI L-spine: mild CS at L4-5."), type=CANAL) == \
         [{"type": CANAL, "level": "L4-L5", "severity": "mild", "assertion": "present"}]
+
+
+def test_root_names_in_the_plural_and_answer_headers():
+    findings = read("Foramina: severe narrowing R/L at L5-S1, both L5s pinched by the pars fibrocartilage.")
+    assert {"type": NERVE, "level": "L5-S1", "root": "L5", "side": "bilateral", "degree": "compression",
+            "assertion": "present"} in [{k: v for k, v in f.items() if k != "cause"} for f in findings]
+    text = ("CLINICAL QUESTION: Nerve root compression to explain right L5 radiculopathy?\n"
+            "ANSWER: Yes. A right L4-5 subarticular protrusion compresses the right L5 root in the lateral recess.\n"
+            "OTHER FINDINGS: L3-4 mild bilateral foraminal narrowing.")
+    assert {(f["type"], f["level"]) for f in read(text)} == {(NERVE, "L4-L5"), (FORAMEN, "L3-L4")}
