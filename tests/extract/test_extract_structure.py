@@ -208,3 +208,10 @@ def test_an_addendum_corrects_what_the_report_stated_before():
             "The right S1 root is normal.")
     roots = {f["side"]: f["assertion"] for f in read(text) if f["type"] == "nerve-root"}
     assert roots == {"left": "present", "right": "absent"}
+
+
+def test_region_headers_of_a_multi_region_report():
+    text = ("INDICATION: Right arm and left leg pain.\nCERVICAL FINDINGS: C5-6: Mild canal narrowing.\n"
+            "LUMBAR FINDINGS: L4-5: Moderate left foraminal stenosis.")
+    assert {(f["type"], f["level"]) for f in read(text)} == {("canal-stenosis", "C5-C6"),
+                                                             ("foraminal-stenosis", "L4-L5")}
