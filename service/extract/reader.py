@@ -330,6 +330,10 @@ class _Report:
             levels = resolve_levels(mention, groups, tokens, view)
             if levels is None:
                 levels = [None] if wide else (segment.levels or segment.previous or [None])
+                if mention.root and levels != [None] and not any(root_fits_level(mention.root, lvl) for lvl in levels):
+                    # "I think his symptoms are explained by the left S1 compression" after a sentence on L4-5:
+                    # a level carried over from before that cannot hold the named root is not its level.
+                    levels = [None]
                 if levels == [None] and mention.root and state.item_levels and not wide:
                     # "1. Extrusion at L4-L5 ... 2. The left L5 root is compressed in the lateral recess.": an
                     # item naming a root but no level continues the item before when that level fits the root.

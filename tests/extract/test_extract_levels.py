@@ -101,3 +101,9 @@ def test_graded_level_items_sharing_one_stenosis_noun():
         [("C5-C6", "left", "severe"), ("C6-C7", "right", "mild")]
     findings = read("Moderate L4-5 and L5-S1 foraminal stenosis.")  # one grade for both levels
     assert [(f["level"], f["severity"]) for f in findings] == [("L4-L5", "moderate"), ("L5-S1", "moderate")]
+
+
+def test_a_carried_level_that_cannot_hold_the_named_root_is_dropped():
+    text = ("His MRI shows a disc extrusion at L5-S1 that compresses the left S1 root. The L4-5 level shows a mild "
+            "bulge without canal stenosis. I think his symptoms are explained by the left S1 compression.")
+    assert [f["level"] for f in read(text) if f["type"] == "nerve-root"] == ["L5-S1"]
