@@ -28,12 +28,15 @@ def grade_before(tokens: list[Token], index: int, view: str) -> Token | None:
     return before
 
 
-def root_fits_level(root: str, level: str | None) -> bool:
-    """Whether a named root can be the one affected at a disc level (TERMINOLOGY.md's anatomy): in the neck the
-    root below the disc (C5-C6: C6; C7-T1: C8), elsewhere the root exiting above and the one traversing below
-    (L4-L5: L4 or L5)."""
+def root_fits_level(root: str, level: str | None, zone: str | None = None, role: str | None = None) -> bool:
+    """Whether a named root can be the one affected at a disc level (TERMINOLOGY.md's anatomy): the root its
+    zone or role implies there (L4-L5 exiting: L4), else in the neck the root below the disc (C5-C6: C6; C7-T1:
+    C8), elsewhere the root exiting above and the one traversing below (L4-L5: L4 or L5)."""
     if not level or "-" not in level:
         return True
+    implied = infer_root(level, zone, role)
+    if implied is not None:
+        return root == implied
     upper, lower = level.split("-")
     if upper[0] == "C":
         return root == ("C8" if upper == "C7" else lower)

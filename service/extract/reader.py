@@ -344,7 +344,8 @@ class _Report:
             if mention.root and len(levels) > 1:
                 # "Severe left C5-6 and C6-7 foraminal stenoses with compression of the left C6 root": of the
                 # levels listed, the root is at those where anatomy puts it.
-                levels = [level for level in levels if root_fits_level(mention.root, level)] or levels
+                levels = [level for level in levels if root_fits_level(mention.root, level, mention.zone, mention.role)] \
+                    or levels
             if mention.assertion == ABSENT and levels == [None] and mention.graded:
                 continue  # a spine-wide partial denial ("no high-grade stenosis") is not labelled
             if mention.side is None and mention.type != "canal-stenosis" and not mention.central:

@@ -409,8 +409,15 @@ def test_a_root_takes_only_the_listed_levels_where_anatomy_puts_it():
                     "and displacement of the left C7 root.")
     roots = {(f["root"], f["level"]) for f in findings if f["type"] == "nerve-root"}
     assert roots == {("C6", "C5-C6"), ("C7", "C6-C7")}
+    # A central stenosis reaches the traversing roots: the L5 roots at L4-5 (at L5-S1 those are the S1 roots).
     lumbar = read("Severe L4-5 and L5-S1 canal stenosis compressing the L5 roots.")
-    assert {f["level"] for f in lumbar if f["type"] == "nerve-root"} == {"L4-L5", "L5-S1"}  # traversing, exiting
+    assert {f["level"] for f in lumbar if f["type"] == "nerve-root"} == {"L4-L5"}
+    exiting = read("Severe foraminal stenosis at L4-5 and L5-S1 with likely impingement of the exiting L4 and L5 "
+                   "nerve roots bilaterally.")
+    assert {(f["root"], f["level"]) for f in exiting if f["type"] == "nerve-root"} == {("L4", "L4-L5"),
+                                                                                      ("L5", "L5-S1")}
+    # Where neither zone nor role says, a lumbar root fits both levels around it.
+    assert {f["level"] for f in read("L4-5 and L5-S1: the L5 roots are contacted.")} == {"L4-L5", "L5-S1"}
 
 
 def test_a_side_opening_a_clause_after_a_semicolon_and_a_bilateral_summary():
@@ -434,3 +441,10 @@ def test_roots_listed_before_a_shared_participle_and_plain_words_of_letters():
     letter = read("The MRI from March showed a disc herniation at L5-S1 pressing on the right S1 nerve.")
     assert letter == [{"type": "nerve-root", "level": "L5-S1", "root": "S1", "side": "right",
                        "degree": "impingement", "assertion": "present", "cause": ["disc-herniation"]}]
+
+
+def test_nerves_that_are_not_spinal_roots_and_studies_that_cannot_judge_roots():
+    assert read("A loop of the superior cerebellar artery contacts the right trigeminal nerve near the root entry "
+                "zone.") == []
+    assert [f for f in read("L5-S1: mild foraminal narrowing. Evaluation of the neural elements is limited on CT; "
+                            "no comment can be made on nerve root compression.") if f["type"] == "nerve-root"] == []
