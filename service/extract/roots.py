@@ -126,6 +126,11 @@ class RootReader:
         tokens = self.tokens
         # "L5 root compression" binds back; "... C6 root and displacement of the C7 root" binds forward.
         takes_object = _OBJECT_PREPOSITION.match(self.view, tokens[index].end - 5, tokens[index].end + 6) is not None
+        if tokens[index].detail[0] == "verb":
+            # A verb acts on the root after it: "compressing the L5 root and contacting the S1 root".
+            forward, _ = self._forward(index)
+            if forward is not None:
+                return forward
         if index and tokens[index - 1].kind == ROOT and self._joined(index - 1, index) and not takes_object:
             return index - 1
         if tokens[index].detail[0] == "participle":

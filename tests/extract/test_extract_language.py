@@ -448,3 +448,10 @@ def test_nerves_that_are_not_spinal_roots_and_studies_that_cannot_judge_roots():
                 "zone.") == []
     assert [f for f in read("L5-S1: mild foraminal narrowing. Evaluation of the neural elements is limited on CT; "
                             "no comment can be made on nerve root compression.") if f["type"] == "nerve-root"] == []
+
+
+def test_a_verb_acts_on_the_root_after_it_not_the_one_before():
+    findings = read("L4-5: A fragment compressing the right L5 root and contacting the right S1 root.")
+    assert {(f["root"], f["degree"]) for f in findings} == {("L5", "compression"), ("S1", "contact")}
+    findings = read("L4-5: The right L4 nerve root is intimately associated with the protrusion in the foramen.")
+    assert [(f["root"], f["degree"]) for f in findings if f["type"] == "nerve-root"] == [("L4", "contact")]
