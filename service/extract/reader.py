@@ -436,7 +436,7 @@ def _severity_text(mention: Mention, source: str, lexicon: Lexicon) -> str | Non
     return None
 
 
-def _findings_of(mention: Mention, levels: list, side, evidence: Evidence, section: str, source: str,
+def _findings_of(mention: Mention, levels: list, side: str | None, evidence: Evidence, section: str, source: str,
                  lexicon: Lexicon) -> list[Finding]:
     out = []
     triggers = [source[t.start:t.end] for t in mention.triggers]

@@ -407,9 +407,9 @@ class RootReader:
             mentions.extend(self._mentions(root, words, back_reference, previous))
         return mentions
 
-    def _mentions(self, root, words, back_reference, previous) -> list[Mention]:
+    def _mentions(self, root: int, words: list[int], back_reference: bool, previous) -> list[Mention]:
         tokens = self.tokens
-        judged = []
+        judged: list[tuple[int, str, Token | None]] = []
         for w in words:
             if self.context.silenced(w) or self.context.silenced(root):
                 continue

@@ -125,7 +125,7 @@ def _central_context(tokens: list[Token]) -> bool:
                for t in tokens)
 
 
-def _bare_stenosis(tokens, head, view, context: Context) -> list[Mention]:
+def _bare_stenosis(tokens: list[Token], head: int, view: str, context: Context) -> list[Mention]:
     """A positive "stenosis" with no location: a canal stenosis in a central context, else tentative."""
     if head > 0 and tokens[head - 1].kind in (OBJ, CAUSE) and not view[tokens[head - 1].end:tokens[head].start].strip():
         return []
@@ -364,7 +364,8 @@ def _slashed_pairs(tokens: list[Token], modifiers: list[int], view: str, lexicon
     return pairs if pairs[0][0] != pairs[1][0] else None
 
 
-def _mentions_of(tokens, head, locations, span, view, context: Context, lexicon: Lexicon) -> list[Mention]:
+def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: list[int], view: str, context: Context,
+                 lexicon: Lexicon) -> list[Mention]:
     head_token = tokens[head]
     if not locations or any(tokens[i].kind == REMAIN for i in span) or _after_history(tokens, head, view):
         return []
@@ -402,6 +403,7 @@ def _mentions_of(tokens, head, locations, span, view, context: Context, lexicon:
         if tokens[i].value not in types:
             types.append(tokens[i].value)
     plural = any(tokens[i].detail[0] for i in kept)
+    trigger: Token | None
     for finding_type in types:
         if head_token.kind == NORMAL:
             assertion, trigger = ABSENT, head_token

@@ -117,8 +117,8 @@ def sided_name_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[T
     as is when there is none."""
     out = None
     for i, token in enumerate(tokens):
-        if token.kind != LADDER or i == 0 or tokens[i - 1].kind == ROOT:
-            continue
+        if token.kind != LADDER or i == 0 or tokens[i - 1].kind not in (SIDE, LEVEL):
+            continue  # the side word (or the letter read as a level) stands right before the ladder word
         if token.detail[0] == "verb" and i + 1 < len(tokens) and tokens[i + 1].kind != TERM:
             continue  # a verb acts on what follows it; at the end of a clause it is a noun ("L L5 contact")
         match = _SIDED_NAME_BEFORE.search(view, max(0, token.start - 16), token.start)
