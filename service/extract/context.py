@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from service.extract.lexicon import AGAIN, GRADE, HEDGE, HIST, KILL, LABEL, LADDER, LEVEL, NEG, PSEUDO, SIDE, TERM
+from service.extract.attributes import negates_grade
 from service.extract.tokens import Token
 
 PRESENT, POSSIBLE, ABSENT = "present", "possible", "absent"
@@ -61,7 +62,7 @@ class Context:
                 last_any = -1
             self.forward[i] = (last_any, last_restricted)
             self.killed[i] = killing
-            if kind in (NEG, HEDGE) and token.value in ("forward", "both"):
+            if kind in (NEG, HEDGE) and token.value in ("forward", "both") and not negates_grade(tokens, i, view):
                 if token.detail:
                     last_restricted = i
                 else:

@@ -9,7 +9,7 @@ narrowing" gives two findings, one per side with its own grade.
 
 from __future__ import annotations
 
-from service.extract.attributes import combine_sides
+from service.extract.attributes import combine_sides, negates_grade
 from service.extract.context import ABSENT, PRESENT, Context, historical_clause, still_present
 import re
 
@@ -388,7 +388,8 @@ def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: lis
     if all(tokens[i].detail[3] for i in kept) and view[head_token.start:head_token.end].startswith("narrow") \
             and not any(tokens[i].kind == GRADE and tokens[i].value for i in span):
         return []  # "narrowing of the thecal sac" alone is not a canal stenosis; graded it is
-    modifiers = [i for i in span if tokens[i].kind in (SIDE, GRADE, NEG)]
+    modifiers = [i for i in span if tokens[i].kind in (SIDE, GRADE, NEG) and not negates_grade(tokens, i, view)
+                 and not (tokens[i].kind == GRADE and negates_grade(tokens, i - 1, view))]
     if not any(tokens[i].kind == GRADE and tokens[i].value for i in modifiers):
         stated = _predicate(tokens, span[-1], view)
         if stated:

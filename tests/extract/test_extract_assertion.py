@@ -176,3 +176,19 @@ def test_openings_normal_except_for_one_side():
     findings = read("Foramina: L4-5 patent, L5-S1 severe right.")  # no exception: L4-5 stays both sides
     assert {(f["level"], f["side"], f["assertion"]) for f in findings} == \
         {("L4-L5", "bilateral", "absent"), ("L5-S1", "right", "present")}
+
+
+def test_not_before_a_grade_negates_the_grade_not_the_finding():
+    assert read("C5-6: Foraminal stenosis is not severe.") == \
+        [{"type": "foraminal-stenosis", "level": "C5-C6", "assertion": "present"}]
+    assert read("C5-6: Mild, not moderate, left foraminal stenosis.") == \
+        [{"type": "foraminal-stenosis", "level": "C5-C6", "side": "left", "severity": "mild", "assertion": "present"}]
+    root = read("L4-5: The left L5 root is not severely compressed.")
+    assert [(f["degree"], f.get("severity"), f["assertion"]) for f in root] == [("compression", None, "present")]
+    # A grade that names no degree keeps the denial.
+    assert [f["assertion"] for f in read("L4-5: The foramina are not significantly narrowed.")] == ["absent"]
+
+
+def test_hedges_that_contain_a_not_finding_phrase():
+    assert [(f["degree"], f["assertion"]) for f in
+            read("L4-5: It is not possible to exclude contact with the left L5 root.")] == [("contact", "possible")]
