@@ -82,13 +82,15 @@ def _side_grades(tokens: list[Token], indices: list[int]) -> list[tuple[str | No
             pairs.append((token.value, grade, denial))
             grade = denial = None
     first_grade = grades[0] if grades else None
-    ordered = [tokens[i] for i in indices if tokens[i].kind in (SIDE, GRADE)]
+    ordered = [tokens[i] for i in indices if tokens[i].kind in (SIDE, GRADE, NEG)]
     if len(ordered) >= 5 and ordered[0].kind == SIDE and ordered[0].value == "bilateral" and ordered[1].kind == SIDE:
         ordered = ordered[1:]  # "bilateral foraminal narrowing (right moderate, left mild)"
     if len(ordered) >= 4 and len(ordered) % 2 == 0 and all(
-            ordered[k].kind == SIDE and ordered[k + 1].kind == GRADE for k in range(0, len(ordered), 2)):
-        # "R moderate, L mild": each side followed by its own grade.
-        pairs = [(ordered[k].value, ordered[k + 1], None) for k in range(0, len(ordered), 2)]
+            ordered[k].kind == SIDE and ordered[k + 1].kind in (GRADE, NEG) for k in range(0, len(ordered), 2)) \
+            and any(token.kind == GRADE for token in ordered):
+        # "R moderate, L mild", "R mild, L none": each side followed by its own grade or denial.
+        pairs = [(ordered[k].value, ordered[k + 1] if ordered[k + 1].kind == GRADE else None,
+                  ordered[k + 1] if ordered[k + 1].kind == NEG else None) for k in range(0, len(ordered), 2)]
     if len(pairs) >= 3 and pairs[0][0] == "bilateral" and pairs[0][1] is None and pairs[0][2] is None:
         # "bilateral foraminal stenosis, moderate on the right and mild on the left": the sides described apart.
         pairs = pairs[1:]

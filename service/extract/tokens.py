@@ -10,7 +10,7 @@ import re
 from bisect import bisect_left
 
 from service.extract.levels import read_level
-from service.extract.lexicon import COMPOUND, LABEL, LADDER, LEVEL, ROOT, SIDE, TERM, Lexicon
+from service.extract.lexicon import COMPOUND, GRADE, LABEL, LADDER, LEVEL, ROOT, SIDE, TERM, Lexicon
 from service.extract.phrases import finditer_after_boundary, phrase_key
 
 _ROOT_NAME = re.compile(r"(?:(left|right|lt|rt|l|r)\.?\s+)?(c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])(?![\d])")
@@ -117,14 +117,20 @@ def sided_name_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[T
     as is when there is none."""
     out = None
     for i, token in enumerate(tokens):
-        if token.kind != LADDER or i == 0 or tokens[i - 1].kind not in (SIDE, LEVEL):
+        if token.kind != LADDER or i == 0:
+            continue
+        before = i - 1
+        if tokens[before].kind == GRADE and before > 0:
+            before -= 1  # "L S1 mildly deflected"
+        if tokens[before].kind not in (SIDE, LEVEL):
             continue  # the side word (or the letter read as a level) stands right before the ladder word
         if token.detail[0] == "verb" and i + 1 < len(tokens) and tokens[i + 1].kind != TERM:
             continue  # a verb acts on what follows it; at the end of a clause it is a noun ("L L5 contact")
-        match = _SIDED_NAME_BEFORE.search(view, max(0, token.start - 16), token.start)
+        anchor = tokens[before + 1].start
+        match = _SIDED_NAME_BEFORE.search(view, max(0, anchor - 16), anchor)
         if match is None or _NOT_A_ROOT_AFTER.match(view, token.end):
             continue
-        inside = [k for k in range(max(0, i - 3), i) if tokens[k].end > match.start(1)]
+        inside = [k for k in range(max(0, before - 2), before + 1) if tokens[k].end > match.start(1)]
         if any(tokens[k].kind not in (SIDE, LEVEL) or tokens[k].start < match.start(1) for k in inside):
             continue
         if out is None:

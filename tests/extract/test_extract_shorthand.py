@@ -290,3 +290,9 @@ def test_root_names_in_the_plural_and_answer_headers():
             "ANSWER: Yes. A right L4-5 subarticular protrusion compresses the right L5 root in the lateral recess.\n"
             "OTHER FINDINGS: L3-4 mild bilateral foraminal narrowing.")
     assert {(f["type"], f["level"]) for f in read(text)} == {(NERVE, "L4-L5"), (FORAMEN, "L3-L4")}
+
+
+def test_side_items_with_a_grade_or_a_denial_each():
+    assert sides("L3-L4: NF: R mild, L none") == {"right": ("mild", "present"), "left": (None, "absent")}
+    findings = read("L5-S1: L S1 mildly deflected by a small paracentral protrusion.")
+    assert [(f["root"], f["side"], f["degree"]) for f in findings] == [("S1", "left", "displacement")]
