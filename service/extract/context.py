@@ -13,6 +13,7 @@ import re
 
 from service.extract.lexicon import AGAIN, GRADE, HEDGE, HIST, KILL, LABEL, LADDER, LEVEL, NEG, PSEUDO, SIDE, TERM
 from service.extract.attributes import negates_grade
+from service.extract.levels import opens_item
 from service.extract.tokens import Token
 
 PRESENT, POSSIBLE, ABSENT = "present", "possible", "absent"
@@ -47,7 +48,8 @@ class Context:
         previous_end = None
         for i, token in enumerate(tokens):
             kind = token.kind
-            if kind == TERM:
+            if kind == TERM or (kind == LEVEL and last_any + last_restricted > -2 and opens_item(tokens, i, i, view)):
+                # A terminator, or a comma dump's next item ("L3-4 bulge no stenosis, L4-5 mild narrowing").
                 last_any = last_restricted = -1
                 killing = False
             elif previous_end is not None and last_any >= 0 and tokens[last_any].kind == NEG \

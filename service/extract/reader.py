@@ -57,6 +57,8 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
                     and not opens_item(tokens, group.first, group.last, view):
                 return group.levels
             break
+    if mention.last + 1 < len(tokens) and tokens[mention.last + 1].kind == WIDE:
+        return [None]  # "no canal stenosis at any level": the spine, not the level named before
     before = [group for group in groups if group.last < mention.first]
     if before:
         discs = [group for group in before if not tokens[group.first].detail[0]]

@@ -126,7 +126,9 @@ class RootReader:
         tokens = self.tokens
         # "L5 root compression" binds back; "... C6 root and displacement of the C7 root" binds forward.
         takes_object = _OBJECT_PREPOSITION.match(self.view, tokens[index].end - 5, tokens[index].end + 6) is not None
-        if tokens[index].detail[0] == "verb":
+        compound = index > 0 and tokens[index - 1].kind == ROOT \
+            and not self.view[tokens[index - 1].end:tokens[index].start].strip(" -")  # "no root contact"
+        if tokens[index].detail[0] == "verb" and not compound:
             # A verb acts on the root after it: "compressing the L5 root and contacting the S1 root".
             forward, _ = self._forward(index)
             if forward is not None:

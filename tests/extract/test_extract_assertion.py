@@ -192,3 +192,16 @@ def test_not_before_a_grade_negates_the_grade_not_the_finding():
 def test_hedges_that_contain_a_not_finding_phrase():
     assert [(f["degree"], f["assertion"]) for f in
             read("L4-5: It is not possible to exclude contact with the left L5 root.")] == [("contact", "possible")]
+
+
+def test_a_comma_dump_item_ends_the_denial_of_the_item_before():
+    text = ("Lumbar MRI: L3-L4 small bulge no stenosis, L4-L5 mild bulge mild bilat foraminal narrowing no root "
+            "contact, L5-S1 right paracentral protrusion touching the right S1 root, no canal stenosis at any level.")
+    findings = {(f["type"], f.get("level"), f.get("root"), f["assertion"]) for f in read(text)}
+    assert findings == {("foraminal-stenosis", "L4-L5", None, "present"), ("nerve-root", "L4-L5", None, "absent"),
+                        ("nerve-root", "L5-S1", "S1", "present"), ("canal-stenosis", None, None, "absent")}
+
+
+def test_a_qualified_denial_is_a_denial():
+    assert [f["assertion"] for f in read("C6-C7: Small protrusion which approaches, but does not definitely "
+                                         "contact, the exiting left C7 nerve root.")] == ["absent"]
