@@ -15,7 +15,7 @@ from service.extract.context import ABSENT, Context
 from service.extract.finding import Evidence, Finding
 from service.extract.levels import LevelGroup, level_groups, opens_item
 from service.extract.lexicon import (
-    CAUSE, GRADE, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, REF, REMAIN, ROOT, SIDE, TERM, WIDE, ZONE, Lexicon,
+    CAUSE, GRADE, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, REF, REMAIN, ROOT, SIDE, TERM, WIDE, ZONE, Lexicon,
 )
 from service.extract.mention import Mention
 from service.extract.roots import RootReader
@@ -291,7 +291,7 @@ class _Report:
                 kinds = {t.kind for t in tokens}
                 groups = level_groups(tokens, view, lexicon)
         # A grade next to a location can state a stenosis on its own ("Foramina: moderate right, mild left").
-        heads = not kinds.isdisjoint(_HEADS) or (LOC in kinds and GRADE in kinds) \
+        heads = not kinds.isdisjoint(_HEADS) or (LOC in kinds and (GRADE in kinds or NEG in kinds)) \
             or any(t.kind == GRADE and t.detail and t.detail[0] for t in tokens)
         if not heads and CAUSE not in kinds:
             # Nothing to read here ("Normal alignment."): only the level context moves on.

@@ -50,7 +50,9 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
             gap = token.start - previous.end
             if gap > _MAX_GAP or not lexicon.joins(view, previous.end, token.start) \
                     and view[previous.end:token.start].strip(" :") != "" \
-                    or token.kind == LEVEL and opens_item(tokens, i, i, view):
+                    or token.kind == LEVEL and opens_item(tokens, i, i, view) \
+                    or previous.kind == GRADE and len(current) >= 2 and tokens[current[-2]].kind == LOC \
+                    and "." in view[previous.end:token.start]:  # "bilat LR sev. bilat NF mod."
                 chains.append(current)
                 current = []
         current.append(i)
@@ -308,13 +310,23 @@ _SIDED = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
 _PLACE_OR_NARROWING = frozenset({LOC, NARROW})
 
 
+_DENIAL_VALUES = frozenset({"none", "nil", "negative", "neg", "absent"})
+
+
 def _labelled_grades(tokens: list[Token], chain: list[int], view: str) -> list[int]:
     """"Foramina: moderate right, mild left", "Canal: mild": under a location label, a grade is a stenosis of it.
     The first grade after the label's colon stands as the head of the phrase."""
     for k in range(len(chain) - 1):
         label = tokens[chain[k]]
-        if label.kind == LOC and ":" in view[label.end:tokens[chain[k + 1]].start]:
+        following = tokens[chain[k + 1]]
+        # "bilat LR sev", "NF mod": in telegraphic text a grade right after the location is its grade.
+        telegraphic = label.kind == LOC and following.kind == GRADE and following.value is not None \
+            and not view[label.end:following.start].strip() and chain[-1] == chain[k + 1] \
+            and not any(tokens[i].kind in (NARROW, NORMAL, LADDER, NEG) for i in chain)
+        if label.kind == LOC and (":" in view[label.end:following.start] or telegraphic):
             rest = chain[k + 1:]
+            if tokens[rest[0]].kind == NEG and view[tokens[rest[0]].start:tokens[rest[0]].end] in _DENIAL_VALUES:
+                return rest[:1]  # "Canal: none", a table cell: the denial is the phrase's head
             grades = [i for i in rest if tokens[i].kind == GRADE and tokens[i].value]
             after = chain[-1] + 1
             if after < len(tokens) and tokens[after].kind == CAUSE \
@@ -408,7 +420,7 @@ def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: lis
     plural = any(tokens[i].detail[0] for i in kept)
     trigger: Token | None
     for finding_type in types:
-        if head_token.kind == NORMAL:
+        if head_token.kind in (NORMAL, NEG):
             assertion, trigger = ABSENT, head_token
         else:
             assertion, trigger = context.assertion(head, finding_type)

@@ -30,6 +30,20 @@ def _cells(line: str) -> list[str]:
     return [cell.strip() for cell in _SEPARATOR.split(line.strip().strip("|"))]
 
 
+_SIDE_PAIR = re.compile(r"\(?\s*(r|l|rt|lt|right|left)\s*/\s*(r|l|rt|lt|right|left)\s*\)?", re.I)
+
+
+def _per_side(title: str, cell: str) -> list[str]:
+    """A column headed for two sides ("LR (R/L)", "NF R/L") holding a pair of values ("mod/sev", "none/mild"):
+    one labelled part per side ("R LR: mod", "L LR: sev"). [] when the column or the cell is not such a pair."""
+    sides = _SIDE_PAIR.search(title)
+    values = [value.strip() for value in cell.split("/")]
+    if sides is None or len(values) != 2 or not all(values):
+        return []
+    place = (title[:sides.start()] + " " + title[sides.end():]).strip()
+    return [f"{sides.group(1)} {place}: {values[0]}", f"{sides.group(2)} {place}: {values[1]}"]
+
+
 def find_tables(text: str, start: int, end: int, starts_with_level) -> tuple[list[TableRow], list[tuple[int, int]]]:
     """The rows of headed tables in ``text[start:end]`` and the spans of text outside them."""
     if text.count("|", start, end) < 2 and text.count("\t", start, end) < 2:
@@ -59,6 +73,10 @@ def find_tables(text: str, start: int, end: int, starts_with_level) -> tuple[lis
                     if _EMPTY_CELL.fullmatch(cell):
                         continue
                     title = header[number] if number < len(header) and number else ""
+                    sided = _per_side(title, cell)
+                    if sided:
+                        parts.extend(sided)
+                        continue
                     parts.append(f"{title}: {cell}" if title else cell)
                 rows.append(TableRow(line_start, line_end, " ; ".join(parts)))
             cursor = block[-1][1]

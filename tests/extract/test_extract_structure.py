@@ -215,3 +215,19 @@ def test_region_headers_of_a_multi_region_report():
             "LUMBAR FINDINGS: L4-5: Moderate left foraminal stenosis.")
     assert {(f["type"], f["level"]) for f in read(text)} == {("canal-stenosis", "C5-C6"),
                                                              ("foraminal-stenosis", "L4-L5")}
+
+
+def test_a_table_column_for_two_sides_and_telegraphic_grades():
+    text = ("LEVEL\tCANAL\tLR (R/L)\tNF (R/L)\n"
+            "L2-3\tnone\tnone/none\tnone/none\n"
+            "L4-5\tmod\tmod/sev\tnone/mild\n")
+    findings = {(f["level"], f["type"], f.get("side"), f.get("severity"), f["assertion"]) for f in read(text)}
+    assert ("L2-L3", "lateral-recess-stenosis", "left", None, "absent") in findings
+    assert ("L2-L3", "canal-stenosis", None, None, "absent") in findings
+    assert ("L4-L5", "lateral-recess-stenosis", "left", "severe", "present") in findings
+    assert ("L4-L5", "foraminal-stenosis", "right", None, "absent") in findings
+    assert ("L4-L5", "foraminal-stenosis", "left", "mild", "present") in findings
+    dump = read("L4-5: sev canal stenosis. bilat LR sev. bilat NF mod.")
+    assert {(f["type"], f["severity"]) for f in dump} == {("canal-stenosis", "severe"),
+                                                           ("lateral-recess-stenosis", "severe"),
+                                                           ("foraminal-stenosis", "moderate")}
