@@ -139,6 +139,11 @@ def merge_findings(findings: list[Finding], tentative: AbstractSet[int] = frozen
         if unnamed else {}
     for key in unnamed:
         targets = named.get((key[1], key[3]), [])
+        if not targets and key[1] is None:
+            # "pinches the exiting left L4 root ... with deformity of the root": an unsided "the root" at the
+            # level of one named root is that root.
+            targets = [k for k in groups if k[0] == "nerve-root" and k[2] is not None and k[3] == key[3]]
+            targets = targets if len(targets) == 1 and _same_sentence(groups[key], groups[targets[0]]) else []
         if len(targets) == 1 and (_compatible(groups[key], groups[targets[0]])
                                   or _same_sentence(groups[key], groups[targets[0]])):
             # In one sentence the unnamed roots are the named ones ("without compression of either exiting L5

@@ -76,3 +76,16 @@ def test_unnamed_roots_in_the_sentence_of_named_ones_are_the_same_roots():
     roots = [f for f in findings if f["type"] == "nerve-root"]
     assert [(r.get("root"), r["side"], r.get("degree"), r["assertion"]) for r in roots] == \
         [("L5", "bilateral", "contact", "present")]
+
+
+def test_an_earlier_study_retold_in_a_note_and_a_surgeons_opinion_are_not_findings():
+    text = ("58F with hx of C6-7 ACDF (2017). Her MRI before that surgery reportedly showed L C7 root compression.\n"
+            "Opinion: I suspect the root is more compressed than the report suggests.")
+    assert [f for f in read(text) if f["type"] == "nerve-root"] == []
+
+
+def test_the_root_of_a_phrase_is_the_one_root_named_in_it():
+    text = ("L4-5: Left foraminal protrusion which pinches the exiting left L4 nerve root against the pedicle with "
+            "deformity of the root.")
+    assert [(f.get("root"), f["side"], f["degree"]) for f in read(text) if f["type"] == "nerve-root"] == \
+        [("L4", "left", "compression")]
