@@ -25,10 +25,10 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 ENGINE = Path("service") / "extract"
-# The modules a report's reading runs through. Data definitions (finding, mention), the lexicon loader and
+# The modules a report's reading runs through. The Finding (read by the whole service), the lexicon loader and
 # the package's own __init__ and compiled.py stay plain Python.
-COMPILED = ("attributes", "context", "levels", "merge", "phrases", "reader", "roots", "sections", "sentences",
-            "stenosis", "tables", "textview", "tokens", "typos")
+COMPILED = ("attributes", "context", "levels", "mention", "merge", "phrases", "reader", "roots", "sections",
+            "sentences", "stenosis", "tables", "textview", "tokens", "typos")
 STAMP = "_compiled.json"
 
 

@@ -11,22 +11,40 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Final
 
 import yaml
 
-from service.extract.phrases import PhraseScanner, after_boundary, phrase_key, trie_pattern, trie_regex
+from service.extract.phrases import PhraseScanner, after_boundary, joins, phrase_key, trie_pattern, trie_regex
 from service.locations import mappings_dir
 
 DEFAULT_DIR = mappings_dir() / "extraction"
 
-# Token kinds a phrase can have.
-SIDE, GRADE, LOC, NARROW, NORMAL, LADDER, CAUSE, ZONE, ROLE = (
-    "side", "grade", "loc", "narrow", "normal", "ladder", "cause", "zone", "role")
-NEG, HEDGE, TERM, PSEUDO, KILL, REMAIN, WIDE, REF, OBJ, HIST, AGAIN = (
-    "neg", "hedge", "term", "pseudo", "kill", "remain", "wide", "ref", "obj", "hist", "again")
-LEVEL, ROOT = "level", "root"
-LABEL = "label"   # a colon after a short label at the head of a sentence ("Nerve roots: normal")
-COMPOUND = "compound"   # shorthand for a whole phrase ("NFN"): read as the tokens of the phrase it stands for
+# Token kinds a phrase can have. Final: the compiled engine (mypyc) inlines them instead of looking them up.
+SIDE: Final = "side"
+GRADE: Final = "grade"
+LOC: Final = "loc"
+NARROW: Final = "narrow"
+NORMAL: Final = "normal"
+LADDER: Final = "ladder"
+CAUSE: Final = "cause"
+ZONE: Final = "zone"
+ROLE: Final = "role"
+NEG: Final = "neg"
+HEDGE: Final = "hedge"
+TERM: Final = "term"
+PSEUDO: Final = "pseudo"
+KILL: Final = "kill"
+REMAIN: Final = "remain"
+WIDE: Final = "wide"
+REF: Final = "ref"
+OBJ: Final = "obj"
+HIST: Final = "hist"
+AGAIN: Final = "again"
+LEVEL: Final = "level"
+ROOT: Final = "root"
+LABEL: Final = "label"  # a colon after a short label at the head of a sentence ("Nerve roots: normal")
+COMPOUND: Final = "compound"  # shorthand for a whole phrase ("NFN"): read as the tokens of the phrase it stands for
 
 VERTEBRA = r"(?:c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])"
 
@@ -85,9 +103,7 @@ class Lexicon:
 
     def joins(self, view: str, start: int, end: int) -> bool:
         """Whether ``view[start:end]``, the text between two tokens, is only filler (``filler_re``)."""
-        if end == start or (end - start == 1 and view[start] == " "):
-            return True  # what most gaps are, and what filler always matches
-        return self.filler_re.fullmatch(view, start, end) is not None
+        return joins(self.filler_re, view, start, end)
 
 
 class _WordLoader(yaml.SafeLoader):

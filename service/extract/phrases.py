@@ -139,6 +139,13 @@ class PhraseScanner:
         return found
 
 
+def joins(filler: re.Pattern, view: str, start: int, end: int) -> bool:
+    """Whether ``view[start:end]``, the text between two tokens, is only filler (the lexicon's ``filler_re``)."""
+    if end == start or (end - start == 1 and view[start] == " "):
+        return True  # what most gaps are, and what filler always matches
+    return filler.fullmatch(view, start, end) is not None
+
+
 def after_boundary(pattern: str, flags: int = 0) -> re.Pattern:
     """``pattern`` led by one character that is not a lower-case letter or digit, its own match in group
     ``m``. For a pattern whose matches all start after such a character (or at the start of the text):

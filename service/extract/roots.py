@@ -19,6 +19,7 @@ from service.extract.lexicon import (
 )
 from service.extract.levels import opens_item
 from service.extract.mention import Mention
+from service.extract.phrases import joins
 from service.extract.tokens import Token
 
 _WINDOW = 12
@@ -61,7 +62,7 @@ class RootReader:
     # -- binding ----------------------------------------------------------------------------------
     def _joined(self, left: int, right: int) -> bool:
         tokens = self.tokens
-        return self.lexicon.joins(self.view, tokens[left].end, tokens[right].start)
+        return joins(self.lexicon.filler_re, self.view, tokens[left].end, tokens[right].start)
 
     def _forward(self, index: int):
         """(root index or None, blocked) for the first root after ``index`` in its clause."""

@@ -9,7 +9,6 @@ Very long runs without any break are cut at a space so no sentence grows without
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 # Every alternative starts with a literal character, so the regex engine jumps between the few
 # candidate characters instead of trying the whole pattern at every position.
@@ -59,11 +58,17 @@ def _wrapped(text: str, newline: int, end: int) -> bool:
     return len(line.strip()) >= _WRAP_WIDTH and bool(_WRAP_OPENER.match(text, newline + 1, end))
 
 
-class Sentence(NamedTuple):
-    start: int
-    end: int
-    new_item: bool       # starts a numbered item: the level context starts afresh
-    question: bool
+class Sentence:
+    """[start, end) of a sentence; ``new_item``: it starts a numbered item (the level context starts afresh);
+    ``question``: it asks rather than states."""
+
+    __slots__ = ("start", "end", "new_item", "question")
+
+    def __init__(self, start: int, end: int, new_item: bool, question: bool) -> None:
+        self.start = start
+        self.end = end
+        self.new_item = new_item
+        self.question = question
 
 
 def _cut_long(start: int, end: int, text: str):

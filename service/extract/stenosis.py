@@ -19,6 +19,7 @@ from service.extract.lexicon import (
     TERM, ZONE, Lexicon,
 )
 from service.extract.mention import Mention
+from service.extract.phrases import joins
 from service.extract.tokens import Token
 
 _CHAIN = frozenset({SIDE, GRADE, LEVEL, LOC, NARROW, NORMAL, REMAIN, LADDER, NEG, HEDGE})
@@ -48,7 +49,7 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
         if current:
             previous = tokens[current[-1]]
             gap = token.start - previous.end
-            if gap > _MAX_GAP or not lexicon.joins(view, previous.end, token.start) \
+            if gap > _MAX_GAP or not joins(lexicon.filler_re, view, previous.end, token.start) \
                     and view[previous.end:token.start].strip(" :") != "" \
                     or token.kind == LEVEL and opens_item(tokens, i, i, view) \
                     or previous.kind == GRADE and len(current) >= 2 and tokens[current[-2]].kind == LOC \
