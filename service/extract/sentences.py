@@ -81,27 +81,29 @@ def _cut_long(start: int, end: int, text: str):
     yield start, end
 
 
+def _add(sentences: list[Sentence], text: str, piece_start: int, piece_end: int, pending_item: bool) -> bool:
+    """Appends the sentences of ``text[piece_start:piece_end]`` (cut when too long); returns whether the next
+    sentence starts an item (``pending_item``: a numbered item's number or a blank line came before)."""
+    chunks = [(piece_start, piece_end)] if piece_end - piece_start <= _MAX_SENTENCE else \
+        list(_cut_long(piece_start, piece_end, text))
+    for a, b in chunks:
+        chunk = text[a:b]
+        stripped = chunk.strip()
+        if not stripped:
+            continue
+        if len(stripped) <= 5 and _NUMBER_ITEM.fullmatch(chunk):
+            pending_item = pending_item or any(c.isdigit() for c in chunk)
+            continue
+        new_item = pending_item or _ITEM_START.match(chunk) is not None
+        pending_item = False
+        lead = len(chunk) - len(chunk.lstrip())
+        sentences.append(Sentence(a + lead, a + len(chunk.rstrip()), new_item, stripped[-1] == "?"))
+    return pending_item
+
+
 def split_sentences(text: str, start: int, end: int) -> list[Sentence]:
     sentences: list[Sentence] = []
     pending_item = False  # a numbered item's number or a blank line came before: the next sentence starts an item
-
-    def add(piece_start: int, piece_end: int) -> None:
-        nonlocal pending_item
-        chunks = ((piece_start, piece_end),) if piece_end - piece_start <= _MAX_SENTENCE else \
-            _cut_long(piece_start, piece_end, text)
-        for a, b in chunks:
-            chunk = text[a:b]
-            stripped = chunk.strip()
-            if not stripped:
-                continue
-            if len(stripped) <= 5 and _NUMBER_ITEM.fullmatch(chunk):
-                pending_item = pending_item or any(c.isdigit() for c in chunk)
-                continue
-            new_item = pending_item or _ITEM_START.match(chunk) is not None
-            pending_item = False
-            lead = len(chunk) - len(chunk.lstrip())
-            sentences.append(Sentence(a + lead, a + len(chunk.rstrip()), new_item, stripped[-1] == "?"))
-
     cursor = start
     for match in _BOUNDARY.finditer(text, start, end):
         mark_start, mark_end = match.span()
@@ -114,9 +116,9 @@ def split_sentences(text: str, start: int, end: int) -> list[Sentence]:
             if first == "." and _GRADE_SHORTHAND.search(text, max(start, mark_start - 4), mark_start) \
                     and _GRADE_CONTINUES.match(text, mark_end, end):
                 continue  # "mod. L NFN": the grade's abbreviation, not the end of the sentence
-        add(cursor, mark_end)
+        pending_item = _add(sentences, text, cursor, mark_end, pending_item)
         if first == "\n" and mark_end < end and text[mark_end] == "\n":
             pending_item = True  # a blank line: a new paragraph
         cursor = mark_end
-    add(cursor, end)
+    _add(sentences, text, cursor, end, pending_item)
     return sentences

@@ -256,16 +256,35 @@ class TokenIndex:
         return tokens
 
 
+def _merge(first: list[Token], second: list[Token]) -> list[Token]:
+    """Two token lists in scan order (by start, the longer first) merged into one; where a token of each has
+    the same start and end, ``first``'s comes first."""
+    if not first:
+        return second
+    if not second:
+        return first
+    out: list[Token] = []
+    i = j = 0
+    while i < len(first) and j < len(second):
+        a, b = first[i], second[j]
+        if b.start < a.start or (b.start == a.start and b.end > a.end):
+            out.append(b)
+            j += 1
+        else:
+            out.append(a)
+            i += 1
+    out.extend(first[i:])
+    out.extend(second[j:])
+    return out
+
+
 def scan(view: str, lexicon: Lexicon, start: int = 0, end: int | None = None) -> list[Token]:
     """All tokens of ``view[start:end]`` in text order. Where tokens overlap, the one starting first wins; at
     one position the longest ("nerve root canal" is a place, not a root), then roots, levels, phrases."""
     end = len(view) if end is None else end
-    # Listed in rank order; the sort is stable, so at one start and end the rank decides. The key is
-    # (start, longest first) folded into one number.
-    ranked = _root_tokens(view, lexicon, start, end) + _level_tokens(view, lexicon, start, end) \
-        + _phrase_tokens(view, lexicon, start, end)
-    beyond = len(view) + 1
-    ranked.sort(key=lambda t: t.start * beyond - t.end)
+    # Each list is in text order; merged in rank order, so that at one start and end the rank decides.
+    ranked = _merge(_merge(_root_tokens(view, lexicon, start, end), _level_tokens(view, lexicon, start, end)),
+                    _phrase_tokens(view, lexicon, start, end))
     tokens: list[Token] = []
     last_end = -1
     for token in ranked:
