@@ -271,7 +271,10 @@ def _root_regex(anatomy: dict, roles: list[str]) -> re.Pattern:
     # A look-ahead of the three letters a root mention can start with lets the engine skip other positions.
     starts = {phrase_key(w)[:3] for w in (list(anatomy.get("generic_roots", [])) + list(anatomy.get("central_roots", []))
                                           + roles + ["root", "neural", "left", "right"])}
-    prefix = "(?=" + "|".join(re.escape(s) for s in sorted(starts)) + r"|[ctls]\d|lt|rt|[lr]\s)"
+    # A character class first: the engine rejects most positions on one character.
+    first_chars = "".join(sorted({s[0] for s in starts} | set("ctlsr")))
+    prefix = f"(?=[{re.escape(first_chars)}])(?=" + "|".join(re.escape(s) for s in sorted(starts)) \
+        + r"|[ctls]\d|lt|rt|[lr]\s)"
     pattern = (rf"{prefix}(?:(?P<named>{named})|(?P<bare>{bare})"
                rf"|(?<![a-z0-9])(?P<generic>(?:{generic})(?![a-z0-9])|{neural}))")
     return re.compile(_bounded(pattern))
