@@ -1,7 +1,7 @@
 """Build hook: compiles the extraction engine's hot modules with mypyc, when a C compiler is at hand.
 
 Everything else about the package is in pyproject.toml. mypyc turns the type-annotated modules into C
-extensions that give exactly what the sources give, 2.5 times faster (bench/extract_bench.py); the
+extensions that give exactly what the sources give, about twice as fast (bench/extract_bench.py); the
 annotations are enforced at run time, so the engine must type-check (``mypy``, configured in
 pyproject.toml; tests/extract/test_compiled.py runs it). The build is all or nothing and never fatal:
 if any module fails to compile, none is installed and the package runs its pure-Python modules.
