@@ -15,14 +15,16 @@ import re
 
 from service.extract.levels import opens_item
 from service.extract.lexicon import (
-    CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, REMAIN, ROOT, SIDE,
-    TERM, ZONE, Lexicon,
+    AGAIN, CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, REMAIN, ROOT, SIDE,
+    PSEUDO, TERM, ZONE, Lexicon,
 )
 from service.extract.mention import Mention
 from service.extract.phrases import joins
 from service.extract.tokens import Token
 
-_CHAIN = frozenset({SIDE, GRADE, LEVEL, LOC, NARROW, NORMAL, REMAIN, LADDER, NEG, HEDGE})
+# "Right foramen unchanged, mildly narrowed", "narrowing remains mild": words that say the state holds stay in
+# the phrase.
+_CHAIN = frozenset({SIDE, GRADE, LEVEL, LOC, NARROW, NORMAL, REMAIN, LADDER, NEG, HEDGE, AGAIN, PSEUDO})
 # A hedge stays inside the phrase it hedges when a grade, side or narrowing follows it ("Foramina: possibly mild
 # right narrowing"); before a verb it ends the phrase ("stenosis, possibly compromising the L5 root").
 _HEDGED = frozenset({SIDE, GRADE, LOC, NARROW})
@@ -115,7 +117,9 @@ def _predicate(tokens: list[Token], last: int, view: str) -> list[int]:
         if token.kind in _PREDICATE_STOP:
             return []
         relative = tokens[j - 1].kind == TERM and view[tokens[j - 1].start:tokens[j - 1].end] in ("which is", "which are")
-        if token.kind == GRADE and token.value and (relative or _COPULA.search(view, tokens[j - 1].end, token.start)):
+        # The copula may itself be a token ("remains", "is again"): read it from the end of the phrase.
+        since = tokens[j - 1].end if tokens[j - 1].kind != AGAIN else tokens[last].end
+        if token.kind == GRADE and token.value and (relative or _COPULA.search(view, since, token.start)):
             found = [j]
             for k in range(j + 1, min(len(tokens), j + 8)):
                 if tokens[k].kind not in (SIDE, GRADE) or _LINK.fullmatch(view, tokens[k - 1].end, tokens[k].start) is None:
@@ -187,11 +191,20 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
         for number, head in enumerate(heads):
             next_head = heads[number + 1] if number + 1 < len(heads) else None
             before = [i for i in chain if boundary <= i < head]
+            now = _now_locations(tokens, (before or [head])[0], head, view)
+            if now:
+                # "previously mildly narrowed, now moderately to severely narrowed": the openings named before,
+                # in their present state; what the sentence said of them before is their earlier state.
+                mentions = [m for m in mentions if m.type not in {tokens[i].value for i in now}]
             after_limit = next_head if next_head is not None else chain[-1] + 1
             after = [i for i in chain if head < i < after_limit]
             locations = [i for i in before if tokens[i].kind == LOC]
             if not locations and labelled:
                 locations = label_locations
+            if not locations and now:
+                locations = now
+                # ... with the sides of the openings' own phrase ("the left foramen, ..., is now severely narrowed")
+                before = [k for k in range(max(0, now[0] - 2), now[0]) if tokens[k].kind == SIDE] + before
             if not locations:
                 locations = [i for i in after if tokens[i].kind == LOC]
                 span = before + [head] + after if next_head is None else before + [head] + [
@@ -208,7 +221,8 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
                 # "... root at L5-S1 and mild left foraminal narrowing at L4-5": the level after the head is its own.
                 span = [i for i in span if not (tokens[i].kind == LEVEL and i < head)]
             excepted = []
-            if not any(tokens[i].kind == LOC for i in chain) and tokens[head].kind == NARROW and not labelled:
+            if not any(tokens[i].kind == LOC for i in chain) and tokens[head].kind == NARROW and not labelled \
+                    and not now:
                 excepted = _excepted_openings(tokens, chain, view)
                 if not excepted:
                     mentions.extend(_bare_stenosis(tokens, head, view, context))
@@ -287,6 +301,22 @@ def _graded_level_items(tokens: list[Token], span: list[int], locations: list[in
     if not all(any(tokens[i].kind == GRADE and tokens[i].value for i in item) for item in items):
         return []
     return items
+
+
+_NOW = re.compile(r"[\s,;(]*(?:(?:is|are|has|have)\s+)?(?:now|currently|presently)\s+(?:become\s+)?$")
+
+
+def _now_locations(tokens: list[Token], first: int, head: int, view: str) -> list[int]:
+    """The openings a narrowing with no location of its own (its phrase ``tokens[first..head]``), introduced by
+    "now", speaks of: the location named last before it ("The left foramen, previously mildly narrowed, is now
+    severely narrowed")."""
+    if first == 0 or tokens[head].kind != NARROW or any(tokens[i].kind == LOC for i in range(first, head + 1)) \
+            or not _NOW.search(view, tokens[first - 1].end, tokens[first].start):
+        return []
+    for k in range(first - 1, -1, -1):
+        if tokens[k].kind == LOC:
+            return [k]
+    return []
 
 
 def _location_label(tokens: list[Token], view: str) -> tuple[int, list[int]]:
@@ -405,12 +435,17 @@ def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: lis
         return []  # "narrowing of the thecal sac" alone is not a canal stenosis; graded it is
     modifiers = [i for i in span if tokens[i].kind in (SIDE, GRADE, NEG) and not negates_grade(tokens, i, view)
                  and not (tokens[i].kind == GRADE and negates_grade(tokens, i - 1, view))]
-    if not any(tokens[i].kind == GRADE and tokens[i].value for i in modifiers):
-        stated = _predicate(tokens, span[-1], view)
-        if stated:
-            sides_before = [i for i in modifiers if tokens[i].kind == SIDE]
-            stated_sides = [i for i in stated if tokens[i].kind == SIDE]
-            modifiers = (stated if stated_sides else sides_before + stated)
+    now_grades = [i for i in modifiers if i > head and tokens[i].kind == GRADE and tokens[i].value
+                  and _NOW.search(view, tokens[i - 1].end, tokens[i].start)]
+    if now_grades:  # "moderate canal stenosis, now severe": the grade stated for now
+        modifiers = [i for i in modifiers if tokens[i].kind != GRADE or i >= now_grades[0]]
+    graded_before = any(tokens[i].kind == GRADE and tokens[i].value for i in modifiers)
+    stated = _predicate(tokens, span[-1], view)
+    # "moderate canal stenosis, now severe": a grade stated for now replaces the one before it.
+    if stated and (not graded_before or _NOW.search(view, tokens[stated[0] - 1].end, tokens[stated[0]].start)):
+        sides_before = [i for i in modifiers if tokens[i].kind == SIDE]
+        stated_sides = [i for i in stated if tokens[i].kind == SIDE]
+        modifiers = (stated if stated_sides else sides_before + stated)
     graded = any(tokens[i].kind == GRADE and tokens[i].value for i in span) or (
         head > 0 and tokens[head - 1].kind == GRADE and tokens[head - 1].value is not None)
     mentions = []

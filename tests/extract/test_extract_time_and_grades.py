@@ -128,3 +128,17 @@ def test_dated_clause_and_current_statement(text, severity):
 def test_noun_dated_by_previously_seen_still_acts_now():
     found = only("L4-5: The previously seen extrusion compresses the right L5 root.", NERVE)
     assert (found["degree"], found["assertion"]) == ("compression", "present")
+
+
+def test_the_present_state_of_a_changed_stenosis():
+    cases = {
+        "C5-6: (previously the left foramen was only mildly narrowed, now moderately to severely narrowed).":
+            ("left", "moderate-to-severe"),
+        "L4-5: The left foramen, previously mildly narrowed, is now severely narrowed.": ("left", "severe"),
+        "C6-7: Right foraminal narrowing remains mild.": ("right", "mild"),
+        "C5-6: Right foramen unchanged, mildly narrowed.": ("right", "mild"),
+        "L4-5: Severe left foraminal stenosis, previously moderate.": ("left", "severe"),
+    }
+    for text, (side, severity) in cases.items():
+        assert [(f.get("side"), f.get("severity")) for f in read(text)] == [(side, severity)], text
+    assert [f["severity"] for f in read("L4-5: Moderate canal stenosis, now severe.")] == ["severe"]
