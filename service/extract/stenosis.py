@@ -36,19 +36,27 @@ _PREDICATE_STOP = frozenset({LADDER, ROOT, NARROW, LOC, NEG, HEDGE, TERM, NORMAL
 _LINK = re.compile(r"[\s,]*(?:and\s+|but\s+)?")
 
 
+_RELATIVE = re.compile(r"which(?:\s+(?:is|are))?")
+
+
 def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]:
     chains: list[list[int]] = []
     current: list[int] = []
+    bridged = False  # the token before was a relative "which is" joining a location to its state
     for i, token in enumerate(tokens):
         if token.kind in (TERM, LABEL) and view[token.start] == ":" and current:
             continue  # "Right foramen: mild stenosis"
+        if token.kind == TERM and current and tokens[current[-1]].kind == LOC and i + 1 < len(tokens) \
+                and tokens[i + 1].kind in (GRADE, NARROW, NORMAL) and _RELATIVE.fullmatch(view, token.start, token.end):
+            bridged = True  # "in the left lateral recess, which is narrowed, ..."
+            continue
         if token.kind not in _CHAIN or (token.kind == LADDER and not token.detail[1]) or (
                 token.kind == HEDGE and (i + 1 == len(tokens) or tokens[i + 1].kind not in _HEDGED)):
             if current:
                 chains.append(current)
             current = []
             continue
-        if current:
+        if current and not bridged:
             previous = tokens[current[-1]]
             gap = token.start - previous.end
             if gap > _MAX_GAP or not joins(lexicon.filler_re, view, previous.end, token.start) \
@@ -58,6 +66,7 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
                     and "." in view[previous.end:token.start]:  # "bilat LR sev. bilat NF mod."
                 chains.append(current)
                 current = []
+        bridged = False
         current.append(i)
     if current:
         chains.append(current)

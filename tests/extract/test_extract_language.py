@@ -455,3 +455,10 @@ def test_a_verb_acts_on_the_root_after_it_not_the_one_before():
     assert {(f["root"], f["degree"]) for f in findings} == {("L5", "compression"), ("S1", "contact")}
     findings = read("L4-5: The right L4 nerve root is intimately associated with the protrusion in the foramen.")
     assert [(f["root"], f["degree"]) for f in findings if f["type"] == "nerve-root"] == [("L4", "contact")]
+
+
+def test_a_location_and_its_state_in_a_relative_clause():
+    findings = read("L4-5: A protrusion in the left lateral recess, which is narrowed, compresses the L5 root.")
+    assert {(f["type"], f["side"]) for f in findings} == {("lateral-recess-stenosis", "left"), ("nerve-root", "left")}
+    assert [(f["side"], f["assertion"]) for f in read("L4-5: The left foramen, which is patent, contains the "
+                                                      "exiting L4 root.")] == [("left", "absent")]
