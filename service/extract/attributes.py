@@ -76,3 +76,18 @@ def infer_root(level: str | None, zone: str | None, role: str | None) -> str | N
     if region == "T" and outer:
         return upper
     return None
+
+
+# The disc causes from the most to the least specific.
+_DISC_CAUSES = ("disc-extrusion", "disc-protrusion", "disc-herniation", "disc-bulge")
+
+
+def one_disc_cause(causes: list[str], nearest: bool = True) -> list[str]:
+    """One disc is one cause: of several disc words linked to one finding ("a bulge with a superimposed
+    protrusion that contacts the root"), the one nearest the root's verb (the last, in text order), or else
+    the most specific. Other causes stay as they are."""
+    discs = [cause for cause in causes if cause in _DISC_CAUSES]
+    if len(discs) < 2:
+        return causes
+    keep = discs[-1] if nearest else min(discs, key=_DISC_CAUSES.index)
+    return [cause for cause in causes if cause not in _DISC_CAUSES or cause == keep]

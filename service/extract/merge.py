@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
 
-from service.extract.attributes import RUNG_RANK, infer_root
+from service.extract.attributes import RUNG_RANK, infer_root, one_disc_cause
 from service.extract.finding import Finding
 
 _ASSERTION_RANK = {"absent": 0, "possible": 1, "present": 2}
@@ -43,7 +43,7 @@ def _combine(group: list[Finding]) -> Finding:
         severity = next((f.severity for f in asserted if f.severity), None)
     graded = [f for f in winners if f.severity == severity and f.severity_text] if severity else []
     severity_text = next((f.severity_text for f in graded + winners if f.severity_text), None)
-    causes = list(dict.fromkeys(c for f in asserted for c in f.cause))
+    causes = one_disc_cause(list(dict.fromkeys(c for f in asserted for c in f.cause)), nearest=False)
     triggers = list(dict.fromkeys(t for f in winners for t in f.assertion_triggers))
     evidence = sorted({(e.start, e.end): e for f in group for e in f.evidence}.values(), key=lambda e: (e.start, e.end))
     return Finding(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from service.extract.attributes import RUNG_RANK, combine_sides, grade_before
+from service.extract.attributes import RUNG_RANK, combine_sides, grade_before, one_disc_cause
 from service.extract.context import ABSENT, POSSIBLE, PRESENT, Context, historical_clause, still_present
 from service.extract.lexicon import (
     CAUSE, GRADE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, OBJ, REF, ROLE, ROOT, SIDE, TERM,
@@ -472,5 +472,6 @@ class RootReader:
                 type="nerve-root", first=start, last=last, anchor=first_word, root=name, side=side,
                 plural=mention.plural and not mention.central, central=mention.central, degree=degree,
                 severity=severity, assertion=assertion, triggers=triggers, zone=zone, role=role,
-                cause=list(dict.fromkeys(causes)), side_from_structure=from_structure, severity_span=grade_span))
+                cause=one_disc_cause(list(dict.fromkeys(causes))), side_from_structure=from_structure,
+                severity_span=grade_span))
         return found

@@ -462,3 +462,12 @@ def test_a_location_and_its_state_in_a_relative_clause():
     assert {(f["type"], f["side"]) for f in findings} == {("lateral-recess-stenosis", "left"), ("nerve-root", "left")}
     assert [(f["side"], f["assertion"]) for f in read("L4-5: The left foramen, which is patent, contains the "
                                                       "exiting L4 root.")] == [("left", "absent")]
+
+
+def test_one_disc_is_one_cause():
+    findings = read("L4-5: Broad-based disc bulge with a superimposed left paracentral protrusion that contacts the "
+                    "left L5 root.")
+    assert [f["cause"] for f in findings if f["type"] == "nerve-root"] == [["disc-protrusion"]]
+    findings = read("L4-5: Facet arthropathy and a disc bulge with a protrusion compress the left L5 root.")
+    assert [sorted(f["cause"]) for f in findings if f["type"] == "nerve-root"] == \
+        [["disc-protrusion", "facet-arthropathy"]]
