@@ -7,8 +7,7 @@ environment variable).
 The lexicon is loaded and one warm-up pass run before timing. Prints median and p95 per-report time and
 reports per second for the corpus and for ~200-word reports (170-230 words: those of the corpus when it has ten,
 else those of all the labelled corpora of the repository); then the time for 1 MB reports: hostile text (runs
-of dashes,
-spaces, levels, odd Unicode, no punctuation) and a dense megabyte of genuine findings.
+of dashes, spaces, levels, odd Unicode, no punctuation) and a dense megabyte of genuine findings.
 """
 
 from __future__ import annotations
