@@ -34,8 +34,8 @@ def extract_findings(text: str, lexicon: Lexicon | str | Path | None = None) -> 
         lexicon = load_lexicon(lexicon)
     if not text:
         return []
-    findings, tentative, summaries = read_report(text, lexicon)
-    return merge_findings(findings, tentative, summaries)
+    findings, tentative, summaries, cleared = read_report(text, lexicon)
+    return merge_findings(findings, tentative, summaries, cleared)
 
 
 __all__ = ["extract_findings", "load_lexicon", "Finding", "Evidence", "COMPILED"]

@@ -82,9 +82,10 @@ def _index(groups: dict, part, keep=lambda key: True) -> dict:
 
 
 def merge_findings(findings: list[Finding], tentative: AbstractSet[int] = frozenset(),
-                   summaries: AbstractSet[int] = frozenset()) -> list[Finding]:
+                   summaries: AbstractSet[int] = frozenset(), cleared: AbstractSet[str] = frozenset()) -> list[Finding]:
     """``tentative``: ids of bare "stenosis" findings; ``summaries``: ids of findings stated spine-wide
-    ("multilevel", "as described above"), which sum up what named levels state."""
+    ("multilevel", "as described above"), which sum up what named levels state; ``cleared``: levels an
+    addendum declares normal."""
     # Keys are (type, side, root, level).
     groups: dict[tuple, list[Finding]] = {}
     for finding in findings:
@@ -158,11 +159,17 @@ def merge_findings(findings: list[Finding], tentative: AbstractSet[int] = frozen
             groups[key] = kept
         else:
             del groups[key]
+    # An addendum that declares a level normal withdraws what the report asserted there before it.
+    for key in [k for k in groups if k[3] in cleared and _positive(groups[k])
+                and not any(f.section == "addendum" for f in groups[k])]:
+        del groups[key]
     merged = []
     for key, group in groups.items():
         finding = _combine(_latest(group))
         if finding.root is None and key[2]:
             finding.root = key[2]  # unnamed mentions folded into a named root's finding name that root
+        if finding.level is None and key[3]:
+            finding.level = key[3]  # ... and mentions without a level folded into one at a level, that level
         if finding.type == "nerve-root" and finding.root is None:
             finding.root_inferred = infer_root(finding.level, finding.zone, finding.role)
         merged.append(finding)

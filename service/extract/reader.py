@@ -57,7 +57,8 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
                     and not opens_item(tokens, group.first, group.last, view):
                 return group.levels
             break
-    if mention.last + 1 < len(tokens) and tokens[mention.last + 1].kind == WIDE:
+    if mention.last + 1 < len(tokens) and tokens[mention.last + 1].kind == WIDE \
+            and not view[end:tokens[mention.last + 1].start].strip():
         return [None]  # "no canal stenosis at any level": the spine, not the level named before
     before = [group for group in groups if group.last < mention.first]
     if before:
@@ -266,6 +267,7 @@ class _Report:
         self.findings: list[Finding] = []
         self.tentative: set[int] = set()
         self.summaries: set[int] = set()
+        self.cleared: set[str] = set()  # levels an addendum declares normal
 
     def read_statement(self, view: str, start: int, end: int, evidence: Evidence, section: str,
                        state: _State, new_item: bool = False, question: bool = False, row: bool = False,
@@ -321,6 +323,9 @@ class _Report:
         if LOC not in kinds and state.previous.sided_type:
             _elided_location(tokens, view, start, mentions, state.previous.sided_type)
         _root_in_sided_opening(mentions)
+        if section == "addendum" and not mentions and NORMAL in kinds and groups \
+                and kinds <= {LEVEL, NORMAL, TERM, LABEL}:
+            self.cleared.update(level for group in groups for level in group.levels if level)
         wide = WIDE in kinds
         back_reference = tokens[0].kind == REF
         leading_side = _leading_side(tokens, view) or _clause_side(tokens, view, mentions)
@@ -409,9 +414,10 @@ def _quotes_imaging(view: str, start: int, end: int, lexicon: Lexicon) -> bool:
     return any(match.group("a") or match.group("g") for match in lexicon.level_re.finditer(view, start, end))
 
 
-def read_report(text: str, lexicon: Lexicon) -> tuple[list[Finding], set[int], set[int]]:
+def read_report(text: str, lexicon: Lexicon) -> tuple[list[Finding], set[int], set[int], set[str]]:
     """All findings the report's sentences state, the ids of the tentative ones (bare "stenosis") and of
-    those stated spine-wide ("multilevel foraminal narrowing as described")."""
+    those stated spine-wide ("multilevel foraminal narrowing as described"), and the levels an addendum
+    declares normal ("The level in the impression is incorrect ... L4-5 is unremarkable")."""
     plain = plain_view(text)
     view = scan_view(plain)
     report = _Report(text, lexicon)
@@ -420,7 +426,7 @@ def read_report(text: str, lexicon: Lexicon) -> tuple[list[Finding], set[int], s
         index = TokenIndex(view, lexicon, [(section.start, section.end) for section in sections])
         for section in sections:
             report.read_section(plain, view, section, index)
-    return report.findings, report.tentative, report.summaries
+    return report.findings, report.tentative, report.summaries, report.cleared
 
 
 def _severity_text(mention: Mention, source: str, lexicon: Lexicon) -> str | None:

@@ -231,3 +231,11 @@ def test_a_table_column_for_two_sides_and_telegraphic_grades():
     assert {(f["type"], f["severity"]) for f in dump} == {("canal-stenosis", "severe"),
                                                            ("lateral-recess-stenosis", "severe"),
                                                            ("foraminal-stenosis", "moderate")}
+
+
+def test_an_addendum_that_corrects_a_level():
+    text = ("FINDINGS: L3-4: Right foraminal extrusion compressing the exiting right L3 nerve root. L4-5: Unremarkable.\n"
+            "IMPRESSION: Right foraminal disc extrusion at L4-5 with compression of the exiting right L4 nerve root.\n"
+            "ADDENDUM (next day): The level in the impression is incorrect. The extrusion is at L3-4 and compresses "
+            "the exiting right L3 nerve root, as described in the findings. L4-5 is unremarkable.")
+    assert [(f["level"], f["root"]) for f in read(text) if f["type"] == "nerve-root"] == [("L3-L4", "L3")]
