@@ -15,7 +15,7 @@ from typing import Final
 
 import yaml
 
-from service.extract.phrases import PhraseScanner, after_boundary, joins, phrase_key, trie_pattern, trie_regex
+from service.extract.phrases import PhraseScanner, after_boundary, phrase_key, trie_pattern, trie_regex
 from service.locations import mappings_dir
 
 DEFAULT_DIR = mappings_dir() / "extraction"
@@ -100,10 +100,6 @@ class Lexicon:
 
     def entry(self, text: str) -> Entry | None:
         return self.entries.get(phrase_key(text))
-
-    def joins(self, view: str, start: int, end: int) -> bool:
-        """Whether ``view[start:end]``, the text between two tokens, is only filler (``filler_re``)."""
-        return joins(self.filler_re, view, start, end)
 
 
 class _WordLoader(yaml.SafeLoader):

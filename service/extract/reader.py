@@ -36,10 +36,6 @@ _SIDED_STENOSES = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
 _LEVEL_INTRO = re.compile(r"\s*(?:,\s*)?(?:(?:at|in|of|on|from|involving)\s+)?(?:the\s+)?(?:levels?\s+(?:of\s+)?)?")
 
 
-def _blocks_forward(token: Token) -> bool:
-    return token.kind in (ROOT, CAUSE, NARROW)
-
-
 def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Token], view: str):
     """The levels a sentence gives a mention, or None when the sentence names none for it. Of the levels
     before it, the last disc level rather than a vertebra named after it ("L5-S1 extrusion migrating to the
