@@ -1,7 +1,8 @@
 """The extraction engine: report text in, Finding objects out. No FHIR, no Flask.
 
-SEAM (owned by the extraction work): ``extract_findings(text) -> list[Finding]``.
-Evidence offsets index into ``text`` exactly as given.
+SEAM (owned by the extraction work): ``extract_findings(text, lexicon=None, deadline=None) -> list[Finding]``.
+Evidence offsets index into ``text`` exactly as given. ``deadline`` (a ``time.monotonic()`` value) bounds the
+time spent: past it, the next sentence raises ``BudgetExceeded`` (budget.py).
 
 The journey inside: sections -> sentences and level segments -> tokens from the lexicon (mappings/extraction)
 -> assertion (ConText) -> stenosis and nerve-root mentions -> levels -> one finding per identity.
@@ -19,23 +20,27 @@ from service.extract.compiled import use_compiled
 # Decided before any other engine module loads: see compiled.py.
 COMPILED = use_compiled(__path__[0])
 
+from service.extract.budget import BudgetExceeded, check_deadline  # noqa: E402
 from service.extract.finding import Evidence, Finding  # noqa: E402
 from service.extract.lexicon import Lexicon, load_lexicon  # noqa: E402
 from service.extract.merge import merge_findings  # noqa: E402
 from service.extract.reader import read_report  # noqa: E402
 
 
-def extract_findings(text: str, lexicon: Lexicon | str | Path | None = None) -> list[Finding]:
+def extract_findings(text: str, lexicon: Lexicon | str | Path | None = None,
+                     deadline: float | None = None) -> list[Finding]:
     """The findings ``text`` states, one per identity (FORMAT.md), with evidence offsets into ``text``.
 
     ``lexicon`` is a loaded Lexicon or a directory of lexicon YAML files; by default the packaged one.
+    ``deadline`` is a ``time.monotonic()`` value or None (no budget); reading past it raises ``BudgetExceeded``.
     """
     if not isinstance(lexicon, Lexicon):
         lexicon = load_lexicon(lexicon)
     if not text:
         return []
-    findings, tentative, summaries, cleared = read_report(text, lexicon)
+    findings, tentative, summaries, cleared = read_report(text, lexicon, deadline)
+    check_deadline(deadline)
     return merge_findings(findings, tentative, summaries, cleared)
 
 
-__all__ = ["extract_findings", "load_lexicon", "Finding", "Evidence", "COMPILED"]
+__all__ = ["extract_findings", "load_lexicon", "Finding", "Evidence", "BudgetExceeded", "COMPILED"]

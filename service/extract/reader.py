@@ -11,6 +11,7 @@ import re
 from functools import cached_property
 
 from service.extract.attributes import root_fits_level
+from service.extract.budget import check_deadline
 from service.extract.context import ABSENT, Context
 from service.extract.finding import Evidence, Finding
 from service.extract.levels import LevelGroup, level_groups, opens_item
@@ -257,9 +258,10 @@ def _finalise_side(mention: Mention, levels: list) -> str | None:
 class _Report:
     """The findings of one report as its sentences are read."""
 
-    def __init__(self, text: str, lexicon: Lexicon) -> None:
+    def __init__(self, text: str, lexicon: Lexicon, deadline: float | None = None) -> None:
         self.text = text
         self.lexicon = lexicon
+        self.deadline = deadline  # a time.monotonic() value, checked once per sentence (budget.py)
         self.findings: list[Finding] = []
         self.tentative: set[int] = set()
         self.summaries: set[int] = set()
@@ -390,12 +392,14 @@ class _Report:
         spans = dict(outside)
         for position, row in sorted(pieces, key=lambda item: item[0]):
             if row is not None:
+                check_deadline(self.deadline)
                 statement = scan_view(plain_view(row.statement))
                 for number, sentence in enumerate(split_sentences(row.statement, 0, len(row.statement))):
                     self.read_statement(statement, sentence.start, sentence.end, Evidence(row.start, row.end),
                                         section.name, state, row=number == 0, source=row.statement)
                 continue
             for sentence in split_sentences(plain, position, spans[position]):
+                check_deadline(self.deadline)
                 if section.quoted and not _quotes_imaging(view, sentence.start, sentence.end, lexicon):
                     continue
                 self.read_statement(view, sentence.start, sentence.end, Evidence(sentence.start, sentence.end),
@@ -410,13 +414,14 @@ def _quotes_imaging(view: str, start: int, end: int, lexicon: Lexicon) -> bool:
     return any(match.group("a") or match.group("g") for match in lexicon.level_re.finditer(view, start, end))
 
 
-def read_report(text: str, lexicon: Lexicon) -> tuple[list[Finding], set[int], set[int], set[str]]:
+def read_report(text: str, lexicon: Lexicon,
+                deadline: float | None = None) -> tuple[list[Finding], set[int], set[int], set[str]]:
     """All findings the report's sentences state, the ids of the tentative ones (bare "stenosis") and of
     those stated spine-wide ("multilevel foraminal narrowing as described"), and the levels an addendum
     declares normal ("The level in the impression is incorrect ... L4-5 is unremarkable")."""
     plain = plain_view(text)
     view = scan_view(plain)
-    report = _Report(text, lexicon)
+    report = _Report(text, lexicon, deadline)
     sections = [section for section in find_sections(plain, view, lexicon) if section.yields_findings]
     if sections:
         index = TokenIndex(view, lexicon, [(section.start, section.end) for section in sections])
