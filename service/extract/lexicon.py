@@ -253,7 +253,9 @@ def _bounded(pattern: str) -> str:
 def _root_regex(anatomy: dict, roles: list[str]) -> re.Pattern:
     name = VERTEBRA
     side = r"(?:(?:left|right|lt|rt|l|r)\.?\s+)?"
-    names = rf"{side}{name}(?:\s*(?:,\s*and|,\s*or|,|and|or|&|/|as\s+well\s+as)\s*(?:the\s+)?{side}{name})*"
+    # A list of at most a dozen names: unbounded, every vertebra of a long bare list ("L4, L4, ...") would
+    # start a scan to the list's end, and the search would take time growing with the square of its length.
+    names = rf"{side}{name}(?:\s*(?:,\s*and|,\s*or|,|and|or|&|/|as\s+well\s+as)\s*(?:the\s+)?{side}{name}){{0,11}}"
     heads = _alternation(anatomy.get("root_heads", []))
     role = _alternation(roles)
     also_root = r"(?:\s+and\s+(?:the\s+)?(?:(?:%s)\s+)?(?:nerve\s+)?roots?)?" % role

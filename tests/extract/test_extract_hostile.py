@@ -1,6 +1,8 @@
 """Hostile input: very long, repetitive or odd text finishes and yields sane output (no timing asserts;
 bench/extract_bench.py prints the times)."""
 
+import time
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -56,3 +58,39 @@ def test_any_mix_of_report_words_reads_without_error(words, noise):
         assert finding.type in FINDING_TYPES and finding.assertion in ASSERTIONS
         assert all(0 <= e.start <= e.end <= len(text) for e in finding.evidence)
         assert finding.degree is None or finding.type == "nerve-root"
+
+
+# Repeated units that once made the engine's time grow with the square of the text's length (a bare
+# vertebra list ran the named-root pattern to the list's end from every vertebra), and their neighbours.
+GROWING = ["L4, ", "L4 & ", "C5 and ", "L4-", "L4-5 ", "- ", "L4/", "L4 L5 ", "L4-5, L5-S1: ", "the L5 and ",
+           "left L5 root compressed, ", "Lt ", "L5 nerve root, ", "exiting ", "stenosis at L4 and ",
+           "no stenosis or ", ". ", "\n", "L4-5: ", "(", "L4 and L5 and S1 ", "C5-6, C6-7 and ", "S1 / "]
+
+
+def _cpu_seconds(text: str) -> float:
+    """The least of three runs: a ratio of least times is steady on a shared machine."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        extract_findings(text)
+        best = min(best, time.process_time() - start)
+    return max(best, 1e-3)
+
+
+def _growth(unit: str, size: int = 3000) -> float:
+    """How much longer four times the text takes: about 4 when time is linear in length, 16 when quadratic."""
+    small = (unit * (size // len(unit) + 1))[:size]
+    large = (unit * (4 * size // len(unit) + 1))[:4 * size]
+    return _cpu_seconds(large) / _cpu_seconds(small)
+
+
+@pytest.mark.parametrize("unit", GROWING)
+def test_time_grows_linearly_with_repeated_text(unit):
+    assert _growth(unit) < 8
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(WORDS + ["L4", "C5", "and", "&", "/", "or", ",", "Lt", "Rt", "L"]),
+                min_size=1, max_size=4))
+def test_time_grows_linearly_for_any_repeated_words(words):
+    assert _growth(" ".join(words) + " ") < 8
