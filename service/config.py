@@ -31,6 +31,11 @@ class Settings:
     workers: int = 2
     timeout_seconds: int = 30
     max_bundle_entries: int = 100
+    max_text_bytes: int = 200 * 1024
+    max_observations: int = 500
+    engine_budget_seconds: float = 5.0
+    threads: int = 8
+    read_timeout_seconds: float = 10.0
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -46,6 +51,12 @@ class Settings:
             workers=_positive_int(env, "ENRICHER_WORKERS", defaults.workers),
             timeout_seconds=_positive_int(env, "ENRICHER_TIMEOUT", defaults.timeout_seconds),
             max_bundle_entries=_positive_int(env, "ENRICHER_MAX_BUNDLE_ENTRIES", defaults.max_bundle_entries),
+            max_text_bytes=_positive_int(env, "ENRICHER_MAX_TEXT_BYTES", defaults.max_text_bytes),
+            max_observations=_positive_int(env, "ENRICHER_MAX_OBSERVATIONS", defaults.max_observations),
+            engine_budget_seconds=_positive_float(env, "ENRICHER_ENGINE_BUDGET_SECONDS",
+                                                  defaults.engine_budget_seconds),
+            threads=_positive_int(env, "ENRICHER_THREADS", defaults.threads),
+            read_timeout_seconds=_positive_float(env, "ENRICHER_READ_TIMEOUT", defaults.read_timeout_seconds),
         )
         if settings.log_level not in LOG_LEVELS:
             raise ConfigError(f"ENRICHER_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
@@ -55,6 +66,8 @@ class Settings:
             )
         if settings.port > 65535:
             raise ConfigError("ENRICHER_PORT must be at most 65535")
+        if settings.engine_budget_seconds >= settings.timeout_seconds:
+            raise ConfigError("ENRICHER_ENGINE_BUDGET_SECONDS must be shorter than ENRICHER_TIMEOUT")
         return settings
 
     def flask_config(self) -> dict:
@@ -65,6 +78,9 @@ class Settings:
             "DEFAULT_LANGUAGE": self.default_language,
             "FHIR_BASE_URL": self.fhir_base_url,
             "MAX_BUNDLE_ENTRIES": self.max_bundle_entries,
+            "MAX_TEXT_BYTES": self.max_text_bytes,
+            "MAX_OBSERVATIONS": self.max_observations,
+            "ENGINE_BUDGET_SECONDS": self.engine_budget_seconds,
         }
 
 
@@ -77,5 +93,18 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
     if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 < value < float("inf"):
         raise ConfigError(f"{name} must be positive, got {value}")
     return value

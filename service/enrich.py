@@ -24,29 +24,44 @@ Decisions:
 - ``mode="transaction"`` gives the same content as a ``transaction`` Bundle to post to the EHR's
   server (entry requests and references: service.fhir.transaction). A report with no findings
   gives an empty transaction (nothing to write), or one that takes back the earlier additions.
+- ``limits`` bound the work one report may cost (``Limits``): text past ``max_text_bytes`` (UTF-8) is
+  413 ``too-long`` before the engine runs; more findings than ``max_observations`` is 422
+  ``too-costly``; an engine still reading at ``deadline`` (a ``time.monotonic()`` value) stops at its
+  next sentence, 422 ``too-costly``. Each is a ``RequestError``, so the caller answers an OperationOutcome.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
 
 from service.coding import finding_keys, observation, observation_uuid
 from service.explain import explain
-from service.extract import extract_findings
+from service.extract import BudgetExceeded, extract_findings
 from service.fhir import bundle as fhir_bundle
 from service.fhir import transaction as fhir_transaction
 from service.fhir.io import InvalidResource, NotSupported, dumps
+from service.fhir.outcome import RequestError
 from service.fhir.text import SourceSpan, report_text
 from service.terminology import canonical_base, engine_version, mappings_digest, terminology
 
 MODES = ("collection", "transaction")
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one report may cost; ``None`` is no limit."""
+
+    max_text_bytes: int | None = None
+    max_observations: int | None = None
+    deadline: float | None = None  # time.monotonic() value
+
+
 def enrich(report: dict, languages=("en",), mode: str = "collection", now: datetime | None = None,
-           fhir_base: str | None = None) -> dict:
+           fhir_base: str | None = None, limits: Limits | None = None) -> dict:
     """Enrich one validated DiagnosticReport and return the Bundle (see the module doc)."""
     if mode not in MODES:
         raise NotSupported(f"mode must be one of {', '.join(MODES)}")
@@ -61,7 +76,7 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     bundle_id = str(uuid.uuid5(report_uuid, "bundle" if mode == "collection" else f"bundle:{mode}"))
 
     document = report_text(original, marks.is_addition)
-    findings = extract_findings(document.text) if document.text.strip() else []
+    findings = read_findings(document.text, limits or Limits())
     if not findings:
         if mode == "collection":
             return fhir_bundle.collection(bundle_id, [(report_url, original)], now)
@@ -114,6 +129,28 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     entries.append((provenance_url, provenance,
                     fhir_transaction.conditional_create("Provenance", fhir_transaction.tag_search(provenance_tag))))
     return fhir_transaction.transaction(bundle_id, entries, fhir_bundle.instant(now))
+
+
+def read_findings(text: str, limits: Limits) -> list:
+    """The engine's findings in ``text``, within ``limits`` (``RequestError`` past one; see the module doc)."""
+    if not text.strip():
+        return []
+    if limits.max_text_bytes is not None and len(text) > limits.max_text_bytes // 4 \
+            and len(text.encode("utf-8", "surrogatepass")) > limits.max_text_bytes:
+        raise RequestError.single(
+            413, f"The report's text is longer than this server reads ({limits.max_text_bytes} bytes of text).",
+            code="too-long")
+    try:
+        findings = extract_findings(text, deadline=limits.deadline)
+    except BudgetExceeded:
+        raise RequestError.single(
+            422, "Reading the report's text took longer than this server allows for one request.",
+            code="too-costly") from None
+    if limits.max_observations is not None and len(findings) > limits.max_observations:
+        raise RequestError.single(
+            422, f"The report states more findings than this server answers at once "
+                 f"({len(findings)}; at most {limits.max_observations}).", code="too-costly")
+    return findings
 
 
 def report_identity(report: dict) -> str:
@@ -175,4 +212,4 @@ def _marks() -> fhir_bundle.Marks:
                              terms.coding(terms.raw["ai_label"]))
 
 
-__all__ = ["enrich", "report_identity", "MODES"]
+__all__ = ["enrich", "read_findings", "report_identity", "Limits", "MODES"]

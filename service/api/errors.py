@@ -27,6 +27,7 @@ HTTP_ERROR_MESSAGES = {
     404: "There is nothing at this address.",
     405: "This address does not accept that method.",
     406: "This server only answers JSON.",
+    408: "The request did not arrive in time.",
     413: "The request body is larger than this server accepts.",
     415: "This content type is not accepted here.",
     500: "The server could not process the request; the failure has been logged.",

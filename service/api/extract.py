@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, json
 from marshmallow import ValidationError
 
-from service import extract_findings
+from service.api.limits import request_limits
 from service.api.negotiation import read_json_body, require_json_response
 from service.api.observe import record_findings
+from service.enrich import read_findings
 from service.fhir.io import Issue
 from service.fhir.outcome import RequestError
 from service.schemas import ExtractRequestSchema, ExtractResponseSchema
@@ -30,7 +31,7 @@ def extract():
             Issue("error", "invalid", f"{field}: {' '.join(_messages(problems))}", field)
             for field, problems in error.normalized_messages().items()
         ]) from None
-    findings = extract_findings(payload["text"])
+    findings = [finding.to_dict() for finding in read_findings(payload["text"], request_limits())]
     record_findings([(finding["type"], finding["assertion"]) for finding in findings])
     return Response(json.dumps(response_schema.dump({"findings": findings})), content_type="application/json")
 

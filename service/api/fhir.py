@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, request
 from service import __version__
 from service.api.negotiation import fhir_response, read_json_body, require_json_response
 from service.api.errors import log_unexpected
+from service.api.limits import request_limits
 from service.api.observe import record_findings
 from service.enrich import enrich
 from service.fhir import batch
@@ -60,7 +61,7 @@ def _languages(operation_input: EnrichInput) -> list[str]:
 def _enrich(operation_input: EnrichInput) -> dict:
     """The operation on a checked input (``ensure_valid_report`` passed): the Bundle, its findings counted."""
     bundle = enrich(operation_input.report, _languages(operation_input), operation_input.mode or "collection",
-                    fhir_base=current_app.config["FHIR_BASE_URL"])
+                    fhir_base=current_app.config["FHIR_BASE_URL"], limits=request_limits())
     record_findings(finding_labels(bundle))
     return bundle
 

@@ -10,7 +10,8 @@ from flask import Blueprint, Response, request
 
 from service.explain import SUPPORTED_LANGUAGES, explain, resolve_language
 from service.explain.render import environment
-from service.extract import extract_findings
+from service.api.limits import request_limits
+from service.enrich import read_findings
 
 bp = Blueprint("preview", __name__)
 
@@ -33,7 +34,7 @@ def preview_render():
     report = request.form.get("report", "")
     language = resolve_language(request.form.get("language")) or "en"
     text, source = report_text_of(report)
-    findings = extract_findings(text) if text.strip() else []
+    findings = read_findings(text, request_limits())
     explanation = explain(findings, language, text=text)
     return _page(report=report, language=language, source=source, findings=findings,
                  explanation=explanation, submitted=True)

@@ -1,0 +1,22 @@
+"""What one request may cost, from the settings: text per report, Observations per report and the time
+budget of the engine (``service.enrich.Limits``).
+
+The budget is per request: its deadline is set when a request first asks for its limits and shared by
+everything that request reads (every entry of a batch Bundle), so no request keeps the engine past it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import current_app, g
+
+from service.enrich import Limits
+
+
+def request_limits() -> Limits:
+    config = current_app.config
+    if "deadline" not in g:
+        g.deadline = time.monotonic() + float(config["ENGINE_BUDGET_SECONDS"])
+    return Limits(max_text_bytes=config["MAX_TEXT_BYTES"], max_observations=config["MAX_OBSERVATIONS"],
+                  deadline=g.deadline)
