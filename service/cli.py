@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--system", metavar="SYSTEM.jsonl",
                           help="score these findings instead of running the engine (the output of `extract`)")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.add_argument("--texts", metavar="TEXTS.jsonl",
+                          help="take each report's text from this file, by id (for label files that hold no text)")
+    evaluate.add_argument("--half", choices=("even", "odd"),
+                          help="score only the reports whose id ends in an even (or odd) digit: the half-split "
+                               "protocol of shared/corpus/real/README.md")
     evaluate.set_defaults(run=run_eval)
     return parser
 
@@ -128,11 +133,17 @@ def run_extract(args: argparse.Namespace) -> int:
 
 def run_eval(args: argparse.Namespace) -> int:
     from service import extract_findings
-    from service.evaluation import format_metrics, load_jsonl, score
+    from service.evaluation import format_metrics, in_half, load_jsonl, score
 
     gold = _read_corpus(args.corpus)
+    if args.texts:
+        texts = {record.get("id"): record.get("text") for record in _read_corpus(args.texts)}
+        gold = [dict(record, text=texts.get(record.get("id"), record.get("text"))) for record in gold]
+    if args.half:
+        gold = [record for record in gold if in_half(str(record.get("id")), args.half)]
     if args.system:
-        system = load_jsonl(args.system)
+        wanted = {record.get("id") for record in gold}
+        system = [record for record in load_jsonl(args.system) if not args.half or record.get("id") in wanted]
     else:
         system = [{"id": record.get("id"), "findings": extract_findings(record.get("text") or "")} for record in gold]
     metrics = score(gold, system)

@@ -66,6 +66,12 @@ def load_jsonl(path: str | Path) -> list[dict]:
     return records
 
 
+def in_half(report_id: str, half: str) -> bool:
+    """Whether a report belongs to the ``even`` or ``odd`` half: by the last digit of its id."""
+    digits = [c for c in report_id if c.isdigit()]
+    return bool(digits) and (int(digits[-1]) % 2 == 0) == (half == "even")
+
+
 def identity(finding: dict, named_root: bool) -> tuple:
     """FORMAT's identity; ``named_root`` says whether the gold side of the pair names a root."""
     anchor = finding.get("root") if named_root else finding.get("level")

@@ -91,6 +91,7 @@ class Lexicon:
     list_words: frozenset = frozenset()
     span_openers_re: re.Pattern = _NEVER
     root_central_keys: frozenset = frozenset()
+    role_res: tuple = ()                                  # (role, pattern of its words) in anatomy.yaml's order
     source: str = ""                                  # the directory the lexicon was read from
     level_cache: dict = field(default_factory=dict)   # matched level text -> (levels, single vertebra)
     root_cache: dict = field(default_factory=dict)    # (matched root text, generic) -> RootMention
@@ -189,7 +190,10 @@ def _add_anatomy(builder: _Builder, data: dict) -> frozenset:
     for zone, phrases in data.get("zones", {}).items():
         builder.add_all(phrases, Entry(ZONE, zone))
     for role, phrases in data.get("roles", {}).items():
-        builder.add_all(phrases, Entry(ROLE, role))
+        # A role word that is also a place ("exit": the exit canal) is a role only inside a root mention
+        # ("Lt S1 exit nerve root"), which the root pattern reads; alone it stays the place.
+        builder.add_all([p for p in phrases if (known := builder.entries.get(phrase_key(p))) is None
+                         or known.kind != LOC], Entry(ROLE, role))
     builder.add_all(data.get("non_root_objects"), Entry(OBJ))
     builder.add_all(data.get("remaining"), Entry(REMAIN))
     builder.add_all(data.get("spine_wide"), Entry(WIDE))
@@ -198,15 +202,19 @@ def _add_anatomy(builder: _Builder, data: dict) -> frozenset:
 
 
 def _add_ladder(builder: _Builder, data: dict) -> None:
-    also = {phrase_key(p) for p in data.get("also_narrowing", [])}
-    openings_only = {phrase_key(p) for p in data.get("also_narrowing_openings", [])}
+    # Which stenosis types a ladder word makes when its object is a place; () for none.
+    narrowed: dict = {}
+    for name, types in (("also_narrowing_foramen", ("foraminal-stenosis",)),
+                        ("also_narrowing_openings", ("foraminal-stenosis", "lateral-recess-stenosis")),
+                        ("also_narrowing", ("foraminal-stenosis", "lateral-recess-stenosis", "canal-stenosis"))):
+        for phrase in data.get(name) or ():
+            narrowed[phrase_key(phrase)] = types
     for rung, forms in data.get("rungs", {}).items():
         for form in ("verbs", "participles", "nouns"):
             for phrase in forms.get(form) or ():
-                key = phrase_key(phrase)
-                # detail: (form, narrows a space, narrows only a foramen or recess, not the canal)
-                narrows = key in also or key in openings_only
-                builder.add(phrase, Entry(LADDER, rung, (form[:-1], narrows, key in openings_only)))
+                types = narrowed.get(phrase_key(phrase), ())
+                # detail: (form, narrows a space, the stenosis types it makes)
+                builder.add(phrase, Entry(LADDER, rung, (form[:-1], bool(types), types)))
 
 
 def _add_assertion(builder: _Builder, data: dict) -> None:
@@ -377,6 +385,8 @@ def _load(directory: str) -> Lexicon:
         entries=builder.entries,
         phrases=PhraseScanner(builder.entries),
         root_re=root_re,
+        role_res=tuple((role, re.compile(rf"(?<![a-z])(?:{_alternation(words)})(?![a-z])"))
+                       for role, words in anatomy.get("roles", {}).items()),
         root_scan_re=after_boundary(root_re.pattern, root_re.flags),
 
         level_re=_level_regex(levels),

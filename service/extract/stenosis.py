@@ -50,7 +50,7 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
                 and tokens[i + 1].kind in (GRADE, NARROW, NORMAL) and _RELATIVE.fullmatch(view, token.start, token.end):
             bridged = True  # "in the left lateral recess, which is narrowed, ..."
             continue
-        if token.kind not in _CHAIN or (token.kind == LADDER and not token.detail[1]) or (
+        if token.kind not in _CHAIN or (token.kind == LADDER and not _narrows_here(tokens, i)) or (
                 token.kind == HEDGE and (i + 1 == len(tokens) or tokens[i + 1].kind not in _HEDGED)):
             if current:
                 chains.append(current)
@@ -71,6 +71,25 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
     if current:
         chains.append(current)
     return chains
+
+
+def _narrows_here(tokens: list[Token], i: int) -> bool:
+    """Whether ladder word ``tokens[i]`` narrows a place here. Most that can, always can; one that narrows
+    only a foramen ("compressing") does only with the foramen as its object ("compressing the Lt exit canal",
+    "compression of the exit canal", "the exit canal is compressed"), and otherwise leaves the grades around
+    it to the phrase they belong to ("narrowing the left foramen severely and compressing the C6 root")."""
+    token = tokens[i]
+    if not token.detail[1]:
+        return False
+    if "canal-stenosis" in token.detail[2]:
+        return True
+    step = -1 if token.detail[0] == "participle" else 1
+    j = i + step
+    while 0 <= j < len(tokens) and tokens[j].kind in (SIDE, GRADE, LOC):  # objects in a row: "the sac and exit canal"
+        if tokens[j].kind == LOC and tokens[j].value in token.detail[2]:
+            return True
+        j += step
+    return False
 
 
 def _is_head(token: Token) -> bool:
@@ -428,10 +447,12 @@ def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: lis
             all(tokens[k].kind in (SIDE, GRADE) for k in range(min(i, head) + 1, max(i, head))) for i in locations):
         return []  # a ladder word narrows a space only right next to it ("effacement of the left lateral recess")
     kept = []
-    openings_only = head_token.kind == LADDER and head_token.detail[2]
     for i in locations:
-        if openings_only and tokens[i].value == "canal-stenosis":
+        if head_token.kind == LADDER and tokens[i].value not in head_token.detail[2]:
             continue
+        if head_token.kind == LADDER and head_token.detail[0] == "verb" and i < head \
+                and "canal-stenosis" not in head_token.detail[2]:
+            continue  # a verb that narrows only an opening acts on its object ("compressing the Lt exit canal")
         # "spinal", "central" make a stenosis only right before a narrowing word ("central stenosis").
         if tokens[i].detail[2] and not (head_token.kind == NARROW and i == head - 1
                                         and not view[tokens[i].end:head_token.start].strip(" -")):

@@ -16,8 +16,6 @@ from service.extract.phrases import finditer_after_boundary, phrase_key
 _ROOT_NAME = re.compile(r"(?:(left|right|lt|rt|l|r)\.?\s+)?(c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])(?![\d])")
 _SIDE_WORD = {"left": "left", "lt": "left", "l": "left", "right": "right", "rt": "right", "r": "right"}
 _PLURAL_HEAD = re.compile(r"(?:roots|nerves|ganglia|sleeves|rootlets|elements)(?![a-z])|(?<=\d)s$")
-_EXITING = re.compile(r"\bexi?s?ting\b|\bexting\b")
-_TRAVERSING = re.compile(r"\btraversing\b|\bdescending\b|\btransiting\b")
 _HEADER_COLON = re.compile(r"[ \t]*:")
 
 
@@ -53,7 +51,7 @@ def _root_mention(text: str, generic: bool, lexicon: Lexicon) -> RootMention:
     names = [] if generic else [(m.group(2).upper(), _SIDE_WORD.get(m.group(1))) for m in _ROOT_NAME.finditer(text)]
     if not names:
         names = [(None, None)]
-    role = "exiting" if _EXITING.search(text) else "traversing" if _TRAVERSING.search(text) else None
+    role = next((role for role, words in lexicon.role_res if words.search(text)), None)
     plural = bool(_PLURAL_HEAD.search(text)) and len(names) == 1
     central = generic and (text in lexicon.root_central_keys or "cauda" in text or "intrathecal" in text)
     return RootMention(names, plural, central, role)
