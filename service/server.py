@@ -1,15 +1,174 @@
 """Run the application under gunicorn through its Python API (``enricher serve``).
 
 The app is built once in the master (``preload_app``) so the code maps, templates and models are
-loaded before the workers fork and shared between them. Gunicorn's own access log is off: the
-application logs one line per request without the path or query (see ``service.api.observe``).
+loaded before the workers fork and shared between them.
+
+Decisions:
+- Workers are threaded (gunicorn's ``gthread``, ``ENRICHER_THREADS`` threads each): a slow client holds
+  one thread, not a whole worker, and a thread reading a request gives up when the whole request (line,
+  headers and body) has not arrived within ``ENRICHER_READ_TIMEOUT`` seconds (408). The work itself is
+  CPU-bound, so the threads add no throughput; they keep ``/healthz`` and short requests answered while
+  others wait on the network.
+- Gunicorn's own answers (a request it cannot parse, headers too large, a worker timed out) are
+  ``application/problem+json`` written here; they echo nothing of the request, and their log lines hold
+  the error type only. Gunicorn's access log is off: the application logs one line per request without the
+  path or query (``service.api.observe``). The control socket (``gunicornc``) is disabled.
+- Prometheus multiprocess files live in a directory the master owns (``PROMETHEUS_MULTIPROC_DIR``, made
+  here when unset): files of an earlier run are removed before the workers start, a worker's files are
+  marked dead when it exits, and the directory is removed only by the master as it exits (a worker leaving,
+  for whatever reason, never removes it).
+- A worker the master aborts for missing its heartbeat (``ENRICHER_TIMEOUT``) logs and counts each request
+  it was serving and answers it 503 before it dies (``service.api.observe.abandon_in_flight``).
 """
 
 from __future__ import annotations
 
+import atexit
+import json
+import logging
 import os
+import shutil
+import socket
+import tempfile
+import time
+from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.http import errors as http_errors
+from gunicorn.util import write_nonblock
+from gunicorn.workers.gthread import ThreadWorker
+from werkzeug.exceptions import RequestTimeout
+from werkzeug.http import HTTP_STATUS_CODES
+
+log = logging.getLogger("service.server")
+
+# Gunicorn's parse errors that are not a plain 400.
+_PARSE_ERROR_STATUS = (
+    (http_errors.LimitRequestLine, 414),
+    (http_errors.LimitRequestHeaders, 431),
+    (http_errors.ExpectationFailed, 417),
+    (http_errors.UnsupportedTransferCoding, 501),
+    (http_errors.ForbiddenProxyRequest, 403),
+    (http_errors.ConfigurationProblem, 500),
+)
+_DETAILS = {
+    400: "The request could not be read.",
+    403: "This request is not allowed.",
+    408: "The request did not arrive in time.",
+    414: "The request line is longer than this server accepts.",
+    417: "This server cannot meet the request's expectation.",
+    431: "The request's header fields are larger than this server accepts.",
+    500: "The server could not process the request; the failure has been logged.",
+    501: "This transfer coding is not supported.",
+}
+
+
+class ReadTimedOut(RequestTimeout):
+    """The request did not arrive whole within the read timeout (HTTP 408)."""
+
+
+class DeadlineSocket:
+    """A client socket whose reads share one deadline per request: a client that trickles bytes cannot hold
+    a thread longer than the read timeout. Everything else is the socket's own."""
+
+    def __init__(self, sock: socket.socket):
+        self._sock = sock
+        self.deadline: float | None = None
+        self.expired = False
+
+    def recv(self, size: int, *flags) -> bytes:
+        if self.deadline is None:
+            return self._sock.recv(size, *flags)
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            self.expired = True
+            raise ReadTimedOut()
+        previous = self._sock.gettimeout()
+        self._sock.settimeout(remaining)
+        try:
+            return self._sock.recv(size, *flags)
+        except TimeoutError:
+            self.expired = True
+            raise ReadTimedOut() from None
+        finally:
+            self._sock.settimeout(previous)
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+class EnricherWorker(ThreadWorker):
+    """gunicorn's threaded worker with a per-request read deadline and error answers of our own."""
+
+    read_timeout = 10.0
+
+    def handle(self, conn):
+        if not self.cfg.is_ssl and not isinstance(conn.sock, DeadlineSocket):
+            conn.sock = DeadlineSocket(conn.sock)
+        if isinstance(conn.sock, DeadlineSocket):
+            conn.sock.deadline = time.monotonic() + self.read_timeout
+            conn.sock.expired = False
+        return super().handle(conn)
+
+    def handle_request(self, req, conn):
+        sock = conn.sock
+        try:
+            keepalive = super().handle_request(req, conn)
+        finally:
+            if isinstance(sock, DeadlineSocket):
+                sock.deadline = None  # gunicorn bounds the drain of an unread body itself
+        # A request cut off by the read deadline leaves the rest of its body unread: close, do not drain.
+        return keepalive and not (isinstance(sock, DeadlineSocket) and sock.expired)
+
+    def handle_error(self, req, client, addr, exc):
+        """Gunicorn's error page replaced: problem+json naming the status only; the log has the error type."""
+        status = error_status(exc)
+        event = {"event": "bad-request" if status < 500 else "server-error", "status": status,
+                 "error": type(exc).__name__}
+        if status >= 500:
+            event["frames"] = _frames(exc)
+        log.warning(json.dumps(event))
+        _count(self.wsgi, status)
+        try:
+            write_nonblock(client, problem_response(status))
+        except Exception:  # the client is gone: nothing to answer
+            pass
+
+
+def error_status(exc: BaseException) -> int:
+    if isinstance(exc, RequestTimeout):
+        return 408
+    if isinstance(exc, (http_errors.InvalidResponseHeader, http_errors.InvalidResponseHeaderName)):
+        return 500
+    for kind, status in _PARSE_ERROR_STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 400 if isinstance(exc, http_errors.ParseException) else 500
+
+
+def problem_response(status: int, detail: str | None = None) -> bytes:
+    """A whole HTTP/1.1 response with an RFC 9457 body that says nothing about the request."""
+    title = HTTP_STATUS_CODES.get(status, "Error")
+    body = json.dumps({"type": "about:blank", "title": title, "status": status,
+                       "detail": detail or _DETAILS.get(status, title + ".")}).encode("utf-8")
+    head = (f"HTTP/1.1 {status} {title}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")
+    return head.encode("latin-1") + body
+
+
+def _frames(exc: BaseException) -> list[str]:
+    import traceback
+
+    return [f"{frame.filename}:{frame.lineno}:{frame.name}" for frame in traceback.extract_tb(exc.__traceback__)][-12:]
+
+
+def _count(app, status: int) -> None:
+    """Count an answer gunicorn gave before the application saw the request."""
+    try:
+        app.extensions["enricher.metrics"].requests.labels(route="<unparsed>", method="OTHER",
+                                                           status=str(status)).inc()
+    except Exception:  # metrics must never turn an error answer into a crash
+        pass
 
 
 class EnricherServer(BaseApplication):
@@ -27,23 +186,76 @@ class EnricherServer(BaseApplication):
         return create_app()
 
 
+# --- hooks ---------------------------------------------------------------------------------------------
+
+
+def _post_fork(server, worker) -> None:
+    # The worker inherits the master's exit handlers; removing the metrics directory is the master's alone.
+    atexit.unregister(shutil.rmtree)
+    atexit.unregister(_remove_metrics_dir)
+
+
+def _worker_abort(worker) -> None:
+    from service.api.observe import abandon_in_flight
+
+    abandon_in_flight(worker.wsgi)
+
+
 def _child_exit(server, worker) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+    if getattr(worker, "aborted", False):
+        log.error(json.dumps({"event": "worker-timeout", "pid": worker.pid}))
+
+
+# --- the metrics directory -----------------------------------------------------------------------------
+
+
+def prepare_metrics_dir() -> str:
+    """The master's Prometheus multiprocess directory: ``PROMETHEUS_MULTIPROC_DIR`` emptied of an earlier
+    run's files, or a new temporary one removed when the master exits. Call before prometheus_client loads."""
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if configured:
+        directory = Path(configured)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink(missing_ok=True)
+        return str(directory)
+    directory = tempfile.mkdtemp(prefix="enricher-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    atexit.register(_remove_metrics_dir, directory, os.getpid())
+    return directory
+
+
+def _remove_metrics_dir(directory: str, owner: int) -> None:
+    if os.getpid() == owner:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def run_gunicorn(bind: str, workers: int, timeout: int, log_level: str) -> None:
+    from service.config import Settings
+
+    settings = Settings.from_environ()
+    prepare_metrics_dir()
+    EnricherWorker.read_timeout = settings.read_timeout_seconds
     EnricherServer({
         "bind": bind,
         "workers": workers,
-        "worker_class": "sync",
+        "worker_class": EnricherWorker,
+        "threads": settings.threads,
         "timeout": timeout,
         "graceful_timeout": timeout,
+        "keepalive": 5,
         "preload_app": True,
         "loglevel": log_level.lower(),
         "accesslog": None,
+        # Should anyone turn gunicorn's access log on: the path without its query string.
+        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)s',
+        "control_socket_disable": True,
+        "post_fork": _post_fork,
+        "worker_abort": _worker_abort,
         "child_exit": _child_exit,
         "proc_name": "enricher",
     }).run()

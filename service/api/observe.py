@@ -5,6 +5,10 @@ query (they may carry identifiers), only the matched route.
 
 With several gunicorn workers, set ``PROMETHEUS_MULTIPROC_DIR`` (``enricher serve`` does it for you)
 so ``/metrics`` adds up every worker.
+
+Each request being served is listed (``in_flight``: its id, route and socket, never its content), so a
+worker aborted for a timeout can still log, count and answer the requests it was serving
+(``abandon_in_flight``, called from gunicorn's ``worker_abort`` hook).
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 import uuid
+from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -40,6 +46,10 @@ class Metrics:
         self.latency = Histogram(
             "enricher_http_request_duration_seconds", "Time to answer an HTTP request, by route and status",
             ["route", "method", "status"], buckets=LATENCY_BUCKETS, registry=self.registry,
+        )
+        self.timeouts = Counter(
+            "enricher_http_request_timeouts", "Requests abandoned when their worker was aborted for a timeout",
+            ["route", "method"], registry=self.registry,
         )
         self.findings = Counter(
             "enricher_findings", "Findings returned, by finding type and assertion",
@@ -69,11 +79,32 @@ def record_findings(findings: list[tuple[str, str]]) -> None:
     metrics().count_findings(findings)
 
 
+@dataclass
+class InFlight:
+    """A request being served: what a log line may say about it, and where to answer it."""
+
+    request_id: str
+    method: str
+    route: str
+    fhir: bool
+    started: float
+    socket: object | None
+    answered: bool = False
+
+
+_in_flight: dict[int, InFlight] = {}  # by thread
+
+
+def in_flight() -> list[InFlight]:
+    return list(_in_flight.values())
+
+
 def install(app: Flask) -> None:
     app.extensions["enricher.metrics"] = Metrics()
     configure_logging(app.config["LOG_LEVEL"])
     app.before_request(_start)
     app.after_request(_finish)
+    app.teardown_request(_forget)
 
 
 def configure_logging(level: str) -> None:
@@ -90,13 +121,30 @@ def _start() -> None:
     g.started = time.perf_counter()
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     g.request_id = incoming if SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    _in_flight[threading.get_ident()] = InFlight(
+        g.request_id, _method(), _route(), request.path == "/fhir" or request.path.startswith("/fhir/"),
+        g.started, request.environ.get("gunicorn.socket"))
+
+
+def _forget(_error=None) -> None:
+    _in_flight.pop(threading.get_ident(), None)
+
+
+def _route() -> str:
+    return request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+
+
+def _method() -> str:
+    return request.method if request.method in KNOWN_METHODS else "OTHER"
 
 
 def _finish(response):
     elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-    route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+    if (current := _in_flight.get(threading.get_ident())) is not None:
+        current.answered = True
+    route = _route()
     status = str(response.status_code)
-    method = request.method if request.method in KNOWN_METHODS else "OTHER"
+    method = _method()
     request_id = g.get("request_id") or uuid.uuid4().hex
     response.headers[REQUEST_ID_HEADER] = request_id
     recorder = metrics()
@@ -115,3 +163,39 @@ def _finish(response):
             "duration_ms": round(elapsed * 1000, 3),
         }))
     return response
+
+
+def abandon_in_flight(app: Flask) -> None:
+    """The worker is being aborted (gunicorn's timeout): log and count each request it was serving, by id
+    only, and answer those not yet answered with 503. Runs in the worker's signal handler."""
+    recorder: Metrics = app.extensions["enricher.metrics"]
+    now = time.perf_counter()
+    for entry in in_flight():
+        access_log.error(json.dumps({
+            "event": "request-timeout", "request_id": entry.request_id, "method": entry.method,
+            "route": entry.route, "duration_ms": round((now - entry.started) * 1000, 3),
+        }))
+        recorder.timeouts.labels(route=entry.route, method=entry.method).inc()
+        recorder.requests.labels(route=entry.route, method=entry.method, status="503").inc()
+        if not entry.answered and entry.socket is not None:
+            _answer_abandoned(entry)
+
+
+def _answer_abandoned(entry: InFlight) -> None:
+    from service.fhir.io import Issue, dumps
+    from service.fhir.outcome import operation_outcome
+
+    message = "The server took too long on this request and stopped it; try again later."
+    if entry.fhir:
+        body, content_type = dumps(operation_outcome([Issue("error", "timeout", message)])), "application/fhir+json"
+    else:
+        body = json.dumps({"type": "about:blank", "title": "Service Unavailable", "status": 503,
+                           "detail": message}).encode("utf-8")
+        content_type = "application/problem+json"
+    head = (f"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: {content_type}\r\n"
+            f"{REQUEST_ID_HEADER}: {entry.request_id}\r\nContent-Length: {len(body)}\r\n\r\n")
+    try:
+        entry.socket.settimeout(1.0)
+        entry.socket.sendall(head.encode("latin-1") + body)
+    except Exception:  # the client is gone, or the socket is mid-write: the log line and count stand
+        pass
