@@ -226,7 +226,9 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
                 mentions = [m for m in mentions if m.type not in {tokens[i].value for i in now}]
             after_limit = next_head if next_head is not None else chain[-1] + 1
             after = [i for i in chain if head < i < after_limit]
-            locations = [i for i in before if tokens[i].kind == LOC]
+            # A verb narrows its object, not its subject ("the sac and encroaching the exit canals").
+            verb = tokens[head].kind == LADDER and tokens[head].detail[0] == "verb"
+            locations = [i for i in before if tokens[i].kind == LOC and not verb]
             if not locations and labelled:
                 locations = label_locations
             if not locations and now:
@@ -450,9 +452,10 @@ def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: lis
     for i in locations:
         if head_token.kind == LADDER and tokens[i].value not in head_token.detail[2]:
             continue
-        if head_token.kind == LADDER and head_token.detail[0] == "verb" and i < head \
-                and "canal-stenosis" not in head_token.detail[2]:
-            continue  # a verb that narrows only an opening acts on its object ("compressing the Lt exit canal")
+        if head_token.kind == LADDER and head_token.detail[0] == "verb" and i < head:
+            continue  # a verb narrows its object ("compressing the sac and encroaching the Lt exit canal")
+        if head_token.kind == LADDER and tokens[i].detail[3]:
+            continue  # "compressing / encroaching upon the thecal sac" is no canal stenosis
         # "spinal", "central" make a stenosis only right before a narrowing word ("central stenosis").
         if tokens[i].detail[2] and not (head_token.kind == NARROW and i == head - 1
                                         and not view[tokens[i].end:head_token.start].strip(" -")):
