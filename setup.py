@@ -1,27 +1,34 @@
-"""Build hook: compiles the extraction engine's hot modules with mypyc, when a C compiler is at hand.
+"""Build hook: a built wheel carries the extraction engine's hot modules compiled with mypyc; an editable
+install never does.
 
 Everything else about the package is in pyproject.toml. mypyc turns the type-annotated modules into C
 extensions that give exactly what the sources give, about twice as fast (bench/extract_bench.py); the
 annotations are enforced at run time, so the engine must type-check (``mypy``, configured in
-pyproject.toml; tests/extract/test_compiled.py runs it). The build is all or nothing and never fatal:
-if any module fails to compile, none is installed and the package runs its pure-Python modules.
-``ENRICHER_PURE_PYTHON=1`` at build time skips compiling altogether.
+pyproject.toml; tests/extract/test_compiled.py runs it).
 
-Next to the compiled modules the build writes ``_compiled.json``: the SHA-256 of each module's source as
-compiled. service/extract/compiled.py compares it at import, so a source edited after the build is never
-shadowed by its stale compiled module.
+Like black, which compiles only its release wheels, the engine is compiled only where it cannot go stale:
+
+- ``pip install .``, ``pip wheel .`` and the Docker image build a wheel: ``build_ext`` runs mypyc, then
+  the C compiler (about 40-60 s on two cores). The wheel holds the compiled modules beside their sources.
+- ``pip install -e .`` goes through setuptools' ``editable_wheel``, which marks ``build_ext`` as
+  ``editable_mode`` (``setup.py develop`` and ``build_ext --inplace`` set ``inplace``): then nothing is
+  compiled, not even mypy runs, and the checkout's sources are what runs. No compiled module is ever
+  written into the source tree, so none can outlive an edit of its source.
+- ``ENRICHER_PURE_PYTHON=1`` at build time builds a pure-Python wheel (``py3-none-any``).
+
+mypyc and the compiler run inside ``build_ext`` rather than when this file is loaded, so metadata and
+sdist builds never run them. A wheel build never fails for the engine's sake: without mypyc or a C
+compiler, or if any module fails to compile, the wheel carries none of them and runs the pure-Python
+engine (a warning says so; the Docker build and CI refuse such a wheel).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Distribution, setup
 from setuptools.command.build_ext import build_ext
 
 ENGINE = Path("service") / "extract"
@@ -29,30 +36,53 @@ ENGINE = Path("service") / "extract"
 # the package's own __init__ and compiled.py stay plain Python.
 COMPILED = ("attributes", "context", "levels", "mention", "merge", "phrases", "reader", "roots", "sections",
             "sentences", "stenosis", "tables", "textview", "tokens", "typos")
-STAMP = "_compiled.json"
 
 
-def source_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def pure_python_requested() -> bool:
+    return os.environ.get("ENRICHER_PURE_PYTHON") == "1"
+
+
+def engine_extensions() -> list:
+    """mypyc's C extensions for the engine (it type-checks and writes the C sources under build/), or none."""
+    try:
+        from mypyc.build import mypycify
+    except ImportError:
+        print("warning: mypyc is not installed: the engine runs as pure Python", file=sys.stderr)
+        return []
+    try:
+        return mypycify([str(ENGINE / f"{name}.py") for name in COMPILED], opt_level="3", multi_file=True,
+                        group_name="nerve_root_engine")
+    except BaseException as error:  # noqa: BLE001 - mypy exits on a type error: ship pure Python then
+        print(f"warning: the engine was not compiled ({error!r}); it runs as pure Python", file=sys.stderr)
+        return []
+
+
+class EngineDistribution(Distribution):
+    """Declares the extensions before they are known (mypyc makes them in build_ext), so that a wheel is
+    built for this platform and ``build`` runs ``build_ext``."""
+
+    def has_ext_modules(self) -> bool:
+        return bool(self.ext_modules) or not pure_python_requested()
 
 
 class BuildEngine(build_ext):
-    """Builds every extension or none, then records the sources the engine's modules were compiled from."""
+    """Compiles the engine for a wheel, never for an editable install or an in-place build."""
 
-    def build_extension(self, ext) -> None:
-        # mypyc puts the engine into one extension of many C files (multi_file); compile them side by side.
-        compile_serially = self.compiler.compile
-
-        def compile_in_parallel(sources, *args, **kwargs):
-            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-                objects = pool.map(lambda source: compile_serially([source], *args, **kwargs), sources)
-                return [name for names in objects for name in names]
-
-        self.compiler.compile = compile_in_parallel
-        try:
-            super().build_extension(ext)
-        finally:
-            self.compiler.compile = compile_serially
+    def run(self) -> None:
+        if self.extensions:  # the list made below, in the command that replaced the first one
+            super().run()
+            return
+        if self.editable_mode or self.inplace:
+            print("editable install: the engine is not compiled and runs from its sources", file=sys.stderr)
+            return
+        if pure_python_requested():
+            return
+        self.distribution.ext_modules = engine_extensions()
+        if self.distribution.ext_modules:
+            # build_ext settles its list of extensions when it is finalized, which may have happened before
+            # mypyc ran (egg_info finalizes it): a fresh command takes the list as it is now.
+            self.reinitialize_command("build_ext")
+            self.run_command("build_ext")
 
     def build_extensions(self) -> None:
         try:
@@ -63,35 +93,5 @@ class BuildEngine(build_ext):
                 Path(self.get_ext_fullpath(extension.name)).unlink(missing_ok=True)
             self.extensions = []
 
-    def run(self) -> None:
-        super().run()
-        engine = [e for e in self.extensions if e.name.startswith("service.extract.")]
-        if not engine:
-            return
-        built = {e.name.rsplit(".", 1)[-1]: source_digest(ENGINE / (e.name.rsplit(".", 1)[-1] + ".py"))
-                 for e in engine}
-        target = Path(self.get_ext_fullpath(engine[0].name)).parent / STAMP
-        target.write_text(json.dumps(built, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
-
-_BUILDS = {"build", "build_ext", "bdist_wheel", "editable_wheel", "install", "develop"}
-
-
-def extensions() -> list:
-    if os.environ.get("ENRICHER_PURE_PYTHON") == "1":
-        return []
-    if _BUILDS.isdisjoint(sys.argv[1:]):
-        return []  # metadata only (egg_info, sdist): no need to run mypy
-    try:
-        from mypyc.build import mypycify
-    except ImportError:
-        return []
-    try:
-        return mypycify([str(ENGINE / f"{name}.py") for name in COMPILED], opt_level="3", multi_file=True,
-                        group_name="nerve_root_engine")
-    except BaseException as error:  # noqa: BLE001 - mypy exits on a type error: ship pure Python then
-        print(f"warning: the engine was not compiled ({error!r}); it runs as pure Python", file=sys.stderr)
-        return []
-
-
-setup(ext_modules=extensions(), cmdclass={"build_ext": BuildEngine})
+setup(distclass=EngineDistribution, cmdclass={"build_ext": BuildEngine})

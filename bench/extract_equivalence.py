@@ -3,9 +3,13 @@
     python bench/extract_equivalence.py record GOLDEN.json   # run the engine, write its output
     python bench/extract_equivalence.py compare GOLDEN.json  # run the engine, report every difference
 
-The engine is the one of the checkout this script sits in. Record with the engine before a change and
-compare after it; to record another revision, run its copy of the script from a worktree of it
-(``git worktree add --detach /tmp/base main``). The texts: every report of tests/corpus/*.jsonl
+    python bench/extract_equivalence.py --installed record GOLDEN.json   # the installed engine (a wheel)
+
+The engine is the one of the checkout this script sits in, or with ``--installed`` the one the Python
+running the script has installed (a built wheel: CI and tests/test_packaging.py record it with
+``ENRICHER_PURE_PYTHON=1`` and compare it compiled). The first line printed tells which engine ran. Record
+with the engine before a change and compare after it; to record another revision, run its copy of the script
+from a worktree of it (``git worktree add --detach /tmp/base main``). The texts: every report of tests/corpus/*.jsonl
 (dev.jsonl among them) and eval/heldout/*.jsonl, and synthetic reports generated from a fixed seed: long reports stitched
 from the corpus lines, the same with punctuation, case and Unicode noise, random mixes of report words,
 and hostile runs. Every field of every finding is compared: attributes, evidence offsets, triggers.
@@ -20,9 +24,6 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from service.extract import extract_findings, load_lexicon  # noqa: E402
 
 CORPORA = sorted((ROOT / "tests" / "corpus").glob("*.jsonl")) + sorted((ROOT / "eval" / "heldout").glob("*.jsonl"))
 _WORDS = ["L4-5", "L5-S1:", "C5-6", "T12-L1", "left", "right", "bilateral", "no", "not", "without", "may",
@@ -92,6 +93,8 @@ def synthetic_texts(corpus: dict[str, str], seed: int = 20261125) -> dict[str, s
 
 def engine_output(texts: dict[str, str]) -> dict[str, list[dict] | str]:
     """Each text's findings; an error the engine raises is recorded by its type (it must stay the same)."""
+    from service.extract import extract_findings, load_lexicon
+
     lexicon = load_lexicon()
     output: dict[str, list[dict] | str] = {}
     for key, text in texts.items():
@@ -117,7 +120,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("record", "compare"))
     parser.add_argument("golden", type=Path)
+    parser.add_argument("--installed", action="store_true",
+                        help="run the installed engine, not the one of this checkout")
     args = parser.parse_args()
+    if not args.installed:
+        sys.path.insert(0, str(ROOT))
+    import service.extract
+
+    engine = "compiled" if service.extract.COMPILED else "pure Python"
+    print(f"engine: {engine}, {Path(service.extract.__file__).parent}")
     output = engine_output(all_texts())
     if args.action == "record":
         args.golden.write_text(json.dumps(output, indent=0, sort_keys=True), encoding="utf-8")

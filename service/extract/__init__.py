@@ -7,8 +7,9 @@ time spent: past it, the next sentence raises ``BudgetExceeded`` (budget.py).
 The journey inside: sections -> sentences and level segments -> tokens from the lexicon (mappings/extraction)
 -> assertion (ConText) -> stenosis and nerve-root mentions -> levels -> one finding per identity.
 
-The hot modules are compiled with mypyc at install when a C compiler is at hand (setup.py); ``COMPILED``
-tells whether they run so. Output is identical either way.
+The hot modules run compiled (mypyc) from a built wheel only (setup.py), never from an editable install;
+``COMPILED`` tells whether they run so, ``ENRICHER_PURE_PYTHON=1`` makes a wheel run its sources (compiled.py).
+Output is identical either way.
 """
 
 from __future__ import annotations
