@@ -11,7 +11,7 @@ from flask import Flask
 
 from service.api import docs, errors, extract, fhir, health, observe, preview
 from service.config import Settings
-from service.fhir.io import validate_resource
+from service.fhir.io import element_names, validate_resource
 
 MINIMAL_REPORT = {"resourceType": "DiagnosticReport", "status": "final", "code": {"text": "warm-up"}}
 
@@ -36,3 +36,4 @@ def _warm_up() -> None:
     docs.openapi_text()
     health.readiness()  # enriches a canned report: loads the lexicon, code maps, templates, mappings digest
     validate_resource(MINIMAL_REPORT, "DiagnosticReport")  # imports the R4B models
+    element_names()  # the keys an error may name (service.fhir.io)

@@ -27,13 +27,19 @@ def extract():
     try:
         payload = request_schema.load(body)
     except ValidationError as error:
-        raise RequestError(422, [
-            Issue("error", "invalid", f"{field}: {' '.join(_messages(problems))}", field)
-            for field, problems in error.normalized_messages().items()
-        ]) from None
+        raise RequestError(422, [_issue(field, problems, body) for field, problems in error.normalized_messages().items()
+                                 ]) from None
     findings = [finding.to_dict() for finding in read_findings(payload["text"], request_limits())]
     record_findings([(finding["type"], finding["assertion"]) for finding in findings])
     return Response(json.dumps(response_schema.dump({"findings": findings})), content_type="application/json")
+
+
+def _issue(field: str, problems, body: dict) -> Issue:
+    """A declared field by name; a key the schema does not know by its position only (a key can carry PHI)."""
+    if field in request_schema.fields:
+        return Issue("error", "invalid", f"{field}: {' '.join(_messages(problems))}", field)
+    position = list(body).index(field) + 1 if field in body else 0
+    return Issue("error", "invalid", f"key {position} of the body (counting from 1) is not a field of this request.")
 
 
 def _messages(problems) -> list[str]:

@@ -12,10 +12,17 @@ Rejected on input, each with an ``UnparseableInput`` (HTTP 400):
   so guessing which one the sender meant would silently drop data;
 - nesting deeper than ``MAX_DEPTH`` (a DiagnosticReport is rarely deeper than 12).
 
-``validate_resource`` checks a resource against the ``fhir.resources.R4B`` models (and for JSON
-``null``, which FHIR forbids but the models read as "absent") and returns
+``validate_resource`` checks a resource against the ``fhir.resources.R4B`` models and returns
 ``Issue`` objects with a FHIRPath ``expression`` and a message that never quotes the input
 (values may be PHI). It validates a structural copy; the models never serialise the report.
+It also checks the FHIR JSON rules the models let pass (json.html, datatypes.html):
+- no ``null`` (the models read it as "absent"), no empty array, no empty object;
+- no control character (below U+0020 other than tab, line feed, carriage return) in a string;
+- an integer element (integer, unsignedInt, positiveInt) holds a plain whole number: ``-0``, ``1.0`` or
+  ``1e2`` are refused (the lossless parse keeps them as ``JsonNumber``; the models would read them as ints).
+A key that is not an element name of any R4 resource or datatype may itself carry PHI (a sender can
+put anything in a key): it is never echoed. Its issue points at the object that holds it and says
+which of that object's keys it is, counting from 1.
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 from json.encoder import encode_basestring, encode_basestring_ascii
 
 MAX_DEPTH = 100
@@ -346,49 +354,104 @@ def validate_resource(obj: object, expected_type: str) -> list[Issue]:
     if model is None:
         raise ValueError(f"unknown FHIR resource type {expected_type!r}")
 
-    issues = null_issues(obj, expected_type) or _contained_type_issues(obj, expected_type)
+    issues = json_rule_issues(obj, expected_type) or _contained_type_issues(obj, expected_type)
     if issues:
         return issues
     issues = _binding_issues(obj, expected_type)
     try:
-        model.model_validate(copy_json(obj))
+        model.model_validate(_probe_copy(obj))
     except Exception as exc:  # pydantic's ValidationError, or whatever a model validator raised
         errors = getattr(exc, "errors", None)
         if not callable(errors):
             return issues + [Issue("error", "structure", "resource could not be validated", expected_type)]
-        issues.extend(_issue_from_error(error, expected_type) for error in errors())
+        issues.extend(_issue_from_error(error, obj, expected_type) for error in errors())
     return issues
 
 
-def null_issues(node: object, path: str) -> list[Issue]:
-    """FHIR JSON has no ``null`` (json.html): an element is left out instead. The one exception is a
-    primitive array whose ``_element`` twin holds extensions at that index. The R4B models read a
-    null as "absent", so this rule is checked here."""
+# Every JsonNumber (a number with a fraction, an exponent, or -0) is validated as 0.5: a decimal element takes it,
+# an integer element refuses it, so an integer written as -0, 1.0 or 1e2 cannot pass as a whole number.
+_PROBE = Decimal("0.5")
+
+
+def _probe_copy(obj):
+    kind = type(obj)
+    if kind is dict:
+        return {key: _probe_copy(value) for key, value in obj.items()}
+    if kind is list:
+        return [_probe_copy(value) for value in obj]
+    if kind is JsonNumber:
+        return _PROBE
+    return obj
+
+
+@cache
+def element_names() -> frozenset[str]:
+    """Every element name (JSON key) of the R4B resources and datatypes: the keys safe to echo."""
+    import fhir.resources.R4B as r4b
+
+    names = {"resourceType"}
+    for module in Path(r4b.__file__).parent.glob("*.py"):
+        names.update(re.findall(r'alias="([A-Za-z_][A-Za-z0-9_]*)"', module.read_text(encoding="utf-8")))
+    return frozenset(names)
+
+
+def _is_control(text: str) -> bool:
+    return _CONTROL.search(text) is not None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def json_rule_issues(node: object, path: str) -> list[Issue]:
+    """The FHIR JSON rules the models do not check (json.html): no ``null`` (an element is left out
+    instead; the one exception is a primitive array whose ``_element`` twin holds extensions at that
+    index), no empty array or object, no control character in a string. Keys that are no R4 element
+    name are not entered (the model reports them, without their name)."""
     issues: list[Issue] = []
+    known = element_names()
     stack = [(node, path)]
     while stack:
         current, where = stack.pop()
+        if isinstance(current, str):
+            if _is_control(current):
+                issues.append(Issue("error", "value", "a string holds a control character, which FHIR strings "
+                                    "do not allow (only tab, line feed and carriage return).", where))
+            continue
         if isinstance(current, list):
             stack.extend((item, f"{where}[{index}]") for index, item in enumerate(current))
             continue
         if not isinstance(current, dict):
             continue
         for key, value in current.items():
+            if key not in known:
+                continue
             element = f"{where}.{key.lstrip('_')}"
             if value is None:
                 issues.append(Issue("error", "invalid", "null is not allowed in FHIR JSON; leave the element out.",
                                     element))
             elif isinstance(value, list):
+                if not value:
+                    issues.append(Issue("error", "invalid", "an empty array is not allowed in FHIR JSON; leave the "
+                                        "element out.", element))
                 twinned = key.startswith("_") or f"_{key}" in current
                 for index, item in enumerate(value):
                     if item is None and not twinned:
                         issues.append(Issue("error", "invalid", "null is not allowed in this array.",
                                             f"{element}[{index}]"))
+                    elif isinstance(item, dict) and not item:
+                        issues.append(Issue("error", "invalid", "an empty object is not allowed in FHIR JSON.",
+                                            f"{element}[{index}]"))
                     else:
                         stack.append((item, f"{element}[{index}]"))
+            elif isinstance(value, dict) and not value:
+                issues.append(Issue("error", "invalid", "an empty object is not allowed in FHIR JSON; leave the "
+                                    "element out.", element))
             else:
                 stack.append((value, element))
     return sorted(issues, key=lambda issue: issue.expression)
+
+
+null_issues = json_rule_issues  # the name it had when it checked nulls only
 
 
 def ensure_valid(obj: object, expected_type: str) -> dict:
@@ -426,8 +489,16 @@ def _binding_issues(obj: dict, expected_type: str) -> list[Issue]:
     return issues
 
 
-def _issue_from_error(error: dict, expected_type: str) -> Issue:
+def _issue_from_error(error: dict, obj: dict, expected_type: str) -> Issue:
     kind = error.get("type", "")
+    location = tuple(error.get("loc", ()))
+    expression, position = locate(obj, expected_type, location)
+    if position is not None:
+        return Issue("error", "structure", f"key {position} of this object (counting from 1) is not an element "
+                     f"of this resource type.", expression)
+    if kind.startswith("int_") and type(_value_at(obj, location)) is JsonNumber:
+        return Issue("error", "value", "an integer must be a whole number written without a fraction, an exponent "
+                     "or a minus sign on zero.", expression)
     message = " ".join(str(error.get("msg", "")).split())
     supplied = error.get("input")
     code, generic = _GENERIC_MESSAGES.get(kind, ("structure" if kind.endswith("_type") else "value", None))
@@ -436,16 +507,50 @@ def _issue_from_error(error: dict, expected_type: str) -> Issue:
         message = generic
     elif quotes_input or not message:
         message = "value is not valid for this element"
-    return Issue("error", code, message, fhirpath(expected_type, error.get("loc", ())))
+    return Issue("error", code, message, expression)
+
+
+def locate(obj: object, resource_type: str, location) -> tuple[str, int | None]:
+    """The FHIRPath of a pydantic error location in ``obj``; when the location passes through a key that is
+    no R4 element name, the path of the object holding it and that key's position there (from 1)."""
+    known = element_names()
+    path = resource_type
+    node = obj
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+            node = node[part] if type(node) is list and 0 <= part < len(node) else None
+        elif isinstance(part, str):
+            key = "resourceType" if part == "resource_type" else part
+            if key not in known or not _FHIRPATH_NAME.match(key):
+                position = list(node).index(key) + 1 if type(node) is dict and key in node else None
+                return path, position if position is not None else 0
+            path += f".{key.lstrip('_')}"
+            node = node.get(key) if type(node) is dict else None
+    return path, None
+
+
+def _value_at(obj: object, location) -> object:
+    node = obj
+    for part in location:
+        if isinstance(part, int) and type(node) is list and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(part, str) and type(node) is dict and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
 
 
 def fhirpath(resource_type: str, location) -> str:
-    """A FHIRPath expression for a pydantic error location (``_status`` -> ``status``)."""
+    """A FHIRPath expression for a pydantic error location (``_status`` -> ``status``); names that are no R4
+    element name are left out."""
+    known = element_names()
     path = resource_type
     for part in location:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif isinstance(part, str) and _FHIRPATH_NAME.match(part):
+        elif isinstance(part, str) and _FHIRPATH_NAME.match(part) and (part in known or part == "resource_type"):
             name = "resourceType" if part == "resource_type" else part.lstrip("_")
             path += f".{name}"
     return path
@@ -453,5 +558,6 @@ def fhirpath(resource_type: str, location) -> str:
 
 __all__ = [
     "MAX_DEPTH", "Issue", "FhirError", "UnparseableInput", "InvalidResource", "NotSupported",
-    "JsonNumber", "loads", "dumps", "copy_json", "validate_resource", "null_issues", "ensure_valid", "fhirpath",
+    "JsonNumber", "loads", "dumps", "copy_json", "validate_resource", "json_rule_issues", "null_issues", "ensure_valid",
+    "fhirpath", "locate", "element_names",
 ]

@@ -92,3 +92,10 @@ def test_limits_come_from_the_environment():
 def test_bad_limits_stop_the_start(name, value):
     with pytest.raises(ConfigError):
         Settings.from_environ({name: value})
+
+
+def test_plain_extract_reports_an_unknown_key_by_position():
+    answer = client().post("/api/v1/extract", json={"text": "x", "JaneRoe-MRN-4711": 1})
+    assert answer.status_code == 422
+    assert b"JaneRoe" not in answer.data and b"4711" not in answer.data
+    assert "key 2 of the body" in answer.get_json()["detail"]
