@@ -32,7 +32,6 @@ _HEADER_AFTER = re.compile(
     r"\s{0,8}(?:level|levels|disc|disk|space|interspace)?\s{0,8}(?:\([^()\n]{0,40}\)\s{0,4})?(?:[:|]|-\s|\u2013)")
 _FORWARD_GAP = 48
 _HEADS = frozenset({NARROW, NORMAL, LADDER})
-_ROOT_WORDS = frozenset({NORMAL, LADDER})
 _SIDED_STENOSES = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
 _LEVEL_INTRO = re.compile(r"\s*(?:,\s*)?(?:(?:at|in|of|on|from|involving)\s+)?(?:the\s+)?(?:levels?\s+(?:of\s+)?)?")
 
@@ -284,7 +283,8 @@ class _Report:
             return
         segment = state.segment
         kinds = {t.kind for t in tokens}
-        if (ROOT in kinds and not kinds & _ROOT_WORDS) or (LOC in kinds and not kinds & _HEADS):
+        if ROOT in kinds or LOC in kinds:
+            # Misspelt words of a sentence about a root or an opening ("disc protruion", "mildy compressing").
             repaired = repair(tokens, view, start, end, lexicon)
             if repaired is not tokens:
                 tokens = repaired
