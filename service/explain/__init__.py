@@ -18,12 +18,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 
-from service.explain.compose import finding_sentence, join_list, ladder_line
+from service.explain import scope
+from service.explain.compose import (LADDER_RUNGS, finding_sentence, join_list, ladder_line, nerve_root_object,
+                                     opening_object, rung_key, sentence_case, unplaced_lines)
+from service.explain.guard import conflicts
 from service.explain.ladder import ladder_picture
 from service.explain.outline import denied, glossary_keys, groups
 from service.explain.phrasebook import phrasebook
 from service.explain.quotes import evidence_quote
 from service.explain.render import render_html, render_text
+from service.explain.review import READY, STATUSES, review_reasons, status_of
 
 
 @dataclass
@@ -34,6 +38,11 @@ class Explanation:
     text: str              # plain-text version with the same content
     finding_sentences: list[str] = field(default_factory=list)
     reassuring: bool = False  # True when every finding was denied: the short version
+    status: str = READY       # "ready" or "needs-review" (service/explain/review.py)
+    review_reasons: list[str] = field(default_factory=list)
+    # Indexes of findings whose readings conflict: the page only quotes them, and the Bundle should
+    # state none of them (no Observation), so that nothing says a place is affected and is not.
+    withheld: list[int] = field(default_factory=list)
 
 
 SUPPORTED_LANGUAGES = ("en", "es")
@@ -48,19 +57,29 @@ def resolve_language(tag: str | None) -> str | None:
     return primary if primary in SUPPORTED_LANGUAGES else None
 
 
-def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = None) -> Explanation | None:
+def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = None,
+            unread_text: bool = False) -> Explanation | None:
     """The patient explanation of one report's findings, or None when it has none.
 
     ``text``, when given, is the text the findings were read from (their evidence offsets index into
-    it): each finding then shows the radiologist's own words beside the plain sentence.
+    it): each finding then shows the radiologist's own words beside the plain sentence, and the page
+    lists what the report says beyond its scope and what the radiologist suggests. ``unread_text``
+    tells that some of the report could not be read (the explanation then needs review).
     """
     findings = list(findings)
     if not findings:
         return None
     lang = resolve_language(language) or DEFAULT_LANGUAGE
     book = phrasebook(lang)
-    sentences = [finding_sentence(book, finding) for finding in findings]
-    context = _context(book, lang, findings, sentences, text)
+    conflict_groups = conflicts(findings)
+    withheld = sorted(i for group in conflict_groups for i in group)
+    said_less = {i: _conflict_sentence(book, [findings[j] for j in group]) for group in conflict_groups for i in group}
+    sentences = [said_less[i] if i in said_less else finding_sentence(book, finding)
+                 for i, finding in enumerate(findings)]
+    mentions = scope.mentions(text)
+    reasons = review_reasons(findings, conflict_groups, mentions, unread_text)
+    context = _context(book, lang, findings, sentences, text, conflict_groups, mentions)
+    context["status"] = status_of(reasons)
     return Explanation(
         language=lang,
         title=book["title"],
@@ -68,48 +87,78 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
         text=render_text(context),
         finding_sentences=sentences,
         reassuring=context["reassuring"],
+        status=context["status"],
+        review_reasons=reasons,
+        withheld=withheld,
     )
 
 
-def _context(book: dict, lang: str, findings: list, sentences: list[str], text: str | None) -> dict:
-    told = groups(findings)
+def _conflict_sentence(book: dict, group: list) -> str:
+    """Say less about a place whose readings conflict: name the place, and the doctor explains.
+
+    The place is named as the stated reading has it, at every level the readings give."""
+    stated = next(finding for finding in group if finding.assertion != "absent")
+    place = (nerve_root_object(book, stated) if stated.type == "nerve-root" else opening_object(book, stated)).text
+    levels = list(dict.fromkeys(finding.level for finding in group if finding.level))
+    intro = book["level_intro"].format(level=join_list(book, levels)) if levels else ""
+    return sentence_case(intro + book["conflict"].format(object=place))
+
+
+def _context(book: dict, lang: str, findings: list, sentences: list[str], text: str | None,
+             conflict_groups: list[list[int]], mentions: list) -> dict:
+    withheld = {i for group in conflict_groups for i in group}
+    kept = [i for i in range(len(findings)) if i not in withheld]
+    told = groups([findings[i] for i in kept])
     grouped = len(told) > 1
     told_groups = [
         {
             "heading": (book["level_group"].format(level=group.level) if group.level else book["level_other"])
             if grouped else None,
             "sentences": [
-                finding_sentence(book, findings[i], with_level=False) if grouped else sentences[i]
+                finding_sentence(book, findings[kept[i]], with_level=False) if grouped else sentences[kept[i]]
                 for i in group.indexes
             ],
-            "quotes": [evidence_quote([findings[i]], text) for i in group.indexes],
+            "quotes": [evidence_quote([findings[kept[i]]], text) for i in group.indexes],
         }
         for group in told
     ]
-    told_indexes = [i for group in told for i in group.indexes]
-    denials = _same_denials(book, findings)
+    told_indexes = [kept[i] for group in told for i in group.indexes]
+    conflict_lines = [
+        {"sentence": sentences[group[0]], "quote": evidence_quote([findings[i] for i in group], text)}
+        for group in conflict_groups
+    ]
+    denials = _same_denials(book, [findings[i] for i in kept])
     not_seen = [_denial_line(book, same) for same in denials]
     roots = [findings[i] for i in told_indexes if findings[i].type == "nerve-root"]
-    ladder_lines = [ladder_line(book, finding) for finding in roots]
+    ladder_lines = [ladder_line(book, finding) for finding in roots if rung_key(finding) in LADDER_RUNGS]
+    ladder_lines += unplaced_lines(book, roots)
     picture_words = book["ladder"]["picture"]
     picture = ladder_picture(roots, picture_words["labels"], picture_words["terms"])
     alt = " ".join([picture_words["title"], *(ladder_lines or [book["ladder"]["no_root"]])])
     digest = hashlib.sha256("\n".join([lang, *sentences]).encode("utf-8")).hexdigest()[:10]
+    regions = scope.regions(findings, text)
     return {
         "lang": lang,
         "uid": f"nre-{digest}",
         "book": book,
-        "reassuring": not told,
+        "reassuring": not told and not conflict_lines,
         "groups": told_groups,
+        "conflicts": conflict_lines,
         "not_seen": not_seen,
         "not_seen_quotes": [evidence_quote(same, text) for same in denials],
         # A denial limited to a grade ("no significant stenosis") does not say the problem is absent.
         "limited_denial": any(f.assertion == "absent" and (f.severity_text or f.severity) for f in findings),
-        "glossary": [book["glossary"][key] for key in glossary_keys(findings, book["glossary"])],
+        "glossary": [book["glossary"][key] for key in glossary_keys([findings[i] for i in kept], book["glossary"])],
         "ladder_lines": ladder_lines,
         "has_narrowing": any(findings[i].type != "nerve-root" for i in told_indexes),
         "picture": picture,
         "picture_alt": alt,
+        "mentions": [{"line": book["scope"]["kinds"][m.kind], "quote": m.quote} for m in mentions],
+        "suggestions": scope.suggestions(text),
+        # Warning signs by region: the spinal cord's for the neck and upper back, the cauda equina's
+        # for the lower back; both when the region is not known.
+        "cord_signs": bool(regions & {"neck", "upper_back"}) or not regions,
+        "cauda_signs": "lower_back" in regions or not regions,
     }
 
 
@@ -130,4 +179,4 @@ def _denial_line(book: dict, same: list) -> str:
     return finding_sentence(book, replace(same[0], level=level))
 
 
-__all__ = ["Explanation", "explain", "resolve_language", "SUPPORTED_LANGUAGES", "DEFAULT_LANGUAGE"]
+__all__ = ["Explanation", "explain", "resolve_language", "SUPPORTED_LANGUAGES", "DEFAULT_LANGUAGE", "STATUSES"]

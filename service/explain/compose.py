@@ -9,6 +9,7 @@ impingement of unstated degree keeps its word and is never put on a rung.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from service.explain.grades import adds_to_severity, plain_grade, read_grade_words, severity_grade_words
@@ -130,7 +131,8 @@ def _denial_limit(book: dict, finding: Finding, gender: str | None) -> str:
         plain = plain_grade(book, said, gender or "m")
         if plain:
             return book["absent_grade"].format(grade=plain)
-        return book["absent_grade_quoted"].format(words=said.written)
+        # Words we cannot say plainly are never pasted into the denial: they stay in the quote line.
+        return book["absent_grade_unclear"]
     if not finding.severity:
         return ""
     plain = plain_grade(book, severity_grade_words(finding.severity), gender or "m")
@@ -148,7 +150,7 @@ def nerve_root_sentence(book: dict, finding: Finding, with_level: bool = True) -
     if finding.assertion == "absent":
         denial = book["nerve_root_absent"][key]
         limit = _denial_limit(book, finding, denial.get("gender"))
-        return _finish(book, [intro + denial["phrase"].format(object=root.text, limit=limit)])
+        return _finish(book, [intro + denial["phrase"].format(object=root.text, limit=limit), _partial_denial(book, finding)])
     rung = book["rungs"][key]
     subject = cause_subject(book, finding.cause)
     clause = rung[finding.assertion][subject.number].format(subject=subject.text, object=root.text)
@@ -167,10 +169,59 @@ def opening_sentence(book: dict, finding: Finding, with_level: bool = True) -> s
     intro = _level_intro(book, finding, with_level)
     if finding.assertion == "absent":
         limit = _denial_limit(book, finding, book["opening_absent"].get("gender"))
-        return _finish(book, [intro + book["opening_absent"]["phrase"].format(object=opening.text, limit=limit)])
+        denial = intro + book["opening_absent"]["phrase"].format(object=opening.text, limit=limit)
+        return _finish(book, [denial, _partial_denial(book, finding)])
     clause = book["narrowed"][finding.assertion][opening.number].format(object=opening.text)
     term = book["openings"][finding.type]["term"]
-    return _finish(book, [intro + clause + _term(book, term) + ".", _grade_sentence(book, finding.severity, finding.severity_text)])
+    return _finish(book, [intro + clause + _term(book, term) + ".", _likely_root_sentence(book, finding),
+                          _grade_sentence(book, finding.severity, finding.severity_text)])
+
+
+def likely_root(finding: Finding) -> str | None:
+    """The root that likely passes through a narrowed foramen or lateral recess, by the level's anatomy.
+
+    A foramen carries the root named for the upper vertebra in the lower and upper back ("L4-L5": L4)
+    and the lower one in the neck ("C5-C6": C6; "C7-T1": C8); a lumbar lateral recess the root that
+    goes on to the next foramen ("L4-L5": L5). None for the canal, a denial or an unusual level.
+    """
+    if finding.type not in ("foraminal-stenosis", "lateral-recess-stenosis") or finding.assertion == "absent":
+        return None
+    match = _DISC_LEVEL.fullmatch(finding.level or "")
+    if not match:
+        return None
+    upper, lower = match[1] + match[2], match[3] + match[4]
+    if upper[0] == "C":
+        return "C8" if upper == "C7" else lower
+    if finding.type == "lateral-recess-stenosis":
+        return lower if upper[0] == "L" or upper == "T12" else None
+    return upper
+
+
+_DISC_LEVEL = re.compile(r"([CTL])(\d{1,2})-([CTLS])(\d{1,2})")
+
+
+def _likely_root_sentence(book: dict, finding: Finding) -> str:
+    root = likely_root(finding)
+    if not root:
+        return ""
+    forms = book["likely_root"]
+    if finding.side == "bilateral":
+        return forms["both"].format(root=root)
+    side = _side_word(book, finding.side, forms.get("gender")) if finding.side in ("left", "right") else ""
+    return forms["one"].format(root=root, side=forms["side"].format(side=side) if side else "")
+
+
+def _partial_denial(book: dict, finding: Finding) -> str:
+    """What a denial limited to a grade leaves open, in plain words ("A smaller amount was not ruled out.")."""
+    written = finding.severity_text.strip() if finding.severity_text else ""
+    if not written and not finding.severity:
+        return ""
+    meanings = read_grade_words(written).meanings if written else ("limited",)
+    if meanings is None:
+        return book["partial_denial"]["unknown"]
+    if set(meanings) <= {"clear", "borderline"}:
+        return book["partial_denial"]["unclear"]
+    return book["partial_denial"]["smaller"]
 
 
 def finding_sentence(book: dict, finding: Finding, with_level: bool = True) -> str:
@@ -196,3 +247,22 @@ def ladder_line(book: dict, finding: Finding) -> str:
         return _finish(book, [template[finding.assertion][root.number].format_map(slots)])
     template = ladder["somewhere_at" if finding.level else "somewhere_no_level"]
     return _finish(book, [template[finding.assertion][root.number].format_map(slots), ladder["somewhere"]])
+
+
+def unplaced_lines(book: dict, findings: list[Finding]) -> list[str]:
+    """One sentence for the nerve roots the report puts nowhere on the ladder (impingement, no degree):
+    the stated ones together, then the hedged ones together, each root with its level."""
+    ladder = book["ladder"]
+    lines = []
+    for assertion in ("present", "possible"):
+        said = [f for f in findings if f.type == "nerve-root" and f.assertion == assertion and rung_key(f) not in LADDER_RUNGS]
+        if not said:
+            continue
+        objects = []
+        for finding in said:
+            text = nerve_root_object(book, finding).text
+            objects.append(ladder["object_at"].format(object=text, level=finding.level) if finding.level else text)
+        objects = list(dict.fromkeys(objects))
+        many = len(objects) > 1 or nerve_root_object(book, said[0]).many
+        lines.append(_finish(book, [ladder["unplaced"][assertion]["many" if many else "one"].format(objects=join_list(book, objects))]))
+    return lines

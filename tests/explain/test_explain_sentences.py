@@ -95,7 +95,7 @@ def test_impingement_is_never_promoted_to_compression():
             text = sentence(language, type="nerve-root", level="L5-S1", root="S1", side="right",
                             degree="impingement", severity=severity)
             assert not any(word in text for word in forbidden), text
-    assert "does not say how much" in sentence("en", type="nerve-root", level="L5-S1", degree="impingement")
+    assert "Your doctor can tell you how much" in sentence("en", type="nerve-root", level="L5-S1", degree="impingement")
 
 
 def test_examples_in_english():
@@ -104,7 +104,7 @@ def test_examples_in_english():
         "At L4-L5, a disc protrusion is touching the right L5 nerve root (contact)."
     assert sentence("en", type="nerve-root", level="C5-C6", root="C6", side="left", degree="impingement",
                     assertion="possible", cause=["osteophyte"]) == \
-        "At C5-C6, bone spurs may be affecting the left C6 nerve root (impingement). The report does not say how much."
+        "At C5-C6, bone spurs may be affecting the left C6 nerve root (impingement). Your doctor can tell you how much."
     assert sentence("en", type="nerve-root", level="L4-L5", side="right", degree="compression", severity="severe",
                     root_inferred="L5") == \
         "At L4-L5, something is squeezing the right nerve root (compression). This is likely the L5 nerve. " \
@@ -114,9 +114,9 @@ def test_examples_in_english():
     assert sentence("en", type="foraminal-stenosis", level="L4-L5", side="bilateral",
                     severity="mild-to-moderate") == \
         "At L4-L5, the nerve openings on both sides are narrow (foraminal stenosis). " \
-        "The report calls it mild to moderate."
+        "The L4 nerves likely pass through them. The report calls it mild to moderate."
     assert sentence("en", type="canal-stenosis", level="L3-L4", severity="moderate", assertion="absent") == \
-        "At L3-L4, no moderate narrowing of the spinal canal was seen."
+        "At L3-L4, no moderate narrowing of the spinal canal was seen. A smaller amount was not ruled out."
 
 
 def test_spanish_agrees_in_gender_and_number():
@@ -131,9 +131,11 @@ def test_spanish_agrees_in_gender_and_number():
         "En L4-L5, algo está tocando las raíces nerviosas de ambos lados (contacto). " \
         "Lo más probable es que sean los nervios L4."
     assert sentence("es", type="foraminal-stenosis", level="C6-C7", side="right", severity="severe") == \
-        "En C6-C7, el foramen derecho está estrecho (estenosis foraminal). El informe indica un grado grave."
+        "En C6-C7, el orificio derecho por donde sale el nervio está estrecho (estenosis foraminal). " \
+        "Por ahí pasa, lo más probable, el nervio C7 derecho. El informe indica un grado grave."
     assert sentence("es", type="lateral-recess-stenosis", level="L5-S1", side="bilateral", assertion="possible") == \
-        "En L5-S1, los recesos laterales de ambos lados podrían estar estrechos (estenosis del receso lateral)."
+        "En L5-S1, los canales de ambos lados por donde pasan los nervios podrían estar estrechos " \
+        "(estenosis del receso lateral). Por ahí pasan, lo más probable, los nervios S1."
     assert sentence("es", type="canal-stenosis", level="L2-L3", assertion="absent") == \
         "En L2-L3, no se vio estrechamiento del canal de la columna."
     assert sentence("es", type="nerve-root", level="L5-S1", root="S1", side="right", degree="contact",

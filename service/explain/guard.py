@@ -1,0 +1,91 @@
+"""The consistency guard: findings that say a place is affected and is not, at the same time.
+
+Two findings speak of one place when they have the same type, their levels and roots do not differ
+(an unstated level or root covers any), and their sides overlap (an unstated side or "both sides"
+covers either side). A denial conflicts with a stated or hedged finding of its place unless it is
+limited to more than that finding says: "no compression" leaves contact standing, "no significant
+narrowing" leaves mild narrowing standing.
+
+The page says less about a conflicting place: it quotes the report and says the doctor will explain,
+the Bundle states neither reading, and the explanation needs review. The engine may have misread
+the report, or the report may disagree with itself: either way, this page cannot tell which.
+"""
+
+from __future__ import annotations
+
+from service.explain.compose import rung_key
+from service.explain.grades import read_grade_words
+from service.extract.finding import Finding
+
+# How far up the contact -> compression ladder a stated finding reaches, and from where a denial
+# rules it out. Impingement or an unstated degree is at least contact; "no impingement" is read as
+# ruling out a deformed root, not a touch ("abuts the root without impingement").
+_STATED_RUNG = {"contact": 1, "displacement": 2, "compression": 3, "impingement": 1, "unstated": 1}
+_DENIED_RUNG = {"contact": 1, "displacement": 2, "compression": 3, "impingement": 2, "unstated": 2}
+# How much narrowing a severity states, and how much a denial's limit leaves standing below it.
+_SEVERITY_RANK = {"mild": 1.0, "mild-to-moderate": 1.5, "moderate": 2.0, "moderate-to-severe": 2.5, "severe": 3.0}
+_MEANING_RANK = {"minimal": 0.5, "mild": 1.0, "moderate": 2.0, "severe": 3.0, "significant": 2.0,
+                 "clear": 1.0, "borderline": 0.5}
+
+
+def _sides_overlap(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a == b or "bilateral" in (a, b)
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a == b
+
+
+def same_place(a: Finding, b: Finding) -> bool:
+    """Whether two findings speak of one place (same type, level, root; overlapping sides)."""
+    return (a.type == b.type and _same(a.level, b.level) and _same(a.root or a.root_inferred, b.root or b.root_inferred)
+            and _sides_overlap(a.side, b.side))
+
+
+def _denial_limit(denial: Finding) -> float | None:
+    """The least amount a limited denial rules out ("no significant" -> 2.0), None when unlimited."""
+    if denial.severity_text and denial.severity_text.strip():
+        meanings = read_grade_words(denial.severity_text).meanings
+        if not meanings:
+            return 0.0  # a limit we cannot read: any stated amount might be above it
+        return min(_MEANING_RANK.get(meaning, 0.0) for meaning in meanings)
+    if denial.severity:
+        return _SEVERITY_RANK.get(denial.severity, 0.0)
+    return None
+
+
+def contradicts(stated: Finding, denial: Finding) -> bool:
+    """Whether ``denial`` rules out what ``stated`` (present or possible) says of the same place."""
+    if not same_place(stated, denial):
+        return False
+    if stated.type == "nerve-root" and _STATED_RUNG[rung_key(stated)] < _DENIED_RUNG[rung_key(denial)]:
+        return False
+    limit = _denial_limit(denial)
+    if limit is None:
+        return True
+    amount = _SEVERITY_RANK.get(stated.severity or "")
+    if amount is None:
+        return False  # "no significant narrowing" beside a narrowing of unstated grade: both can hold
+    return amount >= limit
+
+
+def conflicts(findings: list[Finding]) -> list[list[int]]:
+    """Groups of finding indexes whose readings conflict, each in report order; a finding in one group only."""
+    told = [i for i, f in enumerate(findings) if f.assertion != "absent"]
+    denied = [i for i, f in enumerate(findings) if f.assertion == "absent"]
+    parent = {}
+
+    def root(i: int) -> int:
+        while parent.get(i, i) != i:
+            i = parent[i]
+        return i
+
+    for i in told:
+        for j in denied:
+            if contradicts(findings[i], findings[j]):
+                parent[root(j)] = root(i)
+                parent.setdefault(i, i)
+    grouped: dict[int, list[int]] = {}
+    for i in sorted(parent):
+        grouped.setdefault(root(i), []).append(i)
+    return sorted(grouped.values())

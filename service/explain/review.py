@@ -1,0 +1,38 @@
+"""The review status of an explanation: ``ready``, or ``needs-review`` with the reasons why.
+
+A portal should show a ``needs-review`` page only after a clinician has released it. The reasons
+are machine-readable codes (documented in README.md and openapi.yaml):
+
+- ``fallback-reading``: the engine read a finding by its fallback path (``Finding.reading``);
+- ``conflict``: two readings of one place disagree (service/explain/guard.py);
+- ``no-level``: a stated or hedged finding could not be placed at a spine level;
+- ``out-of-scope``: the report states something serious the page does not explain (scope.py);
+- ``unread-text``: some of the report's text could not be read (passed in by the caller).
+"""
+
+from __future__ import annotations
+
+READY = "ready"
+NEEDS_REVIEW = "needs-review"
+STATUSES = (READY, NEEDS_REVIEW)
+REASONS = ("fallback-reading", "conflict", "no-level", "out-of-scope", "unread-text")
+
+
+def review_reasons(findings, conflict_groups, mentions, unread_text: bool = False) -> list[str]:
+    """The reasons this explanation needs a clinician's review, in ``REASONS`` order (empty: ready)."""
+    found = set()
+    if any(getattr(finding, "reading", None) == "fallback" for finding in findings):
+        found.add("fallback-reading")
+    if conflict_groups:
+        found.add("conflict")
+    if any(finding.assertion != "absent" and not finding.level for finding in findings):
+        found.add("no-level")
+    if mentions:
+        found.add("out-of-scope")
+    if unread_text:
+        found.add("unread-text")
+    return [reason for reason in REASONS if reason in found]
+
+
+def status_of(reasons: list[str]) -> str:
+    return NEEDS_REVIEW if reasons else READY

@@ -1,0 +1,131 @@
+"""What the report says beyond the page's scope, what the radiologist suggests, and the spine regions.
+
+The page explains nerve roots and the narrowing around them. This module reads the report text for
+the serious things it does not explain (spinal cord contact or compression, cauda equina crowding,
+a mass, a fracture, an infection), for the radiologist's suggestions (a contrast study, a follow-up),
+and for the regions the warning signs depend on. It is a small detector of its own, sentence by
+sentence, with the patterns and the denial words of mappings/explain/scope.yaml: a statement the
+report denies ("no cord compression") is not a mention. Nothing here interprets what it finds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+
+from service.explain.phrasebook import MAPPINGS_DIR
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)]|[A-Z][A-Za-z /]{1,30}:))")
+_WORD = re.compile(r"[A-Za-z0-9/'-]+")
+_LEVEL = re.compile(r"\b([CTLSD])\d{1,2}\b")
+LONGEST_QUOTE = 240
+
+# Where the finding levels put a region ("C5-C6" -> neck). D (dorsal) is the thoracic spine.
+_LEVEL_REGIONS = {"C": "neck", "T": "upper_back", "D": "upper_back", "L": "lower_back", "S": "lower_back"}
+REGIONS = ("neck", "upper_back", "lower_back")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One serious thing the report states outside the page's scope: its kind and the report's words."""
+
+    kind: str
+    quote: str
+
+
+@cache
+def scope_rules() -> dict:
+    with open(MAPPINGS_DIR / "scope.yaml", encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    compiled = {
+        "mentions": {kind: [re.compile(p, re.IGNORECASE) for p in patterns] for kind, patterns in raw["mentions"].items()},
+        "before": re.compile(r"\b(?:" + "|".join(_phrase(word) for word in raw["negation_before"]) + r")\b", re.IGNORECASE),
+        "after": re.compile(r"^\W*(?:" + "|".join(raw["negation_after"]) + r")\b", re.IGNORECASE),
+        "breaks": re.compile(r"[;:]|\b(?:" + "|".join(_phrase(word) for word in raw["clause_breaks"]) + r")\b", re.IGNORECASE),
+        "reach": int(raw["negation_reach"]),
+        "suggestions": [re.compile(p, re.IGNORECASE) for p in raw["suggestions"]],
+        "suggestion_not": [re.compile(p, re.IGNORECASE) for p in raw["suggestion_not"]],
+        "regions": {region: [re.compile(p, re.IGNORECASE) for p in patterns] for region, patterns in raw["regions"].items()},
+    }
+    return compiled
+
+
+def _phrase(words: str) -> str:
+    return r"\s+".join(re.escape(word) for word in words.split())
+
+
+def sentences(text: str) -> list[str]:
+    """The report cut into sentences (and list items), whitespace folded."""
+    out = []
+    for piece in _SENTENCE_END.split(text or ""):
+        folded = " ".join(piece.split())
+        if folded:
+            out.append(folded)
+    return out
+
+
+def _denied(sentence: str, start: int, end: int, rules: dict) -> bool:
+    """Whether the words at [start, end) are denied within their clause."""
+    before = sentence[:start]
+    breaks = list(rules["breaks"].finditer(before))
+    clause = before[breaks[-1].end():] if breaks else before
+    cues = list(rules["before"].finditer(clause))
+    if cues and len(_WORD.findall(clause[cues[-1].end():])) <= rules["reach"]:
+        return True
+    after = sentence[end:]
+    stop = rules["breaks"].search(after)
+    return bool(rules["after"].search(after[:stop.start()] if stop else after))
+
+
+def mentions(text: str | None) -> list[Mention]:
+    """The serious things the report states (or hedges) beyond the page's scope, one per kind, in order."""
+    if not text:
+        return []
+    rules = scope_rules()
+    found: dict[str, Mention] = {}
+    for sentence in sentences(text):
+        for kind, patterns in rules["mentions"].items():
+            if kind in found:
+                continue
+            for pattern in patterns:
+                if any(not _denied(sentence, m.start(), m.end(), rules) for m in pattern.finditer(sentence)):
+                    found[kind] = Mention(kind, _shorten(sentence))
+                    break
+    order = list(rules["mentions"])
+    return sorted(found.values(), key=lambda mention: order.index(mention.kind))
+
+
+def suggestions(text: str | None) -> list[str]:
+    """The radiologist's suggestions, each the sentence that holds it, in report order."""
+    if not text:
+        return []
+    rules = scope_rules()
+    out: list[str] = []
+    for sentence in sentences(text):
+        if any(p.search(sentence) for p in rules["suggestions"]) and not any(p.search(sentence) for p in rules["suggestion_not"]):
+            quote = _shorten(sentence)
+            if quote not in out:
+                out.append(quote)
+    return out
+
+
+def regions(findings, text: str | None) -> set[str]:
+    """The spine regions of the report: from its finding levels and the region words of its text."""
+    found = set()
+    for finding in findings:
+        for letter in _LEVEL.findall(finding.level or finding.root or ""):
+            found.add(_LEVEL_REGIONS[letter])
+    if text:
+        for region, patterns in scope_rules()["regions"].items():
+            if any(p.search(text) for p in patterns):
+                found.add(region)
+    return found
+
+
+def _shorten(sentence: str) -> str:
+    if len(sentence) <= LONGEST_QUOTE:
+        return sentence
+    return sentence[:LONGEST_QUOTE].rsplit(" ", 1)[0].rstrip(" ,;:…") + " …"
