@@ -21,6 +21,11 @@ Decisions:
   of the Bundle: no Observations, no explanation, and no Provenance, since nothing was derived.
   A report with only denied findings has Observations (Absent) and an explanation.
 - The patient sentence in each Observation's ``note`` is in the first requested language.
+- The explanation's review status (``ready``/``needs-review`` and why, service/explain/review.py)
+  goes on its Attachments and the Provenance. Findings whose readings conflict (the explanation's
+  ``withheld``) get no Observation: the Bundle states neither reading, the page only quotes them.
+  Report text that could not be read (an attachment of a type the service does not read) makes
+  the explanation ``needs-review``.
 - ``mode="transaction"`` gives the same content as a ``transaction`` Bundle to post to the EHR's
   server (entry requests and references: service.fhir.transaction). A report with no findings
   gives an empty transaction (nothing to write), or one that takes back the earlier additions.
@@ -85,10 +90,15 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
         entries = [(report_url, original, fhir_transaction.report_request(original))] if changed else []
         return fhir_transaction.transaction(bundle_id, entries, fhir_bundle.instant(now))
 
-    explanations = _explanations(findings, languages, document.text)
+    explanations = _explanations(findings, languages, document.text, _has_unread_text(original, marks))
     sentences = explanations[0].finding_sentences if explanations else []
+    withheld = set(explanations[0].withheld) if explanations else set()
+    review = fhir_bundle.review_extension(_review_url(), explanations[0].status, explanations[0].review_reasons) \
+        if explanations else None
     observations = []
     for index, (finding, key) in enumerate(zip(findings, finding_keys(findings))):
+        if index in withheld:
+            continue
         spans = _evidence_spans(document, finding)
         observations.append(observation(
             finding,
@@ -103,7 +113,7 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     results = [fhir_bundle.result_reference(url, resource["code"]["text"], marks)
                for url, resource in zip(observation_urls, observations)]
     attachments = [attachment for explanation in explanations for attachment in fhir_bundle.explanation_attachments(
-        explanation.language, explanation.title, explanation.html, explanation.text, now, marks)]
+        explanation.language, explanation.title, explanation.html, explanation.text, now, marks, review)]
     enriched = fhir_bundle.with_additions(original, results, attachments)
 
     terms = terminology()
@@ -111,7 +121,7 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
                                 mappings_digest())
     provenance_id = str(uuid.uuid5(report_uuid, "provenance"))
     provenance = fhir_bundle.provenance(provenance_id, report_reference, observation_urls,
-                                        terms.coding(terms.raw["provenance_agent_type"]), engine, now)
+                                        terms.coding(terms.raw["provenance_agent_type"]), engine, now, review)
     provenance_url = f"urn:uuid:{provenance_id}"
     if mode == "collection":
         entries = [(report_url, enriched), *zip(observation_urls, observations), (provenance_url, provenance)]
@@ -180,16 +190,38 @@ def _report_full_url(report: dict, report_uuid: uuid.UUID, fhir_base: str | None
     return f"urn:uuid:{report_uuid}"
 
 
-def _explanations(findings, languages, text: str) -> list:
+def _explanations(findings, languages, text: str, unread_text: bool = False) -> list:
     """One explanation per distinct language rendered; each quotes the report's own words."""
     explanations = []
     rendered = set()
     for language in languages:
-        explanation = explain(findings, language, text=text)
+        explanation = explain(findings, language, text=text, unread_text=unread_text)
         if explanation is not None and explanation.language not in rendered:
             rendered.add(explanation.language)
             explanations.append(explanation)
     return explanations
+
+
+_READABLE_MEDIA = ("text/plain", "text/html", "text/markdown", "application/xhtml+xml")
+
+
+def _has_unread_text(report: dict, marks) -> bool:
+    """Whether the report holds text the service cannot read: an attachment that is not inline text
+    of a type it reads (a PDF, an image, a ``url``). The service's own additions are not counted."""
+    forms = report.get("presentedForm")
+    for attachment in forms if type(forms) is list else ():
+        if type(attachment) is not dict or marks.is_addition(attachment):
+            continue
+        content_type = attachment.get("contentType")
+        media = content_type.partition(";")[0].strip().lower() if type(content_type) is str else ""
+        if media not in _READABLE_MEDIA or type(attachment.get("data")) is not str:
+            return True
+    return False
+
+
+@cache
+def _review_url() -> str:
+    return f"{canonical_base()}/StructureDefinition/explanation-review"
 
 
 def _evidence_spans(document, finding) -> list[SourceSpan]:

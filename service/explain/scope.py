@@ -116,7 +116,7 @@ def regions(findings, text: str | None) -> set[str]:
     """The spine regions of the report: from its finding levels and the region words of its text."""
     found = set()
     for finding in findings:
-        for letter in _LEVEL.findall(finding.level or finding.root or ""):
+        for letter in _LEVEL.findall(f"{finding.level or ''} {finding.root or ''}"):
             found.add(_LEVEL_REGIONS[letter])
     if text:
         for region, patterns in scope_rules()["regions"].items():

@@ -12,6 +12,10 @@ What the service adds to a report is marked twice on each added Reference and At
 The Observations carry ``meta.security`` AIAST themselves. The Provenance names a Device for
 this engine, contained in the Provenance (dom-5: a contained resource carries no security
 label, and the Device has none).
+
+The explanation's review status (``ready`` or ``needs-review``, with its reasons) is a complex
+extension ``explanation-review`` on each explanation Attachment and on the Provenance: a portal
+shows a ``needs-review`` page only after a clinician has released it.
 """
 
 from __future__ import annotations
@@ -76,13 +80,20 @@ def result_reference(full_url: str, display: str, marks: Marks) -> dict:
     return {"extension": marks.extensions(FINDING_MARK), "reference": full_url, "display": display}
 
 
+def review_extension(url: str, status: str, reasons: list[str]) -> dict:
+    """The explanation's review status and its reasons, as one complex extension."""
+    return {"url": url, "extension": [{"url": "status", "valueCode": status},
+                                      *({"url": "reason", "valueCode": reason} for reason in reasons)]}
+
+
 def explanation_attachments(language: str, title: str, html: str, text: str, now: datetime,
-                            marks: Marks) -> list[dict]:
-    """The explanation as an HTML fragment and as plain text, each a marked Attachment."""
+                            marks: Marks, review: dict | None = None) -> list[dict]:
+    """The explanation as an HTML fragment and as plain text, each a marked Attachment (with its
+    review status when ``review`` is given, see ``review_extension``)."""
     created = instant(now)
     return [
         {
-            "extension": marks.extensions(EXPLANATION_MARK),
+            "extension": marks.extensions(EXPLANATION_MARK) + ([copy_json(review)] if review else []),
             "contentType": content_type,
             "language": language,
             "data": base64.b64encode(body.encode("utf-8")).decode("ascii"),
@@ -108,12 +119,13 @@ def device(name: str, kind: dict, version: str, mappings_digest: str) -> dict:
 
 
 def provenance(provenance_id: str, report_url: str, observation_urls: list[str], agent_type: dict,
-               engine: dict, now: datetime) -> dict:
+               engine: dict, now: datetime, review: dict | None = None) -> dict:
     """Provenance: the report and its Observations were derived by ``engine`` from the report."""
     return {
         "resourceType": "Provenance",
         "id": provenance_id,
         "contained": [engine],
+        **({"extension": [copy_json(review)]} if review else {}),
         "target": [{"reference": url} for url in [report_url, *observation_urls]],
         "recorded": instant(now),
         "activity": {"text": "Nerve root and stenosis findings derived from the report text"},
@@ -141,6 +153,6 @@ def instant(moment: datetime) -> str:
 
 
 __all__ = [
-    "Marks", "without_additions", "with_additions", "result_reference", "explanation_attachments",
+    "Marks", "without_additions", "with_additions", "result_reference", "explanation_attachments", "review_extension",
     "device", "provenance", "collection", "instant", "FINDING_MARK", "EXPLANATION_MARK",
 ]

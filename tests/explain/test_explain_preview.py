@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 
 from service.api.preview import bp, report_text_of
+from service.config import Settings
 from service.extract import extract_findings
 
 REPORT_TEXT = (
@@ -31,6 +32,7 @@ needs_engine = pytest.mark.skipif(not engine_ready(), reason="the extraction eng
 @pytest.fixture
 def client():
     app = Flask(__name__)
+    app.config.update(Settings.from_environ({}).flask_config())
     app.register_blueprint(bp)
     return app.test_client()
 
@@ -82,3 +84,12 @@ def test_the_portal_view_quotes_the_report(client):
     page = client.post("/preview", data={"report": REPORT_TEXT, "language": "en"}).get_data(as_text=True)
     assert '<details class="nre-quote">' in page
     assert "Small right subarticular disc protrusion abuts the traversing right L5 nerve root." in page
+
+
+@needs_engine
+def test_the_review_status_is_shown(client):
+    ready = client.post("/preview", data={"report": REPORT_TEXT, "language": "en"}).get_data(as_text=True)
+    assert 'data-review-status="ready"' in ready
+    cord = REPORT_TEXT + " C5-C6: disc osteophyte complex flattens the ventral spinal cord."
+    flagged = client.post("/preview", data={"report": cord, "language": "en"}).get_data(as_text=True)
+    assert 'data-review-status="needs-review"' in flagged and "out-of-scope" in flagged
