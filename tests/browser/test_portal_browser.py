@@ -157,3 +157,36 @@ def test_short_reassuring_version_fits_a_phone(browser_context, language):
         page.screenshot(path=str(ARTIFACTS / f"reassuring-{language}-375px.png"), full_page=True)
     finally:
         page.close()
+
+
+# A neck report that also flattens the cord and ends with a suggestion: the scope section, the
+# radiologist's suggestion and the spinal cord's warning signs, on a phone.
+NECK_TEXT = ("C5-C6: Disc osteophyte complex contacts the left C6 nerve root and mildly flattens the ventral cord. "
+             "Moderate left foraminal stenosis. Follow-up MRI with contrast is recommended.")
+NECK_REPORT = [
+    Finding("nerve-root", level="C5-C6", root="C6", side="left", degree="contact", cause=["osteophyte"],
+            evidence=[Evidence(0, NECK_TEXT.index(" Moderate"))]),
+    Finding("foraminal-stenosis", level="C5-C6", side="left", severity="moderate",
+            evidence=[Evidence(NECK_TEXT.index("Moderate"), NECK_TEXT.index(" Follow-up"))]),
+]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_neck_report_with_cord_words_on_a_phone(browser_context, language):
+    explanation = explain(NECK_REPORT, language, text=NECK_TEXT)
+    assert explanation.status == "needs-review"
+    page = browser_context.new_page()
+    try:
+        page.set_viewport_size({"width": 375, "height": 900})
+        page.set_content(PORTAL_PAGE.format(fragment=explanation.html))
+        page.evaluate("() => document.querySelectorAll('details.nre-quote').forEach(d => d.open = true)")
+        overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert overflow[0] <= overflow[1]
+        also = page.locator("section.nre-explain ul.nre-also li")
+        assert also.count() == 1 and also.first.is_visible()
+        urgent = page.locator("section.nre-explain .nre-urgent").inner_text()
+        assert ("clumsy" in urgent or "torpes" in urgent) and "cauda equina" not in urgent and "cola de caballo" not in urgent
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"neck-cord-{language}-375px.png"), full_page=True)
+    finally:
+        page.close()
