@@ -1,13 +1,17 @@
 # The enrichment service under gunicorn, as a non-root user.
 
 # Build stage: the full Python image has a C compiler, so the wheel carries the compiled engine
-# (setup.py; mypyc). Both stages are the same Debian release and CPython build, so the wheel fits.
+# (setup.py: a wheel build runs mypyc; an editable install never does). Both stages are the same Debian
+# release and CPython build, so the wheel fits. The stage fails if the wheel holds no compiled engine.
 FROM python:3.11 AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY pyproject.toml setup.py README.md openapi.yaml /tmp/src/
 COPY mappings /tmp/src/mappings
 COPY service /tmp/src/service
-RUN pip wheel --no-deps --wheel-dir /tmp/wheels /tmp/src
+RUN pip wheel --no-deps --wheel-dir /tmp/wheels /tmp/src \
+    && python -c "import glob, sys, zipfile; (wheel,) = glob.glob('/tmp/wheels/*.whl'); \
+sys.exit(None if any(n.startswith('service/extract/reader.') and n.endswith('.so') \
+for n in zipfile.ZipFile(wheel).namelist()) else 'the engine did not compile: ' + wheel)"
 
 FROM python:3.11-slim
 
