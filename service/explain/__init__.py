@@ -74,11 +74,12 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     conflict_groups = conflicts(findings)
     withheld = sorted(i for group in conflict_groups for i in group)
     said_less = {i: _conflict_sentence(book, [findings[j] for j in group]) for group in conflict_groups for i in group}
-    sentences = [said_less[i] if i in said_less else finding_sentence(book, finding)
+    named = _roots_named_at(findings)
+    sentences = [said_less[i] if i in said_less else finding_sentence(book, finding, name_root=i not in named)
                  for i, finding in enumerate(findings)]
     mentions = scope.mentions(text)
     reasons = review_reasons(findings, conflict_groups, mentions, unread_text)
-    context = _context(book, lang, findings, sentences, text, conflict_groups, mentions)
+    context = _context(book, lang, findings, sentences, text, conflict_groups, mentions, named)
     context["status"] = status_of(reasons)
     return Explanation(
         language=lang,
@@ -93,6 +94,16 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     )
 
 
+def _roots_named_at(findings: list) -> set[int]:
+    """Indexes of narrowed openings at a level and side where the report itself names an affected root:
+    the page does not add the root that would likely pass there (the report may number it otherwise)."""
+    roots = [f for f in findings if f.type == "nerve-root" and f.assertion != "absent" and (f.root or f.root_inferred)]
+    return {i for i, f in enumerate(findings)
+            if f.type in ("foraminal-stenosis", "lateral-recess-stenosis") and any(
+                r.level == f.level and (r.side == f.side or "bilateral" in (r.side, f.side) or None in (r.side, f.side))
+                for r in roots)}
+
+
 def _conflict_sentence(book: dict, group: list) -> str:
     """Say less about a place whose readings conflict: name the place, and the doctor explains.
 
@@ -105,7 +116,7 @@ def _conflict_sentence(book: dict, group: list) -> str:
 
 
 def _context(book: dict, lang: str, findings: list, sentences: list[str], text: str | None,
-             conflict_groups: list[list[int]], mentions: list) -> dict:
+             conflict_groups: list[list[int]], mentions: list, named: set[int]) -> dict:
     withheld = {i for group in conflict_groups for i in group}
     kept = [i for i in range(len(findings)) if i not in withheld]
     told = groups([findings[i] for i in kept])
@@ -115,7 +126,8 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
             "heading": (book["level_group"].format(level=group.level) if group.level else book["level_other"])
             if grouped else None,
             "sentences": [
-                finding_sentence(book, findings[kept[i]], with_level=False) if grouped else sentences[kept[i]]
+                finding_sentence(book, findings[kept[i]], with_level=False, name_root=kept[i] not in named)
+                if grouped else sentences[kept[i]]
                 for i in group.indexes
             ],
             "quotes": [evidence_quote([findings[kept[i]]], text) for i in group.indexes],
@@ -157,8 +169,9 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
         "suggestions": scope.suggestions(text),
         # Warning signs by region: the spinal cord's for the neck and upper back, the cauda equina's
         # for the lower back; both when the region is not known.
-        "cord_signs": bool(regions & {"neck", "upper_back"}) or not regions,
-        "cauda_signs": "lower_back" in regions or not regions,
+        # A report that mentions the cord or the cauda equina gets their signs whatever its region.
+        "cord_signs": bool(regions & {"neck", "upper_back"}) or not regions or any(m.kind == "cord" for m in mentions),
+        "cauda_signs": "lower_back" in regions or not regions or any(m.kind == "cauda_equina" for m in mentions),
     }
 
 

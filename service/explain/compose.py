@@ -164,7 +164,7 @@ def nerve_root_sentence(book: dict, finding: Finding, with_level: bool = True) -
     return _finish(book, sentences)
 
 
-def opening_sentence(book: dict, finding: Finding, with_level: bool = True) -> str:
+def opening_sentence(book: dict, finding: Finding, with_level: bool = True, name_root: bool = True) -> str:
     opening = opening_object(book, finding)
     intro = _level_intro(book, finding, with_level)
     if finding.assertion == "absent":
@@ -173,7 +173,7 @@ def opening_sentence(book: dict, finding: Finding, with_level: bool = True) -> s
         return _finish(book, [denial, _partial_denial(book, finding)])
     clause = book["narrowed"][finding.assertion][opening.number].format(object=opening.text)
     term = book["openings"][finding.type]["term"]
-    return _finish(book, [intro + clause + _term(book, term) + ".", _likely_root_sentence(book, finding),
+    return _finish(book, [intro + clause + _term(book, term) + ".", _likely_root_sentence(book, finding) if name_root else "",
                           _grade_sentence(book, finding.severity, finding.severity_text)])
 
 
@@ -224,14 +224,16 @@ def _partial_denial(book: dict, finding: Finding) -> str:
     return book["partial_denial"]["smaller"]
 
 
-def finding_sentence(book: dict, finding: Finding, with_level: bool = True) -> str:
+def finding_sentence(book: dict, finding: Finding, with_level: bool = True, name_root: bool = True) -> str:
     """The patient sentence (or two) for one finding, also used as its Observation note.
 
-    ``with_level=False`` leaves out "At L4-L5," for a list that already sits under that level.
+    ``with_level=False`` leaves out "At L4-L5," for a list that already sits under that level;
+    ``name_root=False`` leaves out the root that likely passes through a narrowed opening (when the
+    report itself says which root is affected there).
     """
     if finding.type == "nerve-root":
         return nerve_root_sentence(book, finding, with_level)
-    return opening_sentence(book, finding, with_level)
+    return opening_sentence(book, finding, with_level, name_root)
 
 
 def ladder_line(book: dict, finding: Finding) -> str:

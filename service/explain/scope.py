@@ -18,7 +18,9 @@ import yaml
 
 from service.explain.phrasebook import MAPPINGS_DIR
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)]|[A-Z][A-Za-z /]{1,30}:))")
+# A sentence ends at '.', '!' or '?' before a space, at a blank line, and at a line break before a capital,
+# a digit or a bullet (telegraphic notes put one statement per line; a wrapped line goes on in lower case).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n(?=\s*(?:[-*•]|\d|[A-Z]))")
 _WORD = re.compile(r"[A-Za-z0-9/'-]+")
 _LEVEL = re.compile(r"\b([CTLSD])\d{1,2}\b")
 LONGEST_QUOTE = 240
