@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import yaml
 
@@ -43,13 +43,18 @@ def scope_rules() -> dict:
     with open(MAPPINGS_DIR / "scope.yaml", encoding="utf-8") as handle:
         raw = yaml.safe_load(handle)
     compiled = {
-        "mentions": {kind: [re.compile(p, re.IGNORECASE) for p in patterns] for kind, patterns in raw["mentions"].items()},
+        # One alternation per kind and one for the suggestions: a sentence is scanned once per kind.
+        "mentions": {kind: re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+                     for kind, patterns in raw["mentions"].items()},
         "before": re.compile(r"\b(?:" + "|".join(_phrase(word) for word in raw["negation_before"]) + r")\b", re.IGNORECASE),
         "after": re.compile(r"^\W*(?:" + "|".join(raw["negation_after"]) + r")\b", re.IGNORECASE),
         "breaks": re.compile(r"[;:]|\b(?:" + "|".join(_phrase(word) for word in raw["clause_breaks"]) + r")\b", re.IGNORECASE),
         "reach": int(raw["negation_reach"]),
-        "suggestions": [re.compile(p, re.IGNORECASE) for p in raw["suggestions"]],
-        "suggestion_not": [re.compile(p, re.IGNORECASE) for p in raw["suggestion_not"]],
+        "mention_words": {kind: tuple(raw["mention_words"][kind]) for kind in raw["mentions"]},
+        "suggestion_words": tuple(raw["suggestion_words"]),
+        "not_findings": re.compile("|".join(f"(?:{p})" for p in raw["not_findings"]), re.IGNORECASE),
+        "suggestions": re.compile("|".join(f"(?:{p})" for p in raw["suggestions"]), re.IGNORECASE),
+        "suggestion_not": re.compile("|".join(f"(?:{p})" for p in raw["suggestion_not"]), re.IGNORECASE),
         "regions": {region: [re.compile(p, re.IGNORECASE) for p in patterns] for region, patterns in raw["regions"].items()},
     }
     return compiled
@@ -84,34 +89,32 @@ def _denied(sentence: str, start: int, end: int, rules: dict) -> bool:
 
 def mentions(text: str | None) -> list[Mention]:
     """The serious things the report states (or hedges) beyond the page's scope, one per kind, in order."""
-    if not text:
-        return []
-    rules = scope_rules()
-    found: dict[str, Mention] = {}
-    for sentence in sentences(text):
-        for kind, patterns in rules["mentions"].items():
-            if kind in found:
-                continue
-            for pattern in patterns:
-                if any(not _denied(sentence, m.start(), m.end(), rules) for m in pattern.finditer(sentence)):
-                    found[kind] = Mention(kind, _shorten(sentence))
-                    break
-    order = list(rules["mentions"])
-    return sorted(found.values(), key=lambda mention: order.index(mention.kind))
+    return list(_scan(text)[0]) if text else []
 
 
 def suggestions(text: str | None) -> list[str]:
     """The radiologist's suggestions, each the sentence that holds it, in report order."""
-    if not text:
-        return []
+    return list(_scan(text)[1]) if text else []
+
+
+@lru_cache(maxsize=32)
+def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[str, ...]]:
+    """Mentions and suggestions of one text, read once for all the languages of a request."""
     rules = scope_rules()
-    out: list[str] = []
+    found: dict[str, Mention] = {}
+    suggested: list[str] = []
     for sentence in sentences(text):
-        if any(p.search(sentence) for p in rules["suggestions"]) and not any(p.search(sentence) for p in rules["suggestion_not"]):
+        lowered = sentence.lower()
+        for kind, pattern in () if rules["not_findings"].search(sentence) else rules["mentions"].items():
+            if kind not in found and any(word in lowered for word in rules["mention_words"][kind]) and any(not _denied(sentence, m.start(), m.end(), rules)
+                                         for m in pattern.finditer(sentence)):
+                found[kind] = Mention(kind, _shorten(sentence))
+        if any(word in lowered for word in rules["suggestion_words"]) and rules["suggestions"].search(sentence) and not rules["suggestion_not"].search(sentence):
             quote = _shorten(sentence)
-            if quote not in out:
-                out.append(quote)
-    return out
+            if quote not in suggested:
+                suggested.append(quote)
+    order = list(rules["mentions"])
+    return tuple(sorted(found.values(), key=lambda mention: order.index(mention.kind))), tuple(suggested)
 
 
 def regions(findings, text: str | None) -> set[str]:

@@ -183,3 +183,11 @@ def test_no_good_news_and_a_narrowed_opening_names_its_likely_root():
     assert "The right L5 nerve likely passes through it." in explain([recess]).text
     neck = Finding("foraminal-stenosis", level="C7-T1", side="bilateral", severity="mild")
     assert "The C8 nerves likely pass through them." in explain([neck]).text
+
+
+def test_why_the_scan_was_done_and_risks_discussed_are_not_mentions():
+    assert mentions("INDICATION: Metastatic breast cancer with new back pain. L4-L5: mild disc bulge.") == []
+    assert mentions("Risks including recurrence, infection and nerve injury were discussed.") == []
+    from service.explain.scope import suggestions
+    assert suggestions("No further imaging is needed. Follow-up MRI in 6 months is recommended.") == [
+        "Follow-up MRI in 6 months is recommended."]
