@@ -2,11 +2,15 @@
 
 Built once per process. HTML and SVG templates are autoescaped; the plain-text template is not.
 Templates live in mappings/explain/templates/ so the layout is edited beside the wording.
+
+The fixed end of a page (what matters, when to get help, treatment: ``tail.*.j2``) depends only on
+the language and the warning signs shown, so it is rendered once per process for each and reused:
+escaping that static text was most of the rendering time.
 """
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -25,12 +29,27 @@ def environment() -> Environment:
     )
 
 
+@lru_cache(maxsize=64)
+def _tail(template: str, lang: str, cord_signs: bool, cauda_signs: bool) -> str:
+    from service.explain.phrasebook import phrasebook
+
+    context = {"book": phrasebook(lang), "cord_signs": cord_signs, "cauda_signs": cauda_signs}
+    return environment().get_template(template).render(context)
+
+
+def _with_tail(context: dict, template: str) -> dict:
+    return {**context, "tail": _tail(template, context["lang"], context["cord_signs"], context["cauda_signs"])}
+
+
 def render_html(context: dict) -> str:
-    return environment().get_template("fragment.html.j2").render(context).strip() + "\n"
+    from markupsafe import Markup
+
+    tail = Markup(_tail("tail.html.j2", context["lang"], context["cord_signs"], context["cauda_signs"]))
+    return environment().get_template("fragment.html.j2").render({**context, "tail": tail}).strip() + "\n"
 
 
 def render_text(context: dict) -> str:
-    text = environment().get_template("explanation.txt.j2").render(context)
+    text = environment().get_template("explanation.txt.j2").render(_with_tail(context, "tail.txt.j2"))
     lines = [line.rstrip() for line in text.strip().splitlines()]
     # Collapse the blank runs that template blocks leave behind.
     out: list[str] = []
