@@ -17,8 +17,12 @@ Decisions:
   here when unset): files of an earlier run are removed before the workers start, a worker's files are
   marked dead when it exits, and the directory is removed only by the master as it exits (a worker leaving,
   for whatever reason, never removes it).
-- A worker the master aborts for missing its heartbeat (``ENRICHER_TIMEOUT``) logs and counts each request
-  it was serving and answers it 503 before it dies (``service.api.observe.abandon_in_flight``).
+- A threaded worker's heartbeat comes from its main loop, which keeps running while a request thread is
+  stuck; so a worker stops its heartbeat while any request has been in the application longer than
+  ``ENRICHER_TIMEOUT``, and the master aborts it (within ``ENRICHER_TIMEOUT`` more). A worker so aborted
+  logs and counts each request it was serving and answers it 503 before it dies
+  (``service.api.observe.abandon_in_flight``). The engine's own budget (``ENRICHER_ENGINE_BUDGET_SECONDS``)
+  ends slow reports long before this; the heartbeat is the backstop for anything else.
 """
 
 from __future__ import annotations
@@ -120,6 +124,13 @@ class EnricherWorker(ThreadWorker):
         # A request cut off by the read deadline leaves the rest of its body unread: close, do not drain.
         return keepalive and not (isinstance(sock, DeadlineSocket) and sock.expired)
 
+    def notify(self):
+        from service.api.observe import in_flight
+
+        if overdue(in_flight(), time.perf_counter(), self.cfg.timeout):
+            return  # no heartbeat: the master aborts this worker and its stuck request
+        super().notify()
+
     def handle_error(self, req, client, addr, exc):
         """Gunicorn's error page replaced: problem+json naming the status only; the log has the error type."""
         status = error_status(exc)
@@ -133,6 +144,11 @@ class EnricherWorker(ThreadWorker):
             write_nonblock(client, problem_response(status))
         except Exception:  # the client is gone: nothing to answer
             pass
+
+
+def overdue(requests, now: float, limit: float) -> bool:
+    """Has any request been in the application longer than ``limit`` seconds (``started``: perf_counter)?"""
+    return bool(limit) and any(now - request.started > limit for request in requests)
 
 
 def error_status(exc: BaseException) -> int:

@@ -80,12 +80,9 @@ def read_all(conn: socket.socket) -> bytes:
     return b"".join(chunks)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def start_server(log: Path, **settings: str) -> Server:
     port = free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    env = {**os.environ, "ENRICHER_LOG_LEVEL": "INFO", "ENRICHER_READ_TIMEOUT": str(READ_TIMEOUT),
-           "ENRICHER_THREADS": "8"}
+    env = {**os.environ, "ENRICHER_LOG_LEVEL": "INFO", **settings}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     with log.open("wb") as sink:
         process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port),
@@ -94,14 +91,29 @@ def server(tmp_path_factory):
     try:
         running.wait_healthy()
         running.wait_workers(2)
+    except BaseException:
+        stop_server(running)
+        raise
+    return running
+
+
+def stop_server(running: Server) -> None:
+    running.process.terminate()
+    try:
+        running.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        running.process.kill()
+        running.process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    running = start_server(tmp_path_factory.mktemp("server") / "server.log",
+                           ENRICHER_READ_TIMEOUT=str(READ_TIMEOUT), ENRICHER_THREADS="8")
+    try:
         yield running
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(running)
 
 
 def slow_request(port: int, head: bytes, body: bytes = b"") -> socket.socket:
@@ -176,6 +188,29 @@ def test_an_aborted_worker_answers_logs_and_counts_its_requests(server):
     metrics = server.request("GET", "/metrics")[2].decode()
     assert any(line.startswith("enricher_http_request_timeouts_total{") and not line.endswith(" 0.0")
                for line in metrics.splitlines())
+
+
+def test_a_request_past_the_worker_timeout_is_answered_logged_and_counted(tmp_path):
+    """A request still in the application after ENRICHER_TIMEOUT (here: a body trickling in, with a read
+    timeout longer than the worker timeout) stops its worker's heartbeat; the master aborts the worker."""
+    running = start_server(tmp_path / "server.log", ENRICHER_TIMEOUT="2", ENRICHER_ENGINE_BUDGET_SECONDS="1",
+                           ENRICHER_READ_TIMEOUT="20")
+    try:
+        head = SLOW_BODY_HEAD.replace(b"Host: localhost\r\n", b"Host: localhost\r\nX-Request-ID: overdue-1\r\n")
+        conn = slow_request(running.port, head + b"{")
+        started = time.monotonic()
+        answer = read_all(conn)
+        conn.close()
+        assert answer.startswith(b"HTTP/1.1 503"), answer[:200]
+        assert time.monotonic() - started < 10
+        running.wait_healthy(timeout=30)
+        running.wait_workers(2)
+        assert [running.request("GET", "/healthz")[0] for _ in range(20)] == [200] * 20
+        log = running.log.read_text(errors="replace")
+        assert any('"request-timeout"' in line and "overdue-1" in line for line in log.splitlines())
+        assert "WORKER TIMEOUT" in log
+    finally:
+        stop_server(running)
 
 
 @pytest.mark.parametrize("raw, status", [

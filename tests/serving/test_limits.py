@@ -99,3 +99,15 @@ def test_plain_extract_reports_an_unknown_key_by_position():
     assert answer.status_code == 422
     assert b"JaneRoe" not in answer.data and b"4711" not in answer.data
     assert "key 2 of the body" in answer.get_json()["detail"]
+
+
+def test_a_worker_stops_its_heartbeat_only_while_a_request_overruns_the_timeout():
+    from service.api.observe import InFlight
+    from service.server import overdue
+
+    def started(at: float) -> InFlight:
+        return InFlight("id", "POST", "/fhir/DiagnosticReport/$enrich", True, at, None)
+
+    assert not overdue([], 100.0, 30)
+    assert not overdue([started(80.0)], 100.0, 30)
+    assert overdue([started(80.0), started(60.0)], 100.0, 30)
