@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
 from setuptools import Distribution, setup
@@ -73,8 +74,10 @@ class BuildEngine(build_ext):
             super().run()
             return
         if self.editable_mode or self.inplace:
-            print("editable install: the engine is not compiled and runs from its sources", file=sys.stderr)
+            print("editable install or in-place build: the engine is not compiled and runs from its sources",
+                  file=sys.stderr)
             return
+        self.remove_earlier_builds()
         if pure_python_requested():
             return
         self.distribution.ext_modules = engine_extensions()
@@ -83,6 +86,15 @@ class BuildEngine(build_ext):
             # mypyc ran (egg_info finalizes it): a fresh command takes the list as it is now.
             self.reinitialize_command("build_ext")
             self.run_command("build_ext")
+
+    def remove_earlier_builds(self) -> None:
+        """build/ outlives a build: a wheel holds only what this build compiled, never an extension an earlier
+        build left there (of a module no longer compiled, or before a build that falls back to pure Python)."""
+        suffixes = tuple(EXTENSION_SUFFIXES)
+        root = Path(self.build_lib)
+        for path in [*root.glob("*__mypyc*"), *(root / ENGINE).glob("*")]:
+            if path.name.endswith(suffixes):
+                path.unlink()
 
     def build_extensions(self) -> None:
         try:
