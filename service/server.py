@@ -23,6 +23,9 @@ Decisions:
   logs and counts each request it was serving and answers it 503 before it dies
   (``service.api.observe.abandon_in_flight``). The engine's own budget (``ENRICHER_ENGINE_BUDGET_SECONDS``)
   ends slow reports long before this; the heartbeat is the backstop for anything else.
+- A worker that dies without running its abort handler (killed after the timeout while a thread held the
+  interpreter lock, or by the out-of-memory killer) leaves its requests' ids on a board in memory shared
+  with the master (``service.api.board``); the master logs and counts them when it reaps the worker.
 """
 
 from __future__ import annotations
@@ -205,10 +208,19 @@ class EnricherServer(BaseApplication):
 # --- hooks ---------------------------------------------------------------------------------------------
 
 
+def _pre_fork(server, worker) -> None:
+    from service.api.board import Board
+
+    worker.board = Board(server.cfg.threads)
+
+
 def _post_fork(server, worker) -> None:
+    from service.api.observe import use_board
+
     # The worker inherits the master's exit handlers; removing the metrics directory is the master's alone.
     atexit.unregister(shutil.rmtree)
     atexit.unregister(_remove_metrics_dir)
+    use_board(worker.board)
 
 
 def _worker_abort(worker) -> None:
@@ -222,8 +234,17 @@ def _child_exit(server, worker) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
-    if getattr(worker, "aborted", False):
+    timed_out = getattr(worker, "aborted", False)
+    if timed_out:
         log.error(json.dumps({"event": "worker-timeout", "pid": worker.pid}))
+    board = getattr(worker, "board", None)
+    if board is not None:
+        try:
+            from service.api.observe import record_abandoned
+
+            record_abandoned(server.app.wsgi(), board.read(), timed_out)
+        finally:
+            board.close()
 
 
 # --- the metrics directory -----------------------------------------------------------------------------
@@ -270,6 +291,7 @@ def run_gunicorn(bind: str, workers: int, timeout: int, log_level: str) -> None:
         # Should anyone turn gunicorn's access log on: the path without its query string.
         "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)s',
         "control_socket_disable": True,
+        "pre_fork": _pre_fork,
         "post_fork": _post_fork,
         "worker_abort": _worker_abort,
         "child_exit": _child_exit,

@@ -93,6 +93,13 @@ class InFlight:
 
 
 _in_flight: dict[int, InFlight] = {}  # by thread
+_board = None  # a service.api.board.Board the gunicorn master reads, when running under `enricher serve`
+
+
+def use_board(board) -> None:
+    """Also write each request's id, method and route where the master can read them (service.api.board)."""
+    global _board
+    _board = board
 
 
 def in_flight() -> list[InFlight]:
@@ -124,10 +131,14 @@ def _start() -> None:
     _in_flight[threading.get_ident()] = InFlight(
         g.request_id, _method(), _route(), request.path == "/fhir" or request.path.startswith("/fhir/"),
         g.started, request.environ.get("gunicorn.socket"))
+    if _board is not None:
+        _board.put(g.request_id, _method(), _route())
 
 
 def _forget(_error=None) -> None:
     _in_flight.pop(threading.get_ident(), None)
+    if _board is not None:
+        _board.clear()
 
 
 def _route() -> str:
@@ -179,6 +190,22 @@ def abandon_in_flight(app: Flask) -> None:
         recorder.requests.labels(route=entry.route, method=entry.method, status="503").inc()
         if not entry.answered and entry.socket is not None:
             _answer_abandoned(entry)
+    if _board is not None:
+        _board.clear_all()  # logged and counted here: the master must not do it again
+
+
+def record_abandoned(app: Flask, requests: list[dict], timed_out: bool) -> None:
+    """In the master: log and count the requests a dead worker left on its board (service.api.board)."""
+    recorder: Metrics = app.extensions["enricher.metrics"]
+    for entry in requests:
+        access_log.error(json.dumps({
+            "event": "request-timeout" if timed_out else "request-abandoned", "request_id": entry["request_id"],
+            "method": entry["method"], "route": entry["route"], "duration_ms": round(entry["seconds"] * 1000, 3),
+        }))
+        if timed_out:
+            recorder.timeouts.labels(route=entry["route"], method=entry["method"]).inc()
+        recorder.requests.labels(route=entry["route"], method=entry["method"],
+                                 status="timeout" if timed_out else "abandoned").inc()
 
 
 def _answer_abandoned(entry: InFlight) -> None:

@@ -150,8 +150,10 @@ def test_four_one_byte_a_second_clients_do_not_starve_healthz(server):
 
 
 def test_killing_every_worker_mid_request_poisons_nothing(server, report_bytes=REPORT_PATH.read_bytes()):
-    in_flight = [slow_request(server.port, SLOW_BODY_HEAD + b"{") for _ in range(2)]
-    time.sleep(0.3)  # the requests are in the application, reading their bodies
+    in_flight = [slow_request(server.port, SLOW_BODY_HEAD.replace(
+        b"Host: localhost\r\n", b"Host: localhost\r\nX-Request-ID: killed-%d\r\n" % number) + b"{")
+        for number in range(2)]
+    time.sleep(0.5)  # the requests are in the application, reading their bodies
     killed = server.workers()
     for pid in killed:
         os.kill(pid, signal.SIGKILL)
@@ -166,7 +168,12 @@ def test_killing_every_worker_mid_request_poisons_nothing(server, report_bytes=R
     status, _, metrics = server.request("GET", "/metrics")
     assert status == 200 and b"enricher_http_requests_total" in metrics
     assert server.request("GET", "/healthz")[0] == 200
-    assert "FileNotFoundError" not in server.log.read_text(errors="replace")
+    log = server.log.read_text(errors="replace")
+    assert "FileNotFoundError" not in log
+    # The master logged the requests the killed workers were serving, by id only.
+    abandoned = [json.loads(line) for line in log.splitlines() if '"request-abandoned"' in line]
+    assert {"killed-0", "killed-1"} <= {entry["request_id"] for entry in abandoned}
+    assert all(entry["route"] == ENRICH for entry in abandoned)
 
 
 def test_an_aborted_worker_answers_logs_and_counts_its_requests(server):
