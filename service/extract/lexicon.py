@@ -46,6 +46,8 @@ ROOT: Final = "root"
 LABEL: Final = "label"  # a colon after a short label at the head of a sentence ("Nerve roots: normal")
 COMPOUND: Final = "compound"  # shorthand for a whole phrase ("NFN"): read as the tokens of the phrase it stands for
 
+# A vertebra or root name by region letter and number; the letters of grammar.yaml's vertebra_aliases are
+# added to their region's class when the lexicon loads ("d12" is "t12").
 VERTEBRA = r"(?:c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])"
 
 
@@ -92,6 +94,15 @@ class Lexicon:
     span_openers_re: re.Pattern = _NEVER
     root_central_keys: frozenset = frozenset()
     role_res: tuple = ()                                  # (role, pattern of its words) in anatomy.yaml's order
+    vertebra_aliases: dict = field(default_factory=dict)  # region letter as written -> its region ("d" -> "t")
+    name_side_words: dict = field(default_factory=dict)   # side word next to a root's name -> side
+    root_name_re: re.Pattern = _NEVER                     # each root name of a root mention, with its side word
+    verb_object_re: re.Pattern = _NEVER                   # a root named by letter right after a ladder verb
+    sided_name_before_re: re.Pattern = _NEVER             # "R L5" right before a ladder participle or noun
+    clause_names_re: re.Pattern = _NEVER                  # root names heading a clause after a "Roots:" label
+    not_a_root_after_re: re.Pattern = _NEVER              # "L1 compression fracture": the bone, not a root
+    plural_root_re: re.Pattern = _NEVER                   # a root mention in the plural ("roots", "L5s")
+    central_root_re: re.Pattern = _NEVER                  # a word of the cauda equina ("cauda", "intrathecal")
     source: str = ""                                  # the directory the lexicon was read from
     level_cache: dict = field(default_factory=dict)   # matched level text -> (levels, single vertebra)
     root_cache: dict = field(default_factory=dict)    # (matched root text, generic) -> RootMention
@@ -258,41 +269,78 @@ def _bounded(pattern: str) -> str:
     return pattern.replace(r"\s+", r"\s{1,8}").replace(r"\s*", r"\s{0,8}").replace(r"[\s\-]+", r"[\s\-]{1,12}")
 
 
-def _root_regex(anatomy: dict, roles: list[str]) -> re.Pattern:
-    name = VERTEBRA
-    side = r"(?:(?:left|right|lt|rt|l|r)\.?\s+)?"
+def _vertebra_pattern(aliases: dict) -> str:
+    """VERTEBRA with each region's alias letters ("d" beside "t")."""
+    pattern = VERTEBRA
+    for region in sorted(set(aliases.values())):
+        letters = "[" + region + "".join(sorted(a for a, r in aliases.items() if r == region)) + "]"
+        pattern = pattern.replace(f"{region}1[", f"{letters}1[").replace(f"{region}[1", f"{letters}[1")
+    return pattern
+
+
+class _Names:
+    """The parts of a root's name, as regex texts: the vertebra, a side word before it, one after it."""
+
+    def __init__(self, grammar: dict) -> None:
+        self.vertebra = _vertebra_pattern(grammar.get("vertebra_aliases") or {})
+        sides = [w for words in (grammar.get("root_name_sides") or {}).values() for w in words]
+        self.side_words = _alternation(sides)
+        self.side = rf"(?:(?:{self.side_words})\.?\s+)?"
+        # A side after the name is a whole side word, never a lone letter ("L5 L S1" lists vertebrae).
+        self.long_sides = [w for w in sides if len(w) > 2]  # "lt", "rt", "l", "r" have a look-ahead of their own
+        self.side_after = r"(?:\s+(?:%s))?" % _alternation([w for w in sides if len(w) > 1])
+        # Joiners written out, not as a trie: the trie lets spaces around "&" and "/" match inside the joiner
+        # too, and the list would backtrack through every way of splitting them.
+        joiners = sorted((" ".join(str(w).split()) for w in grammar.get("name_joiners") or []), key=len, reverse=True)
+        self.joiners = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in joiners if w)
+        # "(S1)": a name in brackets.
+        self.name = rf"\(?{self.vertebra}\)?"
+
+
+def _root_regex(anatomy: dict, roles: list[str], parts: _Names) -> re.Pattern:
+    name = parts.name
+    side = parts.side
     # A list of at most a dozen names: unbounded, every vertebra of a long bare list ("L4, L4, ...") would
     # start a scan to the list's end, and the search would take time growing with the square of its length.
-    names = rf"{side}{name}(?:\s*(?:,\s*and|,\s*or|,|and|or|&|/|as\s+well\s+as)\s*(?:the\s+)?{side}{name}){{0,11}}"
+    names = (rf"{side}{name}(?>\s*(?:{parts.joiners})\s*(?:the\s+)?{side}{name}){{0,11}}"
+             rf"{parts.side_after}")
     heads = _alternation(anatomy.get("root_heads", []))
     role = _alternation(roles)
     also_root = r"(?:\s+and\s+(?:the\s+)?(?:(?:%s)\s+)?(?:nerve\s+)?roots?)?" % role
     # ... or a root name in the plural ("both L5s pinched"): vertebrae are not counted so.
     named = (rf"(?<![\w\-/])(?:{names}(?:\s+(?:{role}))?\s+(?:{heads}){also_root}(?![a-z0-9])"
-             rf"|{side}{name}s(?![a-z0-9]))")
-    bare = rf"(?<![a-z0-9])(?:{role})\s+{side}{name}(?:\s+(?:{heads}){also_root}(?![a-z0-9])|(?![\w\-/]))"
+             rf"|{side}{parts.vertebra}s(?![a-z0-9]))")
+    bare = (rf"(?<![a-z0-9])(?:{role})\s+{side}{parts.vertebra}"
+            rf"(?:\s+(?:{heads}){also_root}(?![a-z0-9])|(?![\w\-/]))")
     generic = _alternation(list(anatomy.get("generic_roots", [])) + list(anatomy.get("central_roots", []))
                            + ["root", "roots"])
     neural = r"neural(?=[\s\-]+(?:%s)(?![a-z0-9]))" % _alternation(anatomy.get("neural_before", []))
     # A look-ahead of the three letters a root mention can start with lets the engine skip other positions.
     starts = {phrase_key(w)[:3] for w in (list(anatomy.get("generic_roots", [])) + list(anatomy.get("central_roots", []))
-                                          + roles + ["root", "neural", "left", "right"])}
+                                          + roles + ["root", "neural"] + parts.long_sides)}
     # A character class first: the engine rejects most positions on one character.
-    first_chars = "".join(sorted({s[0] for s in starts} | set("ctlsr")))
+    regions = "ctls" + "".join(parts_aliases(parts))
+    first_chars = "".join(sorted({s[0] for s in starts} | set(regions) | {"r", "("}))
     prefix = f"(?=[{re.escape(first_chars)}])(?=" + "|".join(re.escape(s) for s in sorted(starts)) \
-        + r"|[ctls]\d|lt|rt|[lr]\s)"
+        + rf"|\(?[{regions}]\d|lt|rt|[lr]\s)"
     pattern = (rf"{prefix}(?:(?P<named>{named})|(?P<bare>{bare})"
                rf"|(?<![a-z0-9])(?P<generic>(?:{generic})(?![a-z0-9])|{neural}))")
     return re.compile(_bounded(pattern))
 
 
-def _level_regex(levels: dict) -> re.Pattern:
+def parts_aliases(parts: _Names) -> list[str]:
+    """The alias region letters a vertebra pattern accepts."""
+    return sorted({c for c in re.findall(r"\[([a-z]+)\]", parts.vertebra) for c in c} - set("ctls"))
+
+
+def _level_regex(levels: dict, parts: _Names) -> re.Pattern:
     # A look-ahead for a vertebra ("l4") lets the engine skip other positions; the character before a
     # match is checked by the caller.
-    v = VERTEBRA
-    second = r"(?:[ctls]\s?)?\d{1,2}"
+    v = parts.vertebra
+    regions = "ctls" + "".join(parts_aliases(parts))
+    second = rf"(?:[{regions}]\s?)?\d{{1,2}}"
     return re.compile(_bounded(
-        rf"(?=[ctls]\d)(?:"
+        rf"(?=[{regions}]\d)(?:"
         rf"(?P<a>{v})\s?(?:-|/|_)\s?(?P<b>{second})(?![\w])"
         rf"|(?P<c>{v})\s+on\s+(?P<d>{v})(?![\w\-/])"
         rf"|(?P<e>{v})\s(?P<f>{v})(?![\w\-/])"
@@ -372,7 +420,9 @@ def _load(directory: str) -> Lexicon:
     not_single_after = _alternation(levels.get("not_a_single_vertebra_after", []))
     transitional = frozenset(tuple(pair) for pair in levels.get("transitional", []))
     not_typos = frozenset(phrase_key(w) for w in anatomy.get("not_typos", []))
-    root_re = _root_regex(anatomy, roles)
+    grammar = _read(path, "grammar.yaml")
+    parts = _Names(grammar)
+    root_re = _root_regex(anatomy, roles, parts)
     from service.extract.typos import build_typo_index  # noqa: PLC0415 - typos imports this module
 
     typo_index = build_typo_index(builder.entries, not_typos)
@@ -389,7 +439,22 @@ def _load(directory: str) -> Lexicon:
                        for role, words in anatomy.get("roles", {}).items()),
         root_scan_re=after_boundary(root_re.pattern, root_re.flags),
 
-        level_re=_level_regex(levels),
+        level_re=_level_regex(levels, parts),
+        vertebra_aliases=dict(grammar.get("vertebra_aliases") or {}),
+        name_side_words={phrase_key(w): side for side, words in (grammar.get("root_name_sides") or {}).items()
+                         for w in words},
+        root_name_re=re.compile(rf"(?:({parts.side_words})\.?\s+)?\(?({parts.vertebra})\)?(?![\d])"
+                                rf"(?:\s+({parts.side_words})(?![a-z0-9]))?"),
+        verb_object_re=re.compile(rf"[ \t]{{1,4}}(?:(?:on|upon)[ \t]{{1,4}})?(?:the[ \t]{{1,4}})?"
+                                  rf"((?:(?:{parts.side_words})\.?[ \t]{{1,4}})?{parts.vertebra})(?![\w\-/])"),
+        sided_name_before_re=re.compile(rf"(?<![a-z0-9])((?:{parts.side_words})\.?[ \t]{{1,4}}{parts.vertebra})"
+                                        r"[ \t]{1,4}$"),
+        clause_names_re=_clause_names_regex(parts, anatomy),
+        plural_root_re=re.compile(rf"(?:{_alternation(anatomy.get('plural_root_words') or [])})(?![a-z])"
+                                  r"|(?<=\d)s$"),
+        central_root_re=re.compile(rf"(?<![a-z])(?:{_alternation(anatomy.get('central_root_words') or [])})"
+                                   r"(?![a-z])"),
+        not_a_root_after_re=re.compile(rf"[ \t]*(?:{_alternation(grammar.get('not_a_root_after') or [])})"),
         single_before_re=re.compile(rf"(?<![a-z0-9])(?:{single_after})[\s\-]+(?:the[\s\-]+)?(?:level[\s\-]+of[\s\-]+)?$"),
         not_level_after_re=re.compile(rf"[\s\-]{{0,8}}(?:{not_after})(?![a-z0-9])"),
         not_single_after_re=re.compile(rf"[\s\-]{{0,8}}(?:{not_single_after})(?![a-z0-9])"),
@@ -410,6 +475,14 @@ def _load(directory: str) -> Lexicon:
         root_central_keys=central,
         source=str(path),
     )
+
+
+def _clause_names_regex(parts: _Names, anatomy: dict) -> re.Pattern:
+    """Root names heading a clause after a label that names roots ("Roots: left L3 contacted; R L5 ...")."""
+    name = rf"(?:(?:{parts.side_words})\.?[ \t]{{1,4}})?{parts.vertebra}"
+    both = _alternation([w for w in (anatomy.get("sides") or {}).get("bilateral", []) if " " not in w])
+    return re.compile(rf"[ \t]*[:;,][ \t]*(?:(?:{both})[ \t]{{1,4}})?"
+                      rf"({name}(?:[ \t]*(?:{parts.joiners})[ \t]*{name}){{0,11}})(?![\w\-/])")
 
 
 def load_lexicon(directory: str | Path | None = None) -> Lexicon:

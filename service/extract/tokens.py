@@ -13,9 +13,6 @@ from service.extract.levels import read_level
 from service.extract.lexicon import COMPOUND, GRADE, LABEL, LADDER, LEVEL, ROOT, SIDE, TERM, Lexicon
 from service.extract.phrases import finditer_after_boundary, phrase_key
 
-_ROOT_NAME = re.compile(r"(?:(left|right|lt|rt|l|r)\.?\s+)?(c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])(?![\d])")
-_SIDE_WORD = {"left": "left", "lt": "left", "l": "left", "right": "right", "rt": "right", "r": "right"}
-_PLURAL_HEAD = re.compile(r"(?:roots|nerves|ganglia|sleeves|rootlets|elements)(?![a-z])|(?<=\d)s$")
 _HEADER_COLON = re.compile(r"[ \t]*:")
 
 
@@ -48,13 +45,21 @@ class RootMention:
 
 
 def _root_mention(text: str, generic: bool, lexicon: Lexicon) -> RootMention:
-    names = [] if generic else [(m.group(2).upper(), _SIDE_WORD.get(m.group(1))) for m in _ROOT_NAME.finditer(text)]
+    names: list[tuple[str | None, str | None]] = []
+    if not generic:
+        names = [(_root_name(m.group(2), lexicon), lexicon.name_side_words.get(m.group(1) or m.group(3)))
+                 for m in lexicon.root_name_re.finditer(text)]
     if not names:
         names = [(None, None)]
     role = next((role for role, words in lexicon.role_res if words.search(text)), None)
-    plural = bool(_PLURAL_HEAD.search(text)) and len(names) == 1
-    central = generic and (text in lexicon.root_central_keys or "cauda" in text or "intrathecal" in text)
+    plural = bool(lexicon.plural_root_re.search(text)) and len(names) == 1
+    central = generic and (text in lexicon.root_central_keys or lexicon.central_root_re.search(text) is not None)
     return RootMention(names, plural, central, role)
+
+
+def _root_name(text: str, lexicon: Lexicon) -> str:
+    """'l5' -> 'L5'; an alias region letter as its region ('d12' -> 'T12')."""
+    return (lexicon.vertebra_aliases.get(text[0], text[0]) + text[1:]).upper()
 
 
 _SPACES = re.compile(r"[\s\-]+")
@@ -74,8 +79,6 @@ def _root_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Toke
     return found
 
 
-_VERB_OBJECT = re.compile(r"[ \t]{1,4}(?:(?:on|upon)[ \t]{1,4})?(?:the[ \t]{1,4})?((?:(?:left|right|lt|rt|l|r)\.?[ \t]{1,4})?"
-                          r"(?:c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5]))(?![\w\-/])")
 
 
 def verb_object_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Token]:
@@ -90,7 +93,7 @@ def verb_object_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[
             out.append(token)
         if token.kind != "ladder" or not token.detail or token.detail[0] != "verb":
             continue
-        match = _VERB_OBJECT.match(view, token.end)
+        match = lexicon.verb_object_re.match(view, token.end)
         if not match:
             continue
         inside = [t for t in tokens[i + 1:i + 3] if t.start < match.end(1)]
@@ -104,9 +107,6 @@ def verb_object_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[
     return tokens if out is None else out
 
 
-_SIDED_NAME_BEFORE = re.compile(r"(?<![a-z0-9])((?:left|right|lt|rt|l|r)\.?[ \t]{1,4}(?:c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5]))"
-                                r"[ \t]{1,4}$")
-_NOT_A_ROOT_AFTER = re.compile(r"[ \t]*(?:fracture|deformity|endplate|of the (?:vertebral|body))")
 
 
 def sided_name_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Token]:
@@ -125,8 +125,8 @@ def sided_name_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[T
         if token.detail[0] == "verb" and i + 1 < len(tokens) and tokens[i + 1].kind != TERM:
             continue  # a verb acts on what follows it; at the end of a clause it is a noun ("L L5 contact")
         anchor = tokens[before + 1].start
-        match = _SIDED_NAME_BEFORE.search(view, max(0, anchor - 16), anchor)
-        if match is None or _NOT_A_ROOT_AFTER.match(view, token.end):
+        match = lexicon.sided_name_before_re.search(view, max(0, anchor - 16), anchor)
+        if match is None or lexicon.not_a_root_after_re.match(view, token.end):
             continue
         inside = [k for k in range(max(0, before - 2), before + 1) if tokens[k].end > match.start(1)]
         if any(tokens[k].kind not in (SIDE, LEVEL) or tokens[k].start < match.start(1) for k in inside):
@@ -139,9 +139,6 @@ def sided_name_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[T
     return tokens if out is None else sorted(out, key=lambda t: t.start)
 
 
-_NAME = r"(?:(?:left|right|lt|rt|l|r)\.?[ \t]{1,4})?(?:c[1-8]|t1[0-2]|t[1-9]|l[1-6]|s[1-5])"
-_CLAUSE_NAMES = re.compile(rf"[ \t]*[:;,][ \t]*(?:(?:bilateral|bilat|b/l|both)[ \t]{{1,4}})?"
-                           rf"({_NAME}(?:[ \t]*(?:,|and|&|/)[ \t]*{_NAME})*)(?![\w\-/])")
 
 
 def labelled_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Token]:
@@ -163,7 +160,7 @@ def labelled_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Tok
         if i > label:
             kept.append(token)
         opens_clause = i == label or (token.kind in (TERM, LABEL) and view[token.start] in ";:,")
-        match = _CLAUSE_NAMES.match(view, token.end) if opens_clause else None
+        match = lexicon.clause_names_re.match(view, token.end) if opens_clause else None
         if match is None:
             continue
         inside = [t for t in tokens[i + 1:i + 5] if match.start(1) <= t.start < match.end(1)]
