@@ -129,12 +129,38 @@ def _read(directory: Path, name: str) -> dict:
         return yaml.load(handle, Loader=_WordLoader) or {}
 
 
+_CHOICE = re.compile(r"\[([^\[\]{}]*)\]|\{([^\[\]{}]*)\}")
+
+
+def expand_phrase(phrase: str) -> list[str]:
+    """A lexicon phrase with its written variants spelled out: ``[the]`` is optional, ``{rt|lt}`` picks one
+    ("more to [the] {rt|lt} [side]" is eight phrases). Spaces are normalised."""
+    match = _CHOICE.search(phrase)
+    if match is None:
+        return [" ".join(phrase.split())]
+    options = (match.group(1) if match.group(1) is not None else match.group(2)).split("|")
+    if match.group(1) is not None:
+        options.append("")
+    head, tail = phrase[:match.start()], phrase[match.end():]
+    return [variant for option in options for variant in expand_phrase(head + option + tail)]
+
+
+def _spelled(phrases) -> list[str]:
+    """Every variant of each phrase (see expand_phrase)."""
+    return [variant for phrase in phrases or () for variant in expand_phrase(str(phrase))]
+
+
 class _Builder:
     def __init__(self) -> None:
         self.entries: dict = {}
 
     def add(self, phrase: str, entry: Entry) -> None:
-        key = phrase_key(str(phrase))
+        variants = expand_phrase(str(phrase))
+        if len(variants) > 1:
+            for variant in variants:
+                self.add(variant, entry)
+            return
+        key = phrase_key(variants[0])
         if not key:
             return
         known = self.entries.get(key)
@@ -160,11 +186,11 @@ def _severity_of_range(first: str, second: str, table: dict) -> str | None:
 def _add_grades(builder: _Builder, data: dict) -> None:
     grades = data.get("grades", {})
     table = data.get("ranges", {})
-    narrowing = {phrase_key(p) for p in data.get("implies_narrowing", [])}
+    narrowing = {phrase_key(p) for p in _spelled(data.get("implies_narrowing"))}
     words: dict = {}
     for severity, phrases in grades.items():
         value = None if severity == "ungraded" else severity
-        for phrase in phrases or ():
+        for phrase in _spelled(phrases):
             builder.add(phrase, Entry(GRADE, value, (phrase_key(phrase) in narrowing,)))
             words[phrase_key(phrase)] = value
     for phrase in narrowing - set(words):
@@ -187,12 +213,12 @@ def _add_grades(builder: _Builder, data: dict) -> None:
 def _add_anatomy(builder: _Builder, data: dict) -> frozenset:
     for side, phrases in data.get("sides", {}).items():
         builder.add_all(phrases, Entry(SIDE, side))
-    weak = {phrase_key(p) for p in data.get("weak_locations", [])}
-    graded_only = {phrase_key(p) for p in data.get("graded_only_locations", [])}
+    weak = {phrase_key(p) for p in _spelled(data.get("weak_locations"))}
+    graded_only = {phrase_key(p) for p in _spelled(data.get("graded_only_locations"))}
     for kind, spec in data.get("stenosis_locations", {}).items():
         zone = spec.get("zone")
         for plural, phrases in ((False, spec.get("singular")), (True, spec.get("plural"))):
-            for phrase in phrases or ():
+            for phrase in _spelled(phrases):
                 key = phrase_key(phrase)
                 # detail: (plural, zone, weak, a stenosis only when graded or called stenosis)
                 builder.add(phrase, Entry(LOC, kind, (plural, zone, key in weak, key in graded_only)))
@@ -209,7 +235,7 @@ def _add_anatomy(builder: _Builder, data: dict) -> frozenset:
     builder.add_all(data.get("remaining"), Entry(REMAIN))
     builder.add_all(data.get("spine_wide"), Entry(WIDE))
     builder.add_all(data.get("back_references"), Entry(REF))
-    return frozenset(phrase_key(p) for p in data.get("central_roots", []))
+    return frozenset(phrase_key(p) for p in _spelled(data.get("central_roots")))
 
 
 def _add_ladder(builder: _Builder, data: dict) -> None:
@@ -218,11 +244,11 @@ def _add_ladder(builder: _Builder, data: dict) -> None:
     for name, types in (("also_narrowing_foramen", ("foraminal-stenosis",)),
                         ("also_narrowing_openings", ("foraminal-stenosis", "lateral-recess-stenosis")),
                         ("also_narrowing", ("foraminal-stenosis", "lateral-recess-stenosis", "canal-stenosis"))):
-        for phrase in data.get(name) or ():
+        for phrase in _spelled(data.get(name)):
             narrowed[phrase_key(phrase)] = types
     for rung, forms in data.get("rungs", {}).items():
         for form in ("verbs", "participles", "nouns"):
-            for phrase in forms.get(form) or ():
+            for phrase in _spelled(forms.get(form)):
                 types = narrowed.get(phrase_key(phrase), ())
                 # detail: (form, narrows a space, the stenosis types it makes)
                 builder.add(phrase, Entry(LADDER, rung, (form[:-1], bool(types), types)))
@@ -261,7 +287,7 @@ def _add_abbreviations(builder: _Builder, abbreviations: dict) -> None:
 
 
 def _alternation(words) -> str:
-    return trie_pattern(phrase_key(w) for w in words)
+    return trie_pattern(phrase_key(v) for w in words for v in expand_phrase(str(w)))
 
 
 def _bounded(pattern: str) -> str:
@@ -316,8 +342,9 @@ def _root_regex(anatomy: dict, roles: list[str], parts: _Names) -> re.Pattern:
                            + ["root", "roots"])
     neural = r"neural(?=[\s\-]+(?:%s)(?![a-z0-9]))" % _alternation(anatomy.get("neural_before", []))
     # A look-ahead of the three letters a root mention can start with lets the engine skip other positions.
-    starts = {phrase_key(w)[:3] for w in (list(anatomy.get("generic_roots", [])) + list(anatomy.get("central_roots", []))
-                                          + roles + ["root", "neural"] + parts.long_sides)}
+    starts = {phrase_key(w)[:3] for w in _spelled(list(anatomy.get("generic_roots", []))
+                                                  + list(anatomy.get("central_roots", []))
+                                                  + roles + ["root", "neural"] + parts.long_sides)}
     # A character class first: the engine rejects most positions on one character.
     regions = "ctls" + "".join(parts_aliases(parts))
     first_chars = "".join(sorted({s[0] for s in starts} | set(regions) | {"r", "("}))
@@ -419,7 +446,7 @@ def _load(directory: str) -> Lexicon:
     not_after = _alternation(levels.get("not_a_level_after", []))
     not_single_after = _alternation(levels.get("not_a_single_vertebra_after", []))
     transitional = frozenset(tuple(pair) for pair in levels.get("transitional", []))
-    not_typos = frozenset(phrase_key(w) for w in anatomy.get("not_typos", []))
+    not_typos = frozenset(phrase_key(w) for w in _spelled(anatomy.get("not_typos")))
     grammar = _read(path, "grammar.yaml")
     parts = _Names(grammar)
     root_re = _root_regex(anatomy, roles, parts)
@@ -465,7 +492,7 @@ def _load(directory: str) -> Lexicon:
         finding_sections=finding_sections,
         quoted_sections=quoted_sections,
         radiology_header_words=tuple(w.lower() for w in section_data.get("radiology_header_words", [])),
-        imaging_re=trie_regex(phrase_key(w) for w in section_data.get("imaging_words", [])),
+        imaging_re=trie_regex(phrase_key(w) for w in _spelled(section_data.get("imaging_words"))),
         imaging_label_re=_imaging_label_regex(section_data),
         vertebra_index=_vertebra_index(levels),
         transitional=transitional,

@@ -21,6 +21,7 @@ _BOUNDARY = re.compile(
     r"|\.(?<=[^A-Za-z.][A-Za-z]\.)(?=[A-Z][a-z]{2})"  # ... after a one-letter word ("L>R.Mild")
     r"|\.(?=\d{1,2}[.)]\s*[A-Za-z])"        # full stop glued to a numbered item ("root.2.left")
     r"|\u2022|\u00b7|\u25cf|\u25aa"          # bullets
+    r"|//+"                                # runs of slashes that separate items ("... foramen./// L4-5: ...")
 )
 _ABBREVIATION = re.compile(r"(?<![A-Za-z])(?:e\.g|i\.e|vs|approx|dr|fig|cf|incl|resp|ca|mr|ms|st|cont|sag|ax|ant|post|"
                            r"lat|med|bilat|prox|dist|ext|int|sup|inf|pt|pts|sig|signif|neg|etc\.?\s?al|al|hx|sx|dx|tx|w|b/l)$", re.I)

@@ -50,7 +50,8 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
                 and tokens[i + 1].kind in (GRADE, NARROW, NORMAL) and _RELATIVE.fullmatch(view, token.start, token.end):
             bridged = True  # "in the left lateral recess, which is narrowed, ..."
             continue
-        if token.kind not in _CHAIN or (token.kind == LADDER and not _narrows_here(tokens, i)) or (
+        if token.kind not in _CHAIN or (token.kind == LADDER and not _narrows_here(tokens, i)) \
+                or (token.kind == NARROW and _of_an_object(tokens, i, view)) or (
                 token.kind == HEDGE and (i + 1 == len(tokens) or tokens[i + 1].kind not in _HEDGED)):
             if current:
                 chains.append(current)
@@ -71,6 +72,31 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
     if current:
         chains.append(current)
     return chains
+
+
+def _of_an_object(tokens: list[Token], i: int, view: str) -> bool:
+    """A narrowing word right after a structure that is no opening belongs to it ("disc space narrowing",
+    "interspace narrowing"): it starts no stenosis ("mild disc space narrowing the canal is widely patent")."""
+    return i > 0 and tokens[i - 1].kind == OBJ and not view[tokens[i - 1].end:tokens[i].start].strip(" -")
+
+
+_OBJECT_GAP = re.compile(r"[\s\-]*(?:of[\s\-]+)?(?:the[\s\-]+)?")
+
+
+def _objects_after(tokens: list[Token], head: int, limit: int, view: str) -> list[int]:
+    """The openings a narrowing word takes as its object ("... and narrowing left neural foramen", ", and
+    narrowing of neural foramina"): the locations right after it (past side and grade words), when no
+    location stands right before it ("foraminal narrowing" is narrowing of the place before)."""
+    if head > 0 and tokens[head - 1].kind == LOC and not view[tokens[head - 1].end:tokens[head].start].strip(" -"):
+        return []
+    j = head + 1
+    while j < limit and tokens[j].kind in (SIDE, GRADE):
+        j += 1
+    if j >= limit or tokens[j].kind != LOC:
+        return []
+    if not _OBJECT_GAP.fullmatch(view, tokens[head].end, tokens[head + 1].start):
+        return []
+    return [j]
 
 
 def _narrows_here(tokens: list[Token], i: int) -> bool:
@@ -228,14 +254,28 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
             after = [i for i in chain if head < i < after_limit]
             # A verb narrows its object, not its subject ("the sac and encroaching the exit canals").
             verb = tokens[head].kind == LADDER and tokens[head].detail[0] == "verb"
-            locations = [i for i in before if tokens[i].kind == LOC and not verb]
+            objects = _objects_after(tokens, head, after_limit, view) if tokens[head].kind == NARROW else []
+            locations = objects or [i for i in before if tokens[i].kind == LOC and not verb]
+            if verb:
+                # ... and the side words before it are its subject's ("bulge, more to the Lt side, compressing
+                # the sac and Lt exit canal"); its grade stays ("mildly compressing").
+                tail = len(before)
+                while tail > 0 and tokens[before[tail - 1]].kind in (GRADE, NEG, HEDGE):
+                    tail -= 1
+                before = before[tail:]
             if not locations and labelled:
                 locations = label_locations
             if not locations and now:
                 locations = now
                 # ... with the sides of the openings' own phrase ("the left foramen, ..., is now severely narrowed")
                 before = [k for k in range(max(0, now[0] - 2), now[0]) if tokens[k].kind == SIDE] + before
-            if not locations:
+            if objects:
+                # "mild narrowing of the left foramen": the words right before the narrowing word and its object
+                tail = len(before)
+                while tail > 0 and tokens[before[tail - 1]].kind in (SIDE, GRADE, NEG, HEDGE):
+                    tail -= 1
+                span = before[tail:] + [head] + [i for i in after if next_head is None or i <= objects[-1]]
+            elif not locations:
                 locations = [i for i in after if tokens[i].kind == LOC]
                 span = before + [head] + after if next_head is None else before + [head] + [
                     i for i in after if i <= (locations[-1] if locations else head)]
