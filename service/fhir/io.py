@@ -36,6 +36,11 @@ from functools import cache, lru_cache
 from pathlib import Path
 from json.encoder import encode_basestring, encode_basestring_ascii
 
+try:  # a dependency (pyproject.toml); the json path below gives the same bytes without it
+    import orjson as _orjson
+except ImportError:  # pragma: no cover
+    _orjson = None
+
 MAX_DEPTH = 100
 
 
@@ -183,13 +188,36 @@ def _depth_exceeds(obj: object, limit: int) -> bool:
 def dumps(obj: object) -> bytes:
     """Serialise compactly as UTF-8, keys in insertion order, numbers in their exact text.
 
-    The C encoder of ``json`` writes the tree; each ``Decimal`` (``JsonNumber`` included) reaches its
-    ``default`` hook, which stands in a marker string for it, and the marker is then replaced by the
-    number's text. The marker holds a random per-process nonce, and the substitution is made only when
+    orjson writes the tree when it is installed (a dependency; about ten times faster than ``json``):
+    each ``Decimal`` (``JsonNumber`` included) reaches its ``default`` hook, which hands back the
+    number's exact text as an ``orjson.Fragment``, written as it is. Its output is byte for byte what
+    the encoders below write (same escapes, no spaces, UTF-8), with two exceptions it is kept from:
+    what orjson refuses (an integer past 64 bits, a lone surrogate, a non-string key, nesting deeper
+    than 254) and any output holding ``null`` (orjson writes a NaN or infinite float as ``null``, where
+    ``json`` refuses it; a resource rarely holds ``null``) go down the ``json`` path. A float (never in a
+    losslessly parsed resource, nor in what the service builds) is written in its shortest form, whose
+    exponent orjson may spell differently (``1e-5`` as ``0.00001``).
+
+    Otherwise (no orjson, or a tree it passes on) the C encoder of ``json`` writes the tree; each
+    ``Decimal`` (``JsonNumber`` included) reaches its ``default`` hook, which stands in a marker string
+    for it, and the marker is then replaced by the number's text. The marker holds a random per-process nonce, and the substitution is made only when
     the nonce occurs in the output exactly as often as markers were written: text that happens to
     contain it (the report's own words can hold anything) sends the object down the pure-Python
     encoder instead, so a marker can never be confused with content.
     """
+    if _orjson is not None:
+        try:
+            written = _orjson.dumps(obj, default=_fragment)
+        except TypeError:  # orjson.JSONEncodeError
+            pass
+        else:
+            if b"null" not in written:
+                return written
+    return _json_dumps(obj)
+
+
+def _json_dumps(obj: object) -> bytes:
+    """``dumps`` through the C encoder of ``json`` and its number markers (see ``dumps``)."""
     numbers: list[str] = []
     try:
         text = _FAST_ENCODER(numbers.append).encode(obj)
@@ -204,6 +232,15 @@ def dumps(obj: object) -> bytes:
         except UnicodeEncodeError:
             pass  # a lone surrogate: the Python encoder writes it escaped
     return _slow_dumps(obj)
+
+
+def _fragment(obj):
+    """orjson's hook for what it does not write itself: a number's exact text, verbatim."""
+    if type(obj) is JsonNumber:
+        return _orjson.Fragment(obj.text)
+    if isinstance(obj, Decimal) and obj.is_finite():
+        return _orjson.Fragment(str(obj))
+    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
 
 
 def _interleave(pieces: list[str], numbers: list[str]):
