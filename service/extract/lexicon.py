@@ -102,6 +102,13 @@ class Lexicon:
     clause_names_re: re.Pattern = _NEVER                  # root names heading a clause after a "Roots:" label
     not_a_root_after_re: re.Pattern = _NEVER              # "L1 compression fracture": the bone, not a root
     plural_root_re: re.Pattern = _NEVER                   # a root mention in the plural ("roots", "L5s")
+    causal_re: re.Pattern = _NEVER                        # "by", "due to": what presses on a root
+    leads_to_re: re.Pattern = _NEVER                      # "results in": a structure producing a stenosis
+    object_and_re: re.Pattern = _NEVER                    # a verb's first object, then a root it reaches too
+    root_list_re: re.Pattern = _NEVER                     # between the roots of one list
+    cause_list_re: re.Pattern = _NEVER                    # between the causes of one list
+    object_pronouns: frozenset = frozenset()              # "it", "them": the root named before
+    object_preposition_re: re.Pattern = _NEVER            # "of", "on" right after a ladder noun
     central_root_re: re.Pattern = _NEVER                  # a word of the cauda equina ("cauda", "intrathecal")
     source: str = ""                                  # the directory the lexicon was read from
     level_cache: dict = field(default_factory=dict)   # matched level text -> (levels, single vertebra)
@@ -472,11 +479,22 @@ def _load(directory: str) -> Lexicon:
                          for w in words},
         root_name_re=re.compile(rf"(?:({parts.side_words})\.?\s+)?\(?({parts.vertebra})\)?(?![\d])"
                                 rf"(?:\s+({parts.side_words})(?![a-z0-9]))?"),
-        verb_object_re=re.compile(rf"[ \t]{{1,4}}(?:(?:on|upon)[ \t]{{1,4}})?(?:the[ \t]{{1,4}})?"
-                                  rf"((?:(?:{parts.side_words})\.?[ \t]{{1,4}})?{parts.vertebra})(?![\w\-/])"),
+        verb_object_re=re.compile(
+            rf"[ \t]{{1,4}}(?:({_alternation(grammar.get('object_prepositions') or [])})[ \t]{{1,4}})?"
+            rf"(?:the[ \t]{{1,4}})?((?:(?:{parts.side_words})\.?[ \t]{{1,4}})?{parts.vertebra})(?![\w\-/])"),
         sided_name_before_re=re.compile(rf"(?<![a-z0-9])((?:{parts.side_words})\.?[ \t]{{1,4}}{parts.vertebra})"
                                         r"[ \t]{1,4}$"),
         clause_names_re=_clause_names_regex(parts, anatomy),
+        causal_re=re.compile(rf"(?<![a-z])(?:{_alternation(grammar.get('causal_connectives') or [])})(?![a-z])"),
+        leads_to_re=re.compile(rf"(?<![a-z])(?:{_alternation(grammar.get('leads_to') or [])})(?![a-z])"),
+        object_and_re=re.compile(rf"[\s,]*(?:{_alternation(grammar.get('object_coordinators') or [])})\s"),
+        root_list_re=re.compile(rf"[\s,]*(?:{_alternation(grammar.get('root_list_coordinators') or [])})"
+                                r"\s*(?:also\s+)?(?:the\s+)?"),
+        cause_list_re=re.compile(rf"[\s,]*(?:(?:{_alternation(grammar.get('cause_coordinators') or [])})\s+)?"
+                                 rf"(?:(?:{_alternation(grammar.get('cause_determiners') or [])})\s+)?"),
+        object_pronouns=frozenset(phrase_key(w) for w in grammar.get("object_pronouns") or []),
+        object_preposition_re=re.compile(
+            rf".{{0,5}}?\s(?:{_alternation(grammar.get('object_prepositions') or [])})(?![a-z])"),
         plural_root_re=re.compile(rf"(?:{_alternation(anatomy.get('plural_root_words') or [])})(?![a-z])"
                                   r"|(?<=\d)s$"),
         central_root_re=re.compile(rf"(?<![a-z])(?:{_alternation(anatomy.get('central_root_words') or [])})"

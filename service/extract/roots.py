@@ -23,28 +23,13 @@ from service.extract.phrases import joins
 from service.extract.tokens import Token
 
 _WINDOW = 12
-_CAUSAL = re.compile(r"(?<![a-z])(?:by|from|due to|secondary to|related to|caused by|because of|owing to|"
-                     r"resulting from|attributable to|as a result of)(?![a-z])")
 _STRUCTURE_NP = frozenset({SIDE, GRADE, ZONE, LOC, LEVEL, NARROW})
-_AND = re.compile(r"[\s,]*(?:and|as well as)\s")
-_OBJECT_PRONOUNS = frozenset({"it", "them"})
-# A structure said to produce a stenosis ("spurring results in foraminal narrowing"), unlike one merely
-# listed with it ("facet arthropathy with foraminal narrowing").
-_LEADS_TO = re.compile(r"(?<![a-z])(?:results?\s+in|resulting\s+in|causes|causing|caused|leads?\s+to|leading\s+to|"
-                       r"produces|producing|creates|creating|contributes\s+to|contributing\s+to|with\s+resultant|"
-                       r"narrows|narrowing|narrow)(?![a-z])")
-_CAUSE_LIST = re.compile(r"[\s,]*(?:(?:and|or|&|\+|as well as)\s+)?(?:(?:the|a|an|associated)\s+)?")
-_COORDINATED = re.compile(r"[\s,]*(?:and|as well as|&|\+|,)\s*(?:also\s+)?(?:the\s+)?")
 
 
 def clause_end(token: Token, view: str) -> bool:
     """Terminators that end the clause a ladder word can reach (";", ":", "|"), unlike "but" or "which"."""
     return token.kind == TERM and view[token.start] in ";:|"
 
-
-# A ladder noun whose root comes after it ("displacement of", "impingement upon"), matched from 5 characters
-# before the noun's end.
-_OBJECT_PREPOSITION = re.compile(r".{0,5}?\s(?:of|on|upon)(?![a-z])")
 
 
 class RootReader:
@@ -73,7 +58,7 @@ class RootReader:
                 return None, False
             if token.kind == ROOT:
                 return j, False
-            if token.kind == REF and j == index + 1 and self.view[token.start:token.end] in _OBJECT_PRONOUNS:
+            if token.kind == REF and j == index + 1 and self.view[token.start:token.end] in self.lexicon.object_pronouns:
                 # "the S1 root is not displaced; however, the protrusion may contact it": the root named before.
                 return self._backward(index, across_clauses=True), True
             if token.kind == OBJ or (token.kind == LOC and not token.detail[2]):
@@ -86,7 +71,7 @@ class RootReader:
         tokens = self.tokens
         for j in range(index + 1, min(len(tokens), index + 4)):
             if tokens[j].kind == ROOT:
-                return j if _AND.match(self.view, tokens[index].end, tokens[j].start) else None
+                return j if self.lexicon.object_and_re.match(self.view, tokens[index].end, tokens[j].start) else None
             if tokens[j].kind not in (SIDE, ROLE):
                 return None
         return None
@@ -97,7 +82,7 @@ class RootReader:
         found = []
         j = root
         while j + 1 < len(tokens) and tokens[j + 1].kind == ROOT \
-                and _COORDINATED.fullmatch(self.view, tokens[j].end, tokens[j + 1].start):
+                and self.lexicon.root_list_re.fullmatch(self.view, tokens[j].end, tokens[j + 1].start):
             j += 1
             found.append(j)
         return found
@@ -107,7 +92,7 @@ class RootReader:
         tokens = self.tokens
         found = []
         j = root
-        while j > 0 and tokens[j - 1].kind == ROOT and _COORDINATED.fullmatch(self.view, tokens[j - 1].end,
+        while j > 0 and tokens[j - 1].kind == ROOT and self.lexicon.root_list_re.fullmatch(self.view, tokens[j - 1].end,
                                                                                 tokens[j].start):
             j -= 1
             found.append(j)
@@ -126,7 +111,7 @@ class RootReader:
     def _bind_ladder(self, index: int):
         tokens = self.tokens
         # "L5 root compression" binds back; "... C6 root and displacement of the C7 root" binds forward.
-        takes_object = _OBJECT_PREPOSITION.match(self.view, tokens[index].end - 5, tokens[index].end + 6) is not None
+        takes_object = self.lexicon.object_preposition_re.match(self.view, tokens[index].end - 5, tokens[index].end + 6) is not None
         compound = index > 0 and tokens[index - 1].kind == ROOT \
             and not self.view[tokens[index - 1].end:tokens[index].start].strip(" -")  # "no root contact"
         if tokens[index].detail[0] == "verb" and not compound:
@@ -298,7 +283,7 @@ class RootReader:
         found = self._causes_between(lower, first_word)
         if not found and lower > 0 and tokens[lower - 1].kind == ROOT and all(
                 tokens[j].kind in (LOC, ZONE) for j in range(lower, first_word)) \
-                and _AND.search(self.view, tokens[lower - 1].end, tokens[first_word].start):
+                and self.lexicon.object_and_re.search(self.view, tokens[lower - 1].end, tokens[first_word].start):
             # "An extrusion compresses the S1 root and displaces the S2 root": a shared subject.
             found = self._causes_between(self._clause_start(lower - 1), lower - 1)
         if root < first_word:
@@ -313,7 +298,7 @@ class RootReader:
             if clause_end(tokens[j], self.view) or tokens[j].kind == ROOT:
                 break
             if tokens[j].kind == CAUSE:
-                if _CAUSAL.search(self.view, tokens[root].end, tokens[j].start):
+                if self.lexicon.causal_re.search(self.view, tokens[root].end, tokens[j].start):
                     found.extend(self._cause_list(j))
                 break
         if not found and 0 < lower == first_word and tokens[first_word].detail[0] == "verb":
@@ -337,7 +322,7 @@ class RootReader:
             while k < len(tokens) and tokens[k].kind in (GRADE, SIDE):
                 k += 1  # "disc bulge and severe left facet hypertrophy"
             if k >= len(tokens) or tokens[k].kind != CAUSE \
-                    or not _CAUSE_LIST.fullmatch(self.view, tokens[j].end, tokens[j + 1].start):
+                    or not self.lexicon.cause_list_re.fullmatch(self.view, tokens[j].end, tokens[j + 1].start):
                 return found
             j = k
             found.append(tokens[j].value)
@@ -351,7 +336,7 @@ class RootReader:
                 return []
             if tokens[j].kind == NARROW or (tokens[j].kind == LADDER and tokens[j].detail[1]):
                 causes = [k for k in range(j) if tokens[k].kind == CAUSE]
-                if causes and _LEADS_TO.search(self.view, tokens[causes[-1]].end, tokens[j].start):
+                if causes and self.lexicon.leads_to_re.search(self.view, tokens[causes[-1]].end, tokens[j].start):
                     return list(dict.fromkeys(self._causes_between(0, j)))
                 return []
         return []

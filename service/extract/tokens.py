@@ -79,8 +79,6 @@ def _root_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Toke
     return found
 
 
-
-
 def verb_object_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Token]:
     """Telegraphic text names a root by its letter alone right after a ladder verb ("HNP compresses R S1",
     "contacting the L5"): that name is a root mention. ``tokens`` is returned as is when there is none."""
@@ -91,19 +89,20 @@ def verb_object_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[
             continue  # a side word now inside the root mention
         if out is not None:
             out.append(token)
-        if token.kind != "ladder" or not token.detail or token.detail[0] != "verb":
+        if token.kind != "ladder" or not token.detail or token.detail[0] not in ("verb", "noun"):
             continue
         match = lexicon.verb_object_re.match(view, token.end)
-        if not match:
-            continue
-        inside = [t for t in tokens[i + 1:i + 3] if t.start < match.end(1)]
-        if any(t.kind != "side" or t.start < match.start(1) for t in inside):
+        if not match or (token.detail[0] == "noun" and not match.group(1) and not lexicon.object_preposition_re.match(
+                view, max(0, token.end - 5), token.end)):
+            continue  # a noun reaches a root by a preposition ("irritation of the right S1", "impingement of L5")
+        inside = [t for t in tokens[i + 1:i + 3] if t.start < match.end(2)]
+        if any(t.kind != "side" or t.start < match.start(2) for t in inside):
             continue
         if out is None:
             out = list(tokens[:i + 1])
-        mention = _root_mention(re.sub(r"[\s.]+", " ", match.group(1)), False, lexicon)
-        out.append(Token(ROOT, match.start(1), match.end(1), mention))
-        skip_until = match.end(1)
+        mention = _root_mention(re.sub(r"[\s.]+", " ", match.group(2)), False, lexicon)
+        out.append(Token(ROOT, match.start(2), match.end(2), mention))
+        skip_until = match.end(2)
     return tokens if out is None else out
 
 
