@@ -230,10 +230,28 @@ def finding_sentence(book: dict, finding: Finding, with_level: bool = True, name
     ``with_level=False`` leaves out "At L4-L5," for a list that already sits under that level;
     ``name_root=False`` leaves out the root that likely passes through a narrowed opening (when the
     report itself says which root is affected there).
+
+    Sentences are remembered per phrasebook and finding fields (not the evidence): the same finding
+    comes back in many reports, and a page asks for each sentence two or three times.
     """
+    key = (id(book), finding.type, finding.level, finding.root, finding.side, finding.degree, finding.severity,
+           finding.assertion, finding.zone, finding.role, tuple(finding.cause), finding.root_inferred,
+           finding.severity_text, with_level, name_root)
+    known = _SENTENCES.get(key)
+    if known is not None and known[0] is book:  # the book itself is kept, so its id is never reused
+        return known[1]
     if finding.type == "nerve-root":
-        return nerve_root_sentence(book, finding, with_level)
-    return opening_sentence(book, finding, with_level, name_root)
+        sentence = nerve_root_sentence(book, finding, with_level)
+    else:
+        sentence = opening_sentence(book, finding, with_level, name_root)
+    if len(_SENTENCES) >= _MOST_SENTENCES:
+        _SENTENCES.clear()
+    _SENTENCES[key] = (book, sentence)
+    return sentence
+
+
+_SENTENCES: dict[tuple, tuple[dict, str]] = {}
+_MOST_SENTENCES = 8192
 
 
 def ladder_line(book: dict, finding: Finding) -> str:

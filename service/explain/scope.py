@@ -124,10 +124,15 @@ def regions(findings, text: str | None) -> set[str]:
         for letter in _LEVEL.findall(f"{finding.level or ''} {finding.root or ''}"):
             found.add(_LEVEL_REGIONS[letter])
     if text:
-        for region, patterns in scope_rules()["regions"].items():
-            if any(p.search(text) for p in patterns):
-                found.add(region)
+        found.update(_text_regions(text))
     return found
+
+
+@lru_cache(maxsize=32)
+def _text_regions(text: str) -> frozenset[str]:
+    """The regions the words of one text name, read once for all the languages of a request."""
+    return frozenset(region for region, patterns in scope_rules()["regions"].items()
+                     if any(p.search(text) for p in patterns))
 
 
 def _shorten(sentence: str) -> str:
