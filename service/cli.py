@@ -1,6 +1,6 @@
 """``enricher``: the command line. Thin: each subcommand reads its input and calls the package.
 
-    enricher serve [--host H] [--port P] [--workers N]   the HTTP service under gunicorn
+    enricher serve [--host H] [--port P] [--workers N] [--insecure]   the HTTP service under gunicorn
     enricher enrich FILE|-  [--language es] [--mode collection|transaction]   print the Bundle
     enricher extract CORPUS.jsonl                         one {"id", "findings"} JSON line per report
     enricher eval CORPUS.jsonl [--system SYSTEM.jsonl]    FORMAT.md's metrics against the labels
@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default $ENRICHER_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default $ENRICHER_PORT or 8080)")
     serve.add_argument("--workers", type=int, help="worker processes (default $ENRICHER_WORKERS or 2)")
+    serve.add_argument("--insecure", action="store_true",
+                       help="listen beyond loopback without authentication (default $ENRICHER_INSECURE); only "
+                            "behind a proxy or network that authenticates callers")
     serve.set_defaults(run=run_serve)
 
     enrich = commands.add_parser("enrich", help="enrich one DiagnosticReport (or $enrich Parameters) and print the Bundle")
@@ -82,6 +85,13 @@ def run_serve(args: argparse.Namespace) -> int:
     if workers < 1 or not 0 < port < 65536:
         print("enricher: --workers must be at least 1 and --port between 1 and 65535", file=sys.stderr)
         return 2
+    from service.server import exposure_refusal
+
+    if refusal := exposure_refusal(host, settings.auth.enabled, args.insecure or settings.auth.insecure):
+        print(f"enricher: {refusal}", file=sys.stderr)
+        return 2
+    if exposure_refusal(host, settings.auth.enabled, False) is not None:  # allowed by --insecure only
+        print(f"enricher: warning: listening on {host} without authentication (--insecure)", file=sys.stderr)
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Must be set before prometheus_client is imported, so /metrics sums every worker.
         metrics_dir = tempfile.mkdtemp(prefix="enricher-metrics-")

@@ -7,17 +7,103 @@ so a typo in a deployment fails loudly instead of silently using a default.
 
 from __future__ import annotations
 
+import hmac
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from service.explain import SUPPORTED_LANGUAGES
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Signature algorithms a token may use: asymmetric only, so a public key can never be used as an HMAC secret.
+JWT_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+DEFAULT_JWT_ALGORITHMS = ("RS256", "RS384", "ES256", "ES384")  # SMART backend services: RS384 and ES384
+# Endpoints a deployment may open to callers without credentials (ENRICHER_PUBLIC_ENDPOINTS).
+OPTIONAL_PUBLIC_ENDPOINTS = ("metrics", "preview")
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 
 class ConfigError(ValueError):
     """An environment variable holds a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Who may call the service (``service.api.auth``). Off when neither a token issuer nor an API key is set."""
+
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwks_url: str | None = None
+    jwt_public_key: str | None = None  # PEM text
+    jwt_algorithms: tuple[str, ...] = DEFAULT_JWT_ALGORITHMS
+    jwt_leeway_seconds: float = 30.0
+    api_key_hashes: tuple[str, ...] = ()  # SHA-256 of each key, lowercase hex
+    public_endpoints: frozenset[str] = frozenset()
+    smart_token_url: str | None = None
+    smart_authorize_url: str | None = None
+    insecure: bool = False
+
+    @property
+    def jwt(self) -> bool:
+        return self.jwt_issuer is not None
+
+    @property
+    def enabled(self) -> bool:
+        return self.jwt or bool(self.api_key_hashes)
+
+    @classmethod
+    def from_environ(cls, env: Mapping[str, str]) -> AuthSettings:
+        text = {name: (env.get(name) or "").strip() or None for name in (
+            "ENRICHER_JWT_ISSUER", "ENRICHER_JWT_AUDIENCE", "ENRICHER_JWT_JWKS_URL", "ENRICHER_JWT_PUBLIC_KEY",
+            "ENRICHER_SMART_TOKEN_URL", "ENRICHER_SMART_AUTHORIZE_URL")}
+        jwt_names = ("ENRICHER_JWT_ISSUER", "ENRICHER_JWT_AUDIENCE", "ENRICHER_JWT_JWKS_URL", "ENRICHER_JWT_PUBLIC_KEY")
+        if any(text[name] for name in jwt_names):
+            if not (text["ENRICHER_JWT_ISSUER"] and text["ENRICHER_JWT_AUDIENCE"]):
+                raise ConfigError("bearer tokens need both ENRICHER_JWT_ISSUER and ENRICHER_JWT_AUDIENCE")
+            if bool(text["ENRICHER_JWT_JWKS_URL"]) == bool(text["ENRICHER_JWT_PUBLIC_KEY"]):
+                raise ConfigError("bearer tokens need one of ENRICHER_JWT_JWKS_URL and ENRICHER_JWT_PUBLIC_KEY")
+        for name in ("ENRICHER_JWT_JWKS_URL", "ENRICHER_SMART_TOKEN_URL", "ENRICHER_SMART_AUTHORIZE_URL"):
+            if text[name] and not re.match(r"https?://[^\s/]+", text[name]):
+                raise ConfigError(f"{name} must be an http(s) URL")
+        if (text["ENRICHER_SMART_TOKEN_URL"] or text["ENRICHER_SMART_AUTHORIZE_URL"]) and not text["ENRICHER_JWT_ISSUER"]:
+            raise ConfigError("ENRICHER_SMART_TOKEN_URL and ENRICHER_SMART_AUTHORIZE_URL need bearer tokens "
+                              "(ENRICHER_JWT_ISSUER)")
+        algorithms = _words(env, "ENRICHER_JWT_ALGORITHMS") or DEFAULT_JWT_ALGORITHMS
+        if unknown := [name for name in algorithms if name not in JWT_ALGORITHMS]:
+            raise ConfigError(f"ENRICHER_JWT_ALGORITHMS: {', '.join(unknown)} not one of {', '.join(JWT_ALGORITHMS)}")
+        hashes = tuple(word.lower() for word in _words(env, "ENRICHER_API_KEY_HASHES"))
+        if not all(SHA256_HEX.fullmatch(digest) for digest in hashes):
+            raise ConfigError("ENRICHER_API_KEY_HASHES must be SHA-256 digests (64 hexadecimal digits), comma-separated")
+        public = frozenset(word.lower() for word in _words(env, "ENRICHER_PUBLIC_ENDPOINTS"))
+        if unknown := sorted(public - set(OPTIONAL_PUBLIC_ENDPOINTS)):
+            raise ConfigError(f"ENRICHER_PUBLIC_ENDPOINTS may name {', '.join(OPTIONAL_PUBLIC_ENDPOINTS)}; "
+                              f"not {', '.join(unknown)}")
+        leeway = env.get("ENRICHER_JWT_LEEWAY", "").strip()
+        try:
+            leeway_seconds = float(leeway) if leeway else cls.jwt_leeway_seconds
+        except ValueError:
+            raise ConfigError(f"ENRICHER_JWT_LEEWAY must be a number of seconds, got {leeway!r}") from None
+        if not 0 <= leeway_seconds <= 300:
+            raise ConfigError("ENRICHER_JWT_LEEWAY must be between 0 and 300 seconds")
+        return cls(
+            jwt_issuer=text["ENRICHER_JWT_ISSUER"], jwt_audience=text["ENRICHER_JWT_AUDIENCE"],
+            jwks_url=text["ENRICHER_JWT_JWKS_URL"], jwt_public_key=_public_key(text["ENRICHER_JWT_PUBLIC_KEY"]),
+            jwt_algorithms=algorithms, jwt_leeway_seconds=leeway_seconds, api_key_hashes=hashes,
+            public_endpoints=public, smart_token_url=text["ENRICHER_SMART_TOKEN_URL"],
+            smart_authorize_url=text["ENRICHER_SMART_AUTHORIZE_URL"], insecure=_flag(env, "ENRICHER_INSECURE"),
+        )
+
+    def accepts_api_key(self, key: str) -> bool:
+        """Is ``key`` one of the configured keys? Its SHA-256 compared with every stored digest in constant time."""
+        import hashlib
+
+        digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+        matched = False
+        for stored in self.api_key_hashes:
+            matched |= hmac.compare_digest(digest, stored)
+        return matched
 
 
 @dataclass(frozen=True)
@@ -36,6 +122,7 @@ class Settings:
     engine_budget_seconds: float = 5.0
     threads: int = 8
     read_timeout_seconds: float = 10.0
+    auth: AuthSettings = field(default_factory=AuthSettings)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -57,6 +144,7 @@ class Settings:
                                                   defaults.engine_budget_seconds),
             threads=_positive_int(env, "ENRICHER_THREADS", defaults.threads),
             read_timeout_seconds=_positive_float(env, "ENRICHER_READ_TIMEOUT", defaults.read_timeout_seconds),
+            auth=AuthSettings.from_environ(env),
         )
         if settings.log_level not in LOG_LEVELS:
             raise ConfigError(f"ENRICHER_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
@@ -81,6 +169,7 @@ class Settings:
             "MAX_TEXT_BYTES": self.max_text_bytes,
             "MAX_OBSERVATIONS": self.max_observations,
             "ENGINE_BUDGET_SECONDS": self.engine_budget_seconds,
+            "AUTH": self.auth,
         }
 
 
@@ -108,3 +197,37 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0 < value < float("inf"):
         raise ConfigError(f"{name} must be positive, got {value}")
     return value
+
+
+def _words(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma- (or space-) separated list."""
+    return tuple(word for word in re.split(r"[,\s]+", env.get(name) or "") if word)
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name} must be 1 or 0 (true or false), got {raw!r}")
+
+
+def _public_key(value: str | None) -> str | None:
+    """ENRICHER_JWT_PUBLIC_KEY: the PEM text itself, or the path of a file that holds it; checked here."""
+    if value is None:
+        return None
+    pem = value
+    if not value.startswith("-----BEGIN"):
+        try:
+            with open(value, encoding="ascii") as handle:
+                pem = handle.read()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"ENRICHER_JWT_PUBLIC_KEY: cannot read the key file ({type(error).__name__})") from None
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    try:
+        load_pem_public_key(pem.encode("ascii"))
+    except (ValueError, TypeError, UnicodeEncodeError):
+        raise ConfigError("ENRICHER_JWT_PUBLIC_KEY is not a PEM public key (nor the path of a file holding one)") from None
+    return pem

@@ -31,6 +31,7 @@ Decisions:
 from __future__ import annotations
 
 import atexit
+import ipaddress
 import json
 import logging
 import os
@@ -245,6 +246,30 @@ def _child_exit(server, worker) -> None:
             record_abandoned(server.app.wsgi(), board.read(), timed_out)
         finally:
             board.close()
+
+
+# --- start-up checks ------------------------------------------------------------------------------------
+
+
+def is_loopback(host: str) -> bool:
+    """Is ``host`` reachable from this machine only? ``localhost`` and loopback addresses; any other name,
+    and the wildcard addresses (``0.0.0.0``, ``::``), are not."""
+    if host.strip().lower() in ("localhost", "localhost.", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_refusal(host: str, auth_enabled: bool, insecure: bool) -> str | None:
+    """Why the service must not start on ``host``: bound beyond loopback with no authentication, unless the
+    operator said ``--insecure`` (or ``ENRICHER_INSECURE=1``). ``None`` when it may start."""
+    if auth_enabled or insecure or is_loopback(host):
+        return None
+    return (f"refusing to listen on {host} without authentication: set ENRICHER_JWT_ISSUER, ENRICHER_JWT_AUDIENCE "
+            "and ENRICHER_JWT_JWKS_URL (or ENRICHER_JWT_PUBLIC_KEY), or ENRICHER_API_KEY_HASHES; or, to serve "
+            "without authentication behind something that provides it, pass --insecure (ENRICHER_INSECURE=1)")
 
 
 # --- the metrics directory -----------------------------------------------------------------------------

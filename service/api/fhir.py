@@ -17,7 +17,7 @@ from service.api.observe import record_findings
 from service.enrich import enrich
 from service.fhir import batch
 from service.fhir.bundle import instant
-from service.fhir.capability import OPERATION_ID, capability_statement, operation_definition
+from service.fhir.capability import OPERATION_ID, capability_statement, operation_definition, rest_security
 from service.fhir.operation import EnrichInput, ensure_valid_report, read_enrich_input
 from service.fhir.outcome import RequestError
 from service.languages import resolve_languages
@@ -69,7 +69,9 @@ def _enrich(operation_input: EnrichInput) -> dict:
 @bp.get("/metadata")
 def metadata():
     implementation_url = request.host_url.rstrip("/") + bp.url_prefix
-    return fhir_response(capability_statement(canonical_base(), __version__, implementation_url))
+    auth = current_app.config["AUTH"]
+    security = rest_security(auth.jwt, bool(auth.api_key_hashes), auth.smart_token_url, auth.smart_authorize_url)
+    return fhir_response(capability_statement(canonical_base(), __version__, implementation_url, security))
 
 
 @bp.get("/OperationDefinition/<resource_id>")

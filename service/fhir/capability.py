@@ -13,6 +13,8 @@ SOFTWARE_NAME = "nerve-root-enricher"
 DESCRIPTION_DATE = "2026-11-25"
 OPERATION_ID = "DiagnosticReport-enrich"
 ENRICH_MODES = ("collection", "transaction")
+SECURITY_SERVICE_SYSTEM = "http://terminology.hl7.org/CodeSystem/restful-security-service"
+OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
 
 
 def operation_url(canonical_base: str) -> str:
@@ -92,9 +94,37 @@ def operation_definition(canonical_base: str, version: str) -> dict:
     }
 
 
-def capability_statement(canonical_base: str, version: str, implementation_url: str) -> dict:
-    """The CapabilityStatement served at ``/fhir/metadata``."""
-    return {
+def rest_security(smart: bool, api_keys: bool, token_url: str | None = None,
+                  authorize_url: str | None = None) -> dict | None:
+    """``rest.security``: SMART-on-FHIR when bearer JWTs are verified (with the OAuth URIs extension when a
+    token endpoint is configured), a description only for API keys; ``None`` when the service is open."""
+    if not (smart or api_keys):
+        return None
+    security: dict = {}
+    if smart and (token_url or authorize_url):
+        uris = [{"url": name, "valueUri": uri} for name, uri in (("token", token_url), ("authorize", authorize_url)) if uri]
+        security["extension"] = [{"url": OAUTH_URIS, "extension": uris}]
+    security["cors"] = False
+    if smart:
+        security["service"] = [{
+            "coding": [{"system": SECURITY_SERVICE_SYSTEM, "code": "SMART-on-FHIR", "display": "SMART-on-FHIR"}],
+            "text": "OAuth2 bearer tokens (JWT) with SMART scopes",
+        }]
+    ways = []
+    if smart:
+        ways.append("an OAuth2 bearer token (a JWT from the configured issuer, for this service's audience) with "
+                    "system/DiagnosticReport.read (or .rs, system/*.read, system/*.*) for $enrich and batches")
+    if api_keys:
+        ways.append("an API key (Authorization: Bearer <key> or X-API-Key)")
+    security["description"] = ("Requests need " + " or ".join(ways) + ". Without valid credentials: 401 with "
+                               "WWW-Authenticate; without the scope: 403. This CapabilityStatement is open.")
+    return security
+
+
+def capability_statement(canonical_base: str, version: str, implementation_url: str,
+                         security: dict | None = None) -> dict:
+    """The CapabilityStatement served at ``/fhir/metadata``; ``security`` from ``rest_security``."""
+    statement = {
         "resourceType": "CapabilityStatement",
         "id": SOFTWARE_NAME,
         "url": f"{canonical_base}/CapabilityStatement/{SOFTWARE_NAME}",
@@ -134,3 +164,9 @@ def capability_statement(canonical_base: str, version: str, implementation_url: 
             }
         ],
     }
+    if security is not None:
+        # rest.security comes after mode and documentation in the element order of R4.
+        rest = statement["rest"][0]
+        statement["rest"][0] = {"mode": rest.pop("mode"), "documentation": rest.pop("documentation"),
+                                "security": security, **rest}
+    return statement
