@@ -105,6 +105,7 @@ class Lexicon:
     causal_re: re.Pattern = _NEVER                        # "by", "due to": what presses on a root
     leads_to_re: re.Pattern = _NEVER                      # "results in": a structure producing a stenosis
     object_and_re: re.Pattern = _NEVER                    # a verb's first object, then a root it reaches too
+    object_gap_re: re.Pattern = _NEVER                    # ... the whole gap between them, the joiner optional
     root_list_re: re.Pattern = _NEVER                     # between the roots of one list
     cause_list_re: re.Pattern = _NEVER                    # between the causes of one list
     object_pronouns: frozenset = frozenset()              # "it", "them": the root named before
@@ -342,7 +343,9 @@ def _root_regex(anatomy: dict, roles: list[str], parts: _Names) -> re.Pattern:
     also_root = r"(?:\s+and\s+(?:the\s+)?(?:(?:%s)\s+)?(?:nerve\s+)?roots?)?" % role
     # ... or a root name in the plural ("both L5s pinched"): vertebrae are not counted so.
     named = (rf"(?<![\w\-/])(?:{names}(?:\s+(?:{role}))?\s+(?:{heads}){also_root}(?![a-z0-9])"
-             rf"|{side}{parts.vertebra}s(?![a-z0-9]))")
+             rf"|{side}{parts.vertebra}s(?![a-z0-9])"
+             # ... or named in brackets after the head ("Lt exit nerve root (S1)")
+             rf"|(?:(?:{role})\s+)?(?:{heads})\s*\(\s*{parts.vertebra}\s*\))")
     bare = (rf"(?<![a-z0-9])(?:{role})\s+{side}{parts.vertebra}"
             rf"(?:\s+(?:{heads}){also_root}(?![a-z0-9])|(?![\w\-/]))")
     generic = _alternation(list(anatomy.get("generic_roots", [])) + list(anatomy.get("central_roots", []))
@@ -487,7 +490,9 @@ def _load(directory: str) -> Lexicon:
         clause_names_re=_clause_names_regex(parts, anatomy),
         causal_re=re.compile(rf"(?<![a-z])(?:{_alternation(grammar.get('causal_connectives') or [])})(?![a-z])"),
         leads_to_re=re.compile(rf"(?<![a-z])(?:{_alternation(grammar.get('leads_to') or [])})(?![a-z])"),
-        object_and_re=re.compile(rf"[\s,]*(?:{_alternation(grammar.get('object_coordinators') or [])})\s"),
+        object_and_re=re.compile(rf"[\s,]*(?:{_alternation(grammar.get('object_coordinators') or [])})(?:\s|$)"),
+        object_gap_re=re.compile(rf"[\s,]*(?:(?:{_alternation(grammar.get('object_coordinators') or [])})[\s,]*)?"
+                                 r"(?:the\s+)?"),
         root_list_re=re.compile(rf"[\s,]*(?:{_alternation(grammar.get('root_list_coordinators') or [])})"
                                 r"\s*(?:also\s+)?(?:the\s+)?"),
         cause_list_re=re.compile(rf"[\s,]*(?:(?:{_alternation(grammar.get('cause_coordinators') or [])})\s+)?"

@@ -67,11 +67,17 @@ class RootReader:
         return None, False
 
     def _coordinated_root(self, index: int):
-        """"abuts the ventral thecal sac and the right S1 nerve root": the root after the other object."""
+        """"abuts the ventral thecal sac and the right S1 nerve root", "compressing thecal sac & L5 nerve root",
+        "compressing the thecal sac nerve roots": the root after the other object."""
         tokens = self.tokens
+        if index + 1 >= len(tokens):
+            return None
+        gap = (self.view, tokens[index].end, tokens[index + 1].start)
+        if not self.lexicon.object_and_re.match(*gap) and not self.lexicon.object_gap_re.fullmatch(*gap):
+            return None
         for j in range(index + 1, min(len(tokens), index + 4)):
             if tokens[j].kind == ROOT:
-                return j if self.lexicon.object_and_re.match(self.view, tokens[index].end, tokens[j].start) else None
+                return j
             if tokens[j].kind not in (SIDE, ROLE):
                 return None
         return None
@@ -197,7 +203,21 @@ class RootReader:
         for j in [root] + [w for w in words if w > root]:
             if j + 1 < len(tokens) and tokens[j + 1].kind == SIDE and self._joined(j, j + 1):
                 sides.append(tokens[j + 1].value)
+        if not sides:
+            sides = self._sides_of_coordinated_object(root)
         return sides
+
+    def _sides_of_coordinated_object(self, root: int) -> list[str]:
+        """A side word before coordinated nouns covers each ("compressing the Rt sided thecal sac and exit
+        nerve root": the root is right; FORMAT.md, rulings from real reports)."""
+        tokens = self.tokens
+        start = self._noun_phrase_start(root)
+        other = start - 1
+        if other < 0 or tokens[other].kind not in (OBJ, LOC) or not self.lexicon.object_gap_re.fullmatch(
+                self.view, tokens[other].end, tokens[start].start) \
+                or not self.lexicon.object_and_re.match(self.view, tokens[other].end, tokens[start].start):
+            return []
+        return [tokens[j].value for j in range(self._noun_phrase_start(other), other) if tokens[j].kind == SIDE]
 
     def structure(self, lower: int, upper: int) -> tuple[str | None, int | None]:
         """The side of the structure nearest before ``upper`` (a cause or a stenosis phrase) and its index."""

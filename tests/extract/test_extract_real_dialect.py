@@ -1,0 +1,77 @@
+"""The dialect of real notes (own sentences in the style of shared/corpus/real; FORMAT.md's rulings from real
+reports): the exit canal is the foramen, sides before coordinated nouns, typed variants, item separators."""
+
+from extract_helpers import CANAL, FORAMEN, NERVE, RECESS, find, read, single
+
+
+def test_the_exit_canal_is_the_foramen_and_the_sac_is_no_stenosis():
+    found = read("L4-L5: diffuse disc bulge noted, compressing the thecal sac and encroaching exit neural canals.")
+    assert single(find(found, type=FORAMEN))["side"] == "bilateral"
+    assert not find(found, type=CANAL)
+
+
+def test_exit_before_a_narrowing_word_is_the_foramen():
+    found = read("C3/4: disc osteophyte complex. Mild left exit narrowing.")
+    assert single(find(found, type=FORAMEN)) == {"type": FORAMEN, "level": "C3-C4", "side": "left",
+                                                  "severity": "mild", "assertion": "present"}
+
+
+def test_a_verb_narrows_its_object_not_its_subject():
+    found = read("L5-S1: bulge extending to the lateral recess encroaching upon both exit neural canals.")
+    assert find(found, type=FORAMEN) and not find(found, type=RECESS)
+
+
+def test_a_narrowing_word_takes_its_object():
+    found = read("L4-5: protrusion compressing thecal sac and narrowing left neural foramen.")
+    assert single(find(found, type=FORAMEN))["side"] == "left"
+    assert not find(found, type=CANAL)
+
+
+def test_disc_space_narrowing_is_no_stenosis_of_what_follows():
+    found = read("L5-S1: mild disc space narrowing the canal is widely patent")
+    assert single(find(found, type=CANAL))["assertion"] == "absent"
+
+
+def test_more_to_one_side_is_bilateral():
+    found = read("C4/C5: disc bulges encroaching the exit neural canal more to the Rt.")
+    assert single(find(found, type=FORAMEN))["side"] == "bilateral"
+
+
+def test_the_subject_keeps_its_side():
+    found = read("L5-S1: diffuse disc bulge, more to the Lt side, compressing the thecal sac and Lt exit canal.")
+    assert single(find(found, type=FORAMEN))["side"] == "left"
+
+
+def test_a_side_before_coordinated_nouns_covers_the_root():
+    found = read("L4/L5: bulge compressing the Rt sided thecal sac and exit nerve root.")
+    assert single(find(found, type=NERVE))["side"] == "right"
+
+
+def test_roots_as_typed_and_joined():
+    for text in ("L4/L5: bulge compressing thecal sac and both exit nerves roots.",
+                 "L4/L5: bulge compressing thecal sac & nerve roots.",
+                 "L4/L5: bulge mild compressing the thecal sac nerve roots."):
+        assert single(find(read(text), type=NERVE))["side"] == "bilateral", text
+
+
+def test_a_root_named_in_brackets_and_after_its_side():
+    assert single(find(read("L5/S1: protrusion compressing thecal sac and Lt exit nerve root (S1)."),
+                       type=NERVE))["root"] == "S1"
+    assert single(find(read("L5/S1: protrusion compressing the thecal sac and S1 Lt exit nerve root."),
+                       type=NERVE))["side"] == "left"
+
+
+def test_slashes_separate_items():
+    found = read("L5-S1: protrusion narrowing right neural foramen./// L4-5: bulge narrowing both neural foramina")
+    assert {(f["level"], f["side"]) for f in find(found, type=FORAMEN)} == {("L5-S1", "right"),
+                                                                             ("L4-L5", "bilateral")}
+
+
+def test_a_noun_reaches_a_root_named_by_letter():
+    found = read("Compression of the right L4 nerve root with potential for irritation of the right S1.")
+    assert single(find(found, root="S1"))["assertion"] == "possible"
+
+
+def test_typed_grades_and_causes():
+    (finding,) = find(read("L5/S1: disc protruion, mildy compressing the left S1 nerve root."), type=NERVE)
+    assert finding["severity"] == "mild" and finding["cause"] == ["disc-protrusion"]
