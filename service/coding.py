@@ -57,41 +57,92 @@ def observation(
 ) -> dict:
     """The Observation for one finding of ``report`` (``report_reference`` is its fullUrl)."""
     terms = terminology()
+    fixed = _fixed_parts(terms)
+    code, value, body_site, components = _coded_parts(terms, finding)
     resource: dict = {
         "resourceType": "Observation",
         "id": str(observation_id),
-        "meta": {"security": [terms.coding(terms.raw["ai_label"])]},
+        "meta": {"security": [dict(fixed["ai_label"])]},
     }
     if evidence:
-        resource["extension"] = [_derivation(terms, report_reference, span) for span in evidence]
-    resource["identifier"] = [{"system": terms.raw["identifier_system"], "value": f"urn:uuid:{observation_id}"}]
+        url = fixed["derivation_url"]
+        resource["extension"] = [
+            {"url": url, "extension": [
+                {"url": "reference", "valueReference": {"reference": report_reference}},
+                {"url": "path", "valueString": span.path},
+                {"url": "offset", "valueInteger": span.offset},
+                {"url": "length", "valueInteger": span.length},
+            ]}
+            for span in evidence
+        ]
+    resource["identifier"] = [{"system": fixed["identifier_system"], "value": f"urn:uuid:{observation_id}"}]
     resource["status"] = "preliminary"
-    resource["category"] = [{"coding": [terms.coding(terms.raw["category"])], "text": "Imaging"}]
-    resource["code"] = _code(terms, finding)
+    resource["category"] = [{"coding": [dict(fixed["category"])], "text": "Imaging"}]
+    resource["code"] = code
     if "subject" in report:
         resource["subject"] = copy_json(report["subject"])
     for name in _INHERITED_TIMES:
         for key in (name, f"_{name}"):
             if key in report:
                 resource[key] = copy_json(report[key])
-    resource["valueCodeableConcept"] = _value(terms, finding)
+    resource["valueCodeableConcept"] = value
     if sentence:
         resource["note"] = [{"text": sentence}]
-    resource["bodySite"] = _body_site(terms, finding)
-    resource["component"] = _components(terms, finding)
+    resource["bodySite"] = body_site
+    resource["component"] = components
     return resource
 
 
-def _derivation(terms: Terminology, report_reference: str, span: SourceSpan) -> dict:
-    return {
-        "url": terms.extension_url("derivation_extension"),
-        "extension": [
-            {"url": "reference", "valueReference": {"reference": report_reference}},
-            {"url": "path", "valueString": span.path},
-            {"url": "offset", "valueInteger": span.offset},
-            {"url": "length", "valueInteger": span.length},
-        ],
-    }
+def _fixed_parts(terms: Terminology) -> dict:
+    """What every Observation carries alike, read from the maps once per ``Terminology``."""
+    known = _FIXED.get(id(terms))
+    if known is None or known[0] is not terms:
+        known = (terms, {
+            "ai_label": terms.coding(terms.raw["ai_label"]),
+            "category": terms.coding(terms.raw["category"]),
+            "identifier_system": terms.raw["identifier_system"],
+            "derivation_url": terms.extension_url("derivation_extension"),
+        })
+        _FIXED[id(terms)] = known
+    return known[1]
+
+
+def _coded_parts(terms: Terminology, finding: Finding) -> list:
+    """``code``, ``valueCodeableConcept``, ``bodySite`` and ``component`` of a finding's Observation.
+
+    They depend only on the finding's fields (not its evidence), and the same findings come back
+    report after report: each is built once and kept frozen, and every Observation gets its own
+    fresh copy (no two Bundles share a dict). The ``Terminology`` is kept beside it, so that its id
+    cannot be reused by other maps.
+    """
+    key = (id(terms), finding.type, finding.level, finding.root, finding.side, finding.degree, finding.severity,
+           finding.assertion, finding.zone, finding.role, tuple(finding.cause), finding.root_inferred,
+           tuple(finding.assertion_triggers), getattr(finding, "severity_text", None))
+    known = _PARTS.get(key)
+    if known is not None and known[0] is terms:
+        return _thaw(known[1])
+    parts = [_code(terms, finding), _value(terms, finding), _body_site(terms, finding), _components(terms, finding)]
+    try:
+        frozen = _freeze(parts)
+    except TypeError:  # words orjson cannot write (a lone surrogate): not kept
+        return parts
+    if len(_PARTS) >= _MOST_PARTS:
+        _PARTS.clear()
+    _PARTS[key] = (terms, frozen)
+    return parts
+
+
+# Kept as orjson bytes: thawing them (C) is faster than building the parts or copying them in Python.
+try:
+    from orjson import dumps as _freeze, loads as _thaw
+except ImportError:  # pragma: no cover - orjson is a dependency; the same parts, copied in Python
+    def _freeze(parts: list) -> list:
+        return copy_json(parts)
+
+    _thaw = copy_json
+_FIXED: dict[int, tuple[Terminology, dict]] = {}
+_PARTS: dict[tuple, tuple[Terminology, object]] = {}
+_MOST_PARTS = 8192
 
 
 def _region(terms: Terminology, finding: Finding) -> str:
