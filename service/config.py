@@ -119,6 +119,7 @@ class Settings:
     max_bundle_entries: int = 100
     max_text_bytes: int = 200 * 1024
     max_observations: int = 500
+    max_evidence_spans: int = 10
     engine_budget_seconds: float = 5.0
     threads: int = 8
     read_timeout_seconds: float = 10.0
@@ -140,6 +141,7 @@ class Settings:
             max_bundle_entries=_positive_int(env, "ENRICHER_MAX_BUNDLE_ENTRIES", defaults.max_bundle_entries),
             max_text_bytes=_positive_int(env, "ENRICHER_MAX_TEXT_BYTES", defaults.max_text_bytes),
             max_observations=_positive_int(env, "ENRICHER_MAX_OBSERVATIONS", defaults.max_observations),
+            max_evidence_spans=_positive_int(env, "ENRICHER_MAX_EVIDENCE_SPANS", defaults.max_evidence_spans),
             engine_budget_seconds=_positive_float(env, "ENRICHER_ENGINE_BUDGET_SECONDS",
                                                   defaults.engine_budget_seconds),
             threads=_positive_int(env, "ENRICHER_THREADS", defaults.threads),
@@ -168,6 +170,7 @@ class Settings:
             "MAX_BUNDLE_ENTRIES": self.max_bundle_entries,
             "MAX_TEXT_BYTES": self.max_text_bytes,
             "MAX_OBSERVATIONS": self.max_observations,
+            "MAX_EVIDENCE_SPANS": self.max_evidence_spans,
             "ENGINE_BUDGET_SECONDS": self.engine_budget_seconds,
             "AUTH": self.auth,
         }

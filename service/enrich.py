@@ -33,6 +33,9 @@ Decisions:
   413 ``too-long`` before the engine runs; more findings than ``max_observations`` is 422
   ``too-costly``; an engine still reading at ``deadline`` (a ``time.monotonic()`` value) stops at its
   next sentence, 422 ``too-costly``. Each is a ``RequestError``, so the caller answers an OperationOutcome.
+  ``max_evidence_spans`` bounds the answer instead of refusing it: an Observation points at the first
+  that many places of its words (a finding repeated all over a long report would otherwise carry one
+  derivation-reference per repeat).
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ class Limits:
     max_text_bytes: int | None = None
     max_observations: int | None = None
     deadline: float | None = None  # time.monotonic() value
+    max_evidence_spans: int | None = None  # per Observation
 
 
 def enrich(report: dict, languages=("en",), mode: str = "collection", now: datetime | None = None,
@@ -81,7 +85,8 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     bundle_id = str(uuid.uuid5(report_uuid, "bundle" if mode == "collection" else f"bundle:{mode}"))
 
     document = report_text(original, marks.is_addition)
-    findings = read_findings(document.text, limits or Limits())
+    limits = limits or Limits()
+    findings = read_findings(document.text, limits)
     if not findings:
         if mode == "collection":
             return fhir_bundle.collection(bundle_id, [(report_url, original)], now)
@@ -99,7 +104,7 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     for index, (finding, key) in enumerate(zip(findings, finding_keys(findings))):
         if index in withheld:
             continue
-        spans = _evidence_spans(document, finding)
+        spans = _evidence_spans(document, finding, limits.max_evidence_spans)
         observations.append(observation(
             finding,
             observation_id=observation_uuid(report_uuid, key),
@@ -224,11 +229,14 @@ def _review_url() -> str:
     return f"{canonical_base()}/StructureDefinition/explanation-review"
 
 
-def _evidence_spans(document, finding) -> list[SourceSpan]:
+def _evidence_spans(document, finding, most: int | None = None) -> list[SourceSpan]:
+    """Where the finding's words are in the report, in order and without repeats: the first ``most``."""
     spans: dict[SourceSpan, None] = {}  # ordered and without repeats
     for evidence in finding.evidence:
         for span in document.locate(evidence.start, evidence.end):
             spans[span] = None
+            if most is not None and len(spans) >= most:
+                return list(spans)
     return list(spans)
 
 

@@ -1,5 +1,5 @@
-"""What one request may cost, from the settings: text per report, Observations per report and the time
-budget of the engine (``service.enrich.Limits``).
+"""What one request may cost, from the settings: text per report, Observations per report, evidence spans
+per Observation and the time budget of the engine (``service.enrich.Limits``).
 
 The budget is per request: its deadline is set when a request first asks for its limits and shared by
 everything that request reads (every entry of a batch Bundle), so no request keeps the engine past it.
@@ -19,4 +19,4 @@ def request_limits() -> Limits:
     if "deadline" not in g:
         g.deadline = time.monotonic() + float(config["ENGINE_BUDGET_SECONDS"])
     return Limits(max_text_bytes=config["MAX_TEXT_BYTES"], max_observations=config["MAX_OBSERVATIONS"],
-                  deadline=g.deadline)
+                  deadline=g.deadline, max_evidence_spans=config.get("MAX_EVIDENCE_SPANS"))
