@@ -79,15 +79,16 @@ def infer_root(level: str | None, zone: str | None, role: str | None) -> str | N
 
 
 # The disc causes from the most to the least specific.
-_DISC_CAUSES = ("disc-extrusion", "disc-protrusion", "disc-herniation", "disc-bulge")
+DISC_CAUSES = ("disc-extrusion", "disc-protrusion", "disc-herniation", "disc-bulge")
 
 
-def one_disc_cause(causes: list[str], nearest: bool = True) -> list[str]:
-    """One disc is one cause: of several disc words linked to one finding ("a bulge with a superimposed
-    protrusion that contacts the root"), the one nearest the root's verb (the last, in text order), or else
-    the most specific. Other causes stay as they are."""
-    discs = [cause for cause in causes if cause in _DISC_CAUSES]
+def one_disc_cause(causes: list[str]) -> list[str]:
+    """One disc is one cause across statements: when the findings and the impression name the disc that
+    presses on one root differently ("bulge" in one, "protrusion" in the other), the most specific word.
+    Within one statement every disc word is kept ("a bulge with a superimposed protrusion compressing the
+    root": both, FORMAT.md's ruling on "A with B"). Other causes stay as they are."""
+    discs = [cause for cause in causes if cause in DISC_CAUSES]
     if len(discs) < 2:
         return causes
-    keep = discs[-1] if nearest else min(discs, key=_DISC_CAUSES.index)
-    return [cause for cause in causes if cause not in _DISC_CAUSES or cause == keep]
+    keep = min(discs, key=DISC_CAUSES.index)
+    return [cause for cause in causes if cause not in DISC_CAUSES or cause == keep]

@@ -109,6 +109,7 @@ class Lexicon:
     root_list_re: re.Pattern = _NEVER                     # between the roots of one list
     cause_list_re: re.Pattern = _NEVER                    # between the causes of one list
     object_pronouns: frozenset = frozenset()              # "it", "them": the root named before
+    relative_re: re.Pattern = _NEVER                      # " that ", ", which ": a relative clause opening
     object_preposition_re: re.Pattern = _NEVER            # "of", "on" right after a ladder noun
     central_root_re: re.Pattern = _NEVER                  # a word of the cauda equina ("cauda", "intrathecal")
     source: str = ""                                  # the directory the lexicon was read from
@@ -497,6 +498,7 @@ def _load(directory: str) -> Lexicon:
                                 r"\s*(?:also\s+)?(?:the\s+)?"),
         cause_list_re=re.compile(rf"[\s,]*(?:(?:{_alternation(grammar.get('cause_coordinators') or [])})\s+)?"
                                  rf"(?:(?:{_alternation(grammar.get('cause_determiners') or [])})\s+)?"),
+        relative_re=re.compile(rf"[\s,]*(?:{_alternation(grammar.get('relative_words') or [])})[\s,]*"),
         object_pronouns=frozenset(phrase_key(w) for w in grammar.get("object_pronouns") or []),
         object_preposition_re=re.compile(
             rf".{{0,5}}?\s(?:{_alternation(grammar.get('object_prepositions') or [])})(?![a-z])"),

@@ -43,7 +43,7 @@ def _combine(group: list[Finding]) -> Finding:
         severity = next((f.severity for f in asserted if f.severity), None)
     graded = [f for f in winners if f.severity == severity and f.severity_text] if severity else []
     severity_text = next((f.severity_text for f in graded + winners if f.severity_text), None)
-    causes = one_disc_cause(list(dict.fromkeys(c for f in asserted for c in f.cause)), nearest=False)
+    causes = one_disc_cause(list(dict.fromkeys(c for f in asserted for c in f.cause)))
     triggers = list(dict.fromkeys(t for f in winners for t in f.assertion_triggers))
     evidence = sorted({(e.start, e.end): e for f in group for e in f.evidence}.values(), key=lambda e: (e.start, e.end))
     return Finding(

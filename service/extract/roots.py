@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from service.extract.attributes import RUNG_RANK, combine_sides, grade_before, one_disc_cause
+from service.extract.attributes import RUNG_RANK, combine_sides, grade_before
 from service.extract.context import ABSENT, POSSIBLE, PRESENT, Context, historical_clause, still_present
 from service.extract.lexicon import (
     CAUSE, GRADE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, OBJ, REF, ROLE, ROOT, SIDE, TERM,
@@ -265,13 +265,17 @@ class RootReader:
         return 0
 
     def _relative_subject(self, lower: int, first_word: int) -> list[str] | None:
-        """"A bulge with a superimposed protrusion, which contacts the L5 root": the causes of the noun
-        phrase right before "which", when that phrase names a structure (not a stenosis)."""
+        """"A bulge with a superimposed protrusion, which contacts the L5 root", "... a protrusion that contacts
+        the root": the causes of the noun phrase right before the relative word, when that phrase names a
+        structure (not a stenosis)."""
         tokens = self.tokens
-        for w in range(first_word - 1, lower - 1, -1):
-            if tokens[w].kind == TERM and self.view[tokens[w].start:tokens[w].end] == "which":
-                break
-        else:
+        relative = self.lexicon.relative_re
+        w = next((k for k in range(first_word - 1, lower - 1, -1) if tokens[k].kind == TERM
+                  and relative.fullmatch(self.view, tokens[k].start, tokens[k].end)), None)
+        if w is None and first_word > lower and tokens[first_word - 1].kind == CAUSE \
+                and relative.fullmatch(self.view, tokens[first_word - 1].end, tokens[first_word].start):
+            w = first_word  # a relative word that is no token of its own ("that")
+        if w is None:
             return None
         if w == 0 or tokens[w - 1].kind != CAUSE:
             return None
@@ -477,6 +481,6 @@ class RootReader:
                 type="nerve-root", first=start, last=last, anchor=first_word, root=name, side=side,
                 plural=mention.plural and not mention.central, central=mention.central, degree=degree,
                 severity=severity, assertion=assertion, triggers=triggers, zone=zone, role=role,
-                cause=one_disc_cause(list(dict.fromkeys(causes))), side_from_structure=from_structure,
+                cause=list(dict.fromkeys(causes)), side_from_structure=from_structure,
                 severity_span=grade_span))
         return found

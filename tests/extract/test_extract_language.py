@@ -464,10 +464,22 @@ def test_a_location_and_its_state_in_a_relative_clause():
                                                       "exiting L4 root.")] == [("left", "absent")]
 
 
-def test_one_disc_is_one_cause():
+def test_the_disc_of_a_relative_clause_is_the_cause():
     findings = read("L4-5: Broad-based disc bulge with a superimposed left paracentral protrusion that contacts the "
                     "left L5 root.")
     assert [f["cause"] for f in findings if f["type"] == "nerve-root"] == [["disc-protrusion"]]
+
+
+def test_a_with_b_are_both_causes():
+    # FORMAT.md, rulings from real reports: when the subject is "A with B" or "A and B", both are causes.
     findings = read("L4-5: Facet arthropathy and a disc bulge with a protrusion compress the left L5 root.")
     assert [sorted(f["cause"]) for f in findings if f["type"] == "nerve-root"] == \
-        [["disc-protrusion", "facet-arthropathy"]]
+        [["disc-bulge", "disc-protrusion", "facet-arthropathy"]]
+    findings = read("L4-5: diffuse disc bulge noted with Rt foraminal disc protrusion, compressing the Rt L5 root.")
+    assert [sorted(f["cause"]) for f in findings if f["type"] == "nerve-root"] == [["disc-bulge", "disc-protrusion"]]
+
+
+def test_one_disc_is_one_cause_across_statements():
+    findings = read("FINDINGS: L4-5: disc bulge contacts the left L5 root. IMPRESSION: L4-5 protrusion contacting "
+                    "the left L5 root.")
+    assert [f["cause"] for f in findings if f["type"] == "nerve-root"] == [["disc-protrusion"]]
