@@ -57,6 +57,9 @@ class Finding:
     # finding: the grade the denial was limited to ("significant", "moderate or high-grade"), so that
     # "no significant stenosis" is never explained or coded as "no stenosis at all".
     severity_text: str | None = None
+    # "fallback" when no reading rule placed the root and the engine read only what the clause holds (a root
+    # mention and a ladder word): the explanation says less and asks for review. None otherwise.
+    reading: str | None = None
 
     def identity(self) -> tuple:
         """FORMAT.md's identity: type, side, and the root when named, otherwise the level."""
@@ -71,4 +74,5 @@ class Finding:
         out["assertion_triggers"] = list(self.assertion_triggers)
         out["section"] = self.section
         out["severity_text"] = self.severity_text
+        out["reading"] = self.reading
         return out

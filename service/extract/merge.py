@@ -55,6 +55,7 @@ def _combine(group: list[Finding]) -> Finding:
         role=next((f.role for f in group if f.role), None),
         cause=causes if first.assertion != "absent" else [],
         evidence=evidence, assertion_triggers=triggers, section=first.section, severity_text=severity_text,
+        reading="fallback" if all(f.reading == "fallback" for f in group) else None,
     )
 
 

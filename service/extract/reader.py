@@ -16,7 +16,8 @@ from service.extract.context import ABSENT, Context
 from service.extract.finding import Evidence, Finding
 from service.extract.levels import LevelGroup, level_groups, opens_item
 from service.extract.lexicon import (
-    CAUSE, GRADE, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, REF, REMAIN, ROOT, SIDE, TERM, WIDE, ZONE, Lexicon,
+    CAUSE, GRADE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, PSEUDO, REF, REMAIN, ROOT, SIDE, TERM, WIDE,
+    ZONE, Lexicon,
 )
 from service.extract.mention import Mention
 from service.extract.roots import RootReader
@@ -318,6 +319,8 @@ class _Report:
             mentions += reader.read(state.previous)
         else:
             mentions = []
+        if ROOT in kinds and LADDER in kinds and not any(m.type == "nerve-root" for m in mentions):
+            mentions += _fallback_root(tokens, context)
         if LOC not in kinds and state.previous.sided_type:
             _elided_location(tokens, view, start, mentions, state.previous.sided_type)
         _root_in_sided_opening(mentions)
@@ -406,6 +409,37 @@ class _Report:
                                     section.name, state, sentence.new_item, sentence.question, index=index)
 
 
+def _fallback_root(tokens: list[Token], context: Context) -> list[Mention]:
+    """Never silent on a root: a sentence that names a root and holds a ladder word, in a shape no reading
+    rule knows, still gives a nerve-root finding: the first named root (or the roots in general), the ladder
+    word nearest it, ConText's assertion at that word; level and side as for any finding. Marked as a
+    fallback reading so that the page says less and asks for review. Only what is stated or hedged: a denial
+    read this way is left unsaid.
+
+    "L5-S1: possible compression; the left S1 nerve root in the left lateral recess beside the facet joint
+    below the pedicle near the ligament at the endplate by the dura." -> left S1, compression, possible."""
+    if any(t.kind in (HIST, REMAIN) for t in tokens):
+        return []  # what was ("previously compressing the S1 root") and "the other roots" are left out on purpose
+    roots = [i for i, t in enumerate(tokens) if t.kind == ROOT and not t.value.central]
+    # A ladder word acting on another structure ("indenting the thecal sac") is not about the root.
+    ladders = [i for i, t in enumerate(tokens) if t.kind == LADDER
+               and not (i + 1 < len(tokens) and tokens[i + 1].kind in (OBJ, LOC))]
+    if not roots or not ladders:
+        return []
+    root = roots[0]
+    ladder = min(ladders, key=lambda i: abs(i - root))
+    if context.silenced(ladder) or any(tokens[i].kind == PSEUDO for i in range(min(root, ladder), max(root, ladder))):
+        return []  # "in close proximity to the S1 roots" is no contact
+    assertion, trigger = context.assertion(ladder, "nerve-root")
+    if assertion == ABSENT:
+        return []  # a denial read without a rule could tell a patient that a compressed root is free
+    mention = tokens[root].value
+    name, side = mention.names[0]
+    return [Mention(type="nerve-root", first=min(root, ladder), last=max(root, ladder), anchor=ladder, root=name,
+                    side=side, plural=mention.plural, degree=tokens[ladder].value,
+                    assertion=assertion, triggers=[trigger] if trigger else [], role=mention.role, fallback=True)]
+
+
 def _quotes_imaging(view: str, start: int, end: int, lexicon: Lexicon) -> bool:
     """A sentence of a clinic note's assessment that reports imaging: it names an imaging word ("MRI shows")
     or a disc level ("L4-5"), which a clinical diagnosis alone does not."""
@@ -459,5 +493,6 @@ def _findings_of(mention: Mention, levels: list, side: str | None, evidence: Evi
             role=mention.role if mention.type == "nerve-root" else None,
             cause=list(mention.cause) if mention.type == "nerve-root" else [],
             evidence=[evidence], assertion_triggers=triggers, section=section, severity_text=severity_text,
+            reading="fallback" if mention.fallback else None,
         ))
     return out

@@ -1,6 +1,8 @@
 """The dialect of real notes (own sentences in the style of shared/corpus/real; FORMAT.md's rulings from real
 reports): the exit canal is the foramen, sides before coordinated nouns, typed variants, item separators."""
 
+from service.extract import extract_findings
+
 from extract_helpers import CANAL, FORAMEN, NERVE, RECESS, find, read, single
 
 
@@ -75,3 +77,28 @@ def test_a_noun_reaches_a_root_named_by_letter():
 def test_typed_grades_and_causes():
     (finding,) = find(read("L5/S1: disc protruion, mildy compressing the left S1 nerve root."), type=NERVE)
     assert finding["severity"] == "mild" and finding["cause"] == ["disc-protrusion"]
+
+
+FAR = ("L5-S1: {} compression; the left S1 nerve root in the left lateral recess beside the left facet joint below "
+       "the left pedicle near the ligament at the endplate by the dura.")
+
+
+def test_never_silent_on_a_root_a_fallback_reading_is_marked():
+    (finding,) = extract_findings(FAR.format("possible"))
+    assert (finding.root, finding.side, finding.degree, finding.assertion, finding.level, finding.reading) == \
+        ("S1", "left", "compression", "possible", "L5-S1", "fallback")
+    assert finding.to_dict()["reading"] == "fallback"
+
+
+def test_a_fallback_reading_never_denies():
+    assert not find(read(FAR.format("no")), type=NERVE)
+
+
+def test_a_rule_reading_is_not_marked():
+    (finding,) = extract_findings("L4-5: protrusion compressing the left L5 nerve root.")
+    assert finding.reading is None
+
+
+def test_a_ladder_word_on_another_structure_gives_no_fallback():
+    assert not find(read("L5-S1: protrusion indenting the ventral thecal sac, in close proximity to both S1 nerve "
+                         "roots."), type=NERVE)
