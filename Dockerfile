@@ -19,6 +19,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    ENRICHER_HOST=0.0.0.0 \
     ENRICHER_PORT=8080 \
     ENRICHER_WORKERS=2
 
@@ -36,4 +37,7 @@ USER enricher
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('ENRICHER_PORT', '8080') + '/healthz', timeout=4)"]
-CMD ["enricher", "serve", "--host", "0.0.0.0"]
+# Listens on every interface (ENRICHER_HOST), so `enricher serve` refuses to start without authentication:
+# pass ENRICHER_JWT_ISSUER, ENRICHER_JWT_AUDIENCE and ENRICHER_JWT_JWKS_URL (or ENRICHER_JWT_PUBLIC_KEY), or
+# ENRICHER_API_KEY_HASHES; or ENRICHER_INSECURE=1 behind a proxy that authenticates (README, "Security").
+CMD ["enricher", "serve"]

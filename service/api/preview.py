@@ -12,6 +12,7 @@ from service.explain import SUPPORTED_LANGUAGES, explain, resolve_language
 from service.explain.render import environment
 from service.api.limits import request_limits
 from service.enrich import read_findings
+from service.fhir.outcome import RequestError
 
 bp = Blueprint("preview", __name__)
 
@@ -31,7 +32,9 @@ def preview_form():
 
 @bp.post("/preview")
 def preview_render():
-    report = request.form.get("report", "")
+    if "report" not in request.form:  # the page's form always sends it, if empty
+        raise RequestError.single(422, "Send the form with its report field (report text or a DiagnosticReport).")
+    report = request.form["report"]
     language = resolve_language(request.form.get("language")) or "en"
     text, source = report_text_of(report)
     findings = read_findings(text, request_limits())
