@@ -61,8 +61,10 @@ def infer_root(level: str | None, zone: str | None, role: str | None) -> str | N
         return None
     upper, lower = level.split("-")
     region = upper[0]
-    outer = zone in ("foraminal", "extraforaminal") or (zone is None and role == "exiting")
-    inner = zone in ("central", "subarticular") or (zone is None and role == "traversing")
+    # A role the text states decides over the zone of the structure ("paracentral protrusion compressing the
+    # exit nerve root": exiting, the upper root).
+    outer = role == "exiting" or (role is None and zone in ("foraminal", "extraforaminal"))
+    inner = role == "traversing" or (role is None and zone in ("central", "subarticular"))
     if region == "L" or upper == "T12":
         if inner:
             return lower

@@ -102,3 +102,11 @@ def test_a_rule_reading_is_not_marked():
 def test_a_ladder_word_on_another_structure_gives_no_fallback():
     assert not find(read("L5-S1: protrusion indenting the ventral thecal sac, in close proximity to both S1 nerve "
                          "roots."), type=NERVE)
+
+
+def test_the_inferred_root_follows_the_stated_role_over_the_zone():
+    # TERMINOLOGY.md: exiting at L4-L5 is L4, traversing at L4-L5 is L5; a stated role decides.
+    (exiting,) = extract_findings("L4/L5: Lt paracentral disc protrusion compressing thecal sac and Lt exit nerve root.")
+    assert (exiting.role, exiting.zone, exiting.root_inferred) == ("exiting", "subarticular", "L4")
+    (traversing,) = extract_findings("L4-5: foraminal protrusion compressing the traversing left nerve root.")
+    assert traversing.root_inferred == "L5"
