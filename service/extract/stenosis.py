@@ -75,9 +75,11 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
 
 
 def _of_an_object(tokens: list[Token], i: int, view: str) -> bool:
-    """A narrowing word right after a structure that is no opening belongs to it ("disc space narrowing",
-    "interspace narrowing"): it starts no stenosis ("mild disc space narrowing the canal is widely patent")."""
-    return i > 0 and tokens[i - 1].kind == OBJ and not view[tokens[i - 1].end:tokens[i].start].strip(" -")
+    """A narrowing word right next to a structure that is no opening belongs to it ("disc space narrowing",
+    "narrowed disc space"): it starts no stenosis ("mild disc space narrowing the canal is widely patent")."""
+    before = i > 0 and tokens[i - 1].kind == OBJ and not view[tokens[i - 1].end:tokens[i].start].strip(" -")
+    after = i + 1 < len(tokens) and tokens[i + 1].kind == OBJ and not view[tokens[i].end:tokens[i + 1].start].strip(" -")
+    return before or after
 
 
 _OBJECT_GAP = re.compile(r"[\s\-]*(?:of[\s\-]+)?(?:the[\s\-]+)?")

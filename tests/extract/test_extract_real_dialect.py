@@ -110,3 +110,14 @@ def test_the_inferred_root_follows_the_stated_role_over_the_zone():
     assert (exiting.role, exiting.zone, exiting.root_inferred) == ("exiting", "subarticular", "L4")
     (traversing,) = extract_findings("L4-5: foraminal protrusion compressing the traversing left nerve root.")
     assert traversing.root_inferred == "L5"
+
+
+def test_a_narrowed_disc_space_is_no_stenosis():
+    found = read("L5/S1: protrusion compressing the thecal sac and exit nerve roots with narrowed disc space.")
+    assert not find(found, type=CANAL)
+
+
+def test_exiting_neural_canals_and_the_ap_dimension():
+    assert find(read("L3-L4: bulge compressing the thecal sac and encroaching exiting neural canal."), type=FORAMEN)
+    found = read("L4-5: moderate narrowing of the AP dimension of the neural foramina bilaterally.")
+    assert single(find(found, type=FORAMEN))["severity"] == "moderate"
