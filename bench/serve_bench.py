@@ -1,10 +1,21 @@
-"""Throughput of the real server: `enricher serve` (gunicorn) under load from wrk.
+"""Throughput of the real server: `$enrich` against a validate-and-echo baseline, same workers, same run.
 
-Usage: python bench/serve_bench.py [--workers N] [--connections N] [--seconds N] [REPORT.json]
+Usage: python bench/serve_bench.py [--workers N] [--connections N] [--seconds N] [--rounds N]
+                                   [--requests N] [--no-memory] [REPORT.json]
 
-Starts the service on a free loopback port, posts one typical spine MRI report to
-/fhir/DiagnosticReport/$enrich from wrk (Debian package `wrk`) and prints wrk's summary: requests
-per second and the latency distribution over HTTP, with every worker busy. Stops the server after.
+Prints, for one typical spine MRI report (tests/api/data/lumbar-mri-report.json by default):
+
+1. in-process milliseconds per request (Flask's test client, one process, the two apps interleaved):
+   `$enrich` and the baseline;
+2. with wrk (Debian package `wrk`; skipped with a message when it is not installed): requests per
+   second over HTTP of `enricher serve` (gunicorn) and of the baseline app (bench/echo_app.py: the lossless
+   parse, R4 validation and JSON writer of the service, answering the report as it came) served by
+   gunicorn with the same worker class, workers and threads, each run in turn ``--rounds`` times, and the
+   ratio of the two;
+3. the peak resident memory (VmHWM) of each `enricher serve` worker after it answered the largest report
+   the default limits accept (ENRICHER_MAX_TEXT_BYTES of varied findings; ``--no-memory`` skips it).
+
+wrk, the server and this script share the machine's cores, as they would on the build machine.
 """
 
 from __future__ import annotations
@@ -14,6 +25,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,7 +33,17 @@ import time
 import urllib.request
 from pathlib import Path
 
-DEFAULT_REPORT = Path(__file__).resolve().parents[1] / "tests" / "api" / "data" / "lumbar-mri-report.json"
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+from echo_app import create_echo_app  # noqa: E402  (bench/ is not a package)
+
+from service import create_app  # noqa: E402
+from service.config import Settings  # noqa: E402
+
+DEFAULT_REPORT = ROOT / "tests" / "api" / "data" / "lumbar-mri-report.json"
+ENRICH = "/fhir/DiagnosticReport/$enrich"
 POST_SCRIPT = """wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/fhir+json"
 wrk.body = {body}
@@ -34,15 +56,151 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until_up(port: int, server: subprocess.Popen) -> None:
+def wait_until_up(port: int, server: subprocess.Popen, path: str, body: bytes | None = None) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and server.poll() is None:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2)
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body,
+                                             headers={"Content-Type": "application/fhir+json"})
+            urllib.request.urlopen(request, timeout=5).read()
             return
         except OSError:
             time.sleep(0.2)
     raise SystemExit("the server did not become ready")
+
+
+def in_process(body: bytes, requests: int, warmup: int) -> dict[str, float]:
+    """Median milliseconds per request of each app through Flask's test client, interleaved."""
+    clients = {"$enrich": create_app({"LOG_LEVEL": "WARNING"}).test_client(),
+               "validate-and-echo": create_echo_app().test_client()}
+    timings: dict[str, list[float]] = {name: [] for name in clients}
+    for round_ in range(warmup + requests):
+        for name, client in clients.items():
+            started = time.perf_counter()
+            response = client.post(ENRICH, data=body, content_type="application/fhir+json")
+            elapsed = time.perf_counter() - started
+            if response.status_code != 200:
+                raise SystemExit(f"{name} answered {response.status_code}")
+            if round_ >= warmup:
+                timings[name].append(elapsed)
+    return {name: statistics.median(values) * 1000 for name, values in timings.items()}
+
+
+def serve(kind: str, port: int, workers: int, threads: int) -> subprocess.Popen:
+    env = {**os.environ, "ENRICHER_LOG_LEVEL": "WARNING", "ENRICHER_THREADS": str(threads)}
+    # -P: the service is imported as installed (a wheel's compiled engine), not from the working directory.
+    if kind == "$enrich":
+        command = [sys.executable, "-P", "-m", "service.cli", "serve", "--port", str(port), "--workers", str(workers)]
+    else:
+        command = [sys.executable, "-P", "-m", "gunicorn", "--pythonpath", str(BENCH), "--bind", f"127.0.0.1:{port}",
+                   "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+                   "--keep-alive", "5", "--preload", "--log-level", "warning", "echo_app:app"]
+    return subprocess.Popen(command, env=env)
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def wrk(port: int, script: str, connections: int, seconds: int) -> tuple[float, str]:
+    """Requests per second and wrk's latency lines."""
+    result = subprocess.run(["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s",
+                             "--latency", "-s", script, f"http://127.0.0.1:{port}{ENRICH}"],
+                            check=True, capture_output=True, text=True)
+    rate = next(float(line.split()[1]) for line in result.stdout.splitlines() if line.startswith("Requests/sec:"))
+    if "Non-2xx" in result.stdout:
+        raise SystemExit(f"wrk saw error answers:\n{result.stdout}")
+    latency = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith(("50%", "99%"))]
+    return rate, "  ".join(latency)
+
+
+def throughput(body: bytes, args) -> None:
+    threads = Settings.from_environ().threads
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(POST_SCRIPT.format(body=json.dumps(body.decode("utf-8"))))
+    rates: dict[str, list[float]] = {"validate-and-echo": [], "$enrich": []}
+    print(f"\nHTTP: {args.workers} gunicorn workers (gthread, {threads} threads), wrk {args.connections} "
+          f"connections, {args.seconds} s per run, {args.rounds} round(s)", flush=True)
+    try:
+        for round_ in range(args.rounds):
+            for kind in rates:
+                port = free_port()
+                server = serve(kind, port, args.workers, threads)
+                try:
+                    wait_until_up(port, server, ENRICH, body)
+                    rate, latency = wrk(port, script.name, args.connections, args.seconds)
+                finally:
+                    stop(server)
+                rates[kind].append(rate)
+                print(f"  round {round_ + 1}  {kind:18s} {rate:8.0f} requests/s   latency {latency}", flush=True)
+    finally:
+        os.unlink(script.name)
+    ratios = [enrich / echo for enrich, echo in zip(rates["$enrich"], rates["validate-and-echo"])]
+    print(f"  $enrich / validate-and-echo: {statistics.median(ratios):.2f}x "
+          f"(rounds: {', '.join(f'{ratio:.2f}' for ratio in ratios)})")
+
+
+def largest_report(max_text_bytes: int) -> bytes:
+    """A report whose conclusion holds just under ``max_text_bytes`` of varied findings at every level."""
+    levels = ([f"C{i}-C{i + 1}" for i in range(2, 7)] + ["C7-T1"] + [f"T{i}-T{i + 1}" for i in range(1, 12)]
+              + ["T12-L1"] + [f"L{i}-L{i + 1}" for i in range(1, 5)] + ["L5-S1"])
+    block = []
+    for level in levels:
+        lower = level.split("-")[1]
+        block.append(f"{level}: left paracentral disc protrusion compresses the traversing left {lower} nerve root. "
+                     f"Moderate right foraminal stenosis. Mild left lateral recess narrowing. "
+                     f"No significant central canal stenosis. Bone spurs contact the right {lower} nerve root.\n")
+    text = ""
+    while len((text + "".join(block)).encode("utf-8")) < max_text_bytes:
+        text += "".join(block)
+    for line in block:
+        if len((text + line).encode("utf-8")) >= max_text_bytes:
+            break
+        text += line
+    report = {"resourceType": "DiagnosticReport", "id": "largest", "status": "final",
+              "code": {"text": "MRI whole spine"}, "subject": {"reference": "Patient/p1"}, "conclusion": text}
+    return json.dumps(report).encode("utf-8")
+
+
+def worker_peaks(master: int) -> list[float]:
+    """Peak resident memory (VmHWM, MB) of each child process of ``master``."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    peaks = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return peaks
+
+
+def memory(args) -> None:
+    settings = Settings.from_environ()
+    body = largest_report(settings.max_text_bytes)
+    port = free_port()
+    server = serve("$enrich", port, args.workers, settings.threads)
+    try:
+        wait_until_up(port, server, "/readyz")
+        before = worker_peaks(server.pid)
+        for _ in range(2 * args.workers):  # each worker answers it at least once, most likely
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{ENRICH}", data=body,
+                                             headers={"Content-Type": "application/fhir+json"})
+            started = time.perf_counter()
+            answer = urllib.request.urlopen(request, timeout=120).read()
+            elapsed = time.perf_counter() - started
+        after = worker_peaks(server.pid)
+        bundle = json.loads(answer)
+        found = sum(1 for entry in bundle["entry"] if entry["resource"]["resourceType"] == "Observation")
+        print(f"\nLargest accepted report: {len(body) // 1024} kB body ({settings.max_text_bytes // 1024} kB of text), "
+              f"{found} Observations, a {len(answer) / 1e6:.2f} MB answer in {elapsed:.2f} s")
+        print(f"  worker peak memory (VmHWM): {', '.join(f'{peak:.0f} MB' for peak in after)} "
+              f"(after start-up: {', '.join(f'{peak:.0f} MB' for peak in before)})")
+    finally:
+        stop(server)
 
 
 def main() -> None:
@@ -51,26 +209,23 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each app, alternating")
+    parser.add_argument("--requests", type=int, default=300, help="in-process requests per app")
+    parser.add_argument("--no-memory", action="store_true", help="skip the largest-report memory check")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    body = args.report.read_bytes()
 
-    port = free_port()
-    env = {**os.environ, "ENRICHER_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port),
-                               "--workers", str(args.workers)], env=env)
-    try:
-        wait_until_up(port, server)
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-            script.write(POST_SCRIPT.format(body=json.dumps(args.report.read_text(encoding="utf-8"))))
-        print(f"{args.workers} gunicorn workers, {args.connections} connections, {args.seconds} s, "
-              f"report {args.report.name}", flush=True)
-        subprocess.run(["wrk", "-t", str(min(2, args.connections)), "-c", str(args.connections), "-d", f"{args.seconds}s", "--latency",
-                        "-s", script.name, f"http://127.0.0.1:{port}/fhir/DiagnosticReport/$enrich"], check=True)
-        os.unlink(script.name)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    medians = in_process(body, args.requests, warmup=30)
+    print(f"report {args.report.name} ({len(body)} bytes)")
+    print(f"In process (Flask test client, one process, {args.requests} requests each, interleaved):")
+    for name, median in medians.items():
+        print(f"  {name:18s} median {median:.2f} ms per request")
+    if shutil.which("wrk") is None:
+        print("\nwrk is not installed (Debian: apt-get install wrk): HTTP throughput skipped.")
+    else:
+        throughput(body, args)
+    if not args.no_memory:
+        memory(args)
 
 
 if __name__ == "__main__":
