@@ -142,7 +142,7 @@ except ImportError:  # pragma: no cover - orjson is a dependency; the same parts
     _thaw = copy_json
 _FIXED: dict[int, tuple[Terminology, dict]] = {}
 _PARTS: dict[tuple, tuple[Terminology, object]] = {}
-_MOST_PARTS = 8192
+_MOST_PARTS = 4096  # about 2 kB each
 
 
 def _region(terms: Terminology, finding: Finding) -> str:
