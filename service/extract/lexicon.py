@@ -116,6 +116,7 @@ class Lexicon:
     level_cache: dict = field(default_factory=dict)   # matched level text -> (levels, single vertebra)
     root_cache: dict = field(default_factory=dict)    # (matched root text, generic) -> RootMention
     typo_index: dict = field(default_factory=dict)    # one-deletion variants of lexicon words -> Entry
+    typo_cache: dict = field(default_factory=dict)    # a word as read -> its repair (Entry) or None
     not_typos: frozenset = frozenset()
     not_abbreviation_after_re: re.Pattern = _NEVER   # a shorthand right after these names a body part
 

@@ -40,14 +40,20 @@ def build_typo_index(entries: dict, not_typos) -> dict:
 
 
 def _correct(word: str, lexicon: Lexicon) -> Entry | None:
-    if word in lexicon.entries or word in lexicon.not_typos:
-        return None
-    index = lexicon.typo_index
-    for variant in (word, *_deletions(word)):
-        entry = index.get(variant)
-        if entry is not None and entry is not _AMBIGUOUS:
-            return entry
-    return None
+    cache = lexicon.typo_cache
+    if word in cache:
+        return cache[word]  # most words of a report are not typos, and come again in the next report
+    found = None
+    if word not in lexicon.entries and word not in lexicon.not_typos:
+        index = lexicon.typo_index
+        for variant in (word, *_deletions(word)):
+            entry = index.get(variant)
+            if entry is not None and entry is not _AMBIGUOUS:
+                found = entry
+                break
+    if len(cache) < 50_000:
+        cache[word] = found
+    return found
 
 
 def repair(tokens: list[Token], view: str, start: int, end: int, lexicon: Lexicon) -> list[Token]:
