@@ -461,6 +461,11 @@ def _load(directory: str) -> Lexicon:
     not_typos = frozenset(phrase_key(w) for w in _spelled(anatomy.get("not_typos")))
     grammar = _read(path, "grammar.yaml")
     parts = _Names(grammar)
+
+    def words(key: str) -> str:
+        """The alternation of grammar.yaml's words under ``key``."""
+        return _alternation(grammar.get(key) or [])
+
     root_re = _root_regex(anatomy, roles, parts)
     from service.extract.typos import build_typo_index  # noqa: PLC0415 - typos imports this module
 
@@ -485,29 +490,29 @@ def _load(directory: str) -> Lexicon:
         root_name_re=re.compile(rf"(?:({parts.side_words})\.?\s+)?\(?({parts.vertebra})\)?(?![\d])"
                                 rf"(?:\s+({parts.side_words})(?![a-z0-9]))?"),
         verb_object_re=re.compile(
-            rf"[ \t]{{1,4}}(?:({_alternation(grammar.get('object_prepositions') or [])})[ \t]{{1,4}})?"
+            rf"[ \t]{{1,4}}(?:({words('object_prepositions')})[ \t]{{1,4}})?"
             rf"(?:the[ \t]{{1,4}})?((?:(?:{parts.side_words})\.?[ \t]{{1,4}})?{parts.vertebra})(?![\w\-/])"),
         sided_name_before_re=re.compile(rf"(?<![a-z0-9])((?:{parts.side_words})\.?[ \t]{{1,4}}{parts.vertebra})"
                                         r"[ \t]{1,4}$"),
         clause_names_re=_clause_names_regex(parts, anatomy),
-        causal_re=re.compile(rf"(?<![a-z])(?:{_alternation(grammar.get('causal_connectives') or [])})(?![a-z])"),
-        leads_to_re=re.compile(rf"(?<![a-z])(?:{_alternation(grammar.get('leads_to') or [])})(?![a-z])"),
-        object_and_re=re.compile(rf"[\s,]*(?:{_alternation(grammar.get('object_coordinators') or [])})(?:\s|$)"),
-        object_gap_re=re.compile(rf"[\s,]*(?:(?:{_alternation(grammar.get('object_coordinators') or [])})[\s,]*)?"
+        causal_re=re.compile(rf"(?<![a-z])(?:{words('causal_connectives')})(?![a-z])"),
+        leads_to_re=re.compile(rf"(?<![a-z])(?:{words('leads_to')})(?![a-z])"),
+        object_and_re=re.compile(rf"[\s,]*(?:{words('object_coordinators')})(?:\s|$)"),
+        object_gap_re=re.compile(rf"[\s,]*(?:(?:{words('object_coordinators')})[\s,]*)?"
                                  r"(?:the\s+)?"),
-        root_list_re=re.compile(rf"[\s,]*(?:{_alternation(grammar.get('root_list_coordinators') or [])})"
+        root_list_re=re.compile(rf"[\s,]*(?:{words('root_list_coordinators')})"
                                 r"\s*(?:also\s+)?(?:the\s+)?"),
-        cause_list_re=re.compile(rf"[\s,]*(?:(?:{_alternation(grammar.get('cause_coordinators') or [])})\s+)?"
-                                 rf"(?:(?:{_alternation(grammar.get('cause_determiners') or [])})\s+)?"),
-        relative_re=re.compile(rf"[\s,]*(?:{_alternation(grammar.get('relative_words') or [])})[\s,]*"),
+        cause_list_re=re.compile(rf"[\s,]*(?:(?:{words('cause_coordinators')})\s+)?"
+                                 rf"(?:(?:{words('cause_determiners')})\s+)?"),
+        relative_re=re.compile(rf"[\s,]*(?:{words('relative_words')})[\s,]*"),
         object_pronouns=frozenset(phrase_key(w) for w in grammar.get("object_pronouns") or []),
         object_preposition_re=re.compile(
-            rf".{{0,5}}?\s(?:{_alternation(grammar.get('object_prepositions') or [])})(?![a-z])"),
+            rf".{{0,5}}?\s(?:{words('object_prepositions')})(?![a-z])"),
         plural_root_re=re.compile(rf"(?:{_alternation(anatomy.get('plural_root_words') or [])})(?![a-z])"
                                   r"|(?<=\d)s$"),
         central_root_re=re.compile(rf"(?<![a-z])(?:{_alternation(anatomy.get('central_root_words') or [])})"
                                    r"(?![a-z])"),
-        not_a_root_after_re=re.compile(rf"[ \t]*(?:{_alternation(grammar.get('not_a_root_after') or [])})"),
+        not_a_root_after_re=re.compile(rf"[ \t]*(?:{words('not_a_root_after')})"),
         single_before_re=re.compile(rf"(?<![a-z0-9])(?:{single_after})[\s\-]+(?:the[\s\-]+)?(?:level[\s\-]+of[\s\-]+)?$"),
         not_level_after_re=re.compile(rf"[\s\-]{{0,8}}(?:{not_after})(?![a-z0-9])"),
         not_single_after_re=re.compile(rf"[\s\-]{{0,8}}(?:{not_single_after})(?![a-z0-9])"),
