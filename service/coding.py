@@ -59,9 +59,10 @@ def observation(
     terms = terminology()
     fixed = _fixed_parts(terms)
     code, value, body_site, components = _coded_parts(terms, finding)
+    id_text = str(observation_id)
     resource: dict = {
         "resourceType": "Observation",
-        "id": str(observation_id),
+        "id": id_text,
         "meta": {"security": [dict(fixed["ai_label"])]},
     }
     if evidence:
@@ -75,7 +76,7 @@ def observation(
             ]}
             for span in evidence
         ]
-    resource["identifier"] = [{"system": fixed["identifier_system"], "value": f"urn:uuid:{observation_id}"}]
+    resource["identifier"] = [{"system": fixed["identifier_system"], "value": f"urn:uuid:{id_text}"}]
     resource["status"] = "preliminary"
     resource["category"] = [{"coding": [dict(fixed["category"])], "text": "Imaging"}]
     resource["code"] = code
