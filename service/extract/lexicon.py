@@ -346,8 +346,8 @@ def _root_regex(anatomy: dict, roles: list[str], parts: _Names) -> re.Pattern:
     # ... or a root name in the plural ("both L5s pinched"): vertebrae are not counted so.
     named = (rf"(?<![\w\-/])(?:{names}(?:\s+(?:{role}))?\s+(?:{heads}){also_root}(?![a-z0-9])"
              rf"|{side}{parts.vertebra}s(?![a-z0-9])"
-             # ... or named in brackets after the head ("Lt exit nerve root (S1)")
-             rf"|(?:(?:{role})\s+)?(?:{heads})\s*\(\s*{parts.vertebra}\s*\))")
+             # ... or named after the head, in brackets or not ("Lt exit nerve root (S1)", "nerve root C7")
+             rf"|(?:(?:{role})\s+)?(?:{heads})\s*(?:\(\s*{parts.vertebra}\s*\)|{parts.vertebra}(?![\w\-/])))")
     bare = (rf"(?<![a-z0-9])(?:{role})\s+{side}{parts.vertebra}"
             rf"(?:\s+(?:{heads}){also_root}(?![a-z0-9])|(?![\w\-/]))")
     generic = _alternation(list(anatomy.get("generic_roots", [])) + list(anatomy.get("central_roots", []))
@@ -380,7 +380,8 @@ def _level_regex(levels: dict, parts: _Names) -> re.Pattern:
     second = rf"(?:[{regions}]\s?)?\d{{1,2}}"
     return re.compile(_bounded(
         rf"(?=[{regions}]\d)(?:"
-        rf"(?P<a>{v})\s?(?:-|/|_)\s?(?P<b>{second})(?![\w])"
+        # ... "L5/S1levels": a level glued to the word "level(s)"
+        rf"(?P<a>{v})\s?(?:-|/|_)\s?(?P<b>{second})(?:(?![\w])|(?=levels?(?![a-z])))"
         rf"|(?P<c>{v})\s+on\s+(?P<d>{v})(?![\w\-/])"
         rf"|(?P<e>{v})\s(?P<f>{v})(?![\w\-/])"
         # Dictation that drops the hyphen ("L4 5"); never a measurement ("L4 5 mm").

@@ -95,6 +95,8 @@ def verb_object_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[
         if not match or (token.detail[0] == "noun" and not match.group(1) and not lexicon.object_preposition_re.match(
                 view, max(0, token.end - 5), token.end)):
             continue  # a noun reaches a root by a preposition ("irritation of the right S1", "impingement of L5")
+        if lexicon.not_a_root_after_re.match(view, match.end()):
+            continue  # "fracture involving D12 body": the bone
         inside = [t for t in tokens[i + 1:i + 3] if t.start < match.end(2)]
         if any(t.kind != "side" or t.start < match.start(2) for t in inside):
             continue

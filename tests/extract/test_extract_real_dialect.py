@@ -121,3 +121,18 @@ def test_exiting_neural_canals_and_the_ap_dimension():
     assert find(read("L3-L4: bulge compressing the thecal sac and encroaching exiting neural canal."), type=FORAMEN)
     found = read("L4-5: moderate narrowing of the AP dimension of the neural foramina bilaterally.")
     assert single(find(found, type=FORAMEN))["severity"] == "moderate"
+
+
+def test_a_vertebral_body_after_a_ladder_verb_is_no_root():
+    assert not find(read("Compression fracture involving D12 body with compression of the thecal sac."), type=NERVE)
+
+
+def test_a_level_glued_to_the_word_levels():
+    found = read("L4/L5 & L5/S1levels: diffuse disc bulge, compressing thecal sac and both nerve roots")
+    assert {f["level"] for f in find(found, type=NERVE)} == {"L4-L5", "L5-S1"}
+
+
+def test_a_root_named_after_its_head():
+    (finding,) = find(read("C5/6: disc prolapse with compression and displacement of nerve root C7 on the left."),
+                      type=NERVE)
+    assert (finding["root"], finding["side"], finding["degree"]) == ("C7", "left", "compression")
