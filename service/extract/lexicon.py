@@ -87,6 +87,7 @@ class Lexicon:
     radiology_header_words: tuple = ()                    # a header holding one marks a radiology report
     imaging_re: re.Pattern = _NEVER
     imaging_label_re: re.Pattern = _NEVER                 # a line opening with an imaging study's label
+    level_line_opener_re: re.Pattern = _NEVER             # "at " before a level that opens a line
     vertebra_index: dict = field(default_factory=dict)    # "L4" -> position in the column
     transitional: frozenset = frozenset()
     range_words: frozenset = frozenset()
@@ -526,6 +527,8 @@ def _load(directory: str) -> Lexicon:
         radiology_header_words=tuple(w.lower() for w in section_data.get("radiology_header_words", [])),
         imaging_re=trie_regex(phrase_key(w) for w in _spelled(section_data.get("imaging_words"))),
         imaging_label_re=_imaging_label_regex(section_data),
+        level_line_opener_re=re.compile(
+            rf"(?:{_alternation(section_data.get('level_line_openers') or [])})[ \t]+(?=[a-z]\d)"),
         vertebra_index=_vertebra_index(levels),
         transitional=transitional,
         range_words=frozenset(phrase_key(w) or w.strip() for w in levels.get("range_words", [])) - {""},

@@ -41,15 +41,16 @@ _LINE_LEAD = " \t*-#\u2022"
 
 def _level_line(view: str, start: int, end: int, lexicon: Lexicon) -> int | None:
     """The start of the first line of ``view[start:end]`` that opens with a disc level as its label ("L4-5:",
-    "L2-L3" alone on its line), or None."""
+    "L2-L3" alone on its line) or after an opener ("At L2-3 there is"), or None."""
     position = view.find("\n", start, end)
     while position >= 0:
         line = k = position + 1
         while k < end and view[k] in _LINE_LEAD:
             k += 1
-        match = lexicon.level_re.match(view, k, end)
-        if match is not None and match.group("s") is None and _LEVEL_LINE_END.match(view, match.end()):
-            return line
+        opener = lexicon.level_line_opener_re.match(view, k, end)
+        match = lexicon.level_re.match(view, opener.end() if opener else k, end)
+        if match is not None and match.group("s") is None and (opener or _LEVEL_LINE_END.match(view, match.end())):
+            return line  # "L4-5:" as a label, or a line opening "At L2-3 there is ..."
         position = view.find("\n", line, end)
     return None
 

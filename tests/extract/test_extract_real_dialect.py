@@ -136,3 +136,9 @@ def test_a_root_named_after_its_head():
     (finding,) = find(read("C5/6: disc prolapse with compression and displacement of nerve root C7 on the left."),
                       type=NERVE)
     assert (finding["root"], finding["side"], finding["degree"]) == ("C7", "left", "compression")
+
+
+def test_a_line_opening_at_a_level_starts_findings_after_the_indication():
+    text = ("Clinical Indication: Neck and lower back pain.\n\nA noncontrast MRI examination was obtained.\n\n"
+            "At L2-3 there is a mild diffuse disc bulge leading to minimal central canal narrowing.")
+    assert single(find(read(text), type=CANAL))["level"] == "L2-L3"
