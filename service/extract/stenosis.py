@@ -423,9 +423,12 @@ def _labelled_grades(tokens: list[Token], chain: list[int], view: str) -> list[i
         label = tokens[chain[k]]
         following = tokens[chain[k + 1]]
         # "bilat LR sev", "NF mod": in telegraphic text a grade right after the location is its grade.
+        # Not the object of a ladder verb ("indenting thecal sac minimally abutting the root": the grade is the
+        # next verb's).
         telegraphic = label.kind == LOC and following.kind == GRADE and following.value is not None \
             and not view[label.end:following.start].strip() and chain[-1] == chain[k + 1] \
-            and not any(tokens[i].kind in (NARROW, NORMAL, LADDER, NEG) for i in chain)
+            and not any(tokens[i].kind in (NARROW, NORMAL, LADDER, NEG) for i in chain) \
+            and not (chain[k] > 0 and tokens[chain[k] - 1].kind == LADDER)
         if label.kind == LOC and (":" in view[label.end:following.start] or telegraphic):
             rest = chain[k + 1:]
             if tokens[rest[0]].kind == NEG and view[tokens[rest[0]].start:tokens[rest[0]].end] in _DENIAL_VALUES:

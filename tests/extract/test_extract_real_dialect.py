@@ -142,3 +142,9 @@ def test_a_line_opening_at_a_level_starts_findings_after_the_indication():
     text = ("Clinical Indication: Neck and lower back pain.\n\nA noncontrast MRI examination was obtained.\n\n"
             "At L2-3 there is a mild diffuse disc bulge leading to minimal central canal narrowing.")
     assert single(find(read(text), type=CANAL))["level"] == "L2-L3"
+
+
+def test_a_grade_after_a_verbs_object_is_not_a_stenosis_grade():
+    found = read("Disc herniation at L3-4, indenting thecal sac minimally abutting the traversing right L4 nerve root")
+    assert not find(found, type=CANAL)
+    assert single(find(found, type=NERVE))["degree"] == "contact"
