@@ -1,19 +1,23 @@
 """Per-request latency of POST /fhir/DiagnosticReport/$enrich through Flask's test client.
 
 Usage: python bench/enrich_bench.py [REPORT.json] [--requests N] [--warmup N] [--mode transaction]
-                                    [--batch N]
+                                    [--batch N] [--corpus CORPUS.jsonl]
 
 Posts one typical spine MRI report (tests/api/data/lumbar-mri-report.json by default) N times to
 an application built once, after a warm-up, and prints median, p95 and requests per second for
 one process. The whole HTTP path is measured: negotiation, lossless parse, R4B validation, the
 engine, coding, explanation, Bundle and serialisation. ``--mode transaction`` asks for the
 transaction Bundle; ``--batch N`` posts a batch Bundle of N copies of the report to ``POST /fhir``
-instead, and also prints the time per entry.
+instead, and also prints the time per entry. ``--corpus`` posts each report of a JSON Lines corpus
+(``{"id", "text"}``, as the conclusion of a DiagnosticReport) in turn instead of one report again and
+again, so that what is kept per text (the scope reading) or per finding (sentences, coded parts) helps
+only as much as it would across real reports; one pass warms up, the median is over ``--requests``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from pathlib import Path
@@ -25,16 +29,29 @@ ENRICH = "/fhir/DiagnosticReport/$enrich"
 OPERATION_REQUEST = b'{"method":"POST","url":"DiagnosticReport/$enrich"}'
 
 
-def measure(path: str, body: bytes, requests: int, warmup: int, entries: int = 0) -> list[float]:
+def measure(path: str, body: bytes | list[bytes], requests: int, warmup: int, entries: int = 0) -> list[float]:
     client = create_app({"LOG_LEVEL": "WARNING"}).test_client()  # no access-log lines on the terminal
-    for _ in range(warmup):
-        _post(client, path, body, entries)
+    bodies = body if isinstance(body, list) else [body]
+    for index in range(warmup):
+        _post(client, path, bodies[index % len(bodies)], entries)
     timings = []
-    for _ in range(requests):
+    for index in range(requests):
         started = time.perf_counter()
-        _post(client, path, body, entries)
+        _post(client, path, bodies[index % len(bodies)], entries)
         timings.append(time.perf_counter() - started)
     return timings
+
+
+def corpus_bodies(corpus: Path) -> list[bytes]:
+    """Each report of a JSON Lines corpus as a DiagnosticReport whose conclusion is its text."""
+    bodies = []
+    for number, line in enumerate(corpus.read_text(encoding="utf-8").splitlines()):
+        if line.strip():
+            report = {"resourceType": "DiagnosticReport", "id": f"r{number}", "status": "final",
+                      "code": {"text": "MRI spine"}, "subject": {"reference": "Patient/p1"},
+                      "conclusion": json.loads(line)["text"]}
+            bodies.append(json.dumps(report).encode("utf-8"))
+    return bodies
 
 
 def request_body(report: bytes, mode: str, batch: int) -> tuple[str, bytes]:
@@ -63,7 +80,17 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--mode", choices=("collection", "transaction"), default="collection")
     parser.add_argument("--batch", type=int, default=0, help="entries per batch Bundle (0: post the report alone)")
+    parser.add_argument("--corpus", type=Path, help="post each report of this JSON Lines corpus in turn")
     args = parser.parse_args()
+    if args.corpus:
+        bodies = corpus_bodies(args.corpus)
+        timings = sorted(measure(ENRICH, bodies, args.requests, len(bodies)))
+        median = statistics.median(timings)
+        print(f"corpus: {args.corpus.name} ({len(bodies)} reports, each in turn), {args.requests} requests "
+              f"after one pass of warm-up")
+        print(f"median {median * 1000:.2f} ms   p95 {timings[round(0.95 * len(timings)) - 1] * 1000:.2f} ms   "
+              f"{len(timings) / sum(timings):.0f} requests/s (one process)")
+        return
     report = args.report.read_bytes()
     path, body = request_body(report, args.mode, args.batch)
     timings = sorted(measure(path, body, args.requests, args.warmup, args.batch))

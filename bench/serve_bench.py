@@ -151,10 +151,11 @@ def largest_report(max_text_bytes: int) -> bytes:
               + ["T12-L1"] + [f"L{i}-L{i + 1}" for i in range(1, 5)] + ["L5-S1"])
     block = []
     for level in levels:
-        lower = level.split("-")[1]
+        upper, lower = level.split("-")
         block.append(f"{level}: left paracentral disc protrusion compresses the traversing left {lower} nerve root. "
-                     f"Moderate right foraminal stenosis. Mild left lateral recess narrowing. "
-                     f"No significant central canal stenosis. Bone spurs contact the right {lower} nerve root.\n")
+                     f"A right foraminal osteophyte contacts the exiting right {upper} nerve root. "
+                     f"Moderate left and severe right foraminal stenosis. Mild left lateral recess narrowing, "
+                     f"moderate right lateral recess narrowing. Moderate central canal stenosis.\n")
     text = ""
     while len((text + "".join(block)).encode("utf-8")) < max_text_bytes:
         text += "".join(block)
