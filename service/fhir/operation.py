@@ -108,10 +108,24 @@ def _from_parameters(parameters: dict) -> EnrichInput:
         resource_path = f"Parameters.parameter[{index}].resource"
         if not isinstance(report, dict) or report.get("resourceType") != "DiagnosticReport":
             issues.append(Issue("error", "invalid", "Parameter 'report' must hold a DiagnosticReport.", resource_path))
+    if not issues:
+        issues = _shell_issues(parameters)
     if issues:
         raise RequestError(422, issues)
     return EnrichInput(report=report, expression_prefix=resource_path, languages=languages,
                        mode=modes[0] if modes else None)
+
+
+# What stands in for each parameter's resource when the Parameters itself is validated: the report is
+# validated on its own, with expressions that say where it sits.
+_STAND_IN = {"resourceType": "Basic", "code": {"text": "stand-in"}}
+
+
+def _shell_issues(parameters: dict) -> list[Issue]:
+    """The R4 issues of the Parameters resource around the report (unknown keys, bad primitives, ...)."""
+    entries = [dict(entry, resource=_STAND_IN) if isinstance(entry, dict) and "resource" in entry else entry
+               for entry in parameters.get("parameter", [])]
+    return validate_resource(dict(parameters, parameter=entries), "Parameters")
 
 
 def _safe_type_name(resource_type: str) -> str:

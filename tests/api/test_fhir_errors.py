@@ -330,3 +330,21 @@ def test_outcome_narrative_is_escaped(client):
     response = post_fhir(client, b"{")
     div = json.loads(response.data)["text"]["div"]
     assert div.startswith('<div xmlns="http://www.w3.org/1999/xhtml">')
+
+
+@pytest.mark.parametrize("change, expression", [
+    ({"secretKey": "SECRET"}, "Parameters"),
+    ({"oddKey": 1}, "Parameters.parameter[0]"),
+    ({"id": "bad id SECRET"}, "Parameters.id"),
+])
+def test_parameters_are_checked_as_r4_too(client, report, change, expression):
+    body = parameters(report)
+    if "oddKey" in change:
+        body["parameter"][0].update(change)
+    else:
+        body.update(change)
+    response = post_fhir(client, body)
+    assert response.status_code == 422
+    assert any(issue.get("expression") == [expression] for issue in outcome_issues(response))
+    text = response.get_data(as_text=True)
+    assert "SECRET" not in text and "secretKey" not in text and "oddKey" not in text

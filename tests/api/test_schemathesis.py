@@ -51,14 +51,14 @@ STRICT_REPORT = {
         "conclusion": FHIR_STRING,
     },
 }
-# Open, as published: the server does not validate the Parameters resource itself as R4 (an unknown key in it
-# or in a parameter is ignored, service/fhir/operation.py), only the report inside it.
+# Closed like the report: the server validates the Parameters resource itself as R4 too (an unknown key in it or
+# in a parameter is 422, service/fhir/operation.py).
 STRICT_PARAMETERS = {
-    "type": "object", "required": ["resourceType", "parameter"],
+    "type": "object", "additionalProperties": False, "required": ["resourceType", "parameter"],
     "properties": {
         "resourceType": {"const": "Parameters"},
         "parameter": {"type": "array", "minItems": 1, "maxItems": 1, "items": {
-            "type": "object", "required": ["name", "resource"],
+            "type": "object", "additionalProperties": False, "required": ["name", "resource"],
             "properties": {"name": {"const": "report"}, "resource": {"$ref": "#/components/schemas/DiagnosticReport"}}}},
     },
 }
