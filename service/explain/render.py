@@ -12,9 +12,38 @@ from __future__ import annotations
 
 from functools import cache, lru_cache
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 from service.explain.phrasebook import TEMPLATES_DIR
+
+
+try:  # markupsafe >= 3: the C escaping behind markupsafe.escape, without the Markup around it
+    from markupsafe import _escape_inner
+except ImportError:  # pragma: no cover - older markupsafe: Jinja's own escape is used
+    _escape_inner = None
+
+
+def _escape(value) -> str:
+    """markupsafe.escape's text, as a plain str: what a template writes (``{{ x }}``) is joined into the
+    page at once, so the Markup object Jinja's escape builds around each piece is never needed. Markup
+    (a macro's result, the pre-rendered tail) is written as it is, as markupsafe does."""
+    if type(value) is str:
+        return _escape_inner(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return _escape_inner(str(value))
+
+
+class _Template(Template):
+    """A compiled template whose ``{{ x }}`` escapes with ``_escape`` (same text; a third of the HTML
+    rendering time was building Markup objects)."""
+
+    @classmethod
+    def from_code(cls, environment, code, globals, uptodate=None):
+        template = super().from_code(environment, code, globals, uptodate)
+        if _escape_inner is not None and "escape" in template.root_render_func.__globals__:
+            template.root_render_func.__globals__["escape"] = _escape  # the module namespace of the template
+        return template
 
 
 class _Environment(Environment):
@@ -33,6 +62,8 @@ class _Environment(Environment):
             except KeyError:
                 pass
         return Environment.getattr(self, obj, attribute)
+
+    template_class = _Template
 
 
 @cache

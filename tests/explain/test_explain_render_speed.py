@@ -1,0 +1,59 @@
+"""The faster rendering (service/explain/render.py) writes exactly what stock Jinja2 writes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from conftest import OWN_CORPUS
+from service.explain import render
+from service.explain.phrasebook import TEMPLATES_DIR
+from service.extract import extract_findings
+
+
+class Html:
+    def __html__(self):
+        return "<b>kept</b>"
+
+
+@pytest.mark.parametrize("value", ["plain", "<a href=\"x\">'&'</a>", "", "ünï ✓", Markup("<i>safe</i>"), 42, 2.5,
+                                   None, Html()])
+def test_escape_writes_what_markupsafe_writes(value):
+    assert render._escape(value) == str(escape(value))
+
+
+def stock_environment() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES_DIR), undefined=StrictUndefined, trim_blocks=True,
+                       lstrip_blocks=True, keep_trailing_newline=False,
+                       autoescape=select_autoescape(enabled_extensions=("html.j2", "svg.j2"), default_for_string=True))
+
+
+def contexts(language: str):
+    """The context of every page of the repository's own corpus, as explain() hands it to the templates."""
+    import service.explain as explain_module
+
+    seen = []
+    real = explain_module.render_html
+    explain_module.render_html = lambda context: seen.append(context) or real(context)
+    try:
+        for line in OWN_CORPUS.read_text(encoding="utf-8").splitlines()[:40]:
+            text = json.loads(line)["text"]
+            explain_module.explain(extract_findings(text), language, text=text)
+    finally:
+        explain_module.render_html = real
+    return seen
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_pages_are_what_stock_jinja_renders(language):
+    stock = stock_environment()
+    pages = contexts(language)
+    assert len(pages) >= 30
+    for context in pages:
+        tail = Markup(stock.get_template("tail.html.j2").render(
+            {"book": context["book"], "cord_signs": context["cord_signs"], "cauda_signs": context["cauda_signs"]}))
+        expected = stock.get_template("fragment.html.j2").render({**context, "tail": tail}).strip() + "\n"
+        assert render.render_html(context) == expected
