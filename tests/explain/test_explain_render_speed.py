@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from conftest import OWN_CORPUS
 from service.explain import render
 from service.explain.phrasebook import TEMPLATES_DIR
 from service.extract import extract_findings
+
+
+OWN_CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "own.jsonl"
 
 
 class Html:
