@@ -148,3 +148,8 @@ def test_a_grade_after_a_verbs_object_is_not_a_stenosis_grade():
     found = read("Disc herniation at L3-4, indenting thecal sac minimally abutting the traversing right L4 nerve root")
     assert not find(found, type=CANAL)
     assert single(find(found, type=NERVE))["degree"] == "contact"
+
+
+def test_a_diminished_ap_dimension_is_a_narrowing():
+    found = read("At L2-3 there is a mildly diminished overall AP dimension of the spinal canal.")
+    assert single(find(found, type=CANAL))["severity"] == "mild"
