@@ -55,9 +55,8 @@ def disc_levels(first: str | None, second: str | None, lexicon: Lexicon, *, allo
 
 def read_level(match: re.Match, lexicon: Lexicon) -> tuple[list[str], bool]:
     """Levels named by one match of ``lexicon.level_re`` and whether it is a single vertebra."""
-    aliases = lexicon.vertebra_aliases
-    groups = {name: (aliases.get(text[0], text[0]) + text[1:] if text and aliases else text)
-              for name, text in match.groupdict().items()}  # "d12" is "t12"
+    groups: dict = {name: lexicon.unalias(text) if text else text  # "d12" is "t12"
+                    for name, text in match.groupdict().items()}
     if groups.get("a"):
         first = vertebra(groups["a"])
         second = vertebra(groups["b"], groups["a"][0])

@@ -124,6 +124,12 @@ class Lexicon:
     def entry(self, text: str) -> Entry | None:
         return self.entries.get(phrase_key(text))
 
+    def unalias(self, vertebra: str) -> str:
+        """A vertebra as written with its region's own letter ("d12" -> "t12"); other text as it is."""
+        if not vertebra or vertebra[0] not in self.vertebra_aliases:
+            return vertebra
+        return self.vertebra_aliases[vertebra[0]] + vertebra[1:]
+
 
 class _WordLoader(yaml.SafeLoader):
     """YAML without the 1.1 booleans: in a lexicon, `no`, `on` and `off` are words."""
@@ -319,7 +325,9 @@ class _Names:
     """The parts of a root's name, as regex texts: the vertebra, a side word before it, one after it."""
 
     def __init__(self, grammar: dict) -> None:
-        self.vertebra = _vertebra_pattern(grammar.get("vertebra_aliases") or {})
+        aliases = grammar.get("vertebra_aliases") or {}
+        self.vertebra = _vertebra_pattern(aliases)
+        self.regions = "ctls" + "".join(sorted(aliases))  # every letter a vertebra's name can start with
         sides = [w for words in (grammar.get("root_name_sides") or {}).values() for w in words]
         self.side_words = _alternation(sides)
         self.side = rf"(?:(?:{self.side_words})\.?\s+)?"
@@ -359,7 +367,7 @@ def _root_regex(anatomy: dict, roles: list[str], parts: _Names) -> re.Pattern:
                                                   + list(anatomy.get("central_roots", []))
                                                   + roles + ["root", "neural"] + parts.long_sides)}
     # A character class first: the engine rejects most positions on one character.
-    regions = "ctls" + "".join(parts_aliases(parts))
+    regions = parts.regions
     first_chars = "".join(sorted({s[0] for s in starts} | set(regions) | {"r", "("}))
     prefix = f"(?=[{re.escape(first_chars)}])(?=" + "|".join(re.escape(s) for s in sorted(starts)) \
         + rf"|\(?[{regions}]\d|lt|rt|[lr]\s)"
@@ -368,16 +376,11 @@ def _root_regex(anatomy: dict, roles: list[str], parts: _Names) -> re.Pattern:
     return re.compile(_bounded(pattern))
 
 
-def parts_aliases(parts: _Names) -> list[str]:
-    """The alias region letters a vertebra pattern accepts."""
-    return sorted({c for c in re.findall(r"\[([a-z]+)\]", parts.vertebra) for c in c} - set("ctls"))
-
-
 def _level_regex(levels: dict, parts: _Names) -> re.Pattern:
     # A look-ahead for a vertebra ("l4") lets the engine skip other positions; the character before a
     # match is checked by the caller.
     v = parts.vertebra
-    regions = "ctls" + "".join(parts_aliases(parts))
+    regions = parts.regions
     second = rf"(?:[{regions}]\s?)?\d{{1,2}}"
     return re.compile(_bounded(
         rf"(?=[{regions}]\d)(?:"
@@ -481,8 +484,8 @@ def _load(directory: str) -> Lexicon:
         entries=builder.entries,
         phrases=PhraseScanner(builder.entries),
         root_re=root_re,
-        role_res=tuple((role, re.compile(rf"(?<![a-z])(?:{_alternation(words)})(?![a-z])"))
-                       for role, words in anatomy.get("roles", {}).items()),
+        role_res=tuple((role, re.compile(rf"(?<![a-z])(?:{_alternation(phrases)})(?![a-z])"))
+                       for role, phrases in anatomy.get("roles", {}).items()),
         root_scan_re=after_boundary(root_re.pattern, root_re.flags),
 
         level_re=_level_regex(levels, parts),

@@ -101,6 +101,14 @@ def _objects_after(tokens: list[Token], head: int, limit: int, view: str) -> lis
     return [j]
 
 
+def _tail(tokens: list[Token], indices: list[int], kinds: tuple) -> list[int]:
+    """The last run of ``indices`` whose tokens are of ``kinds`` (the words right before a head)."""
+    start = len(indices)
+    while start > 0 and tokens[indices[start - 1]].kind in kinds:
+        start -= 1
+    return indices[start:]
+
+
 def _narrows_here(tokens: list[Token], i: int) -> bool:
     """Whether ladder word ``tokens[i]`` narrows a place here. Most that can, always can; one that narrows
     only a foramen ("compressing") does only with the foramen as its object ("compressing the Lt exit canal",
@@ -261,10 +269,7 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
             if verb:
                 # ... and the side words before it are its subject's ("bulge, more to the Lt side, compressing
                 # the sac and Lt exit canal"); its grade stays ("mildly compressing").
-                tail = len(before)
-                while tail > 0 and tokens[before[tail - 1]].kind in (GRADE, NEG, HEDGE):
-                    tail -= 1
-                before = before[tail:]
+                before = _tail(tokens, before, (GRADE, NEG, HEDGE))
             if not locations and labelled:
                 locations = label_locations
             if not locations and now:
@@ -273,10 +278,8 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
                 before = [k for k in range(max(0, now[0] - 2), now[0]) if tokens[k].kind == SIDE] + before
             if objects:
                 # "mild narrowing of the left foramen": the words right before the narrowing word and its object
-                tail = len(before)
-                while tail > 0 and tokens[before[tail - 1]].kind in (SIDE, GRADE, NEG, HEDGE):
-                    tail -= 1
-                span = before[tail:] + [head] + [i for i in after if next_head is None or i <= objects[-1]]
+                span = _tail(tokens, before, (SIDE, GRADE, NEG, HEDGE)) + [head] \
+                    + [i for i in after if next_head is None or i <= objects[-1]]
             elif not locations:
                 locations = [i for i in after if tokens[i].kind == LOC]
                 span = before + [head] + after if next_head is None else before + [head] + [

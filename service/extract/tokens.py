@@ -47,7 +47,7 @@ class RootMention:
 def _root_mention(text: str, generic: bool, lexicon: Lexicon) -> RootMention:
     names: list[tuple[str | None, str | None]] = []
     if not generic:
-        names = [(_root_name(m.group(2), lexicon), lexicon.name_side_words.get(m.group(1) or m.group(3)))
+        names = [(lexicon.unalias(m.group(2)).upper(), lexicon.name_side_words.get(m.group(1) or m.group(3)))
                  for m in lexicon.root_name_re.finditer(text)]
     if not names:
         names = [(None, None)]
@@ -55,11 +55,6 @@ def _root_mention(text: str, generic: bool, lexicon: Lexicon) -> RootMention:
     plural = bool(lexicon.plural_root_re.search(text)) and len(names) == 1
     central = generic and (text in lexicon.root_central_keys or lexicon.central_root_re.search(text) is not None)
     return RootMention(names, plural, central, role)
-
-
-def _root_name(text: str, lexicon: Lexicon) -> str:
-    """'l5' -> 'L5'; an alias region letter as its region ('d12' -> 'T12')."""
-    return (lexicon.vertebra_aliases.get(text[0], text[0]) + text[1:]).upper()
 
 
 _SPACES = re.compile(r"[\s\-]+")
@@ -108,8 +103,6 @@ def verb_object_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[
     return tokens if out is None else out
 
 
-
-
 def sided_name_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Token]:
     """Telegraphic text names a root by side and letter right before a ladder participle or noun ("R L5
     compressed", "L L5 contact" at the end of a clause): a vertebra has no side, so that name is a root mention. ``tokens`` is returned
@@ -138,8 +131,6 @@ def sided_name_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[T
         out = [t for t in out if not (match.start(1) <= t.start < match.end(1))]
         out.append(Token(ROOT, match.start(1), match.end(1), mention))
     return tokens if out is None else sorted(out, key=lambda t: t.start)
-
-
 
 
 def labelled_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Token]:

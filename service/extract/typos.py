@@ -1,7 +1,8 @@
 """Typo repair for the words a finding hinges on ("abuting", "compresing", "stenossis").
 
-Only consulted for a sentence that names a root or a foramen/recess/canal but has no word for what
-happens to it, so it costs nothing on clean text. A word of five letters or more that the lexicon does
+Consulted for every sentence that names a root or a foramen/recess/canal ("disc protruion", "mildy
+compressing"); each word's verdict is remembered (``Lexicon.typo_cache``), so a word costs one lookup after the
+first time. A word of five letters or more that the lexicon does
 not know is matched to a one-word lexicon entry (ladder, narrowing, cause, location, side, grade) one
 edit away (symmetric deletions); a variant that could be two different entries is left alone, and so
 are real words listed under `not_typos` in mappings/extraction/anatomy.yaml ("patient" is not "patent").
