@@ -121,7 +121,7 @@ def level_groups(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Level
                     group.levels = group.levels[:-1] + level_range(group.levels[-1:], token.value, lexicon)
                 group.last = i
                 continue
-            if gap.replace(" ", "") in (",", "and", ",and", "&", "or", ",or") or gap in lexicon.list_words:
+            if gap.replace(" ", "") in lexicon.list_words:
                 if group.levels != [None]:
                     group.levels = group.levels + [lvl for lvl in token.value if lvl not in group.levels]
                 group.last = i

@@ -172,7 +172,7 @@ class RootReader:
         if not (index > 0 and tokens[index - 1].kind == HIST and self._joined(index - 1, index)):
             return False
         # "The previously described compression of the L5 root is again seen": still there.
-        return not still_present(tokens, self.view)
+        return not still_present(tokens, self.view, self.lexicon)
 
     def _noun_phrase_start(self, index: int) -> int:
         start = self._phrase_starts.get(index)
@@ -197,7 +197,7 @@ class RootReader:
         several = len(tokens[root].value.names) > 1 or bool(self._coordinated_after(root))
         # "both the L5 and S1 roots" counts the roots, it does not give them a side.
         sides = [tokens[j].value for j in range(self._noun_phrase_start(root), root) if tokens[j].kind == SIDE
-                 and not (several and self.view[tokens[j].start:tokens[j].end] == "both")]
+                 and not (several and self.view[tokens[j].start:tokens[j].end] in self.lexicon.counting_sides)]
         # After the root ("the L4 roots bilaterally") or after a ladder word that follows it ("the L5 roots
         # are contacted bilaterally").
         for j in [root] + [w for w in words if w > root]:
@@ -429,7 +429,7 @@ class RootReader:
                 judged.append((w, ABSENT, tokens[w]))
                 continue
             assertion, trigger = self.context.assertion(w, "nerve-root")
-            if assertion != ABSENT and (self._historical(w) or historical_clause(tokens, min(w, root), self.view)):
+            if assertion != ABSENT and (self._historical(w) or historical_clause(tokens, min(w, root), self.view, self.lexicon)):
                 continue  # "which was previously compressed": an earlier exam's finding
             judged.append((w, assertion, trigger))
         if not judged:
@@ -444,7 +444,7 @@ class RootReader:
             if ladder:
                 best = max(ladder, key=lambda item: RUNG_RANK[tokens[item[0]].value])
                 degree = tokens[best[0]].value
-                grade = grade_before(tokens, best[0], self.view)
+                grade = grade_before(tokens, best[0], self.view, self.lexicon)
                 severity = grade.value if grade is not None else None
                 grade_span = (grade.start, grade.end) if grade is not None else None
         triggers = []
