@@ -51,7 +51,7 @@ class Context:
                 last_any = last_restricted = -1
                 killing = False
             elif previous_end is not None and last_any >= 0 and tokens[last_any].kind == NEG \
-                    and i - last_any > 1 and ((kind == GRADE and token.value) or (kind == LADDER and token.detail[0] == "verb")
+                    and i - last_any > 1 and ((kind == GRADE and token.value) or (kind == LADDER and token.detail.form == "verb")
                                               or _graded_side(tokens, i)) \
                     and new_item_gap.match(view, previous_end, token.start):
                 # "No central stenosis, mild foraminal narrowing"; "bulge without stenosis, contacting the root"

@@ -112,7 +112,7 @@ def level_groups(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Level
             gap = " ".join(view[tokens[i - 1].end:token.start].split())
             group = groups[-1]
             if gap in lexicon.range_words or gap == "-":
-                first_single = tokens[group.first].detail[0] and token.detail[0]
+                first_single = tokens[group.first].detail.single and token.detail.single
                 opener = lexicon.span_openers_re.search(view, max(0, tokens[group.first].start - 25),
                                                         tokens[group.first].start)
                 if first_single and opener:

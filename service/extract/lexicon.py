@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 import yaml
 
@@ -62,6 +62,35 @@ class Entry:
     kind: str
     value: object = None
     detail: tuple = ()
+
+
+class GradeDetail(NamedTuple):
+    """A grade word's detail."""
+
+    narrowing: bool  # it also means narrowed ("tight", "severe" in "severe at L4-5")
+
+
+class PlaceDetail(NamedTuple):
+    """A stenosis location's detail."""
+
+    plural: bool       # "foramina": both sides at one level
+    zone: str | None   # the zone of a root in it ("foraminal")
+    weak: bool         # "central", "spinal": a place only right before a narrowing word
+    graded_only: bool  # "thecal sac": a stenosis only when graded or called stenosis
+
+
+class LadderDetail(NamedTuple):
+    """A ladder word's detail."""
+
+    form: str      # "verb", "participle" or "noun"
+    narrows: bool  # it also narrows a space ("foraminal encroachment")
+    places: tuple  # the stenosis types it makes when a place is its object
+
+
+class LevelDetail(NamedTuple):
+    """A level's detail."""
+
+    single: bool  # a single vertebra ("at L5"), not a disc level
 
 
 _NEVER = re.compile(r"(?!x)x")  # the default of every pattern: matches nothing
@@ -237,10 +266,10 @@ def _add_grades(builder: _Builder, data: dict) -> None:
     for severity, phrases in grades.items():
         value = None if severity == "ungraded" else severity
         for phrase in _spelled(phrases):
-            builder.add(phrase, Entry(GRADE, value, (phrase_key(phrase) in narrowing,)))
+            builder.add(phrase, Entry(GRADE, value, GradeDetail(phrase_key(phrase) in narrowing)))
             words[phrase_key(phrase)] = value
     for phrase in narrowing - set(words):
-        builder.add(phrase, Entry(GRADE, "severe", (True,)))
+        builder.add(phrase, Entry(GRADE, "severe", GradeDetail(True)))
     # Ranges of two graded words: "mild to moderate", "mild-moderate", "moderate/severe".
     graded = [(word, value) for word, value in words.items() if value in ("mild", "moderate", "severe")]
     for first, first_value in graded:
@@ -253,7 +282,7 @@ def _add_grades(builder: _Builder, data: dict) -> None:
             for joiner in data.get("range_joiners", []):
                 key = phrase_key(first + joiner + second)
                 if key not in builder.entries:
-                    builder.entries[key] = Entry(GRADE, severity, (False,))
+                    builder.entries[key] = Entry(GRADE, severity, GradeDetail(False))
 
 
 def _add_anatomy(builder: _Builder, data: dict) -> frozenset:
@@ -266,8 +295,7 @@ def _add_anatomy(builder: _Builder, data: dict) -> frozenset:
         for plural, phrases in ((False, spec.get("singular")), (True, spec.get("plural"))):
             for phrase in _spelled(phrases):
                 key = phrase_key(phrase)
-                # detail: (plural, zone, weak, a stenosis only when graded or called stenosis)
-                builder.add(phrase, Entry(LOC, kind, (plural, zone, key in weak, key in graded_only)))
+                builder.add(phrase, Entry(LOC, kind, PlaceDetail(plural, zone, key in weak, key in graded_only)))
     builder.add_all(data.get("narrowing"), Entry(NARROW))
     builder.add_all(data.get("normal_state"), Entry(NORMAL))
     for zone, phrases in data.get("zones", {}).items():
@@ -296,8 +324,7 @@ def _add_ladder(builder: _Builder, data: dict) -> None:
         for form in ("verbs", "participles", "nouns"):
             for phrase in _spelled(forms.get(form)):
                 types = narrowed.get(phrase_key(phrase), ())
-                # detail: (form, narrows a space, the stenosis types it makes)
-                builder.add(phrase, Entry(LADDER, rung, (form[:-1], bool(types), types)))
+                builder.add(phrase, Entry(LADDER, rung, LadderDetail(form[:-1], bool(types), types)))
 
 
 def _add_assertion(builder: _Builder, data: dict) -> None:
@@ -516,7 +543,7 @@ def _load(directory: str) -> Lexicon:
         builder.add_all(phrases, Entry(CAUSE, cause))
     _add_grades(builder, _read(path, "grades.yaml"))
     for level, phrases in levels.get("named_levels", {}).items():
-        builder.add_all(phrases, Entry(LEVEL, (level,), (False,)))
+        builder.add_all(phrases, Entry(LEVEL, (level,), LevelDetail(False)))
     roles = [p for phrases in anatomy.get("roles", {}).values() for p in phrases]
     section_data = _read(path, "sections.yaml")
     header_re, caps_re, header_sections, finding_sections, quoted_sections = _section_patterns(section_data)

@@ -8,6 +8,7 @@ else the level of the segment it sits in ("L4-L5: ..."), else the previous sente
 from __future__ import annotations
 
 from functools import cached_property
+from typing import NamedTuple
 
 from service.extract.attributes import root_fits_level
 from service.extract.budget import check_deadline
@@ -55,7 +56,7 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
         return [None]  # "no canal stenosis at any level": the spine, not the level named before
     before = [group for group in groups if group.last < mention.first]
     if before:
-        discs = [group for group in before if not tokens[group.first].detail[0]]
+        discs = [group for group in before if not tokens[group.first].detail.single]
         return (discs or before)[-1].levels
     for group in groups:
         # A level later in the sentence, unless a terminator ("except", ";") separates it from the finding.
@@ -120,9 +121,9 @@ def _is_level_header(tokens: list[Token], groups: list[LevelGroup], view: str, s
     if not groups or groups[0].first != 0:
         return False
     opening = view[sentence_start:tokens[0].start].strip(" \t*-#>•,")
-    if opening and not (lexicon.level_intro_re.fullmatch(opening.lower() + " ") and not tokens[0].detail[0]):
+    if opening and not (lexicon.level_intro_re.fullmatch(opening.lower() + " ") and not tokens[0].detail.single):
         return False  # only "At L5-S1 ...", "At the L4-5 level ..." may stand before the level
-    if not tokens[0].detail[0]:
+    if not tokens[0].detail.single:
         # A sentence that opens with a disc level speaks of that level, and so do the sentences after it
         # that name none ("L4-5 postsurgical change. Soft tissue abuts the L5 root."), colon or not.
         return True
@@ -188,7 +189,7 @@ def _pronoun_root(tokens: list[Token], view: str, root, lexicon: Lexicon) -> lis
     first = tokens[0]
     if first.kind != REF or not lexicon.passive_pronoun_re.match(view, first.start):
         return tokens
-    if any(t.kind == LADDER and t.detail[0] != "participle" for t in tokens):
+    if any(t.kind == LADDER and t.detail.form != "participle" for t in tokens):
         return tokens
     return [Token(ROOT, first.start, first.end, root)] + tokens[1:]
 
@@ -282,10 +283,10 @@ class _Report:
                 groups = level_groups(tokens, view, lexicon)
         # A grade next to a location can state a stenosis on its own ("Foramina: moderate right, mild left").
         heads = not kinds.isdisjoint(_HEADS) or (LOC in kinds and (GRADE in kinds or NEG in kinds)) \
-            or any(t.kind == GRADE and t.detail and t.detail[0] for t in tokens)
+            or any(t.kind == GRADE and t.detail and t.detail.narrowing for t in tokens)
         if not heads and CAUSE not in kinds:
             # Nothing to read here ("Normal alignment."): only the level context moves on.
-            disc_groups = [g for g in groups if not tokens[g.first].detail[0]]
+            disc_groups = [g for g in groups if not tokens[g.first].detail.single]
             if disc_groups:
                 segment.previous = disc_groups[-1].levels
             state.previous = _Previous(root=_one_named_root(tokens))
@@ -361,7 +362,7 @@ class _Report:
                 if wide and finding.level is None:
                     self.summaries.add(id(finding))
                 self.findings.append(finding)
-        disc_groups = [g for g in groups if not tokens[g.first].detail[0]]
+        disc_groups = [g for g in groups if not tokens[g.first].detail.single]
         if used_levels is not None:
             segment.previous = used_levels
         elif disc_groups:
@@ -437,11 +438,17 @@ def _quotes_imaging(view: str, start: int, end: int, lexicon: Lexicon) -> bool:
     return any(match.group("a") or match.group("g") for match in lexicon.level_re.finditer(view, start, end))
 
 
-def read_report(text: str, lexicon: Lexicon,
-                deadline: float | None = None) -> tuple[list[Finding], set[int], set[int], set[str]]:
-    """All findings the report's sentences state, the ids of the tentative ones (bare "stenosis") and of
-    those stated spine-wide ("multilevel foraminal narrowing as described"), and the levels an addendum
-    declares normal ("The level in the impression is incorrect ... L4-5 is unremarkable")."""
+class Reading(NamedTuple):
+    """What the sentences of a report state, before findings of one identity merge (merge.py)."""
+
+    findings: list[Finding]
+    tentative: set[int]   # ids of the findings read from a bare "stenosis"
+    summaries: set[int]   # ids of those stated spine-wide ("multilevel foraminal narrowing as described")
+    cleared: set[str]     # levels an addendum declares normal ("... L4-5 is unremarkable")
+
+
+def read_report(text: str, lexicon: Lexicon, deadline: float | None = None) -> Reading:
+    """All findings the report's sentences state, with what merging them needs to know (Reading)."""
     plain = plain_view(text)
     view = scan_view(plain)
     report = _Report(text, lexicon, deadline)
@@ -450,7 +457,7 @@ def read_report(text: str, lexicon: Lexicon,
         index = TokenIndex(view, lexicon, [(section.start, section.end) for section in sections])
         for section in sections:
             report.read_section(plain, view, section, index)
-    return report.findings, report.tentative, report.summaries, report.cleared
+    return Reading(report.findings, report.tentative, report.summaries, report.cleared)
 
 
 def _severity_text(mention: Mention, source: str, lexicon: Lexicon) -> str | None:

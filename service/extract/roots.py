@@ -61,7 +61,7 @@ class RootReader:
             if token.kind == REF and j == index + 1 and self.view[token.start:token.end] in self.lexicon.object_pronouns:
                 # "the S1 root is not displaced; however, the protrusion may contact it": the root named before.
                 return self._backward(index, across_clauses=True), True
-            if token.kind == OBJ or (token.kind == LOC and not token.detail[2]):
+            if token.kind == OBJ or (token.kind == LOC and not token.detail.weak):
                 coordinated = self._coordinated_root(j)
                 return coordinated, coordinated is None
         return None, False
@@ -120,14 +120,14 @@ class RootReader:
         takes_object = self.lexicon.object_preposition_re.match(self.view, tokens[index].end - 5, tokens[index].end + 6) is not None
         compound = index > 0 and tokens[index - 1].kind == ROOT \
             and not self.view[tokens[index - 1].end:tokens[index].start].strip(" -")  # "no root contact"
-        if tokens[index].detail[0] == "verb" and not compound:
+        if tokens[index].detail.form == "verb" and not compound:
             # A verb acts on the root after it: "compressing the L5 root and contacting the S1 root".
             forward, _ = self._forward(index)
             if forward is not None:
                 return forward
         if index and tokens[index - 1].kind == ROOT and self._joined(index - 1, index) and not takes_object:
             return index - 1
-        if tokens[index].detail[0] == "participle":
+        if tokens[index].detail.form == "participle":
             back = self._backward(index)
             if back is not None:
                 return back
@@ -135,7 +135,7 @@ class RootReader:
         if forward is not None or blocked:
             return forward
         back = self._backward(index)
-        if back is None and tokens[index].detail[0] == "noun" and self._opens_clause(index):
+        if back is None and tokens[index].detail.form == "noun" and self._opens_clause(index):
             # "The right L5 root cannot be separated from the disc; compression cannot be excluded": a rung
             # named alone at the head of a clause is the state of the root of the clause before.
             back = self._backward(index, across_clauses=True)
@@ -325,7 +325,7 @@ class RootReader:
                 if self.lexicon.causal_re.search(self.view, tokens[root].end, tokens[j].start):
                     found.extend(self._cause_list(j))
                 break
-        if not found and 0 < lower == first_word and tokens[first_word].detail[0] == "verb":
+        if not found and 0 < lower == first_word and tokens[first_word].detail.form == "verb":
             # "L paracentral HNP; abuts L S1 root": a verb without a subject acts for the clause before.
             found = self._causes_between(self._clause_start(lower - 1), lower - 1)
         if not found and 0 < lower < len(tokens) and tokens[lower].kind == REF:
@@ -358,7 +358,7 @@ class RootReader:
         for j in range(lower - 1, -1, -1):
             if tokens[j].kind == ROOT:
                 return []
-            if tokens[j].kind == NARROW or (tokens[j].kind == LADDER and tokens[j].detail[1]):
+            if tokens[j].kind == NARROW or (tokens[j].kind == LADDER and tokens[j].detail.narrows):
                 causes = [k for k in range(j) if tokens[k].kind == CAUSE]
                 if causes and self.lexicon.leads_to_re.search(self.view, tokens[causes[-1]].end, tokens[j].start):
                     return list(dict.fromkeys(self._causes_between(0, j)))
@@ -369,12 +369,12 @@ class RootReader:
         tokens = self.tokens
         for j in range(root + 1, min(len(tokens), root + 4)):
             if tokens[j].kind in (LOC, ZONE):
-                return tokens[j].value if tokens[j].kind == ZONE else tokens[j].detail[1]
+                return tokens[j].value if tokens[j].kind == ZONE else tokens[j].detail.zone
             if tokens[j].kind == ROOT or clause_end(tokens[j], self.view):
                 break
         for j in range(min(root, first_word) - 1, self._clause_start(min(root, first_word)) - 1, -1):
             if tokens[j].kind in (LOC, ZONE):
-                return tokens[j].value if tokens[j].kind == ZONE else tokens[j].detail[1]
+                return tokens[j].value if tokens[j].kind == ZONE else tokens[j].detail.zone
         return None
 
     def _role(self, root: int) -> str | None:

@@ -105,22 +105,22 @@ def _narrows_here(tokens: list[Token], i: int) -> bool:
     "compression of the exit canal", "the exit canal is compressed"), and otherwise leaves the grades around
     it to the phrase they belong to ("narrowing the left foramen severely and compressing the C6 root")."""
     token = tokens[i]
-    if not token.detail[1]:
+    if not token.detail.narrows:
         return False
-    if "canal-stenosis" in token.detail[2]:
+    if "canal-stenosis" in token.detail.places:
         return True
-    step = -1 if token.detail[0] == "participle" else 1
+    step = -1 if token.detail.form == "participle" else 1
     j = i + step
     while 0 <= j < len(tokens) and tokens[j].kind in (SIDE, GRADE, LOC):  # objects in a row: "the sac and exit canal"
-        if tokens[j].kind == LOC and tokens[j].value in token.detail[2]:
+        if tokens[j].kind == LOC and tokens[j].value in token.detail.places:
             return True
         j += step
     return False
 
 
 def _is_head(token: Token) -> bool:
-    return (token.kind in (NARROW, NORMAL) or (token.kind == LADDER and token.detail[1])
-            or (token.kind == GRADE and bool(token.detail) and token.detail[0]))
+    return (token.kind in (NARROW, NORMAL) or (token.kind == LADDER and token.detail.narrows)
+            or (token.kind == GRADE and bool(token.detail) and token.detail.narrowing))
 
 
 def _side_grades(tokens: list[Token], indices: list[int]) -> list[tuple[str | None, Token | None, Token | None]]:
@@ -250,7 +250,7 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
             after_limit = next_head if next_head is not None else chain[-1] + 1
             after = [i for i in chain if head < i < after_limit]
             # A verb narrows its object, not its subject ("the sac and encroaching the exit canals").
-            verb = tokens[head].kind == LADDER and tokens[head].detail[0] == "verb"
+            verb = tokens[head].kind == LADDER and tokens[head].detail.form == "verb"
             objects = _objects_after(tokens, head, after_limit, view, lexicon) if tokens[head].kind == NARROW else []
             locations = objects or [i for i in before if tokens[i].kind == LOC and not verb]
             if verb:
@@ -476,20 +476,20 @@ def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: lis
         return []  # a ladder word narrows a space only right next to it ("effacement of the left lateral recess")
     kept = []
     for i in locations:
-        if head_token.kind == LADDER and tokens[i].value not in head_token.detail[2]:
+        if head_token.kind == LADDER and tokens[i].value not in head_token.detail.places:
             continue
-        if head_token.kind == LADDER and head_token.detail[0] == "verb" and i < head:
+        if head_token.kind == LADDER and head_token.detail.form == "verb" and i < head:
             continue  # a verb narrows its object ("compressing the sac and encroaching the Lt exit canal")
-        if head_token.kind == LADDER and tokens[i].detail[3]:
+        if head_token.kind == LADDER and tokens[i].detail.graded_only:
             continue  # "compressing / encroaching upon the thecal sac" is no canal stenosis
         # "spinal", "central" make a stenosis only right before a narrowing word ("central stenosis").
-        if tokens[i].detail[2] and not (head_token.kind == NARROW and i == head - 1
+        if tokens[i].detail.weak and not (head_token.kind == NARROW and i == head - 1
                                         and not view[tokens[i].end:head_token.start].strip(" -")):
             continue
         kept.append(i)
     if not kept or context.silenced(head):
         return []
-    if all(tokens[i].detail[3] for i in kept) and lexicon.sac_narrowing_re.match(view, head_token.start, head_token.end) \
+    if all(tokens[i].detail.graded_only for i in kept) and lexicon.sac_narrowing_re.match(view, head_token.start, head_token.end) \
             and not any(tokens[i].kind == GRADE and tokens[i].value for i in span):
         return []  # "narrowing of the thecal sac" alone is not a canal stenosis; graded it is
     modifiers = [i for i in span if tokens[i].kind in (SIDE, GRADE, NEG) and not negates_grade(tokens, i, view, lexicon)
@@ -512,7 +512,7 @@ def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: lis
     for i in kept:
         if tokens[i].value not in types:
             types.append(tokens[i].value)
-    plural = any(tokens[i].detail[0] for i in kept)
+    plural = any(tokens[i].detail.plural for i in kept)
     trigger: Token | None
     for finding_type in types:
         if head_token.kind in (NORMAL, NEG):
