@@ -1,0 +1,74 @@
+"""The same run as a PySpark job, for more than one machine (``enricher bulk IN OUT --spark``).
+
+Each input file is read by Spark (``textFile``, which also reads ``.gz``) as bytes and numbered by
+line (``zipWithIndex``); lines before the run's resume point are dropped. ``mapPartitions`` enriches a
+partition's lines with ``enrich_line``, the function the local workers run, after loading the engine
+once per Python worker (``_ready``: Spark reuses its Python workers, so once per executor core). The
+enriched partitions are kept on the executors' disks, then streamed to the driver one partition at a
+time in input order (``toLocalIterator``), where the run writes the same files as a local run.
+
+Spark's line reader ends a line at ``\\n``, ``\\r\\n`` or a lone ``\\r``; the local reader only at
+``\\n`` (JSON text escapes the carriage return inside strings, so only a broken line can differ).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from service.bulk.source import Position, checked_line
+from service.bulk.work import Job, enrich_line, warm_up
+
+PARTITIONS_PER_CORE = 4
+_warm: set = set()
+
+
+def enrich_files(files: list[Path], job: Job, start: Position, master: str | None) -> Iterator:
+    """``(file, line, Output)`` for each line from ``start`` on, in input order, computed by Spark."""
+    from pyspark import StorageLevel
+    from pyspark.sql import SparkSession
+
+    # Executors on this machine (local mode) run the interpreter of this run, with its packages.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName("enricher-bulk")
+    if master:
+        builder = builder.master(master)
+    elif "spark.master" not in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
+        builder = builder.master("local[*]")
+    spark = builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+    context = spark.sparkContext
+    try:
+        partitions = max(2, context.defaultParallelism * PARTITIONS_PER_CORE // max(1, len(files) - start.file))
+        numbered = []
+        for index in range(start.file, len(files)):
+            after = start.line if index == start.file else 0
+            lines = context.textFile(str(files[index].resolve()), minPartitions=partitions, use_unicode=False)
+            numbered.append(lines.zipWithIndex().map(lambda pair, index=index: (index, pair[1] + 1, pair[0]))
+                            .filter(lambda item, after=after: item[1] > after))
+        if not numbered:
+            return
+        everything = numbered[0] if len(numbered) == 1 else context.union(numbered)
+        enriched = everything.mapPartitions(lambda lines: enrich_partition(lines, job))
+        enriched.persist(StorageLevel.DISK_ONLY)
+        enriched.count()  # every partition at once, on every core
+        yield from enriched.toLocalIterator()
+        enriched.unpersist()
+    finally:
+        spark.stop()
+
+
+def enrich_partition(lines: Iterable[tuple[int, int, bytes]], job: Job) -> Iterator:
+    _ready(job)
+    for file, number, raw in lines:
+        line = checked_line(raw, job.max_line_bytes)
+        if line != b"":
+            yield file, number, enrich_line(line, file, number, job)
+
+
+def _ready(job: Job) -> None:
+    """Load the engine once per Python worker."""
+    if not _warm:
+        warm_up(job)
+        _warm.add(True)
