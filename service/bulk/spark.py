@@ -13,8 +13,10 @@ Spark's line reader ends a line at ``\\n``, ``\\r\\n`` or a lone ``\\r``; the lo
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from service.bulk.source import Position, checked_line
 from service.bulk.work import Job, enrich_line, warm_up
 
 PARTITIONS_PER_CORE = 4
+log = logging.getLogger("enricher.bulk")
 _warm: set = set()
 
 
@@ -37,8 +40,14 @@ def enrich_files(files: list[Path], job: Job, start: Position, master: str | Non
         builder = builder.master(master)
     elif "spark.master" not in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
         builder = builder.master("local[*]")
+    if (master or "local").startswith("local"):
+        # Everything on this machine: Spark's sockets stay on the loopback address.
+        builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+    started = time.monotonic()
     spark = builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
     context = spark.sparkContext
+    log.info("bulk: Spark session in %.1f s, default parallelism %d", time.monotonic() - started,
+             context.defaultParallelism)
     try:
         partitions = max(2, context.defaultParallelism * PARTITIONS_PER_CORE // max(1, len(files) - start.file))
         numbered = []
@@ -52,7 +61,10 @@ def enrich_files(files: list[Path], job: Job, start: Position, master: str | Non
         everything = numbered[0] if len(numbered) == 1 else context.union(numbered)
         enriched = everything.mapPartitions(lambda lines: enrich_partition(lines, job))
         enriched.persist(StorageLevel.DISK_ONLY)
-        enriched.count()  # every partition at once, on every core
+        started = time.monotonic()
+        count = enriched.count()  # every partition at once, on every core
+        log.info("bulk: Spark enriched %d lines in %d partitions in %.1f s", count, enriched.getNumPartitions(),
+                 time.monotonic() - started)
         yield from enriched.toLocalIterator()
         enriched.unpersist()
     finally:
