@@ -23,7 +23,7 @@ from pathlib import Path
 from service.bulk.source import Position, checked_line
 from service.bulk.work import Job, enrich_line, warm_up
 
-PARTITIONS_PER_CORE = 4
+PARTITIONS_PER_CORE = 4  # several per core, so that a slow one does not leave cores idle
 log = logging.getLogger("enricher.bulk")
 _warm: set = set()
 
@@ -31,28 +31,16 @@ _warm: set = set()
 def enrich_files(files: list[Path], job: Job, start: Position, master: str | None) -> Iterator:
     """``(file, line, Output)`` for each line from ``start`` on, in input order, computed by Spark."""
     from pyspark import StorageLevel
-    from pyspark.sql import SparkSession
 
-    # Executors on this machine (local mode) run the interpreter of this run, with its packages.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.appName("enricher-bulk")
-    if master:
-        builder = builder.master(master)
-    elif "spark.master" not in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
-        builder = builder.master("local[*]")
-    if (master or "local").startswith("local"):
-        # Everything on this machine: Spark's sockets stay on the loopback address.
-        builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-    started = time.monotonic()
-    spark = builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+    spark, own = _session(master)
     context = spark.sparkContext
-    log.info("bulk: Spark session in %.1f s, default parallelism %d", time.monotonic() - started,
-             context.defaultParallelism)
     try:
-        partitions = max(2, context.defaultParallelism * PARTITIONS_PER_CORE // max(1, len(files) - start.file))
+        most = max(1, context.defaultParallelism * PARTITIONS_PER_CORE // max(1, len(files) - start.file))
         numbered = []
         for index in range(start.file, len(files)):
             after = start.line if index == start.file else 0
+            # Partitions of at least a megabyte: each costs a task, and a small input needs few.
+            partitions = max(1, min(most, files[index].stat().st_size >> 20))
             lines = context.textFile(str(files[index].resolve()), minPartitions=partitions, use_unicode=False)
             numbered.append(lines.zipWithIndex().map(lambda pair, index=index: (index, pair[1] + 1, pair[0]))
                             .filter(lambda item, after=after: item[1] > after))
@@ -68,7 +56,33 @@ def enrich_files(files: list[Path], job: Job, start: Position, master: str | Non
         yield from enriched.toLocalIterator()
         enriched.unpersist()
     finally:
-        spark.stop()
+        if own:
+            spark.stop()
+
+
+def _session(master: str | None):
+    """The active Spark session (``spark-submit``, a notebook, a test), else a new one, and whether it
+    is this run's own to stop."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None and (master is None or active.sparkContext.master == master):
+        return active, False
+    # Executors on this machine (local mode) run the interpreter of this run, with its packages.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName("enricher-bulk")
+    if master:
+        builder = builder.master(master)
+    elif "PYSPARK_GATEWAY_PORT" not in os.environ:  # not under spark-submit, which gives the master
+        builder = builder.master(master := "local[*]")
+    if master and master.startswith("local"):
+        # Everything on this machine: Spark's sockets stay on the loopback address.
+        builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+    started = time.monotonic()
+    spark = builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+    log.info("bulk: Spark session in %.1f s, default parallelism %d", time.monotonic() - started,
+             spark.sparkContext.defaultParallelism)
+    return spark, True
 
 
 def enrich_partition(lines: Iterable[tuple[int, int, bytes]], job: Job) -> Iterator:
