@@ -39,8 +39,8 @@ def enrich_files(files: list[Path], job: Job, start: Position, master: str | Non
         numbered = []
         for index in range(start.file, len(files)):
             after = start.line if index == start.file else 0
-            # Partitions of at least a megabyte: each costs a task, and a small input needs few.
-            partitions = max(1, min(most, files[index].stat().st_size >> 20))
+            # Partitions of a megabyte or more (each costs a task), but work for every core.
+            partitions = max(context.defaultParallelism, min(most, files[index].stat().st_size >> 20))
             lines = context.textFile(str(files[index].resolve()), minPartitions=partitions, use_unicode=False)
             numbered.append(lines.zipWithIndex().map(lambda pair, index=index: (index, pair[1] + 1, pair[0]))
                             .filter(lambda item, after=after: item[1] > after))
