@@ -162,6 +162,7 @@ def run_mode(mode: str, source: Path, out: Path, cores: int) -> dict:
         "worker_rss_mb_max": round(max((peak["rss"] for peak in workers), default=0.0), 1),
         "worker_pss_mb_max": round(max((peak["pss"] for peak in workers), default=0.0), 1),
         "main_rss_mb": round(peaks[0]["rss"], 1) if peaks else 0.0,
+        "main_cpu_seconds": round(peaks[0]["cpu"], 1) if peaks else 0.0,
         "java_rss_mb": round(sum(peak["rss"] for peak in peaks if peak["name"] == "java"), 1),
         "run_seconds_reported": run_seconds,
         # CPU time of the run's processes (Spark's JVM and Python workers too), which the other users of

@@ -94,7 +94,7 @@ def _enrich_into(folder: OutputFolder, files: list[Path], job: Job, options: Opt
     if options.spark:
         from service.bulk.spark import enrich_files
 
-        results = enrich_files(files, job, start, options.master)
+        results = enrich_files(files, job, start, options.master, shown)
     else:
         from service.bulk.local import enrich_lines
 

@@ -28,11 +28,13 @@ log = logging.getLogger("enricher.bulk")
 _warm: set = set()
 
 
-def enrich_files(files: list[Path], job: Job, start: Position, master: str | None) -> Iterator:
-    """``(file, line, Output)`` for each line from ``start`` on, in input order, computed by Spark."""
+def enrich_files(files: list[Path], job: Job, start: Position, master: str | None,
+                 show_progress: bool = False) -> Iterator:
+    """``(file, line, Output)`` for each line from ``start`` on, in input order, computed by Spark (whose
+    own console progress bar shows its stages when ``show_progress``)."""
     from pyspark import StorageLevel
 
-    spark, own = _session(master)
+    spark, own = _session(master, show_progress)
     context = spark.sparkContext
     try:
         most = max(1, context.defaultParallelism * PARTITIONS_PER_CORE // max(1, len(files) - start.file))
@@ -60,7 +62,7 @@ def enrich_files(files: list[Path], job: Job, start: Position, master: str | Non
             spark.stop()
 
 
-def _session(master: str | None):
+def _session(master: str | None, show_progress: bool = False):
     """The active Spark session (``spark-submit``, a notebook, a test), else a new one, and whether it
     is this run's own to stop."""
     from pyspark.sql import SparkSession
@@ -79,7 +81,7 @@ def _session(master: str | None):
         # Everything on this machine: Spark's sockets stay on the loopback address.
         builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
     started = time.monotonic()
-    spark = builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+    spark = builder.config("spark.ui.showConsoleProgress", str(show_progress).lower()).getOrCreate()
     log.info("bulk: Spark session in %.1f s, default parallelism %d", time.monotonic() - started,
              spark.sparkContext.defaultParallelism)
     return spark, True
