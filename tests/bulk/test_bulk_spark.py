@@ -43,7 +43,7 @@ def spark():
 
 
 def test_spark_writes_what_the_local_run_writes(spark, mixed_input, tmp_path):
-    local = run(Options(str(mixed_input), str(tmp_path / "local"), workers=2, transaction_time=TRANSACTION_TIME))
+    local = run(Options(str(mixed_input), str(tmp_path / "local"), workers=1, transaction_time=TRANSACTION_TIME))
     on_spark = run(Options(str(mixed_input), str(tmp_path / "spark"), spark=True, master="local[2]",
                            transaction_time=TRANSACTION_TIME))
     assert output_files(tmp_path / "spark") == output_files(tmp_path / "local")
