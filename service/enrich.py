@@ -19,7 +19,9 @@ Decisions:
   reference to the report inside the Bundle uses that fullUrl.
 - A report with no findings at all (no spine content) comes back as it was sent, the only entry
   of the Bundle: no Observations, no explanation, and no Provenance, since nothing was derived.
-  A report with only denied findings has Observations (Absent) and an explanation.
+  A report with only denied findings has Observations (Absent) and an explanation. A report without
+  findings that states something serious beyond the page's scope (cord compression, a mass, a
+  fracture ...) gets the explanation that lists it (``needs-review``) and a Provenance, no Observations.
 - The patient sentence in each Observation's ``note`` is in the first requested language.
 - The explanation's review status (``ready``/``needs-review`` and why, service/explain/review.py)
   goes on its Attachments and the Provenance. Findings whose readings conflict (the explanation's
@@ -87,7 +89,9 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     document = report_text(original, marks.is_addition)
     limits = limits or Limits()
     findings = read_findings(document.text, limits)
-    if not findings:
+    # A report without findings still gets a page when it states something serious beyond its scope.
+    explanations = _explanations(findings, languages, document.text, _has_unread_text(original, marks))
+    if not explanations:
         if mode == "collection":
             return fhir_bundle.collection(bundle_id, [(report_url, original)], now)
         # Nothing to write, unless earlier additions that no longer hold must be taken back.
@@ -95,7 +99,6 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
         entries = [(report_url, original, fhir_transaction.report_request(original))] if changed else []
         return fhir_transaction.transaction(bundle_id, entries, fhir_bundle.instant(now))
 
-    explanations = _explanations(findings, languages, document.text, _has_unread_text(original, marks))
     sentences = explanations[0].finding_sentences if explanations else []
     withheld = set(explanations[0].withheld) if explanations else set()
     review = fhir_bundle.review_extension(_review_url(), explanations[0].status, explanations[0].review_reasons) \

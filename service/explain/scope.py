@@ -23,6 +23,11 @@ from service.explain.phrasebook import MAPPINGS_DIR
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n(?=\s*(?:[-*•]|\d|[A-Z]))")
 _WORD = re.compile(r"[A-Za-z0-9/'-]+")
 _LEVEL = re.compile(r"\b([CTLSD])\d{1,2}\b")
+# A disc level written in the text ("T8-T9", "C4-6", "L5/S1"), not an MRI sequence ("T1/T2 weighted").
+_TEXT_LEVEL = re.compile(r"\b(?!T[12] ?/ ?T?[12]\b)([CTLSD])\d{1,2} ?[-/–] ?(?:([CTLSD]) ?)?\d{1,2}\b(?! ?(?:[-/]? ?w\b|/ ?[a-z]|weight|signal|hyper|hypo|imag|sequence))",
+                         re.IGNORECASE)
+# A spine level in a sentence ("L2", "T12"), not an MRI sequence ("T1", "T2").
+_SPINE_LEVEL = re.compile(r"\b(?!T[12]\b)[CTLSD]\d{1,2}\b")
 LONGEST_QUOTE = 240
 
 # Where the finding levels put a region ("C5-C6" -> neck). D (dorsal) is the thoracic spine.
@@ -55,6 +60,8 @@ def scope_rules() -> dict:
         "not_findings": re.compile("|".join(f"(?:{p})" for p in raw["not_findings"]), re.IGNORECASE),
         "suggestions": re.compile("|".join(f"(?:{p})" for p in raw["suggestions"]), re.IGNORECASE),
         "suggestion_not": re.compile("|".join(f"(?:{p})" for p in raw["suggestion_not"]), re.IGNORECASE),
+        "spine_kinds": frozenset(raw["spine_kinds"]),
+        "spine_words": re.compile("|".join(f"(?:{p})" for p in raw["spine_words"]), re.IGNORECASE),
         "regions": {region: [re.compile(p, re.IGNORECASE) for p in patterns] for region, patterns in raw["regions"].items()},
     }
     return compiled
@@ -117,8 +124,15 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[str, ...]]:
     return tuple(sorted(found.values(), key=lambda mention: order.index(mention.kind))), tuple(suggested)
 
 
+def about_the_spine(mention: Mention) -> bool:
+    """Whether a mention is about the spine: its kind is (the cord), or its words name the spine or a level."""
+    rules = scope_rules()
+    return (mention.kind in rules["spine_kinds"] or bool(rules["spine_words"].search(mention.quote))
+            or bool(_SPINE_LEVEL.search(mention.quote)))
+
+
 def regions(findings, text: str | None) -> set[str]:
-    """The spine regions of the report: from its finding levels and the region words of its text."""
+    """The spine regions of the report: from its finding levels, and the region words and disc levels of its text."""
     found = set()
     for finding in findings:
         for letter in _LEVEL.findall(f"{finding.level or ''} {finding.root or ''}"):
@@ -130,9 +144,18 @@ def regions(findings, text: str | None) -> set[str]:
 
 @lru_cache(maxsize=32)
 def _text_regions(text: str) -> frozenset[str]:
-    """The regions the words of one text name, read once for all the languages of a request."""
-    return frozenset(region for region, patterns in scope_rules()["regions"].items()
-                     if any(p.search(text) for p in patterns))
+    """The regions the words and disc levels of one text name (and the vertebrae of its mentions), read once
+    for all the languages of a request."""
+    found = {region for region, patterns in scope_rules()["regions"].items() if any(p.search(text) for p in patterns)}
+    # A level across two regions (T12-L1, C7-T1) is the edge of a scan of either: it names neither.
+    for upper, lower in _TEXT_LEVEL.findall(text):
+        if _LEVEL_REGIONS[upper.upper()] == _LEVEL_REGIONS[(lower or upper).upper()]:
+            found.add(_LEVEL_REGIONS[upper.upper()])
+    # A single vertebra ("fracture of the C5 vertebral body") counts only in what the page lists as a
+    # mention: elsewhere it is often the edge of the scan ("from T12 to S1") or the indication.
+    for mention in mentions(text):
+        found.update(_LEVEL_REGIONS[match[0]] for match in _SPINE_LEVEL.findall(_TEXT_LEVEL.sub(" ", mention.quote)))
+    return frozenset(found)
 
 
 def _shorten(sentence: str) -> str:
