@@ -84,7 +84,9 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     named = _roots_named_at(findings)
     sentences = [said_less[i] if i in said_less else finding_sentence(book, finding, name_root=i not in named)
                  for i, finding in enumerate(findings)]
-    reasons = review_reasons(findings, conflict_groups, mentions, unread_text)
+    # A test suggested to look for something serious ("to rule out a tumour") needs review as a mention does.
+    serious = mentions or [s for s in scope.suggestion_details(text) if s.reasons]
+    reasons = review_reasons(findings, conflict_groups, serious, unread_text)
     context = _context(book, lang, findings, sentences, text, conflict_groups, mentions, named)
     context["status"] = status_of(reasons)
     return Explanation(
@@ -175,7 +177,10 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
         "picture": picture,
         "picture_alt": alt,
         "mentions": [{"line": book["scope"]["kinds"][m.kind], "quote": m.quote} for m in mentions],
-        "suggestions": scope.suggestions(text),
+        # Each suggestion said plainly (the kind of test, and why when its words name it), then quoted.
+        "suggestions": [{"line": " ".join([book["scope"]["tests"][s.kind],
+                                           *(book["scope"]["reasons"][reason] for reason in s.reasons[:1])]),
+                         "quote": s.quote} for s in scope.suggestion_details(text)],
         # Warning signs by region: the spinal cord's for the neck and upper back, the cauda equina's
         # for the lower back; both when the region is not known.
         # A report that mentions the cord or the cauda equina gets their signs whatever its region.

@@ -18,9 +18,9 @@ import yaml
 
 from service.explain.phrasebook import MAPPINGS_DIR
 
-# A sentence ends at '.', '!' or '?' before a space, at a blank line, and at a line break before a capital,
+# A sentence ends at '.', '!' or '?' before a space ('?' not before a lower-case word: "sac ? sequestrated disc" queries), at a blank line, and at a line break before a capital,
 # a digit or a bullet (telegraphic notes put one statement per line; a wrapped line goes on in lower case).
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n(?=\s*(?:[-*•]|\d|[A-Z]))")
+_SENTENCE_END = re.compile(r"(?<=[.!])\s+|(?<=\?)\s+(?![a-z?])|\n\s*\n|\n(?=\s*(?:[-*•]|\d|[A-Z]))")
 _WORD = re.compile(r"[A-Za-z0-9/'-]+")
 _LEVEL = re.compile(r"\b([CTLSD])\d{1,2}\b")
 # A disc level written in the text ("T8-T9", "C4-6", "L5/S1"), not an MRI sequence ("T1/T2 weighted").
@@ -61,6 +61,9 @@ def scope_rules() -> dict:
         "suggestions": re.compile("|".join(f"(?:{p})" for p in raw["suggestions"]), re.IGNORECASE),
         "suggestion_not": re.compile("|".join(f"(?:{p})" for p in raw["suggestion_not"]), re.IGNORECASE),
         "spine_kinds": frozenset(raw["spine_kinds"]),
+        "generic_kinds": frozenset(raw["generic_kinds"]),
+        "suggestion_kinds": {kind: re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+                             for kind, patterns in raw["suggestion_kinds"].items()},
         "spine_words": re.compile("|".join(f"(?:{p})" for p in raw["spine_words"]), re.IGNORECASE),
         "regions": {region: [re.compile(p, re.IGNORECASE) for p in patterns] for region, patterns in raw["regions"].items()},
     }
@@ -99,29 +102,57 @@ def mentions(text: str | None) -> list[Mention]:
     return list(_scan(text)[0]) if text else []
 
 
+@dataclass(frozen=True)
+class Suggestion:
+    """What the radiologist suggests: the kind of test said plainly ("other" when none), the mention
+    kinds its words name (why, even "to rule out"), and the report's words."""
+
+    kind: str
+    reasons: tuple[str, ...]
+    quote: str
+
+
 def suggestions(text: str | None) -> list[str]:
     """The radiologist's suggestions, each the sentence that holds it, in report order."""
+    return [suggestion.quote for suggestion in _scan(text)[1]] if text else []
+
+
+def suggestion_details(text: str | None) -> list[Suggestion]:
+    """The radiologist's suggestions with their kind and reasons, in report order."""
     return list(_scan(text)[1]) if text else []
 
 
 @lru_cache(maxsize=32)
-def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[str, ...]]:
+def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
     """Mentions and suggestions of one text, read once for all the languages of a request."""
     rules = scope_rules()
     found: dict[str, Mention] = {}
-    suggested: list[str] = []
+    suggested: dict[str, Suggestion] = {}
     for sentence in sentences(text):
         lowered = sentence.lower()
+        specific = False  # a generic kind ("a lesion") says nothing more than a specific one of the same words
         for kind, pattern in () if rules["not_findings"].search(sentence) else rules["mentions"].items():
-            if kind not in found and any(word in lowered for word in rules["mention_words"][kind]) and any(not _denied(sentence, m.start(), m.end(), rules)
-                                         for m in pattern.finditer(sentence)):
-                found[kind] = Mention(kind, _shorten(sentence))
-        if any(word in lowered for word in rules["suggestion_words"]) and rules["suggestions"].search(sentence) and not rules["suggestion_not"].search(sentence):
-            quote = _shorten(sentence)
+            if kind in found or not any(word in lowered for word in rules["mention_words"][kind]):
+                continue
+            stated = next((m for m in pattern.finditer(sentence) if not _denied(sentence, m.start(), m.end(), rules)), None)
+            if stated is not None and (kind not in rules["generic_kinds"] or not specific):
+                found[kind] = Mention(kind, _shorten(sentence, stated.start()))
+                specific = specific or kind not in rules["generic_kinds"]
+        if any(word in lowered for word in rules["suggestion_words"]) and not rules["suggestion_not"].search(sentence) \
+                and (match := rules["suggestions"].search(sentence)):
+            quote = _shorten(sentence, match.start())
             if quote not in suggested:
-                suggested.append(quote)
+                suggested[quote] = _suggestion(quote, rules)
     order = list(rules["mentions"])
-    return tuple(sorted(found.values(), key=lambda mention: order.index(mention.kind))), tuple(suggested)
+    return tuple(sorted(found.values(), key=lambda mention: order.index(mention.kind))), tuple(suggested.values())
+
+
+def _suggestion(quote: str, rules: dict) -> Suggestion:
+    kind = next((kind for kind, pattern in rules["suggestion_kinds"].items() if pattern.search(quote)), "other")
+    reasons = [k for k, pattern in rules["mentions"].items() if pattern.search(quote)]
+    if any(k not in rules["generic_kinds"] for k in reasons):
+        reasons = [k for k in reasons if k not in rules["generic_kinds"]]
+    return Suggestion(kind, tuple(reasons), quote)
 
 
 def about_the_spine(mention: Mention) -> bool:
@@ -158,7 +189,18 @@ def _text_regions(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _shorten(sentence: str) -> str:
+def _shorten(sentence: str, at: int = 0) -> str:
+    """The sentence, cut to LONGEST_QUOTE with an ellipsis; a long sentence whose words of interest
+    start at ``at`` far in keeps them, starting at a clause or word before them."""
     if len(sentence) <= LONGEST_QUOTE:
         return sentence
-    return sentence[:LONGEST_QUOTE].rsplit(" ", 1)[0].rstrip(" ,;:…") + " …"
+    start = 0
+    if at > LONGEST_QUOTE // 2:
+        before = sentence[:at]
+        cut = max(before.rfind(", ", 0, at - 20), before.rfind("; ", 0, at - 20))
+        start = cut + 2 if cut >= at - LONGEST_QUOTE // 2 else before.rfind(" ", 0, at - 40) + 1
+    rest = sentence[start:]
+    head = "… " if start else ""
+    if len(rest) <= LONGEST_QUOTE:
+        return head + rest
+    return head + rest[:LONGEST_QUOTE].rsplit(" ", 1)[0].rstrip(" ,;:…") + " …"

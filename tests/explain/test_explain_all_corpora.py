@@ -3,6 +3,7 @@
 Corpora: tests/corpus/*.jsonl, eval/heldout/*.jsonl and, when they are beside the checkout,
 ../shared/corpus/real/real-dev.jsonl and unlabelled.jsonl (read at test time, never copied). On every page:
 - Spanish: no English word outside the quoted report words; Fernández-Huerta 70 or more;
+- the report's words only in their own lines ("The report's own words: ..."), never inside a sentence;
 - English: Flesch-Kincaid grade 8 or lower;
 - no "good news"; neck and upper-back pages name the spinal cord's warning signs;
 - a report with a finding, or with only a serious statement about the spine beyond the page's scope,
@@ -111,3 +112,19 @@ def test_no_page_states_present_and_absent_for_one_place(source):
         stated = [f for f in kept if f.assertion != "absent"]
         denied = [f for f in kept if f.assertion == "absent"]
         assert not [(a, b) for a in stated for b in denied if contradicts(a, b)], rid
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_report_words_are_quoted_only_in_their_own_lines(source):
+    """Review 9, C7: guillemets around English terms inside Spanish sentences ("(«impingement»)",
+    "dice «mild in degree»", "«contact»" on the ladder) read as the report's words where it had none."""
+    found = {}
+    for rid, _, _, *explanations in _pages(source):
+        for explanation in explanations:
+            words = phrasebook(explanation.language)["quote"]
+            prefix = f"  {words['summary']}: "
+            outside = [line for line in explanation.text.splitlines()
+                       if not line.startswith(prefix) and (words["open"] in line or words["close"] in line)]
+            if outside:
+                found[(rid, explanation.language)] = outside[:2]
+    assert found == {}

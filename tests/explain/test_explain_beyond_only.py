@@ -30,7 +30,9 @@ STATEMENTS = (
     ("cord", "Disc osteophyte complex flattens the ventral cord at {level}."),
     ("cord", "Myelomalacia at {level}."),
     ("cauda_equina", "Crowding of the cauda equina at {level}."),
-    ("mass", "Enhancing intradural mass at {level}, suspicious for a nerve sheath tumor."),
+    ("tumour", "Enhancing intradural mass at {level}, suspicious for a nerve sheath tumor."),
+    ("mass", "A 2 cm enhancing lesion lies behind the {vertebra} vertebral body."),
+    ("fragment", "A sequestered disc fragment lies behind the {vertebra} vertebral body."),
     ("fracture", "Acute compression fracture of the {vertebra} vertebral body."),
     ("infection", "Findings at {level} are concerning for discitis with an epidural abscess."),
 )
