@@ -110,7 +110,7 @@ def test_examples_in_english():
         "At L4-L5, something is squeezing the right nerve root (compression). This is likely the L5 nerve. " \
         "The report calls it severe."
     assert sentence("en", type="nerve-root", level="L5-S1", root="S1", side="bilateral", assertion="absent") == \
-        "At L5-S1, no pinching of the S1 nerve roots on both sides was seen."
+        "At L5-S1, no pressure on the S1 nerve roots on both sides was seen."
     assert sentence("en", type="foraminal-stenosis", level="L4-L5", side="bilateral",
                     severity="mild-to-moderate") == \
         "At L4-L5, the nerve openings on both sides are narrow (foraminal stenosis). " \
