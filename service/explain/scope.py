@@ -149,7 +149,11 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
 
 def _suggestion(quote: str, rules: dict) -> Suggestion:
     kind = next((kind for kind, pattern in rules["suggestion_kinds"].items() if pattern.search(quote)), "other")
-    reasons = [k for k, pattern in rules["mentions"].items() if pattern.search(quote)]
+    # Why: what the words after the suggestion name ("... is advised to rule out secondary deposits"); the
+    # words before it are what was seen ("wedging of D12 ..., MRI is advised to rule out Scheuermann's").
+    said = rules["suggestions"].search(quote)
+    purpose = quote[said.end():] if said else ""
+    reasons = [k for k, pattern in rules["mentions"].items() if pattern.search(purpose)]
     if any(k not in rules["generic_kinds"] for k in reasons):
         reasons = [k for k in reasons if k not in rules["generic_kinds"]]
     return Suggestion(kind, tuple(reasons), quote)

@@ -74,6 +74,11 @@ def test_a_test_to_rule_out_something_serious_says_why_and_needs_review():
         assert explanation.status == "needs-review"
 
 
+def test_the_reason_is_what_the_suggestion_is_for_not_what_was_seen_before_it():
+    (suggestion,) = suggestion_details("Wedging of the T12 vertebral body, MRI is advised to rule out a growth disorder.")
+    assert suggestion.kind == "mri" and suggestion.reasons == ()
+
+
 def test_a_long_sentence_is_quoted_around_its_suggestion():
     filler = "with a long run of words about the vertebral body and its many parts " * 5
     text = f"There is wedging of the L5 vertebral body {filler}however a contrast study is recommended to look again."
