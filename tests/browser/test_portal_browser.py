@@ -184,6 +184,8 @@ def test_neck_report_with_cord_words_on_a_phone(browser_context, language):
         assert overflow[0] <= overflow[1]
         also = page.locator("section.nre-explain ul.nre-also li")
         assert also.count() == 1 and also.first.is_visible()
+        # What the report also mentions comes before the nerve-root findings (review 9, C4).
+        assert also.first.bounding_box()["y"] < page.locator("section.nre-explain ul.nre-findings").first.bounding_box()["y"]
         urgent = page.locator("section.nre-explain .nre-urgent").inner_text()
         assert ("clumsy" in urgent or "torpes" in urgent) and "cauda equina" not in urgent and "cola de caballo" not in urgent
         ARTIFACTS.mkdir(exist_ok=True)
