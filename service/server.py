@@ -34,6 +34,7 @@ Decisions:
 from __future__ import annotations
 
 import atexit
+import gc
 import ipaddress
 import json
 import logging
@@ -225,7 +226,13 @@ class EnricherServer(BaseApplication):
     def load(self):
         from service.app import create_app
 
-        return create_app()
+        app = create_app()
+        # What start-up made (code maps, templates, the R4B models) lives as long as the process: frozen, the
+        # collector no longer walks it at each full collection, and the workers' copies of its pages stay
+        # shared with the master (a collection writes to every object it walks).
+        gc.collect()
+        gc.freeze()
+        return app
 
 
 # --- hooks ---------------------------------------------------------------------------------------------
