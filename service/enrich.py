@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
 
-from service.coding import finding_keys, observation, observation_uuid
+from service.coding import finding_keys, observation, observation_id
 from service.explain import explain
 from service.extract import BudgetExceeded, extract_findings
 from service.fhir import bundle as fhir_bundle
@@ -62,6 +62,7 @@ from service.fhir import transaction as fhir_transaction
 from service.fhir.io import InvalidResource, NotSupported, dumps
 from service.fhir.outcome import RequestError
 from service.fhir.text import SourceSpan, report_text
+from service.ids import uuid5_text
 from service.terminology import engine_version, mappings_digest, terminology
 
 MODES = ("collection", "transaction")
@@ -93,7 +94,7 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     report_uuid = uuid.uuid5(_namespace(), report_identity(original))
     report_url = _report_full_url(original, report_uuid, fhir_base)
     report_reference = report_url if mode == "collection" else fhir_transaction.report_reference(original, report_url)
-    bundle_id = str(uuid.uuid5(report_uuid, "bundle" if mode == "collection" else f"bundle:{mode}"))
+    bundle_id = uuid5_text(report_uuid, "bundle" if mode == "collection" else f"bundle:{mode}")
 
     document = report_text(original, marks.is_addition)
     limits = limits or Limits()
@@ -117,7 +118,7 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
         spans = _evidence_spans(document, finding, limits.max_evidence_spans)
         observations.append(observation(
             finding,
-            observation_id=observation_uuid(report_uuid, key),
+            observation_id=observation_id(report_uuid, key),
             report=original,
             report_reference=report_reference,
             evidence=spans,
@@ -137,7 +138,7 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     terms = terminology()
     engine = fhir_bundle.device(terms.raw["device_name"], terms.local("rule-based-nlp"), engine_version(),
                                 mappings_digest())
-    provenance_id = str(uuid.uuid5(report_uuid, f"provenance:{_content_digest(observations, explanations, review)}"))
+    provenance_id = uuid5_text(report_uuid, f"provenance:{_content_digest(observations, explanations, review)}")
     provenance = fhir_bundle.provenance(provenance_id, report_reference, observation_refs,
                                         terms.coding(terms.raw["provenance_agent_type"]), engine, now, review)
     provenance_url = f"urn:uuid:{provenance_id}"
