@@ -6,12 +6,14 @@ Usage: python bench/serve_bench.py [--workers N] [--connections N] [--seconds N]
 Prints, for one typical spine MRI report (tests/api/data/lumbar-mri-report.json by default):
 
 1. in-process milliseconds per request (Flask's test client, one process, the two apps interleaved):
-   `$enrich` and the baseline;
+   `$enrich` and the baseline, as wall-clock time and as the CPU time of the thread (on a machine others
+   share, the wall clock counts their work too; the CPU time much less);
 2. with wrk (Debian package `wrk`; skipped with a message when it is not installed): requests per
    second over HTTP of `enricher serve` (gunicorn) and of the baseline app (bench/echo_app.py: the lossless
    parse, R4 validation and JSON writer of the service, answering the report as it came) served by
    gunicorn with the same worker class, workers and threads, each run in turn ``--rounds`` times, and the
-   ratio of the two;
+   ratio of the two; beside it the CPU milliseconds the server's processes spent per request (their user and
+   system time over the run, /proc), and the ratio of those, which other load on the machine disturbs less;
 3. the peak resident memory (VmHWM) of each `enricher serve` worker after it answered the largest report
    the default limits accept (ENRICHER_MAX_TEXT_BYTES of varied findings; ``--no-memory`` skips it).
 
@@ -69,21 +71,24 @@ def wait_until_up(port: int, server: subprocess.Popen, path: str, body: bytes | 
     raise SystemExit("the server did not become ready")
 
 
-def in_process(body: bytes, requests: int, warmup: int) -> dict[str, float]:
-    """Median milliseconds per request of each app through Flask's test client, interleaved."""
+def in_process(body: bytes, requests: int, warmup: int) -> dict[str, tuple[float, float]]:
+    """Median milliseconds per request of each app through Flask's test client, interleaved: wall clock
+    and the thread's CPU time."""
     clients = {"$enrich": create_app({"LOG_LEVEL": "WARNING"}).test_client(),
                "validate-and-echo": create_echo_app().test_client()}
     timings: dict[str, list[float]] = {name: [] for name in clients}
+    cpu: dict[str, list[float]] = {name: [] for name in clients}
     for round_ in range(warmup + requests):
         for name, client in clients.items():
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             response = client.post(ENRICH, data=body, content_type="application/fhir+json")
-            elapsed = time.perf_counter() - started
+            elapsed, elapsed_cpu = time.perf_counter() - started, time.thread_time() - started_cpu
             if response.status_code != 200:
                 raise SystemExit(f"{name} answered {response.status_code}")
             if round_ >= warmup:
                 timings[name].append(elapsed)
-    return {name: statistics.median(values) * 1000 for name, values in timings.items()}
+                cpu[name].append(elapsed_cpu)
+    return {name: (statistics.median(timings[name]) * 1000, statistics.median(cpu[name]) * 1000) for name in clients}
 
 
 def serve(kind: str, port: int, workers: int, threads: int) -> subprocess.Popen:
@@ -107,16 +112,17 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
-def wrk(port: int, script: str, connections: int, seconds: int) -> tuple[float, str]:
-    """Requests per second and wrk's latency lines."""
+def wrk(port: int, script: str, connections: int, seconds: int) -> tuple[float, int, str]:
+    """Requests per second, requests answered and wrk's latency lines."""
     result = subprocess.run(["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s",
                              "--latency", "-s", script, f"http://127.0.0.1:{port}{ENRICH}"],
                             check=True, capture_output=True, text=True)
     rate = next(float(line.split()[1]) for line in result.stdout.splitlines() if line.startswith("Requests/sec:"))
+    answered = next(int(line.split()[0]) for line in result.stdout.splitlines() if " requests in " in line)
     if "Non-2xx" in result.stdout:
         raise SystemExit(f"wrk saw error answers:\n{result.stdout}")
     latency = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith(("50%", "99%"))]
-    return rate, "  ".join(latency)
+    return rate, answered, "  ".join(latency)
 
 
 def throughput(body: bytes, args) -> None:
@@ -124,6 +130,7 @@ def throughput(body: bytes, args) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(POST_SCRIPT.format(body=json.dumps(body.decode("utf-8"))))
     rates: dict[str, list[float]] = {"validate-and-echo": [], "$enrich": []}
+    cpu_ms: dict[str, list[float]] = {"validate-and-echo": [], "$enrich": []}
     print(f"\nHTTP: {args.workers} gunicorn workers (gthread, {threads} threads), wrk {args.connections} "
           f"connections, {args.seconds} s per run, {args.rounds} round(s)", flush=True)
     try:
@@ -133,16 +140,33 @@ def throughput(body: bytes, args) -> None:
                 server = serve(kind, port, args.workers, threads)
                 try:
                     wait_until_up(port, server, ENRICH, body)
-                    rate, latency = wrk(port, script.name, args.connections, args.seconds)
+                    cpu_before = server_cpu_seconds(server.pid)
+                    rate, answered, latency = wrk(port, script.name, args.connections, args.seconds)
+                    cpu_spent = server_cpu_seconds(server.pid) - cpu_before
                 finally:
                     stop(server)
                 rates[kind].append(rate)
-                print(f"  round {round_ + 1}  {kind:18s} {rate:8.0f} requests/s   latency {latency}", flush=True)
+                cpu_ms[kind].append(cpu_spent * 1000 / answered)
+                print(f"  round {round_ + 1}  {kind:18s} {rate:8.0f} requests/s  {cpu_ms[kind][-1]:6.2f} CPU ms per "
+                      f"request   latency {latency}", flush=True)
     finally:
         os.unlink(script.name)
     ratios = [enrich / echo for enrich, echo in zip(rates["$enrich"], rates["validate-and-echo"])]
     print(f"  $enrich / validate-and-echo: {statistics.median(ratios):.2f}x "
           f"(rounds: {', '.join(f'{ratio:.2f}' for ratio in ratios)})")
+    cpu_ratios = [echo / enrich for enrich, echo in zip(cpu_ms["$enrich"], cpu_ms["validate-and-echo"])]
+    print(f"  the same by the servers' CPU time per request: {statistics.median(cpu_ratios):.2f}x "
+          f"(rounds: {', '.join(f'{ratio:.2f}' for ratio in cpu_ratios)})")
+
+
+def server_cpu_seconds(master: int) -> float:
+    """User and system CPU seconds of ``master`` and its live children (the workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in [master, *map(int, Path(f"/proc/{master}/task/{master}/children").read_text().split())]:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / ticks
 
 
 def largest_report(max_text_bytes: int) -> bytes:
@@ -219,9 +243,11 @@ def main() -> None:
     medians = in_process(body, args.requests, warmup=30)
     print(f"report {args.report.name} ({len(body)} bytes)")
     print(f"In process (Flask test client, one process, {args.requests} requests each, interleaved):")
-    for name, median in medians.items():
-        print(f"  {name:18s} median {median:.2f} ms per request")
-    if shutil.which("wrk") is None:
+    for name, (median, median_cpu) in medians.items():
+        print(f"  {name:18s} median {median:.2f} ms per request, {median_cpu:.2f} ms CPU")
+    if args.rounds < 1:
+        pass
+    elif shutil.which("wrk") is None:
         print("\nwrk is not installed (Debian: apt-get install wrk): HTTP throughput skipped.")
     else:
         throughput(body, args)

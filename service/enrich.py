@@ -20,7 +20,9 @@ Decisions:
   reference to the report inside the Bundle uses that fullUrl.
 - A report with no findings at all (no spine content) comes back as it was sent, the only entry
   of the Bundle: no Observations, no explanation, and no Provenance, since nothing was derived.
-  A report with only denied findings has Observations (Absent) and an explanation.
+  A report with only denied findings has Observations (Absent) and an explanation. A report without
+  findings that states something serious beyond the page's scope (cord compression, a mass, a
+  fracture ...) gets the explanation that lists it (``needs-review``) and a Provenance, no Observations.
 - The patient sentence in each Observation's ``note`` is in the first requested language.
 - The explanation's review status (``ready``/``needs-review`` and why, service/explain/review.py)
   goes on its Attachments and the Provenance. Findings whose readings conflict (the explanation's
@@ -52,7 +54,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
 
-from service.coding import finding_keys, observation, observation_uuid
+from service.coding import finding_keys, observation, observation_id
 from service.explain import explain
 from service.extract import BudgetExceeded, extract_findings
 from service.fhir import bundle as fhir_bundle
@@ -60,6 +62,7 @@ from service.fhir import transaction as fhir_transaction
 from service.fhir.io import InvalidResource, NotSupported, dumps
 from service.fhir.outcome import RequestError
 from service.fhir.text import SourceSpan, report_text
+from service.ids import uuid5_text
 from service.terminology import engine_version, mappings_digest, terminology
 
 MODES = ("collection", "transaction")
@@ -91,18 +94,19 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     report_uuid = uuid.uuid5(_namespace(), report_identity(original))
     report_url = _report_full_url(original, report_uuid, fhir_base)
     report_reference = report_url if mode == "collection" else fhir_transaction.report_reference(original, report_url)
-    bundle_id = str(uuid.uuid5(report_uuid, "bundle" if mode == "collection" else f"bundle:{mode}"))
+    bundle_id = uuid5_text(report_uuid, "bundle" if mode == "collection" else f"bundle:{mode}")
 
     document = report_text(original, marks.is_addition)
     limits = limits or Limits()
     findings = read_findings(document.text, limits)
-    if not findings:
+    # A report without findings still gets a page when it states something serious beyond its scope.
+    explanations = _explanations(findings, languages, document.text, _has_unread_text(original, marks))
+    if not explanations:
         if mode == "collection":
             return fhir_bundle.collection(bundle_id, [(report_url, original)], now)
         # The report as it was sent, without additions, and the retraction of any it had.
         return _write_back(report, original, [], None, report_url, bundle_id, now, fhir_base, retraction)
 
-    explanations = _explanations(findings, languages, document.text, _has_unread_text(original, marks))
     sentences = explanations[0].finding_sentences if explanations else []
     withheld = set(explanations[0].withheld) if explanations else set()
     review = fhir_bundle.review_extension(_review_url(), explanations[0].status, explanations[0].review_reasons) \
@@ -114,7 +118,7 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
         spans = _evidence_spans(document, finding, limits.max_evidence_spans)
         observations.append(observation(
             finding,
-            observation_id=observation_uuid(report_uuid, key),
+            observation_id=observation_id(report_uuid, key),
             report=original,
             report_reference=report_reference,
             evidence=spans,
@@ -134,7 +138,7 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     terms = terminology()
     engine = fhir_bundle.device(terms.raw["device_name"], terms.local("rule-based-nlp"), engine_version(),
                                 mappings_digest())
-    provenance_id = str(uuid.uuid5(report_uuid, f"provenance:{_content_digest(observations, explanations, review)}"))
+    provenance_id = uuid5_text(report_uuid, f"provenance:{_content_digest(observations, explanations, review)}")
     provenance = fhir_bundle.provenance(provenance_id, report_reference, observation_refs,
                                         terms.coding(terms.raw["provenance_agent_type"]), engine, now, review)
     provenance_url = f"urn:uuid:{provenance_id}"

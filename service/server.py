@@ -9,6 +9,9 @@ Decisions:
   headers and body) has not arrived within ``ENRICHER_READ_TIMEOUT`` seconds (408). The work itself is
   CPU-bound, so the threads add no throughput; they keep ``/healthz`` and short requests answered while
   others wait on the network.
+- A connection that ends is closed gracefully (half-closed, then drained for up to 2 s until the client
+  closes) by the thread that served it, not by the worker's main loop, which accepts new connections: a
+  client that stays open after its answer must not hold up every other connection of the worker.
 - Gunicorn's own answers (a request it cannot parse, headers too large, a worker timed out) are
   ``application/problem+json`` written here; they echo nothing of the request, and their log lines hold
   the error type only. Gunicorn's access log is off: the application logs one line per request without the
@@ -31,6 +34,7 @@ Decisions:
 from __future__ import annotations
 
 import atexit
+import gc
 import ipaddress
 import json
 import logging
@@ -105,6 +109,9 @@ class DeadlineSocket:
         return getattr(self._sock, name)
 
 
+_CLOSED = object()  # EnricherWorker.handle's result for a connection it has closed itself
+
+
 class EnricherWorker(ThreadWorker):
     """gunicorn's threaded worker with a per-request read deadline and error answers of our own."""
 
@@ -116,7 +123,23 @@ class EnricherWorker(ThreadWorker):
         if isinstance(conn.sock, DeadlineSocket):
             conn.sock.deadline = time.monotonic() + self.read_timeout
             conn.sock.expired = False
-        return super().handle(conn)
+        result = super().handle(conn)
+        if result:  # kept alive, or handed back to the poller to wait for its first bytes
+            return result
+        # gunicorn closes a finished connection gracefully (half-close, then read what the client still sends
+        # until it closes, for up to 2 s) in finish_request, on the main loop that also accepts connections:
+        # a client that stays open after its answer (a slow one after its 408) held every new connection of
+        # this worker, /healthz included, for those 2 s. This request's own thread lingers instead.
+        if isinstance(conn.sock, DeadlineSocket):
+            conn.sock.deadline = None  # the linger has its own bound (an expired deadline would end it in an error)
+        conn.close(graceful=True)
+        return _CLOSED
+
+    def finish_request(self, conn, fs):
+        if not fs.cancelled() and fs.exception() is None and fs.result() is _CLOSED:
+            self.nr_conns -= 1  # closed by its thread (handle)
+            return
+        super().finish_request(conn, fs)
 
     def handle_request(self, req, conn):
         sock = conn.sock
@@ -203,7 +226,13 @@ class EnricherServer(BaseApplication):
     def load(self):
         from service.app import create_app
 
-        return create_app()
+        app = create_app()
+        # What start-up made (code maps, templates, the R4B models) lives as long as the process: frozen, the
+        # collector no longer walks it at each full collection, and the workers' copies of its pages stay
+        # shared with the master (a collection writes to every object it walks).
+        gc.collect()
+        gc.freeze()
+        return app
 
 
 # --- hooks ---------------------------------------------------------------------------------------------

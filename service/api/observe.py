@@ -13,6 +13,7 @@ worker aborted for a timeout can still log, count and answer the requests it was
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import os
@@ -57,8 +58,8 @@ class Metrics:
         )
 
     def count_findings(self, findings: list[tuple[str, str]]) -> None:
-        for finding_type, assertion in findings:
-            self.findings.labels(type=finding_type, assertion=assertion).inc()
+        for (finding_type, assertion), count in collections.Counter(findings).items():
+            self.findings.labels(type=finding_type, assertion=assertion).inc(count)
 
     def exposition(self) -> tuple[bytes, str]:
         """The metrics in Prometheus text format, summed over all workers in multiprocess mode."""

@@ -2,7 +2,8 @@
 
 SEAM (owned by the explanation work):
     explain(findings: list[Finding], language: str = "en") -> Explanation | None
-Returns None when there is nothing to explain (no findings at all).
+Returns None when there is nothing to explain: no findings, and nothing serious the page must list
+(a report whose only content is beyond the page's scope still gets a page that lists it).
 ``Explanation.finding_sentences[i]`` is the patient sentence for ``findings[i]``; the FHIR
 side puts it in that finding's Observation.note.
 
@@ -59,7 +60,12 @@ def resolve_language(tag: str | None) -> str | None:
 
 def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = None,
             unread_text: bool = False) -> Explanation | None:
-    """The patient explanation of one report's findings, or None when it has none.
+    """The patient explanation of one report's findings, or None when there is nothing to tell.
+
+    A report without findings that states something serious beyond the page's scope (spinal cord
+    compression, a mass, a fracture ...) gets a short page: what the page covers, that it found
+    nothing of that, what the report also mentions, what the radiologist suggests and when to get
+    help; it needs review. Without ``text`` there is no such page.
 
     ``text``, when given, is the text the findings were read from (their evidence offsets index into
     it): each finding then shows the radiologist's own words beside the plain sentence, and the page
@@ -67,7 +73,8 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     tells that some of the report could not be read (the explanation then needs review).
     """
     findings = list(findings)
-    if not findings:
+    mentions = scope.mentions(text)
+    if not findings and not any(scope.about_the_spine(mention) for mention in mentions):
         return None
     lang = resolve_language(language) or DEFAULT_LANGUAGE
     book = phrasebook(lang)
@@ -77,8 +84,9 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     named = _roots_named_at(findings)
     sentences = [said_less[i] if i in said_less else finding_sentence(book, finding, name_root=i not in named)
                  for i, finding in enumerate(findings)]
-    mentions = scope.mentions(text)
-    reasons = review_reasons(findings, conflict_groups, mentions, unread_text)
+    # A test suggested to look for something serious ("to rule out a tumour") needs review as a mention does.
+    serious = mentions or [s for s in scope.suggestion_details(text) if s.reasons]
+    reasons = review_reasons(findings, conflict_groups, serious, unread_text)
     context = _context(book, lang, findings, sentences, text, conflict_groups, mentions, named)
     context["status"] = status_of(reasons)
     return Explanation(
@@ -147,13 +155,16 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
     picture_words = book["ladder"]["picture"]
     picture = ladder_picture(roots, picture_words["labels"], picture_words["terms"])
     alt = " ".join([picture_words["title"], *(ladder_lines or [book["ladder"]["no_root"]])])
-    digest = hashlib.sha256("\n".join([lang, *sentences]).encode("utf-8")).hexdigest()[:10]
+    said = sentences if findings else [mention.quote for mention in mentions]
+    digest = hashlib.sha256("\n".join([lang, *said]).encode("utf-8")).hexdigest()[:10]
     regions = scope.regions(findings, text)
     return {
         "lang": lang,
         "uid": f"nre-{digest}",
         "book": book,
-        "reassuring": not told and not conflict_lines,
+        "reassuring": bool(findings) and not told and not conflict_lines,
+        # No finding of the page's own: it lists only what the report also mentions.
+        "beyond_only": not findings,
         "groups": told_groups,
         "conflicts": conflict_lines,
         "not_seen": not_seen,
@@ -166,7 +177,10 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
         "picture": picture,
         "picture_alt": alt,
         "mentions": [{"line": book["scope"]["kinds"][m.kind], "quote": m.quote} for m in mentions],
-        "suggestions": scope.suggestions(text),
+        # Each suggestion said plainly (the kind of test, and why when its words name it), then quoted.
+        "suggestions": [{"line": " ".join([book["scope"]["tests"][s.kind],
+                                           *(book["scope"]["reasons"][reason] for reason in s.reasons[:1])]),
+                         "quote": s.quote} for s in scope.suggestion_details(text)],
         # Warning signs by region: the spinal cord's for the neck and upper back, the cauda equina's
         # for the lower back; both when the region is not known.
         # A report that mentions the cord or the cauda equina gets their signs whatever its region.

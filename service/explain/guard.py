@@ -37,9 +37,12 @@ def _same(a: str | None, b: str | None) -> bool:
 
 
 def same_place(a: Finding, b: Finding) -> bool:
-    """Whether two findings speak of one place (same type, level, root; overlapping sides)."""
-    return (a.type == b.type and _same(a.level, b.level) and _same(a.root or a.root_inferred, b.root or b.root_inferred)
-            and _sides_overlap(a.side, b.side))
+    """Whether two findings speak of one place (same type, level, root; overlapping sides).
+
+    An opening's place is its level and side: the page names no root for it, so two openings that
+    differ only in a root would read as one place said twice."""
+    roots_differ = a.type == "nerve-root" and not _same(a.root or a.root_inferred, b.root or b.root_inferred)
+    return a.type == b.type and _same(a.level, b.level) and not roots_differ and _sides_overlap(a.side, b.side)
 
 
 def _denial_limit(denial: Finding) -> float | None:

@@ -26,7 +26,15 @@ def evidence_quote(findings: list[Finding], text: str | None) -> str | None:
                     spans.append(words)
     if not spans:
         return None
-    return _shorten(BETWEEN_SPANS.join(spans))
+    return _shorten(_without_open_bracket(BETWEEN_SPANS.join(spans)))
+
+
+def _without_open_bracket(quote: str) -> str:
+    """The quote without a bracket opened in its last few words and never closed ("... stenosis ( Figs.")."""
+    opened = quote.rfind("(")
+    if opened > 0 and ")" not in quote[opened:] and len(quote[opened:].split()) <= 3:
+        return quote[:opened].rstrip(" ,;:")
+    return quote
 
 
 def _shorten(quote: str) -> str:

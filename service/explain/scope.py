@@ -18,11 +18,16 @@ import yaml
 
 from service.explain.phrasebook import MAPPINGS_DIR
 
-# A sentence ends at '.', '!' or '?' before a space, at a blank line, and at a line break before a capital,
+# A sentence ends at '.', '!' or '?' before a space ('?' not before a lower-case word: "sac ? sequestrated disc" queries), at a blank line, and at a line break before a capital,
 # a digit or a bullet (telegraphic notes put one statement per line; a wrapped line goes on in lower case).
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n(?=\s*(?:[-*•]|\d|[A-Z]))")
+_SENTENCE_END = re.compile(r"(?<=[.!])\s+|(?<=\?)\s+(?![a-z?])|\n\s*\n|\n(?=\s*(?:[-*•]|\d|[A-Z]))")
 _WORD = re.compile(r"[A-Za-z0-9/'-]+")
 _LEVEL = re.compile(r"\b([CTLSD])\d{1,2}\b")
+# A disc level written in the text ("T8-T9", "C4-6", "L5/S1"), not an MRI sequence ("T1/T2 weighted").
+_TEXT_LEVEL = re.compile(r"\b(?!T[12] ?/ ?T?[12]\b)([CTLSD])\d{1,2} ?[-/–] ?(?:([CTLSD]) ?)?\d{1,2}\b(?! ?(?:[-/]? ?w\b|/ ?[a-z]|weight|signal|hyper|hypo|imag|sequence))",
+                         re.IGNORECASE)
+# A spine level in a sentence ("L2", "T12"), not an MRI sequence ("T1", "T2").
+_SPINE_LEVEL = re.compile(r"\b(?!T[12]\b)[CTLSD]\d{1,2}\b")
 LONGEST_QUOTE = 240
 
 # Where the finding levels put a region ("C5-C6" -> neck). D (dorsal) is the thoracic spine.
@@ -55,6 +60,11 @@ def scope_rules() -> dict:
         "not_findings": re.compile("|".join(f"(?:{p})" for p in raw["not_findings"]), re.IGNORECASE),
         "suggestions": re.compile("|".join(f"(?:{p})" for p in raw["suggestions"]), re.IGNORECASE),
         "suggestion_not": re.compile("|".join(f"(?:{p})" for p in raw["suggestion_not"]), re.IGNORECASE),
+        "spine_kinds": frozenset(raw["spine_kinds"]),
+        "generic_kinds": frozenset(raw["generic_kinds"]),
+        "suggestion_kinds": {kind: re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+                             for kind, patterns in raw["suggestion_kinds"].items()},
+        "spine_words": re.compile("|".join(f"(?:{p})" for p in raw["spine_words"]), re.IGNORECASE),
         "regions": {region: [re.compile(p, re.IGNORECASE) for p in patterns] for region, patterns in raw["regions"].items()},
     }
     return compiled
@@ -92,33 +102,72 @@ def mentions(text: str | None) -> list[Mention]:
     return list(_scan(text)[0]) if text else []
 
 
+@dataclass(frozen=True)
+class Suggestion:
+    """What the radiologist suggests: the kind of test said plainly ("other" when none), the mention
+    kinds its words name (why, even "to rule out"), and the report's words."""
+
+    kind: str
+    reasons: tuple[str, ...]
+    quote: str
+
+
 def suggestions(text: str | None) -> list[str]:
     """The radiologist's suggestions, each the sentence that holds it, in report order."""
+    return [suggestion.quote for suggestion in _scan(text)[1]] if text else []
+
+
+def suggestion_details(text: str | None) -> list[Suggestion]:
+    """The radiologist's suggestions with their kind and reasons, in report order."""
     return list(_scan(text)[1]) if text else []
 
 
 @lru_cache(maxsize=32)
-def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[str, ...]]:
+def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
     """Mentions and suggestions of one text, read once for all the languages of a request."""
     rules = scope_rules()
     found: dict[str, Mention] = {}
-    suggested: list[str] = []
+    suggested: dict[str, Suggestion] = {}
     for sentence in sentences(text):
         lowered = sentence.lower()
+        specific = False  # a generic kind ("a lesion") says nothing more than a specific one of the same words
         for kind, pattern in () if rules["not_findings"].search(sentence) else rules["mentions"].items():
-            if kind not in found and any(word in lowered for word in rules["mention_words"][kind]) and any(not _denied(sentence, m.start(), m.end(), rules)
-                                         for m in pattern.finditer(sentence)):
-                found[kind] = Mention(kind, _shorten(sentence))
-        if any(word in lowered for word in rules["suggestion_words"]) and rules["suggestions"].search(sentence) and not rules["suggestion_not"].search(sentence):
-            quote = _shorten(sentence)
+            if kind in found or not any(word in lowered for word in rules["mention_words"][kind]):
+                continue
+            stated = next((m for m in pattern.finditer(sentence) if not _denied(sentence, m.start(), m.end(), rules)), None)
+            if stated is not None and (kind not in rules["generic_kinds"] or not specific):
+                found[kind] = Mention(kind, _shorten(sentence, stated.start()))
+                specific = specific or kind not in rules["generic_kinds"]
+        if any(word in lowered for word in rules["suggestion_words"]) and not rules["suggestion_not"].search(sentence) \
+                and (match := rules["suggestions"].search(sentence)):
+            quote = _shorten(sentence, match.start())
             if quote not in suggested:
-                suggested.append(quote)
+                suggested[quote] = _suggestion(quote, rules)
     order = list(rules["mentions"])
-    return tuple(sorted(found.values(), key=lambda mention: order.index(mention.kind))), tuple(suggested)
+    return tuple(sorted(found.values(), key=lambda mention: order.index(mention.kind))), tuple(suggested.values())
+
+
+def _suggestion(quote: str, rules: dict) -> Suggestion:
+    kind = next((kind for kind, pattern in rules["suggestion_kinds"].items() if pattern.search(quote)), "other")
+    # Why: what the words after the suggestion name ("... is advised to rule out secondary deposits"); the
+    # words before it are what was seen ("wedging of D12 ..., MRI is advised to rule out Scheuermann's").
+    said = rules["suggestions"].search(quote)
+    purpose = quote[said.end():] if said else ""
+    reasons = [k for k, pattern in rules["mentions"].items() if pattern.search(purpose)]
+    if any(k not in rules["generic_kinds"] for k in reasons):
+        reasons = [k for k in reasons if k not in rules["generic_kinds"]]
+    return Suggestion(kind, tuple(reasons), quote)
+
+
+def about_the_spine(mention: Mention) -> bool:
+    """Whether a mention is about the spine: its kind is (the cord), or its words name the spine or a level."""
+    rules = scope_rules()
+    return (mention.kind in rules["spine_kinds"] or bool(rules["spine_words"].search(mention.quote))
+            or bool(_SPINE_LEVEL.search(mention.quote)))
 
 
 def regions(findings, text: str | None) -> set[str]:
-    """The spine regions of the report: from its finding levels and the region words of its text."""
+    """The spine regions of the report: from its finding levels, and the region words and disc levels of its text."""
     found = set()
     for finding in findings:
         for letter in _LEVEL.findall(f"{finding.level or ''} {finding.root or ''}"):
@@ -130,12 +179,32 @@ def regions(findings, text: str | None) -> set[str]:
 
 @lru_cache(maxsize=32)
 def _text_regions(text: str) -> frozenset[str]:
-    """The regions the words of one text name, read once for all the languages of a request."""
-    return frozenset(region for region, patterns in scope_rules()["regions"].items()
-                     if any(p.search(text) for p in patterns))
+    """The regions the words and disc levels of one text name (and the vertebrae of its mentions), read once
+    for all the languages of a request."""
+    found = {region for region, patterns in scope_rules()["regions"].items() if any(p.search(text) for p in patterns)}
+    # A level across two regions (T12-L1, C7-T1) is the edge of a scan of either: it names neither.
+    for upper, lower in _TEXT_LEVEL.findall(text):
+        if _LEVEL_REGIONS[upper.upper()] == _LEVEL_REGIONS[(lower or upper).upper()]:
+            found.add(_LEVEL_REGIONS[upper.upper()])
+    # A single vertebra ("fracture of the C5 vertebral body") counts only in what the page lists as a
+    # mention: elsewhere it is often the edge of the scan ("from T12 to S1") or the indication.
+    for mention in mentions(text):
+        found.update(_LEVEL_REGIONS[match[0]] for match in _SPINE_LEVEL.findall(_TEXT_LEVEL.sub(" ", mention.quote)))
+    return frozenset(found)
 
 
-def _shorten(sentence: str) -> str:
+def _shorten(sentence: str, at: int = 0) -> str:
+    """The sentence, cut to LONGEST_QUOTE with an ellipsis; a long sentence whose words of interest
+    start at ``at`` far in keeps them, starting at a clause or word before them."""
     if len(sentence) <= LONGEST_QUOTE:
         return sentence
-    return sentence[:LONGEST_QUOTE].rsplit(" ", 1)[0].rstrip(" ,;:…") + " …"
+    start = 0
+    if at > LONGEST_QUOTE // 2:
+        before = sentence[:at]
+        cut = max(before.rfind(", ", 0, at - 20), before.rfind("; ", 0, at - 20))
+        start = cut + 2 if cut >= at - LONGEST_QUOTE // 2 else before.rfind(" ", 0, at - 40) + 1
+    rest = sentence[start:]
+    head = "… " if start else ""
+    if len(rest) <= LONGEST_QUOTE:
+        return head + rest
+    return head + rest[:LONGEST_QUOTE].rsplit(" ", 1)[0].rstrip(" ,;:…") + " …"

@@ -184,9 +184,38 @@ def test_neck_report_with_cord_words_on_a_phone(browser_context, language):
         assert overflow[0] <= overflow[1]
         also = page.locator("section.nre-explain ul.nre-also li")
         assert also.count() == 1 and also.first.is_visible()
+        # What the report also mentions comes before the nerve-root findings (review 9, C4).
+        assert also.first.bounding_box()["y"] < page.locator("section.nre-explain ul.nre-findings").first.bounding_box()["y"]
         urgent = page.locator("section.nre-explain .nre-urgent").inner_text()
         assert ("clumsy" in urgent or "torpes" in urgent) and "cauda equina" not in urgent and "cola de caballo" not in urgent
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"neck-cord-{language}-375px.png"), full_page=True)
+    finally:
+        page.close()
+
+
+# A thoracic report whose only content is beyond the page's scope: the short page that lists it.
+FRACTURE_TEXT = ("Acute compression fracture of the T12 vertebral body with 30% loss of height. "
+                 "MRI with contrast is recommended to exclude an underlying lesion.")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_out_of_scope_only_report_on_a_phone(browser_context, language):
+    explanation = explain([], language, text=FRACTURE_TEXT)
+    assert explanation.status == "needs-review" and explanation.review_reasons == ["out-of-scope"]
+    page = browser_context.new_page()
+    try:
+        page.set_viewport_size({"width": 375, "height": 900})
+        page.set_content(PORTAL_PAGE.format(fragment=explanation.html))
+        page.evaluate("() => document.querySelectorAll('details.nre-quote').forEach(d => d.open = true)")
+        overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert overflow[0] <= overflow[1]
+        also = page.locator("section.nre-explain ul.nre-also li")
+        assert also.count() == 1 and also.first.is_visible()
+        assert page.locator("section.nre-explain svg").count() == 0
+        urgent = page.locator("section.nre-explain .nre-urgent").inner_text()
+        assert "clumsy" in urgent or "torpes" in urgent
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"out-of-scope-only-{language}-375px.png"), full_page=True)
     finally:
         page.close()

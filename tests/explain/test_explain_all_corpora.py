@@ -1,12 +1,14 @@
 """Every page the service writes for every corpus at hand, from the engine's own reading of the text.
 
-Corpora: tests/corpus/*.jsonl, eval/heldout/*.jsonl and, when it is beside the checkout,
-../shared/corpus/real/real-dev.jsonl (read at test time, never copied). On every page:
+Corpora: tests/corpus/*.jsonl, eval/heldout/*.jsonl and, when they are beside the checkout,
+../shared/corpus/real/real-dev.jsonl and unlabelled.jsonl (read at test time, never copied). On every page:
 - Spanish: no English word outside the quoted report words; Fernández-Huerta 70 or more;
+- the report's words only in their own lines ("The report's own words: ..."), never inside a sentence;
 - English: Flesch-Kincaid grade 8 or lower;
 - no "good news"; neck and upper-back pages name the spinal cord's warning signs;
-- a report with a finding gets a page in both languages, and no page states a place as affected
-  and not affected (the consistency guard).
+- a report with a finding, or with only a serious statement about the spine beyond the page's scope,
+  gets a page in both languages, and no page states a place as affected and not affected (the
+  consistency guard).
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ import pytest
 from service.explain import explain
 from service.explain.guard import contradicts
 from service.explain.phrasebook import phrasebook
-from service.explain.scope import regions
+from service.explain.scope import about_the_spine, mentions, regions
 from service.extract import extract_findings
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT.parent / "shared" / "corpus" / "real" / "real-dev.jsonl"
+REAL_FILES = [REAL, REAL.with_name("unlabelled.jsonl")]
 CORPORA = sorted((ROOT / "tests" / "corpus").glob("*.jsonl")) + sorted((ROOT / "eval" / "heldout").glob("*.jsonl"))
 
 # English words that are not Spanish words: any of them outside a quote is an English fragment.
@@ -47,16 +50,17 @@ def _read(path: Path) -> list[dict]:
 
 @cache
 def pages(include_real: bool) -> list[tuple[str, list, str, object, object]]:
-    """(id, findings, text, en explanation, es explanation) for every report the engine finds something in."""
-    paths = [REAL] if include_real else CORPORA
+    """(id, findings, text, en explanation, es explanation) for every report with something to tell."""
+    paths = [path for path in REAL_FILES if path.exists()] if include_real else CORPORA
     out = []
     for path in paths:
         for report in _read(path):
             findings = extract_findings(report["text"])
             english = explain(findings, "en", text=report["text"])
             spanish = explain(findings, "es", text=report["text"])
-            assert (english is None) == (spanish is None) == (not findings), report["id"]
-            if findings:
+            told = bool(findings) or any(about_the_spine(mention) for mention in mentions(report["text"]))
+            assert (english is None) == (spanish is None) == (not told), report["id"]
+            if told:
                 out.append((report["id"], findings, report["text"], english, spanish))
     return out
 
@@ -108,3 +112,19 @@ def test_no_page_states_present_and_absent_for_one_place(source):
         stated = [f for f in kept if f.assertion != "absent"]
         denied = [f for f in kept if f.assertion == "absent"]
         assert not [(a, b) for a in stated for b in denied if contradicts(a, b)], rid
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_report_words_are_quoted_only_in_their_own_lines(source):
+    """Review 9, C7: guillemets around English terms inside Spanish sentences ("(«impingement»)",
+    "dice «mild in degree»", "«contact»" on the ladder) read as the report's words where it had none."""
+    found = {}
+    for rid, _, _, *explanations in _pages(source):
+        for explanation in explanations:
+            words = phrasebook(explanation.language)["quote"]
+            prefix = f"  {words['summary']}: "
+            outside = [line for line in explanation.text.splitlines()
+                       if not line.startswith(prefix) and (words["open"] in line or words["close"] in line)]
+            if outside:
+                found[(rid, explanation.language)] = outside[:2]
+    assert found == {}

@@ -148,20 +148,23 @@ def test_partial_denials_read_as_partial():
         assert book["reassure"][0] in explain([replace(stenosis, severity_text=None)], language).text
 
 
-def test_the_radiologists_grade_word_is_kept_where_it_says_more():
+def test_the_radiologists_grade_word_is_said_plainly_and_never_quoted_in_a_sentence():
+    """Review 9, C7c: report words inside a page sentence ("dice «mild in degree»") read as English
+    in a Spanish page and as a quote where none belongs; they stay in the line of the report's words."""
     book = phrasebook("en")
     marked = Finding("foraminal-stenosis", level="L5-S1", side="left", severity="severe", severity_text="marked")
-    assert finding_sentence(book, marked).endswith('The report calls it severe ("marked").')
+    assert finding_sentence(book, marked).endswith("The report calls it severe.")
     plain = replace(marked, severity="moderate-to-severe", severity_text="moderate to severe")
     assert finding_sentence(book, plain).endswith("The report calls it moderate to severe.")
     ungraded = replace(marked, severity=None, severity_text="significant")
     assert finding_sentence(book, ungraded).endswith("The report calls it significant.")
-    assert finding_sentence(phrasebook("es"), marked).endswith("El informe indica un grado grave (dice «marked»).")
-    shouted = replace(marked, severity_text="MARKED")
-    assert finding_sentence(book, shouted).endswith('The report calls it severe ("marked").')
+    assert finding_sentence(phrasebook("es"), marked).endswith("El informe indica un grado grave.")
+    odd = replace(marked, severity=None, severity_text="mild in degree and then some")
+    for language in LANGUAGES:
+        sentence = finding_sentence(phrasebook(language), odd)
+        assert "mild" not in sentence and "«" not in sentence and '"' not in sentence, sentence
     assert finding_sentence(book, replace(marked, assertion="absent", severity_text="NOT  MUCH")) == \
         "At L5-S1, no narrowing of the left nerve opening was seen. This is only true for the amount the report names."
-
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -111,3 +111,12 @@ def test_a_denial_merged_across_levels_quotes_its_sentence_once():
                for level in ("L1-L2", "L2-L3", "L3-L4")]
     explanation = explain(denials, text=text)
     assert explanation.text.count(text) == 1 and explanation.html.count('<details class="nre-quote">') == 1
+
+
+def test_a_bracket_opened_at_the_end_of_a_quote_and_never_closed_is_left_out():
+    """Review 9 (reading): a quote that ended in "( Figs." was cut mid-thought."""
+    text = "Severe central canal stenosis at L4-L5 ( Figs. 3 and 4)."
+    finding = Finding("canal-stenosis", level="L4-L5", severity="severe", evidence=[Evidence(0, text.index(" Figs") + 5)])
+    assert evidence_quote([finding], text) == "Severe central canal stenosis at L4-L5"
+    closed = Finding("canal-stenosis", level="L4-L5", evidence=[Evidence(0, len(text))])
+    assert evidence_quote([closed], text) == text

@@ -104,13 +104,13 @@ def test_examples_in_english():
         "At L4-L5, a disc protrusion is touching the right L5 nerve root (contact)."
     assert sentence("en", type="nerve-root", level="C5-C6", root="C6", side="left", degree="impingement",
                     assertion="possible", cause=["osteophyte"]) == \
-        "At C5-C6, bone spurs may be affecting the left C6 nerve root (impingement). Your doctor can tell you how much."
+        "At C5-C6, bone spurs may be affecting the left C6 nerve root. Your doctor can tell you how much."
     assert sentence("en", type="nerve-root", level="L4-L5", side="right", degree="compression", severity="severe",
                     root_inferred="L5") == \
         "At L4-L5, something is squeezing the right nerve root (compression). This is likely the L5 nerve. " \
         "The report calls it severe."
     assert sentence("en", type="nerve-root", level="L5-S1", root="S1", side="bilateral", assertion="absent") == \
-        "At L5-S1, no pinching of the S1 nerve roots on both sides was seen."
+        "At L5-S1, no pressure on the S1 nerve roots on both sides was seen."
     assert sentence("en", type="foraminal-stenosis", level="L4-L5", side="bilateral",
                     severity="mild-to-moderate") == \
         "At L4-L5, the nerve openings on both sides are narrow (foraminal stenosis). " \
@@ -132,15 +132,15 @@ def test_spanish_agrees_in_gender_and_number():
         "Lo más probable es que sean los nervios L4."
     assert sentence("es", type="foraminal-stenosis", level="C6-C7", side="right", severity="severe") == \
         "En C6-C7, el orificio derecho por donde sale el nervio está estrecho (estenosis foraminal). " \
-        "Por ahí pasa, lo más probable, el nervio C7 derecho. El informe indica un grado grave."
+        "Lo más probable es que por ahí pase el nervio C7 derecho. El informe indica un grado grave."
     assert sentence("es", type="lateral-recess-stenosis", level="L5-S1", side="bilateral", assertion="possible") == \
         "En L5-S1, los canales de ambos lados por donde pasan los nervios podrían estar estrechos " \
-        "(estenosis del receso lateral). Por ahí pasan, lo más probable, los nervios S1."
+        "(estenosis del receso lateral). Lo más probable es que por ahí pasen los nervios S1."
     assert sentence("es", type="canal-stenosis", level="L2-L3", assertion="absent") == \
         "En L2-L3, no se vio estrechamiento del canal de la columna."
     assert sentence("es", type="nerve-root", level="L5-S1", root="S1", side="right", degree="contact",
                     cause=["disc-bulge", "facet-arthropathy"]) == \
-        "En L5-S1, un abultamiento del disco y el desgaste de las articulaciones de atrás están tocando " \
+        "En L5-S1, un abultamiento del disco y el desgaste de las articulaciones facetarias están tocando " \
         "la raíz nerviosa S1 derecha (contacto)."
 
 
