@@ -14,7 +14,11 @@ from service.api.negotiation import fhir_response, read_json_body, require_json_
 from service.api.errors import log_unexpected
 from service.api.limits import request_limits
 from service.api.observe import record_findings
-from service.enrich import enrich
+from service.api.conventions import preferred_response, with_query_parameters
+from service.api.ehr import ehr_client
+from service.ehr.fetch import attachment_contents
+from service.enrich import enrich, marks, unread_issues
+from service.fhir.io import Issue
 from service.fhir import batch
 from service.fhir.bundle import instant
 from service.fhir.capability import OPERATION_ID, capability_statement, operation_definition, rest_security
@@ -33,11 +37,15 @@ def _json_only():
 
 @bp.post("/DiagnosticReport/$enrich")
 def enrich_report():
-    operation_input = read_enrich_input(read_json_body())
+    operation_input = with_query_parameters(read_enrich_input(read_json_body()))
     ensure_valid_report(operation_input)
     languages = _languages(operation_input)
     bundle = _enrich(operation_input)
-    return fhir_response(bundle, headers={"Content-Language": ", ".join(languages)})
+    observations = sum(1 for entry in bundle.get("entry", ()) if entry["resource"]["resourceType"] == "Observation")
+    summary = [Issue("information", "informational", f"Enriched: {observations} Observation(s).")]
+    summary += [Issue(issue["severity"], issue["code"], issue["diagnostics"], (issue.get("expression") or [None])[0])
+                for issue in unread_issues(bundle)]
+    return preferred_response(bundle, summary, headers={"Content-Language": ", ".join(languages)})
 
 
 @bp.post("")
@@ -59,9 +67,11 @@ def _languages(operation_input: EnrichInput) -> list[str]:
 
 
 def _enrich(operation_input: EnrichInput) -> dict:
-    """The operation on a checked input (``ensure_valid_report`` passed): the Bundle, its findings counted."""
+    """The operation on a checked input (``ensure_valid_report`` passed): the Bundle, its findings counted.
+    Attachments that point at the configured FHIR server (``url``, ``Binary``) are fetched from it."""
+    fetched = attachment_contents(ehr_client(), operation_input.report, marks().is_addition)
     bundle = enrich(operation_input.report, _languages(operation_input), operation_input.mode or "collection",
-                    fhir_base=current_app.config["FHIR_BASE_URL"], limits=request_limits())
+                    fhir_base=current_app.config["FHIR_BASE_URL"], limits=request_limits(), fetched=fetched)
     record_findings(finding_labels(bundle))
     return bundle
 
