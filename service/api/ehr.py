@@ -117,7 +117,7 @@ def subscription_notification():
     if notification.off_base:
         issues.append(Issue("warning", "not-supported", f"{notification.off_base} report(s) on another server than "
                             "the configured one were not fetched."))
-    if not notification.focuses:
+    if not notification.focuses and not notification.off_base:
         issues.append(Issue("information", "informational", "The notification names no DiagnosticReport."))
     return preferred_response(*_summary_outcome(issues))
 
