@@ -37,7 +37,7 @@ def with_query_parameters(operation_input: EnrichInput) -> EnrichInput:
 
 
 def query_languages() -> list[str]:
-    languages = [tag.strip() for value in request.args.getlist("language") for tag in value.split(",") if tag.strip()]
+    languages = [tag for value in request.args.getlist("language") for tag in value.split(",")]
     if any(not LANGUAGE_TAG.fullmatch(tag) for tag in languages):
         raise RequestError.single(422, "language must be a language tag such as en or es-MX.", "language")
     return languages

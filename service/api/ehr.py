@@ -32,7 +32,7 @@ from service.ehr.notification import EVENT, read_notification
 from service.ehr.token import credentials
 from service.ehr.write import WriteResult, enrich_and_write
 from service.enrich import enrich, marks, unread_issues
-from service.fhir.io import FhirError, Issue
+from service.fhir.io import FhirError, InvalidResource, Issue, validate_resource
 from service.fhir.operation import EnrichInput, ensure_valid_report, read_enrich_input
 from service.fhir.outcome import RequestError
 from service.fhir.text import UNREAD_REASONS
@@ -66,9 +66,7 @@ def enrich_instance(report_id: str):
     if not REPORT_ID.fullmatch(report_id):
         raise RequestError.single(400, "The report id is not a FHIR id (1-64 letters, digits, '-' and '.').")
     operation_input = with_query_parameters(_instance_input())
-    write = query_flag("write")
-    if write and operation_input.mode == "collection":
-        raise RequestError.single(422, "write=true writes a transaction; mode=collection cannot be written.", "mode")
+    write = query_flag("write")  # what is written is always a transaction: ``mode`` does not apply to it
     client = _required_client()
     languages = _languages(operation_input)
     headers = {"Content-Language": ", ".join(languages)}
@@ -93,7 +91,10 @@ def enrich_instance(report_id: str):
 def subscription_notification():
     client = _required_client()
     _require_write_permission()
-    notification = read_notification(read_json_body(), client.on_base)
+    body = read_json_body()
+    if isinstance(body, dict) and body.get("resourceType") == "Bundle" and (issues := validate_resource(body, "Bundle")):
+        raise InvalidResource(issues)
+    notification = read_notification(body, client.on_base)
     if notification.type != EVENT:
         return preferred_response(*_summary_outcome([Issue("information", "informational",
                                                            f"Notification of type {_safe(notification.type)}: "

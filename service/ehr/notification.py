@@ -53,8 +53,11 @@ def read_notification(body: object, on_base) -> Notification:
         raise RequestError(422, [Issue("error", "invalid", "The first entry of a notification must be its status: "
                                        "a Parameters (R4 backport) or SubscriptionStatus (R4B).",
                                        "Bundle.entry[0].resource")])
-    if kind != EVENT:
+    if kind in NOTHING_TO_DO:
         return Notification(kind, [])
+    if kind != EVENT:
+        raise RequestError(422, [Issue("error", "code-invalid", "The notification type must be handshake, heartbeat, "
+                                       "event-notification, query-status or query-event.", "Bundle.entry[0].resource")])
     if not references:  # some servers send the focus only as the entries that follow the status
         references = [entry.get("fullUrl") for entry in entries[1:] if isinstance(entry, dict)]
     carried = _carried_reports(entries[1:])

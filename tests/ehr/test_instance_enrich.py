@@ -126,7 +126,6 @@ def test_parameters_body_and_conflicting_modes(app, server):
     assert response.status_code == 200 and response.headers["Content-Language"] == "es"
     with_report = {"resourceType": "Parameters", "parameter": [{"name": "report", "resource": report()}]}
     assert post(app, "/fhir/DiagnosticReport/mri-1/$enrich", json=with_report).status_code == 422
-    assert post(app, "/fhir/DiagnosticReport/mri-1/$enrich?write=true&mode=collection").status_code == 422
     assert post(app, "/fhir/DiagnosticReport/mri-1/$enrich?write=maybe").status_code == 422
 
 
