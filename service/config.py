@@ -127,6 +127,7 @@ class EhrSettings:
     read_timeout_seconds: float = 20.0
     max_retries: int = 3
     max_retry_wait_seconds: float = 10.0
+    call_budget_seconds: float = 20.0
     max_response_bytes: int = 20 * 1024 * 1024
     max_conflict_retries: int = 3
     cors_origins: tuple[str, ...] = ()
@@ -175,6 +176,7 @@ class EhrSettings:
             max_retries=_count(env, "ENRICHER_EHR_MAX_RETRIES", defaults.max_retries),
             max_retry_wait_seconds=_positive_float(env, "ENRICHER_EHR_MAX_RETRY_WAIT",
                                                    defaults.max_retry_wait_seconds),
+            call_budget_seconds=_positive_float(env, "ENRICHER_EHR_CALL_BUDGET", defaults.call_budget_seconds),
             max_response_bytes=_positive_int(env, "ENRICHER_EHR_MAX_RESPONSE_BYTES", defaults.max_response_bytes),
             max_conflict_retries=_count(env, "ENRICHER_EHR_MAX_CONFLICT_RETRIES", defaults.max_conflict_retries),
             cors_origins=origins,
@@ -233,6 +235,8 @@ class Settings:
             )
         if settings.port > 65535:
             raise ConfigError("ENRICHER_PORT must be at most 65535")
+        if settings.ehr.call_budget_seconds >= settings.timeout_seconds:
+            raise ConfigError("ENRICHER_EHR_CALL_BUDGET must be shorter than ENRICHER_TIMEOUT")
         if settings.engine_budget_seconds >= settings.timeout_seconds:
             raise ConfigError("ENRICHER_ENGINE_BUDGET_SECONDS must be shorter than ENRICHER_TIMEOUT")
         return settings

@@ -9,7 +9,8 @@
   ``Content-Length`` or while reading, after gzip is undone) is refused.
 - 429 and 5xx (and a connection that fails) are retried with exponential backoff, at most
   ``max_retries`` times; a ``Retry-After`` (seconds or an HTTP date) is honoured when it is no longer than
-  ``max_retry_wait_seconds``, else the answer stands. The writes this service sends are idempotent by
+  ``max_retry_wait_seconds``, else the answer stands. No retry starts after ``call_budget_seconds`` from the
+  first attempt (a call with its retries stays within the worker's timeout). The writes this service sends are idempotent by
   construction (service.fhir.transaction), so a retried write does not write twice.
 - Credentials come from ``service.ehr.token``; a 401 drops a cached SMART token and tries once more.
 
@@ -126,6 +127,7 @@ class EhrClient:
         retried_auth = False
         attempt = 0
         redirects = 0
+        give_up_at = time.monotonic() + self.settings.call_budget_seconds
         while True:
             started = time.monotonic()
             try:
@@ -142,8 +144,9 @@ class EhrClient:
                             method, type(error).__name__)
             self._log(method, reply, started, attempt)
             if reply is None:
-                if attempt < self.settings.max_retries:
-                    self.sleep(self._backoff(attempt))
+                wait = self._backoff(attempt)
+                if attempt < self.settings.max_retries and time.monotonic() + wait < give_up_at:
+                    self.sleep(wait)
                     attempt += 1
                     continue
                 raise failure
@@ -159,9 +162,10 @@ class EhrClient:
                 continue
             if reply.status in RETRIED_STATUSES:
                 wait = self._retry_after(reply)
-                if attempt < self.settings.max_retries and wait is not None:
+                wait = self._backoff(attempt) if wait is not None and wait < 0 else wait
+                if attempt < self.settings.max_retries and wait is not None and time.monotonic() + wait < give_up_at:
                     attempt += 1
-                    self.sleep(wait if wait >= 0 else self._backoff(attempt - 1))
+                    self.sleep(wait)
                     continue
             return reply
 

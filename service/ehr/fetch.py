@@ -24,6 +24,7 @@ from service.fhir.outcome import RequestError
 from service.fhir.text import Fetched
 
 REPORT_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # R4 id
+MAX_FETCHED_ATTACHMENTS = 20  # per report: a report of a thousand urls costs twenty calls, the rest unread
 
 
 def read_report(client: EhrClient, report_id: str) -> dict:
@@ -55,6 +56,9 @@ def attachment_contents(client: EhrClient | None, report: dict, is_own) -> dict[
             continue
         if client is None:
             contents[index] = Fetched(reason="not-fetched")
+            continue
+        if sum(1 for fetched in contents.values() if fetched.reason != "not-fetched") >= MAX_FETCHED_ATTACHMENTS:
+            contents[index] = Fetched(reason="too-many")
             continue
         content_type = attachment.get("contentType") if isinstance(attachment.get("contentType"), str) else None
         contents[index] = fetch_content(client, url, content_type)

@@ -106,20 +106,17 @@ def empty_response(bundle: dict) -> dict:
 
 
 def _entry_failed_with(reply, status: str) -> bool:
-    """A transaction-response (or batch) whose entries report ``status``; the HTTP status may say 200 or 400."""
-    if reply.status < 400 and reply.status != 200:
+    """A transaction-response (or batch-response) one of whose entries reports ``status``; servers differ in
+    the HTTP status they give such an answer."""
+    if reply.content_type not in ("application/fhir+json", "application/json"):
         return False
     try:
         body = reply.json()
     except RequestError:
         return False
-    if not isinstance(body, dict):
-        return False
-    if body.get("resourceType") == "OperationOutcome":
-        return any(isinstance(issue, dict) and issue.get("code") == "conflict" and reply.status == 409
-                   and "precondition" in str(issue.get("diagnostics", "")).lower() for issue in body.get("issue", ()))
-    return any(str((entry.get("response") or {}).get("status", "")).startswith(status)
-               for entry in body.get("entry", ()) if isinstance(entry, dict))
+    entries = body.get("entry") if isinstance(body, dict) and body.get("resourceType") == "Bundle" else None
+    return any(isinstance(entry, dict) and str((entry.get("response") or {}).get("status", "")).startswith(status)
+               for entry in entries or ())
 
 
 __all__ = ["enrich_and_write", "is_current", "empty_response", "WriteResult"]

@@ -61,6 +61,7 @@ UNREAD_REASONS = {
     "not-fetched": "a url this service may not fetch (not on the configured FHIR server) or none is configured",
     "fetch-failed": "a url whose content could not be fetched",
     "too-large": "content larger than this service fetches",
+    "too-many": "one attachment more than this service fetches for one report",
 }
 
 

@@ -149,3 +149,21 @@ def test_a_static_token_goes_with_every_call():
     ehr = EhrClient(EhrSettings(base_url=BASE), token=StaticToken("abc.def"))
     read_report(ehr, "r1")
     assert responses.calls[0].request.headers["Authorization"] == "Bearer abc.def"
+
+
+@responses.activate
+def test_no_retry_starts_past_the_call_budget():
+    responses.get(f"{BASE}/DiagnosticReport/r1", status=503, headers={"Retry-After": "3"})
+    waits: list[float] = []
+    with pytest.raises(RequestError) as failure:
+        read_report(client(waits, call_budget_seconds=2.0), "r1")
+    assert failure.value.http_status == 503 and waits == [] and len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_412_inside_a_transaction_response_counts_as_a_conflict():
+    from service.ehr.write import _entry_failed_with
+
+    responses.post(BASE, status=400, json={"resourceType": "Bundle", "type": "transaction-response",
+                                           "entry": [{"response": {"status": "412 Precondition Failed"}}]})
+    assert _entry_failed_with(client().post_json("", b"{}"), "412")
