@@ -1,20 +1,20 @@
-"""Finding -> FHIR Observation (a plain dict), coded as CONTRACT.md "Observations" says.
+"""Finding -> FHIR Observation (a plain dict), coded so that ``code`` and ``value`` alone read right.
 
 Codes come from ``service.terminology`` (``mappings/terminology.yaml``): verified standard codes
-only where they mean exactly this finding, the project's own CodeSystem otherwise, and ``text``
-always. The Observation is labelled AIAST and points back at the words it came from with the
-core ``derivation-reference`` extension.
+only where they mean exactly this finding, the project's own CodeSystem otherwise, a display on
+every coding and ``text`` always. The Observation is labelled AIAST and points back at the words it
+came from with the core ``derivation-reference`` extension. Why this layout: mappings/TERMINOLOGY.md.
 
-Layout of one Observation:
-- ``code``: the finding type (local code; a verified SNOMED CT concept beside it where one fits:
-  the compression rung, canal stenosis per region, foraminal stenosis);
-- ``value[x]``: the rung (nerve root), the grade (stenosis; ``Present`` when ungraded), or
-  ``Absent`` for a denied finding;
+Layout of one Observation (a question and its answer):
+- ``code``: what was assessed: the finding type (local code); a verified SNOMED CT disorder beside it
+  only when the report states the finding as present (and, for a nerve root, at the compression
+  rung): a hedged or denied finding never carries a disorder code;
+- ``valueCodeableConcept``: the answer: Present (52101004), Possible (local) or Absent (2667000);
 - ``bodySite``: text always; nerve root structure (secondary) for roots, the disc at the level
   for stenosis;
-- ``component``: severity (its text the report's own grade words when the engine kept them), laterality, level, zone, root role, each cause, the named root, the
-  inferred root (its own code says it is inferred), and the assertion with the words that
-  decided it.
+- ``component``: the rung (nerve root), the severity (its text the report's own grade words when the
+  engine kept them), laterality, level, zone, root role, each cause, the named root, the inferred root
+  (its own code says it is inferred), and the assertion with the words that decided it.
 """
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ def observation(
             ]}
             for span in evidence
         ]
-    resource["identifier"] = [{"system": fixed["identifier_system"], "value": f"urn:uuid:{id_text}"}]
+    # A plain value the server keeps as sent (a urn:uuid value would read as a link to be rewritten).
+    resource["identifier"] = [{"system": fixed["identifier_system"], "value": id_text}]
     resource["status"] = "preliminary"
     resource["category"] = [{"coding": [dict(fixed["category"])], "text": "Imaging"}]
     resource["code"] = code
@@ -101,8 +102,8 @@ def _fixed_parts(terms: Terminology) -> dict:
         known = (terms, {
             "ai_label": terms.coding(terms.raw["ai_label"]),
             "category": terms.coding(terms.raw["category"]),
-            "identifier_system": terms.raw["identifier_system"],
-            "derivation_url": terms.extension_url("derivation_extension"),
+            "identifier_system": terms.url("identifier_system"),
+            "derivation_url": terms.url("derivation_extension"),
         })
         _FIXED[id(terms)] = known
     return known[1]
@@ -163,7 +164,8 @@ def _code(terms: Terminology, finding: Finding) -> dict:
     if finding.type == "nerve-root":
         verified = spec.get("verified_by_degree", {}).get(finding.degree)
     codings = [local]
-    if verified:
+    # A disorder code says the disorder is there: only for what the report states as present.
+    if verified and finding.assertion == "present":
         region = _region(terms, finding)
         concept = verified.get(region, verified["any"])
         codings.append(terms.coding({"system": "snomed", **concept}))
@@ -171,16 +173,13 @@ def _code(terms: Terminology, finding: Finding) -> dict:
 
 
 def _value(terms: Terminology, finding: Finding) -> dict:
-    presence = terms.raw["presence"]
-    if finding.assertion == "absent":
-        coding = terms.coding(presence["absent"])
-    elif finding.type == "nerve-root":
-        coding = terms.local(finding.degree if finding.degree in terms.raw["rungs"] else "impingement")
-    elif finding.severity:
-        coding = terms.coding(terms.raw["severity"][finding.severity])
-    else:
-        coding = terms.coding(presence["present"])
+    """The answer to ``code``: present, possible or absent (the rung and grade are components)."""
+    coding = terms.coding(terms.raw["presence"][finding.assertion])
     return {"coding": [coding], "text": coding["display"]}
+
+
+def _rung(terms: Terminology, finding: Finding) -> dict:
+    return terms.local(finding.degree if finding.degree in terms.raw["rungs"] else "impingement")
 
 
 def _body_site(terms: Terminology, finding: Finding) -> dict:
@@ -204,7 +203,7 @@ def _body_site(terms: Terminology, finding: Finding) -> dict:
     }[finding.type]
     disc = terms.raw["discs"].get(finding.level or "")
     if disc:
-        site["coding"] = [{"system": terms.system("snomed"), "code": disc}]
+        site["coding"] = [terms.coding({"system": "snomed", **disc})]
     site["text"] = f"{side}{place}{at_level}"
     return site
 
@@ -221,6 +220,8 @@ def _concept(coding: dict, text: str | None = None) -> dict:
 
 def _components(terms: Terminology, finding: Finding) -> list[dict]:
     components = []
+    if finding.type == "nerve-root":
+        components.append(_component(terms.local("rung"), _concept(_rung(terms, finding))))
     # The radiologist's own grade words ("moderate to severe", "marked") are the text; the code is the
     # normalised grade. A denial limited to a grade ("no significant stenosis") keeps that grade as text.
     grade_words = getattr(finding, "severity_text", None)
@@ -236,7 +237,7 @@ def _components(terms: Terminology, finding: Finding) -> list[dict]:
         disc = terms.raw["discs"].get(finding.level)
         level: dict = {"text": finding.level}
         if disc:
-            level = {"coding": [{"system": terms.system("snomed"), "code": disc}], "text": finding.level}
+            level = {"coding": [terms.coding({"system": "snomed", **disc})], "text": finding.level}
         components.append(_component(terms.local("spinal-level"), level))
     if finding.zone:
         components.append(_component(terms.local("zone"), _concept(terms.local(finding.zone))))

@@ -2,7 +2,8 @@
 explanation -> Bundle.
 
 SEAM (owned by the FHIR work):
-    enrich(report: dict, languages=("en",), mode="collection", now=None, fhir_base=None) -> dict
+    enrich(report: dict, languages=("en",), mode="collection", now=None, fhir_base=None, limits=None,
+           retraction="entered-in-error") -> dict
 ``report`` is the DiagnosticReport as parsed losslessly by service.fhir.io (numbers keep their
 exact text); it has already been validated. The returned Bundle is a plain dict to be serialised
 by service.fhir.io.dumps.
@@ -31,8 +32,13 @@ Decisions:
   ``fetched`` is what the caller fetched for ``presentedForm[i].url`` (service.ehr); this module
   uses no network.
 - ``mode="transaction"`` gives the same content as a ``transaction`` Bundle to post to the EHR's
-  server (entry requests and references: service.fhir.transaction). A report with no findings
-  gives an empty transaction (nothing to write), or one that takes back the earlier additions.
+  server (``service.fhir.transaction.write_back``: client-assigned ids with ``PUT``, the report's
+  ``If-Match``, and the retraction of superseded additions, ``retraction`` saying how). In it the
+  report's ``result`` and the Provenance refer to ``Observation/<id>``, the id the server keeps. A
+  report with no findings gives the report update alone (plus retractions).
+- The Provenance's id is uuid5 of the report and a digest of the enrichment's content (the
+  Observations and the explanation texts): one Provenance per content, the same one when the same
+  content is derived again.
 - ``limits`` bound the work one report may cost (``Limits``): text past ``max_text_bytes`` (UTF-8) is
   413 ``too-long`` before the engine runs; more findings than ``max_observations`` is 422
   ``too-costly``; an engine still reading at ``deadline`` (a ``time.monotonic()`` value) stops at its
@@ -59,7 +65,7 @@ from service.fhir import transaction as fhir_transaction
 from service.fhir.io import InvalidResource, Issue, NotSupported, dumps
 from service.fhir.outcome import RequestError, operation_outcome
 from service.fhir.text import UNREAD_REASONS, SourceSpan, report_text
-from service.terminology import canonical_base, engine_version, mappings_digest, terminology
+from service.terminology import engine_version, mappings_digest, terminology
 
 MODES = ("collection", "transaction")
 
@@ -75,10 +81,13 @@ class Limits:
 
 
 def enrich(report: dict, languages=("en",), mode: str = "collection", now: datetime | None = None,
-           fhir_base: str | None = None, limits: Limits | None = None, fetched: Mapping | None = None) -> dict:
+           fhir_base: str | None = None, limits: Limits | None = None,
+           retraction: str = "entered-in-error", fetched: Mapping | None = None) -> dict:
     """Enrich one validated DiagnosticReport and return the Bundle (see the module doc)."""
     if mode not in MODES:
         raise NotSupported(f"mode must be one of {', '.join(MODES)}")
+    if retraction not in fhir_transaction.RETRACTIONS:
+        raise ValueError(f"retraction must be one of {', '.join(fhir_transaction.RETRACTIONS)}")
     now = now or datetime.now(timezone.utc)
     marks = _marks()
     original = fhir_bundle.without_additions(report, marks)
@@ -96,10 +105,8 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     if not findings:
         if mode == "collection":
             return fhir_bundle.collection(bundle_id, [(report_url, original), *unread], now)
-        # Nothing to write, unless earlier additions that no longer hold must be taken back.
-        changed = dumps(original) != dumps(report)
-        entries = [(report_url, original, fhir_transaction.report_request(original))] if changed else []
-        return fhir_transaction.transaction(bundle_id, entries, fhir_bundle.instant(now))
+        # The report as it was sent, without additions, and the retraction of any it had.
+        return _write_back(report, original, [], None, report_url, bundle_id, now, fhir_base, retraction)
 
     explanations = _explanations(findings, languages, document.text, bool(document.unread))
     sentences = explanations[0].finding_sentences if explanations else []
@@ -121,8 +128,11 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
         ))
 
     observation_urls = [f"urn:uuid:{resource['id']}" for resource in observations]
-    results = [fhir_bundle.result_reference(url, resource["code"]["text"], marks)
-               for url, resource in zip(observation_urls, observations)]
+    # In a transaction the report and Provenance point at the ids the server keeps.
+    observation_refs = observation_urls if mode == "collection" else \
+        [f"Observation/{resource['id']}" for resource in observations]
+    results = [fhir_bundle.result_reference(ref, result_display(resource), marks)
+               for ref, resource in zip(observation_refs, observations)]
     attachments = [attachment for explanation in explanations for attachment in fhir_bundle.explanation_attachments(
         explanation.language, explanation.title, explanation.html, explanation.text, now, marks, review)]
     enriched = fhir_bundle.with_additions(original, results, attachments)
@@ -130,27 +140,41 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     terms = terminology()
     engine = fhir_bundle.device(terms.raw["device_name"], terms.local("rule-based-nlp"), engine_version(),
                                 mappings_digest())
-    provenance_id = str(uuid.uuid5(report_uuid, "provenance"))
-    provenance = fhir_bundle.provenance(provenance_id, report_reference, observation_urls,
+    provenance_id = str(uuid.uuid5(report_uuid, f"provenance:{_content_digest(observations, explanations, review)}"))
+    provenance = fhir_bundle.provenance(provenance_id, report_reference, observation_refs,
                                         terms.coding(terms.raw["provenance_agent_type"]), engine, now, review)
     provenance_url = f"urn:uuid:{provenance_id}"
     if mode == "collection":
         entries = [(report_url, enriched), *zip(observation_urls, observations), (provenance_url, provenance),
                    *unread]
         return fhir_bundle.collection(bundle_id, entries, now)
+    return _write_back(report, enriched, observations, provenance, report_url, bundle_id, now, fhir_base, retraction)
 
-    provenance_tag = {"system": terms.raw["provenance_tag_system"], "code": provenance_id}
-    provenance = {"resourceType": "Provenance", "meta": {"tag": [provenance_tag]},
-                  **fhir_transaction.without_id(provenance)}
-    entries = [(report_url, enriched, fhir_transaction.report_request(enriched))]
-    entries += [
-        (url, fhir_transaction.without_id(resource),
-         fhir_transaction.conditional_create("Observation", fhir_transaction.identifier_search(resource["identifier"][0])))
-        for url, resource in zip(observation_urls, observations)
-    ]
-    entries.append((provenance_url, provenance,
-                    fhir_transaction.conditional_create("Provenance", fhir_transaction.tag_search(provenance_tag))))
-    return fhir_transaction.transaction(bundle_id, entries, fhir_bundle.instant(now))
+
+def result_display(observation: dict) -> str:
+    """``Reference.display`` of an Observation in the report's ``result``: what was assessed and the answer
+    ("Spinal stenosis of lumbar region: Present", "Central spinal canal stenosis: Absent")."""
+    return f"{observation['code']['text']}: {observation['valueCodeableConcept']['text']}"
+
+
+def _write_back(sent: dict, enriched: dict, observations: list[dict], provenance: dict | None, report_url: str,
+                bundle_id: str, now: datetime, fhir_base: str | None, retraction: str) -> dict:
+    def full_url(resource_type: str, resource_id: str) -> str:
+        return f"{fhir_base.rstrip('/')}/{resource_type}/{resource_id}" if fhir_base else f"urn:uuid:{resource_id}"
+
+    return fhir_transaction.write_back(
+        sent, enriched, observations, provenance, report_url=report_url, bundle_id=bundle_id,
+        timestamp=fhir_bundle.instant(now), is_addition=_marks().is_addition,
+        observation_system=terminology().url("identifier_system"), retraction=retraction, full_url=full_url)
+
+
+def _content_digest(observations: list[dict], explanations: list, review: dict | None) -> str:
+    """sha256 of what this enrichment derived: the Observations and the explanation texts (not their times)."""
+    digest = hashlib.sha256(dumps(observations))
+    for explanation in explanations:
+        digest.update(f"\0{explanation.language}\0{explanation.html}\0{explanation.text}".encode("utf-8", "surrogatepass"))
+    digest.update(dumps(review or {}))
+    return digest.hexdigest()
 
 
 def read_findings(text: str, limits: Limits) -> list:
@@ -240,9 +264,8 @@ def marks() -> fhir_bundle.Marks:
     return _marks()
 
 
-@cache
 def _review_url() -> str:
-    return f"{canonical_base()}/StructureDefinition/explanation-review"
+    return terminology().url("review_extension")
 
 
 def _evidence_spans(document, finding, most: int | None = None) -> list[SourceSpan]:
@@ -258,14 +281,14 @@ def _evidence_spans(document, finding, most: int | None = None) -> list[SourceSp
 
 @cache
 def _namespace() -> uuid.UUID:
-    return uuid.uuid5(uuid.NAMESPACE_URL, canonical_base())
+    return uuid.uuid5(uuid.NAMESPACE_URL, terminology().raw["id_namespace"])
 
 
-@cache
 def _marks() -> fhir_bundle.Marks:
     terms = terminology()
     return fhir_bundle.Marks(terms.extension_url("addition_extension"), terms.extension_url("inline_label_extension"),
                              terms.coding(terms.raw["ai_label"]))
 
 
-__all__ = ["enrich", "read_findings", "report_identity", "unread_issues", "marks", "Limits", "MODES"]
+__all__ = ["enrich", "read_findings", "report_identity", "result_display", "unread_issues", "marks", "Limits",
+           "MODES"]

@@ -4,6 +4,10 @@
 only; see shared/design/TERMINOLOGY.md), ``mappings/codesystem.yaml`` holds the project's own
 codes. Everything here is read on first use and cached: no file I/O per request.
 
+The canonical base of what the project defines is ``ENRICHER_CANONICAL_BASE`` when set (checked at
+start-up by ``service.config``), else terminology.yaml's default; map URLs that do not start with
+``http`` are relative to it. ``reload()`` forgets what was loaded (for tests that change the base).
+
 Public: ``canonical_base()``, ``code_systems()`` (CodeSystem resources keyed by id),
 ``terminology()`` (the loaded maps), ``engine_version()`` / ``mappings_digest()`` (what the
 Provenance Device reports) and ``finding_labels(bundle)`` (finding type and assertion of each
@@ -13,6 +17,7 @@ Observation in a Bundle, for metrics).
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from functools import cache
 
@@ -31,13 +36,17 @@ class Terminology:
     raw: dict
     local_system: str
     local_codes: frozenset[str]
+    canonical_base: str = ""
 
     def system(self, name: str) -> str:
         return self.local_system if name == "local" else self.raw["systems"][name]
 
     def coding(self, spec: dict) -> dict:
         """A Coding from a map entry ``{system, code, display}`` (system is a key of ``systems``)."""
-        coding = {"system": self.system(spec["system"]), "code": spec["code"]}
+        coding = {"system": self.system(spec["system"])}
+        if spec.get("version"):  # an edition other than the International one (a US-extension code)
+            coding["version"] = spec["version"]
+        coding["code"] = spec["code"]
         if spec.get("display"):
             coding["display"] = spec["display"]
         return coding
@@ -48,26 +57,43 @@ class Terminology:
             raise KeyError(f"{code!r} is not a code of the project's CodeSystem")
         return {"system": self.local_system, "code": code, "display": _local_displays()[code]}
 
-    def extension_url(self, name: str) -> str:
-        return self.raw[name]
+    def url(self, name: str) -> str:
+        """A URL of the maps: absolute as written, or relative to the canonical base."""
+        return _absolute(self.raw[name], self.canonical_base)
+
+    extension_url = url
 
 
 @cache
 def terminology() -> Terminology:
     raw = _load("terminology.yaml")
     system = code_system_resource()
-    return Terminology(raw, system["url"], frozenset(concept["code"] for concept in system["concept"]))
+    return Terminology(raw, system["url"], frozenset(concept["code"] for concept in system["concept"]),
+                       configured_base())
 
 
 def canonical_base() -> str:
-    return terminology().raw["canonical_base"].rstrip("/")
+    return terminology().canonical_base
+
+
+def configured_base(environ=None) -> str:
+    """``ENRICHER_CANONICAL_BASE`` without a trailing slash, else the maps' default."""
+    env = os.environ if environ is None else environ
+    return ((env.get("ENRICHER_CANONICAL_BASE") or "").strip() or _load("terminology.yaml")["canonical_base"]).rstrip("/")
+
+
+def reload() -> None:
+    """Forget the loaded maps and base (they are read again on next use)."""
+    terminology.cache_clear()
+    code_system_resource.cache_clear()
+    _local_displays.cache_clear()
 
 
 @cache
 def code_system_resource() -> dict:
     """The project's CodeSystem as a FHIR resource (flat concept list, groups dropped)."""
     data = _load("codesystem.yaml")
-    base = _load("terminology.yaml")["canonical_base"].rstrip("/")
+    base = configured_base()
     concepts = []
     for group in data["groups"]:
         for concept in group["concepts"]:
@@ -150,12 +176,16 @@ def _assertion_of(observation: dict, local_system: str) -> str:
     return "present"
 
 
+def _absolute(url: str, base: str) -> str:
+    return url if url.startswith(("http://", "https://", "urn:")) else f"{base}/{url}"
+
+
 def _load(name: str) -> dict:
     with open(MAPPINGS_DIR / name, encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
 __all__ = [
-    "MAPPINGS_DIR", "Terminology", "terminology", "canonical_base", "code_systems", "code_system_resource",
+    "MAPPINGS_DIR", "Terminology", "terminology", "canonical_base", "configured_base", "reload", "code_systems", "code_system_resource",
     "mappings_digest", "engine_version", "finding_labels",
 ]

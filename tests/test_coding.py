@@ -97,12 +97,13 @@ def test_observation_shape():
                       assertion="present", zone="subarticular", role="traversing", cause=["disc-protrusion"])
     resource = build(finding)
     assert resource["id"] == str(uuid.UUID(int=7))
-    assert resource["identifier"][0]["value"] == f"urn:uuid:{uuid.UUID(int=7)}"
+    assert resource["identifier"][0] == {"system": terminology().url("identifier_system"), "value": str(uuid.UUID(int=7))}
     assert resource["status"] == "preliminary"
     assert resource["meta"]["security"][0]["code"] == "AIAST"
     assert resource["category"][0]["coding"][0]["code"] == "imaging"
     assert [c["code"] for c in resource["code"]["coding"]] == ["nerve-root-compromise", "299966003"]
-    assert resource["valueCodeableConcept"]["coding"][0]["code"] == "compression"
+    assert resource["valueCodeableConcept"]["coding"][0]["code"] == "52101004"
+    assert component(resource, "rung")["valueCodeableConcept"]["coding"][0]["code"] == "compression"
     assert resource["subject"] == REPORT["subject"]
     assert resource["effectivePeriod"] == REPORT["effectivePeriod"]
     assert resource["issued"] == REPORT["issued"] and resource["_issued"] == REPORT["_issued"]
@@ -129,7 +130,8 @@ def test_compression_concepts_only_on_the_compression_rung(degree):
     systems = {c["system"] for c in resource["code"]["coding"]}
     assert systems == {terminology().local_system}
     expected = degree or "impingement"
-    assert resource["valueCodeableConcept"]["coding"][0]["code"] == expected
+    assert component(resource, "rung")["valueCodeableConcept"]["coding"][0]["code"] == expected
+    assert resource["valueCodeableConcept"]["coding"][0]["code"] == "52101004"
 
 
 @pytest.mark.parametrize("root, level, code", [
@@ -146,21 +148,54 @@ def test_denied_finding_is_absent():
     assert resource["valueCodeableConcept"]["coding"][0]["code"] == "2667000"
     assertion = component(resource, "assertion")["valueCodeableConcept"]
     assert assertion["coding"][0]["code"] == "2667000" and '"no"' in assertion["text"]
-    assert [c["code"] for c in resource["code"]["coding"]] == ["canal-stenosis", "18347007"]
-    assert resource["bodySite"] == {"coding": [{"system": "http://snomed.info/sct", "code": "67459009"}],
-                                    "text": "spinal canal at L2-L3"}
+    assert [c["code"] for c in resource["code"]["coding"]] == ["canal-stenosis"]  # no disorder code
+    assert resource["bodySite"] == {
+        "coding": [{"system": "http://snomed.info/sct", "code": "67459009", "display": "L2/L3 disc"}],
+        "text": "spinal canal at L2-L3"}
 
 
-def test_stenosis_grade_is_the_value_and_ranges_are_local():
+def test_stenosis_grade_is_a_component_and_ranges_are_local():
     resource = build(Finding(type="foraminal-stenosis", level="L5-S1", side="left", severity="moderate-to-severe",
                              assertion="possible", assertion_triggers=["may"]))
     value = resource["valueCodeableConcept"]["coding"][0]
-    assert (value["system"], value["code"]) == (terminology().local_system, "moderate-to-severe")
-    assert component(resource, "assertion")["valueCodeableConcept"]["coding"][0]["code"] == "possible"
+    assert (value["system"], value["code"]) == (terminology().local_system, "possible")
+    grade = component(resource, "severity")["valueCodeableConcept"]["coding"][0]
+    assert (grade["system"], grade["code"]) == (terminology().local_system, "moderate-to-severe")
     mild = build(Finding(type="foraminal-stenosis", level="L5-S1", severity="mild"))
-    assert mild["valueCodeableConcept"]["coding"][0]["code"] == "255604002"
+    assert mild["valueCodeableConcept"]["coding"][0]["code"] == "52101004"
+    assert component(mild, "severity")["valueCodeableConcept"]["coding"][0]["code"] == "255604002"
     ungraded = build(Finding(type="lateral-recess-stenosis", level="L4-L5"))
     assert ungraded["valueCodeableConcept"]["coding"][0]["code"] == "52101004"
+
+
+# What a consumer that reads only ``code`` and ``value`` takes the Observation to say (mappings/TERMINOLOGY.md):
+# a definite disorder only when a disorder code stands in ``code`` and ``value`` is Present.
+DISORDERS = {"111236008", "299966003", "299965004", "76107001", "18347007", "83561009", "41341006", "371000119109"}
+
+
+def reads_as_definite_disorder(resource) -> bool:
+    codes = {c["code"] for c in resource["code"]["coding"] if c["system"] == "http://snomed.info/sct"}
+    value = resource["valueCodeableConcept"]["coding"][0]
+    return bool(codes & DISORDERS) or value["code"] not in ("52101004", "2667000", "possible")
+
+
+@pytest.mark.parametrize("finding", list(all_findings()), ids=lambda f: f"{f.type}-{f.assertion}-{f.degree}")
+def test_code_and_value_alone_never_overstate_a_finding(finding):
+    resource = build(finding)
+    value = resource["valueCodeableConcept"]["coding"][0]
+    assert value["code"] == {"present": "52101004", "absent": "2667000", "possible": "possible"}[finding.assertion]
+    if finding.assertion != "present":
+        assert not reads_as_definite_disorder(resource)
+    # The answer is one of three, always: the rung and the grade never stand in value.
+    assert value["display"] in ("Present", "Absent", "Possible")
+
+
+def test_every_coding_has_a_display_and_extension_codes_name_their_edition():
+    for finding in all_findings():
+        for coding in codings(build(finding)):
+            assert coding.get("display"), coding
+            if coding["code"] == "371000119109":
+                assert coding["version"] == "http://snomed.info/sct/731000124108/version/20230301"
 
 
 def test_inferred_root_is_marked_as_inferred():

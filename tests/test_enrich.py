@@ -21,7 +21,7 @@ from service.terminology import code_systems, terminology
 NOW = datetime(2026, 5, 4, 3, 2, 1, tzinfo=timezone.utc)
 LATER = datetime(2027, 1, 1, 0, 0, 0, tzinfo=timezone.utc)
 CORPUS = Path(__file__).parent / "corpus" / "own.jsonl"
-ADDITION_URL = terminology().raw["addition_extension"]
+ADDITION_URL = terminology().url("addition_extension")
 PRODUCTION_TIMES = re.compile(r'"(recorded|timestamp|creation)":"[^"]*"')
 
 SPINE_TEXTS = [

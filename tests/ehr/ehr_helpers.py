@@ -106,6 +106,9 @@ class FhirServer:
     def of_type(self, resource_type: str) -> list[dict]:
         return [resource for (kind, _), resource in self.store.items() if kind == resource_type]
 
+    def live_observations(self) -> list[dict]:
+        return [resource for resource in self.of_type("Observation") if resource.get("status") != "entered-in-error"]
+
     # --- HTTP -----------------------------------------------------------------------------
 
     def _read(self, request):
@@ -129,6 +132,9 @@ class FhirServer:
         plans = []
         for entry in bundle["entry"]:
             method, url = entry["request"]["method"], entry["request"]["url"]
+            if method in ("PATCH", "DELETE"):  # retractions: the Observation's status, or the Observation itself
+                plans.append((entry, url.split("/")[1], "200 OK"))
+                continue
             resource = entry["resource"]
             kind = resource["resourceType"]
             if method == "PUT" and "?" not in url:
@@ -145,9 +151,18 @@ class FhirServer:
                 plans.append((entry, found or self._new_id(), "200 OK" if found else "201 Created"))
             else:
                 plans.append((entry, self._new_id(), "201 Created"))
-            ids[entry["fullUrl"]] = f"{kind}/{plans[-1][1]}"
+            if "fullUrl" in entry:
+                ids[entry["fullUrl"]] = f"{kind}/{plans[-1][1]}"
         response_entries = []
         for entry, target, status in plans:
+            if entry["request"]["method"] == "DELETE":
+                self.store.pop(("Observation", target), None)
+                response_entries.append({"response": {"status": "204 No Content"}})
+                continue
+            if entry["request"]["method"] == "PATCH":
+                stored = self.put(dict(self.store[("Observation", target)], status="entered-in-error"))
+                response_entries.append({"response": {"status": "200 OK", "etag": f'W/"{stored["meta"]["versionId"]}"'}})
+                continue
             resource = json.loads(_replace_references(json.dumps(entry["resource"]), ids))
             resource["id"] = target
             key = (resource["resourceType"], target)

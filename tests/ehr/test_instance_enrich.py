@@ -73,6 +73,7 @@ def test_a_correction_on_the_server_is_enriched_again(app, server):
     response = post(app, "/fhir/DiagnosticReport/mri-1/$enrich?write=true")
     assert response.status_code == 200 and len(server.transactions) == 2
     assert len(live_results(server)) == 1  # the report points only at what the corrected text states
+    assert [f"Observation/{o['id']}" for o in server.live_observations()] == live_results(server)
     posted = server.transactions[-1]["entry"][0]
     assert posted["request"]["ifMatch"] == 'W/"3"'  # v1 created, v2 enriched, v3 corrected
 

@@ -1,8 +1,10 @@
-"""``mode=transaction``: the Bundle's entries, requests and references, its R4B validity, and that a
-FHIR server carrying out its rules (http.html#trules) creates nothing new when it is posted twice."""
+"""``mode=transaction``: the Bundle's entries, requests and references, its R4B validity, retractions
+and ids. What a real server does with it: test_writeback_medplum.py."""
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from datetime import datetime, timezone
 from urllib.parse import unquote
@@ -12,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from service.enrich import enrich
-from service.fhir.io import InvalidResource, copy_json, dumps, loads, validate_resource
-from service.fhir.transaction import token_search_value, update_target_issue
+from service.fhir.io import InvalidResource, dumps, loads, validate_resource
+from service.fhir.transaction import report_written, token_search_value, update_target_issue
 from service.terminology import terminology
 
 NOW = datetime(2026, 5, 4, 3, 2, 1, tzinfo=timezone.utc)
@@ -71,7 +73,8 @@ def test_report_without_id_is_a_conditional_update_on_its_identifier():
     assert "id" not in bundle["entry"][0]["resource"]
 
 
-@pytest.mark.parametrize("identifier", [None, [], [{"system": "urn:oid:1.2"}], [{"value": ""}]])
+@pytest.mark.parametrize("identifier", [None, [], [{"system": "urn:oid:1.2"}], [{"value": ""}],
+                                        [{"value": "ACC-9"}]])
 def test_report_with_neither_id_nor_identifier_value_is_refused(identifier):
     report = report_with(id=None, identifier=identifier)
     assert update_target_issue(report).expression == "DiagnosticReport.id"
@@ -80,29 +83,31 @@ def test_report_with_neither_id_nor_identifier_value_is_refused(identifier):
     assert refused.value.issues[0].code == "required"
 
 
-def test_observations_and_provenance_are_conditional_creates_without_ids():
+def test_observations_and_provenance_are_put_under_their_client_assigned_ids():
     bundle = enrich(report_with(), mode="transaction", now=NOW)
+    system = terminology().url("identifier_system")
     for entry in bundle["entry"][1:]:
         resource, request = entry["resource"], entry["request"]
-        assert "id" not in resource
-        assert entry["fullUrl"].startswith("urn:uuid:")
-        assert request["method"] == "POST" and request["url"] == resource["resourceType"]
+        assert request == {"method": "PUT", "url": f"{resource['resourceType']}/{resource['id']}"}
+        assert entry["fullUrl"] == f"urn:uuid:{resource['id']}"
         if resource["resourceType"] == "Observation":
-            identifier = resource["identifier"][0]
-            assert request["ifNoneExist"] == f"identifier={identifier['system']}|{identifier['value']}"
-        else:
-            tag = resource["meta"]["tag"][0]
-            assert tag["system"] == terminology().raw["provenance_tag_system"]
-            assert request["ifNoneExist"] == f"_tag={tag['system']}|{tag['code']}"
+            assert resource["identifier"] == [{"system": system, "value": resource["id"]}]
+    assert not any("ifNoneExist" in entry["request"] or "?" in entry["request"]["url"] for entry in bundle["entry"])
 
 
-def test_entries_reference_each_other_by_full_url():
+def test_full_urls_are_the_servers_when_its_base_is_known():
+    bundle = enrich(report_with(), mode="transaction", now=NOW, fhir_base="https://ehr.example.org/fhir/")
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        assert entry["fullUrl"] == f"https://ehr.example.org/fhir/{resource['resourceType']}/{resource['id']}"
+
+
+def test_entries_reference_each_other_by_the_ids_the_server_keeps():
     bundle = enrich(report_with(), mode="transaction", now=NOW)
     report, *observations, provenance = [entry["resource"] for entry in bundle["entry"]]
-    observation_urls = [entry["fullUrl"] for entry in bundle["entry"][1:-1]]
-    ours = [item["reference"] for item in report["result"]]
-    assert ours == observation_urls
-    assert [target["reference"] for target in provenance["target"]] == ["DiagnosticReport/mri-1", *observation_urls]
+    observation_refs = [f"Observation/{observation['id']}" for observation in observations]
+    assert [item["reference"] for item in report["result"]] == observation_refs
+    assert [target["reference"] for target in provenance["target"]] == ["DiagnosticReport/mri-1", *observation_refs]
     for observation in observations:
         derivation = observation["extension"][0]["extension"][0]
         assert derivation["valueReference"]["reference"] == "DiagnosticReport/mri-1"
@@ -116,18 +121,75 @@ def test_report_without_id_is_referenced_by_its_full_url():
     assert provenance["target"][0]["reference"] == report_url
 
 
-def test_non_spine_report_gives_an_empty_transaction():
-    bundle = enrich(report_with(conclusion="Normal chest radiograph."), mode="transaction", now=NOW)
-    assert "entry" not in bundle and bundle["type"] == "transaction"
+def test_non_spine_report_gives_the_report_update_alone():
+    report = report_with(conclusion="Normal chest radiograph.")
+    bundle = enrich(report, mode="transaction", now=NOW)
+    assert [entry["request"] for entry in bundle["entry"]] == [
+        {"method": "PUT", "url": "DiagnosticReport/mri-1", "ifMatch": 'W/"7"'}]
+    assert dumps(bundle["entry"][0]["resource"]) == dumps(report)
     assert validate_resource(bundle, "Bundle") == []
 
 
+def written(report: dict) -> dict:
+    """``report`` after its transaction Bundle was posted: the stored version, results as written."""
+    return enrich(report, mode="transaction", now=NOW)["entry"][0]["resource"]
+
+
 def test_earlier_additions_that_no_longer_hold_are_taken_back():
-    enriched = enrich(report_with(), now=NOW)["entry"][0]["resource"]
-    enriched["conclusion"] = "Normal chest radiograph."
-    bundle = enrich(enriched, mode="transaction", now=NOW)
-    assert [entry["request"]["method"] for entry in bundle["entry"]] == ["PUT"]
+    stored = written(report_with())
+    earlier = [item["reference"] for item in stored["result"]]
+    stored["conclusion"] = "Normal chest radiograph."
+    bundle = enrich(stored, mode="transaction", now=NOW)
     assert dumps(bundle["entry"][0]["resource"]) == dumps(report_with(conclusion="Normal chest radiograph."))
+    patches = bundle["entry"][1:]
+    assert [entry["request"] for entry in patches] == [{"method": "PATCH", "url": ref} for ref in earlier]
+    for entry in patches:
+        assert "fullUrl" not in entry and entry["resource"]["contentType"] == "application/json-patch+json"
+        assert json.loads(base64.b64decode(entry["resource"]["data"])) == [
+            {"op": "test", "path": "/identifier/0/system", "value": terminology().url("identifier_system")},
+            {"op": "replace", "path": "/status", "value": "entered-in-error"}]
+    assert validate_resource(bundle, "Bundle") == []
+
+
+def test_retraction_by_delete():
+    stored = written(report_with())
+    stored["conclusion"] = SPINE.split(". ")[0] + "."  # the foraminal finding amended away
+    bundle = enrich(stored, mode="transaction", now=NOW, retraction="delete")
+    retractions = [entry for entry in bundle["entry"] if entry["request"]["method"] == "DELETE"]
+    assert len(retractions) == 1 and set(retractions[0]) == {"request"}
+    assert retractions[0]["request"]["url"] not in [item["reference"] for item in bundle["entry"][0]["resource"]["result"]]
+    with pytest.raises(ValueError):
+        enrich(stored, mode="transaction", now=NOW, retraction="forget")
+
+
+def test_only_our_written_results_are_retracted():
+    stored = written(report_with())
+    ours = stored["result"][0]
+    foreign = {"reference": "Observation/ehr-lab-1"}  # the EHR's own result: never touched
+    unposted = {**ours, "reference": "urn:uuid:6a022acb-079f-5ef2-b253-55a20d4fdfed"}  # never written to a server
+    stored["result"] = [foreign, unposted, {**ours, "reference": "Observation/old-one"}, *stored["result"]]
+    bundle = enrich(stored, mode="transaction", now=NOW)
+    assert [entry["request"]["url"] for entry in bundle["entry"] if entry["request"]["method"] == "PATCH"] == \
+        ["Observation/old-one"]
+    assert bundle["entry"][0]["resource"]["result"][0] == foreign
+
+
+def test_a_correction_keeps_the_observation_id_and_changes_the_provenance():
+    first = enrich(report_with(), mode="transaction", now=NOW)
+    corrected = enrich(report_with(conclusion=SPINE.replace("Moderate left", "No left")), mode="transaction", now=NOW)
+    ids = [[entry["resource"]["id"] for entry in bundle["entry"][1:]] for bundle in (first, corrected)]
+    assert ids[0][:-1] == ids[1][:-1] and ids[0][-1] != ids[1][-1]  # Observations kept, a new Provenance
+    later = enrich(report_with(), mode="transaction", now=datetime(2027, 1, 1, tzinfo=timezone.utc))
+    assert later["entry"][-1]["resource"]["id"] == ids[0][-1]  # the same content: the same Provenance
+
+
+def test_report_written_compares_content_not_meta():
+    bundle = enrich(report_with(), mode="transaction", now=NOW)
+    stored = loads(dumps(bundle["entry"][0]["resource"]))
+    stored["meta"] = {"versionId": "8", "lastUpdated": "2026-05-04T03:02:02Z"}
+    assert report_written(stored, bundle)
+    stored["conclusion"] += " Addendum."
+    assert not report_written(stored, bundle)
 
 
 def test_decimals_and_unknown_content_survive_the_transaction():
@@ -158,106 +220,6 @@ def test_token_search_values_read_back_as_sent(system, value):
     encoded = token_search_value(system, value)
     assert read_token(unquote(encoded)) == [system, value]
     assert not set(encoded) & set(" &#?=+\n")
-
-
-# --- posted twice to a server that follows the transaction rules --------------------------------
-
-
-class TransactionRules:
-    """The parts of FHIR's transaction processing (http.html#trules) this Bundle relies on, over an
-    in-memory store: PUT by id (If-Match) or by identifier search, POST with ifNoneExist on
-    ``identifier`` or ``_tag``, and references to urn:uuid fullUrls replaced by the ids the server assigns
-    or finds (an Identifier.value is a string, not a link: it stays)."""
-
-    def __init__(self):
-        self.store: dict[tuple[str, str], dict] = {}
-        self.next_id = 0
-
-    def post(self, bundle: dict) -> list[str]:
-        resolved: dict[str, str] = {}
-        planned = []
-        for entry in bundle.get("entry", []):
-            resource, request = copy_json(entry["resource"]), entry["request"]
-            kind = resource["resourceType"]
-            if request["method"] == "PUT":
-                if "?" in request["url"]:
-                    matches = self._search(kind, request["url"].split("?", 1)[1])
-                    assert len(matches) <= 1
-                    resource_id = matches[0] if matches else self._new_id()
-                else:
-                    resource_id = request["url"].split("/", 1)[1]
-                    stored = self.store.get((kind, resource_id))
-                    if "ifMatch" in request and stored is not None:
-                        assert request["ifMatch"] == f'W/"{stored["meta"]["versionId"]}"', "412 Precondition Failed"
-                status = "200" if (kind, resource_id) in self.store else "201"
-            else:
-                matches = self._search(kind, request["ifNoneExist"])
-                resource_id = matches[0] if matches else self._new_id()
-                status = "200" if matches else "201"
-            resolved[entry["fullUrl"]] = f"{kind}/{resource_id}"
-            planned.append((kind, resource_id, resource, status, request["method"]))
-        statuses = []
-        for kind, resource_id, resource, status, method in planned:
-            statuses.append(status)
-            if method == "POST" and status == "200":  # the conditional create found it: nothing is written
-                continue
-            text = dumps(resource).decode()
-            for full_url, local in resolved.items():
-                text = text.replace(f'"reference":"{full_url}"', f'"reference":"{local}"')
-            stored = loads(text)
-            previous = self.store.get((kind, resource_id))
-            version = int(previous["meta"]["versionId"]) + 1 if previous else 1
-            stored["id"] = resource_id
-            stored.setdefault("meta", {})["versionId"] = str(version)
-            self.store[(kind, resource_id)] = stored
-        return statuses
-
-    def _new_id(self) -> str:
-        self.next_id += 1
-        return str(self.next_id)
-
-    def _search(self, kind: str, query: str) -> list[str]:
-        name, _, token = query.partition("=")
-        system, _, value = unquote(token).partition("|")
-        found = []
-        for (stored_kind, resource_id), resource in self.store.items():
-            if stored_kind != kind:
-                continue
-            candidates = resource.get("identifier", []) if name == "identifier" else [
-                {"system": tag["system"], "value": tag["code"]} for tag in resource.get("meta", {}).get("tag", [])]
-            if any(item.get("system") == system and item.get("value") == value for item in candidates):
-                found.append(resource_id)
-        return found
-
-
-def test_posting_the_transaction_twice_creates_nothing_new():
-    server = TransactionRules()
-    report = report_with(id=None)  # found by identifier: the server assigns its own id
-    first = server.post(enrich(report, ["en", "es"], mode="transaction", now=NOW))
-    assert set(first) == {"201"}
-    resources_after_first = dict(server.store)
-    second = server.post(enrich(report, ["en", "es"], mode="transaction", now=NOW))
-    assert set(second) == {"200"}
-    assert server.store.keys() == resources_after_first.keys()
-
-    stored_report = next(r for (kind, _), r in server.store.items() if kind == "DiagnosticReport")
-    observation_ids = {f"Observation/{rid}" for (kind, rid) in server.store if kind == "Observation"}
-    assert {item["reference"] for item in stored_report["result"]} == observation_ids
-    provenance = next(r for (kind, _), r in server.store.items() if kind == "Provenance")
-    report_reference = f"DiagnosticReport/{stored_report['id']}"
-    assert {target["reference"] for target in provenance["target"]} == observation_ids | {report_reference}
-    assert not any('"reference":"urn:uuid:' in dumps(resource).decode() for resource in server.store.values())
-
-
-def test_the_report_updated_in_place_keeps_its_id_and_results_point_at_stored_observations():
-    server = TransactionRules()
-    server.store[("DiagnosticReport", "mri-1")] = report_with()
-    server.post(enrich(report_with(), mode="transaction", now=NOW))
-    stored = server.store[("DiagnosticReport", "mri-1")]
-    assert stored["meta"]["versionId"] == "8"
-    for item in stored["result"]:
-        kind, resource_id = item["reference"].split("/")
-        assert (kind, resource_id) in server.store
 
 
 def test_ids_of_the_transaction_are_deterministic():
