@@ -33,17 +33,20 @@ def report(report_id: str = "mri-1", conclusion: str | None = SPINE_TEXT, **extr
 
 
 def pdf(text: str | None) -> bytes:
-    """A one-page PDF; with ``text`` its page draws it in Helvetica (a text layer), without it the page is empty
-    (a scan has no text layer either)."""
-    content = b"" if text is None else b"BT /F1 11 Tf 40 760 Td (" + text.replace("(", "[").replace(")", "]").encode(
-        "latin-1") + b") Tj ET"
+    """A one-page PDF; with ``text`` its page draws it line by line in Helvetica (a text layer), without it the
+    page is empty (a scan has no text layer either). Characters outside Latin-1 become "?"."""
+    content = b""
+    if text is not None:
+        lines = [line.encode("latin-1", "replace").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+                 for line in text.split("\n")]
+        content = b"BT /F1 9 Tf 11 TL 20 780 Td " + b" ".join(b"(" + line + b") Tj T*" for line in lines) + b" ET"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []

@@ -5,12 +5,16 @@ the base — is an OperationOutcome warning and a needs-review page, never a sil
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
+import pytest
 import responses
 
 from ehr_helpers import BASE, SPINE_TEXT, b64, ehr_app, pdf, report
 from service import create_app
 from service.enrich import enrich
+from service.extract import extract_findings
 from service.fhir.io import loads, validate_resource
 from service.fhir.text import element_text, pdf_text, report_text
 
@@ -130,3 +134,30 @@ def test_without_a_configured_server_a_url_is_reported_unread():
         "/fhir/DiagnosticReport/$enrich", json=report(presentedForm=[{"contentType": "text/plain", "url": "Binary/1"}]))
     assert response.status_code == 200
     assert outcome(response.get_json())["issue"][0]["code"] == "incomplete"
+
+
+REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "real" / "real-dev.jsonl"
+
+
+def finding_keys(text: str) -> list[tuple]:
+    return sorted(tuple(str(f.get(key)) for key in ("type", "level", "side", "root", "assertion", "grade"))
+                  for f in (finding.to_dict() for finding in extract_findings(text)))
+
+
+def test_real_reports_as_pdfs_give_the_findings_of_their_text():
+    """Each real development report drawn into a PDF (one text line per line of the report) and read back by
+    pypdf gives the same findings as its text (read from ../shared at run time, never copied here)."""
+    if not REAL.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{REAL} is missing: CI runs with shared/ beside the checkout")
+        pytest.skip("../shared is not beside this checkout")
+    rows = [json.loads(line) for line in REAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [row for row in rows if row["text"].encode("latin-1", "replace").decode("latin-1") == row["text"]]
+    same = 0
+    for row in rows:
+        document = report_text(report(conclusion=None, presentedForm=[
+            {"contentType": "application/pdf", "data": b64(pdf(row["text"]))}]))
+        assert document.unread == []
+        same += finding_keys(document.text) == finding_keys(row["text"])
+    assert len(rows) >= 100
+    assert same == len(rows), f"{same} of {len(rows)} real reports read from a PDF give their text's findings"
