@@ -238,20 +238,25 @@ def _explanations(findings, languages, text: str, unread_text: bool = False) -> 
     return explanations
 
 
+def unread_warnings(unread: list) -> list[Issue]:
+    """One ``incomplete`` warning per attachment whose text was not read (``ReportText.unread``)."""
+    return [Issue("warning", "incomplete",
+                  f"This attachment's text was not read ({UNREAD_REASONS[item.reason]}); the findings and the "
+                  "explanation may be incomplete, and the explanation needs a clinician's review.", item.path)
+            for item in unread]
+
+
 def _unread_outcome(report_uuid: uuid.UUID, unread: list) -> list[tuple[str, dict]]:
     """The (fullUrl, OperationOutcome) entry that says which attachments were not read, or none."""
     if not unread:
         return []
-    issues = [Issue("warning", "incomplete",
-                    f"This attachment's text was not read ({UNREAD_REASONS[item.reason]}); the findings and the "
-                    "explanation may be incomplete, and the explanation needs a clinician's review.", item.path)
-              for item in unread]
+    issues = unread_warnings(unread)
     outcome_id = str(uuid.uuid5(report_uuid, "unread-text"))
     return [(f"urn:uuid:{outcome_id}", {"id": outcome_id, **operation_outcome(issues)})]
 
 
 def unread_issues(bundle: dict) -> list[dict]:
-    """The ``incomplete`` warnings ``enrich`` put in a Bundle (its OperationOutcome entry), or none."""
+    """The ``incomplete`` warnings ``enrich`` put in a collection Bundle (its OperationOutcome entry), or none."""
     for entry in bundle.get("entry", ()):
         resource = entry.get("resource") or {}
         if resource.get("resourceType") == "OperationOutcome":
@@ -290,5 +295,5 @@ def _marks() -> fhir_bundle.Marks:
                              terms.coding(terms.raw["ai_label"]))
 
 
-__all__ = ["enrich", "read_findings", "report_identity", "result_display", "unread_issues", "marks", "Limits",
-           "MODES"]
+__all__ = ["enrich", "read_findings", "report_identity", "result_display", "unread_issues", "unread_warnings",
+           "marks", "Limits", "MODES"]

@@ -78,7 +78,9 @@ def preferred_response(resource: dict, summary: list[Issue], status: int = 200, 
     if request.headers.get("Prefer"):
         headers["Preference-Applied"] = f"return={preference}"
     if preference == "minimal":
-        return Response(b"", status=status, headers=headers)
+        response = Response(b"", status=status, headers=headers)
+        del response.headers["Content-Type"]
+        return response
     if preference == "OperationOutcome":
         return fhir_response(operation_outcome(summary), status, headers)
     return fhir_response(resource, status, headers)

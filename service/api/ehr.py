@@ -31,11 +31,11 @@ from service.ehr.fetch import REPORT_ID, attachment_contents, read_report
 from service.ehr.notification import EVENT, read_notification
 from service.ehr.token import credentials
 from service.ehr.write import WriteResult, enrich_and_write
-from service.enrich import enrich, marks, unread_issues
+from service.enrich import enrich, marks, unread_warnings
 from service.fhir.io import FhirError, InvalidResource, Issue, validate_resource
 from service.fhir.operation import EnrichInput, ensure_valid_report, read_enrich_input
-from service.fhir.outcome import RequestError
-from service.fhir.text import UNREAD_REASONS
+from service.fhir.outcome import RequestError, operation_outcome
+from service.fhir.text import report_text
 from service.languages import resolve_languages
 from service.terminology import finding_labels
 
@@ -79,12 +79,7 @@ def enrich_instance(report_id: str):
     ensure_valid_report(EnrichInput(report=report, mode=operation_input.mode))
     fetched = attachment_contents(client, report, marks().is_addition)
     bundle = _enrich(report, languages, operation_input.mode or "collection", fetched)
-    issues = [Issue("information", "informational",
-                    f"Enriched: {sum(1 for e in bundle.get('entry', ()) if e['resource']['resourceType'] == 'Observation')} "
-                    "Observation(s).")]
-    issues += [Issue(issue["severity"], issue["code"], issue["diagnostics"], (issue.get("expression") or [None])[0])
-               for issue in unread_issues(bundle)]
-    return preferred_response(bundle, issues, headers=headers)
+    return preferred_response(bundle, enrichment_summary(report, fetched, bundle), headers=headers)
 
 
 @bp.post("/$subscription-notification")
@@ -123,9 +118,17 @@ def subscription_notification():
     return preferred_response(*_summary_outcome(issues))
 
 
-def _summary_outcome(issues: list[Issue]):
-    from service.fhir.outcome import operation_outcome
+def enrichment_summary(report: dict, fetched: dict, bundle: dict) -> list[Issue]:
+    """What ``Prefer: return=OperationOutcome`` answers for an enrichment: the Observations it made and a
+    warning per attachment whose text was not read (in either mode; a transaction Bundle cannot hold them)."""
+    observations = sum(1 for entry in bundle.get("entry", ())
+                       if (entry.get("resource") or {}).get("resourceType") == "Observation")
+    unread = report_text(report, marks().is_addition, fetched).unread
+    return [Issue("information", "informational", f"Enriched: {observations} Observation(s)."),
+            *unread_warnings(unread)]
 
+
+def _summary_outcome(issues: list[Issue]) -> tuple[dict, list[Issue]]:
     return operation_outcome(issues), issues
 
 
@@ -188,17 +191,9 @@ def _with_warnings(result: WriteResult) -> dict:
     """The transaction-response, its first entry's ``response.outcome`` carrying the unread-text warnings."""
     response = result.response
     if result.unread and response.get("entry") and not response["entry"][0].get("response", {}).get("outcome"):
-        from service.fhir.outcome import operation_outcome
-
         first = response["entry"][0]
-        first.setdefault("response", {"status": "200"})["outcome"] = operation_outcome(_unread_issues(result))
+        first.setdefault("response", {"status": "200"})["outcome"] = operation_outcome(unread_warnings(result.unread))
     return response
-
-
-def _unread_issues(result: WriteResult) -> list[Issue]:
-    return [Issue("warning", "incomplete", f"This attachment's text was not read ({UNREAD_REASONS[item.reason]}); "
-                  "the findings may be incomplete and the explanation needs a clinician's review.", item.path)
-            for item in result.unread]
 
 
 def _write_summary(results: list[WriteResult]) -> list[Issue]:
@@ -207,7 +202,7 @@ def _write_summary(results: list[WriteResult]) -> list[Issue]:
         message = (f"Written: {result.entries} entries in one transaction." if result.written
                    else "Nothing new: the server's report already carries this enrichment; nothing was written.")
         issues.append(Issue("information", "informational", message))
-        issues += _unread_issues(result)
+        issues += unread_warnings(result.unread)
     return issues
 
 
@@ -215,4 +210,4 @@ def _safe(word: str) -> str:
     return word if word.replace("-", "").isalpha() and len(word) <= 32 else "unknown"
 
 
-__all__ = ["bp", "ehr_client"]
+__all__ = ["bp", "ehr_client", "enrichment_summary"]

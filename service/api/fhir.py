@@ -15,10 +15,9 @@ from service.api.errors import log_unexpected
 from service.api.limits import request_limits
 from service.api.observe import record_findings
 from service.api.conventions import preferred_response, with_query_parameters
-from service.api.ehr import ehr_client
+from service.api.ehr import ehr_client, enrichment_summary
 from service.ehr.fetch import attachment_contents
-from service.enrich import enrich, marks, unread_issues
-from service.fhir.io import Issue
+from service.enrich import enrich, marks
 from service.fhir import batch
 from service.fhir.bundle import instant
 from service.fhir.capability import OPERATION_ID, capability_statement, operation_definition, rest_security
@@ -40,11 +39,9 @@ def enrich_report():
     operation_input = with_query_parameters(read_enrich_input(read_json_body()))
     ensure_valid_report(operation_input)
     languages = _languages(operation_input)
-    bundle = _enrich(operation_input)
-    observations = sum(1 for entry in bundle.get("entry", ()) if entry["resource"]["resourceType"] == "Observation")
-    summary = [Issue("information", "informational", f"Enriched: {observations} Observation(s).")]
-    summary += [Issue(issue["severity"], issue["code"], issue["diagnostics"], (issue.get("expression") or [None])[0])
-                for issue in unread_issues(bundle)]
+    fetched = attachment_contents(ehr_client(), operation_input.report, marks().is_addition)
+    bundle = _enrich(operation_input, fetched)
+    summary = enrichment_summary(operation_input.report, fetched, bundle)
     return preferred_response(bundle, summary, headers={"Content-Language": ", ".join(languages)})
 
 
@@ -66,10 +63,12 @@ def _languages(operation_input: EnrichInput) -> list[str]:
     )
 
 
-def _enrich(operation_input: EnrichInput) -> dict:
+def _enrich(operation_input: EnrichInput, fetched: dict | None = None) -> dict:
     """The operation on a checked input (``ensure_valid_report`` passed): the Bundle, its findings counted.
-    Attachments that point at the configured FHIR server (``url``, ``Binary``) are fetched from it."""
-    fetched = attachment_contents(ehr_client(), operation_input.report, marks().is_addition)
+    Attachments that point at the configured FHIR server (``url``, ``Binary``) are fetched from it (unless
+    the caller did)."""
+    if fetched is None:
+        fetched = attachment_contents(ehr_client(), operation_input.report, marks().is_addition)
     bundle = enrich(operation_input.report, _languages(operation_input), operation_input.mode or "collection",
                     fhir_base=current_app.config["FHIR_BASE_URL"], limits=request_limits(), fetched=fetched)
     record_findings(finding_labels(bundle))

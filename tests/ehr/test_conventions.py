@@ -108,3 +108,14 @@ def test_cors_for_the_configured_portal_only(client):
     foreign = client.options("/fhir/DiagnosticReport/$enrich", headers={"Origin": other,
                                                                          "Access-Control-Request-Method": "POST"})
     assert "Access-Control-Allow-Origin" not in foreign.headers and foreign.status_code == 401
+
+
+def test_operation_outcome_preference_carries_unread_text_warnings_in_either_mode(client):
+    from ehr_helpers import b64, pdf
+
+    scanned = report(presentedForm=[{"contentType": "application/pdf", "data": b64(pdf(None))}])
+    for query in ("", "?mode=transaction"):
+        outcome = enrich(client, query, scanned, Prefer="return=OperationOutcome").get_json()
+        assert [issue["code"] for issue in outcome["issue"]] == ["informational", "incomplete"], query
+        assert outcome["issue"][1]["expression"] == ["DiagnosticReport.presentedForm[0].data"]
+    assert "Content-Type" not in enrich(client, Prefer="return=minimal").headers
