@@ -22,6 +22,9 @@ DEFAULT_JWT_ALGORITHMS = ("RS256", "RS384", "ES256", "ES384")  # SMART backend s
 # Endpoints a deployment may open to callers without credentials (ENRICHER_PUBLIC_ENDPOINTS).
 OPTIONAL_PUBLIC_ENDPOINTS = ("metrics", "preview")
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+# How superseded Observations are taken back in a write-back transaction (service.fhir.transaction).
+RETRACTIONS = ("entered-in-error", "delete")
+BASE_URL = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*)?")
 TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 
@@ -200,6 +203,9 @@ class Settings:
     engine_budget_seconds: float = 5.0
     threads: int = 8
     read_timeout_seconds: float = 10.0
+    canonical_base: str | None = None  # None: mappings/terminology.yaml's default
+    public_base_url: str | None = None
+    retraction: str = "entered-in-error"
     auth: AuthSettings = field(default_factory=AuthSettings)
     ehr: EhrSettings = field(default_factory=EhrSettings)
 
@@ -224,9 +230,14 @@ class Settings:
                                                   defaults.engine_budget_seconds),
             threads=_positive_int(env, "ENRICHER_THREADS", defaults.threads),
             read_timeout_seconds=_positive_float(env, "ENRICHER_READ_TIMEOUT", defaults.read_timeout_seconds),
+            canonical_base=_base_url(env, "ENRICHER_CANONICAL_BASE"),
+            public_base_url=_base_url(env, "ENRICHER_PUBLIC_BASE_URL"),
+            retraction=(env.get("ENRICHER_RETRACTION") or defaults.retraction).strip().lower(),
             auth=AuthSettings.from_environ(env),
             ehr=EhrSettings.from_environ(env),
         )
+        if settings.retraction not in RETRACTIONS:
+            raise ConfigError(f"ENRICHER_RETRACTION must be one of {', '.join(RETRACTIONS)}")
         if settings.log_level not in LOG_LEVELS:
             raise ConfigError(f"ENRICHER_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         if settings.default_language not in SUPPORTED_LANGUAGES:
@@ -253,6 +264,8 @@ class Settings:
             "MAX_OBSERVATIONS": self.max_observations,
             "MAX_EVIDENCE_SPANS": self.max_evidence_spans,
             "ENGINE_BUDGET_SECONDS": self.engine_budget_seconds,
+            "PUBLIC_BASE_URL": self.public_base_url,
+            "RETRACTION": self.retraction,
             "AUTH": self.auth,
             "EHR": self.ehr,
             "CORS_ORIGINS": self.ehr.cors_origins,
@@ -293,6 +306,16 @@ def _count(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) > 10:
         raise ConfigError(f"{name} must be a whole number from 0 to 10, got {raw!r}")
     return int(raw)
+
+
+def _base_url(env: Mapping[str, str], name: str) -> str | None:
+    """An http(s) base URL without query, fragment or trailing slash; None when unset."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    if not BASE_URL.fullmatch(raw):
+        raise ConfigError(f"{name} must be an http(s) URL without query or fragment, got {raw!r}")
+    return raw.rstrip("/")
 
 
 def _words(env: Mapping[str, str], name: str) -> tuple[str, ...]:

@@ -48,6 +48,8 @@ ACCESS = {
     "extract.extract": READ_REPORTS,
     "fhir.read_operation_definition": AUTHENTICATED,
     "fhir.read_code_system": AUTHENTICATED,
+    "fhir.read_structure_definition": AUTHENTICATED,
+    "fhir.read_value_set": AUTHENTICATED,
     "health.prometheus_metrics": AUTHENTICATED,
     "preview.preview_form": READ_REPORTS,
     "preview.preview_render": READ_REPORTS,

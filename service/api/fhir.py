@@ -5,7 +5,6 @@ CodeSystems. Thin: reading and answering HTTP; the journey itself is ``service.e
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from functools import cache
 
 from flask import Blueprint, current_app, request
 
@@ -20,11 +19,14 @@ from service.ehr.fetch import attachment_contents
 from service.enrich import enrich, marks
 from service.fhir import batch
 from service.fhir.bundle import instant
-from service.fhir.capability import OPERATION_ID, capability_statement, operation_definition, rest_security
+from service.fhir.capability import (
+    ADDITION_ID, OPERATION_ID, addition_extension_definition, capability_statement, operation_definition,
+    rest_security, value_sets,
+)
 from service.fhir.operation import EnrichInput, ensure_valid_report, read_enrich_input
 from service.fhir.outcome import RequestError
 from service.languages import resolve_languages
-from service.terminology import canonical_base, code_systems, finding_labels
+from service.terminology import canonical_base, code_systems, finding_labels, terminology
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")
 
@@ -70,14 +72,16 @@ def _enrich(operation_input: EnrichInput, fetched: dict | None = None) -> dict:
     if fetched is None:
         fetched = attachment_contents(ehr_client(), operation_input.report, marks().is_addition)
     bundle = enrich(operation_input.report, _languages(operation_input), operation_input.mode or "collection",
-                    fhir_base=current_app.config["FHIR_BASE_URL"], limits=request_limits(), fetched=fetched)
+                    fhir_base=current_app.config["FHIR_BASE_URL"], limits=request_limits(),
+                    retraction=current_app.config["RETRACTION"], fetched=fetched)
     record_findings(finding_labels(bundle))
     return bundle
 
 
 @bp.get("/metadata")
 def metadata():
-    implementation_url = request.host_url.rstrip("/") + bp.url_prefix
+    # From configuration only: a Host header is the caller's to choose (and may be forged).
+    implementation_url = current_app.config["PUBLIC_BASE_URL"]
     auth = current_app.config["AUTH"]
     security = rest_security(auth.jwt, bool(auth.api_key_hashes), auth.smart_token_url, auth.smart_authorize_url)
     return fhir_response(capability_statement(canonical_base(), __version__, implementation_url, security))
@@ -98,6 +102,20 @@ def read_code_system(resource_id: str):
     return fhir_response(code_system)
 
 
-@cache
+@bp.get("/StructureDefinition/<resource_id>")
+def read_structure_definition(resource_id: str):
+    if resource_id != ADDITION_ID:
+        raise RequestError.single(404, "No StructureDefinition with this id.")
+    return fhir_response(addition_extension_definition(canonical_base(), __version__))
+
+
+@bp.get("/ValueSet/<resource_id>")
+def read_value_set(resource_id: str):
+    value_set = value_sets(canonical_base(), __version__, terminology().local_system).get(resource_id)
+    if value_set is None:
+        raise RequestError.single(404, "No ValueSet with this id.")
+    return fhir_response(value_set)
+
+
 def _operation_definition() -> dict:
     return operation_definition(canonical_base(), __version__)

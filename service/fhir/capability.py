@@ -1,8 +1,10 @@
-"""What the service says about itself in FHIR terms: the CapabilityStatement (``GET /fhir/metadata``)
-and the OperationDefinition of ``$enrich`` (``GET /fhir/OperationDefinition/{id}``).
+"""What the service says about itself in FHIR terms: the CapabilityStatement (``GET /fhir/metadata``),
+the OperationDefinition of ``$enrich`` (``GET /fhir/OperationDefinition/{id}``), the StructureDefinition
+of the extension that marks its additions and the ValueSets its codes are bound to
+(``GET /fhir/StructureDefinition/{id}``, ``GET /fhir/ValueSet/{id}``), each at its canonical URL.
 
-Both are built from the package version and the canonical URL base, so they are the same on every
-request; only ``implementation.url`` follows the address the caller used.
+All are built from configuration alone (the package version, the canonical base, the public base URL),
+never from the request: the same on every request, whatever ``Host`` a caller sends.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ OPERATION_ID = "DiagnosticReport-enrich"
 ENRICH_MODES = ("collection", "transaction")
 SECURITY_SERVICE_SYSTEM = "http://terminology.hl7.org/CodeSystem/restful-security-service"
 OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+BUNDLE_TYPE_SYSTEM = "http://hl7.org/fhir/bundle-type"
+ADDITION_ID = "enrichment-addition"
+MODE_VALUE_SET_ID = "enrich-mode"
 
 
 def operation_url(canonical_base: str) -> str:
@@ -79,11 +84,13 @@ def operation_definition(canonical_base: str, version: str) -> dict:
                 "documentation": (
                     "collection (default): a collection Bundle. transaction: the same content as a "
                     "transaction Bundle ready to post to the EHR's FHIR server: the report updated in place "
-                    "(PUT, with If-Match on its version), Observations and the Provenance created "
-                    "conditionally (ifNoneExist), so that posting it twice creates nothing new; needs the "
-                    "report's id or an identifier."
+                    "(PUT, with If-Match on its version), Observations and the Provenance written under "
+                    "client-assigned ids derived from content (PUT), earlier additions that no longer hold "
+                    "retracted, so that posting it again creates nothing new; needs the report's id or an "
+                    "identifier with a system."
                 ),
                 "type": "code",
+                "binding": {"strength": "required", "valueSet": value_set_url(canonical_base, MODE_VALUE_SET_ID)},
             },
             {
                 "name": "write",
@@ -136,9 +143,80 @@ def rest_security(smart: bool, api_keys: bool, token_url: str | None = None,
     return security
 
 
-def capability_statement(canonical_base: str, version: str, implementation_url: str,
+def value_set_url(canonical_base: str, value_set_id: str) -> str:
+    return f"{canonical_base}/ValueSet/{value_set_id}"
+
+
+def addition_url(canonical_base: str) -> str:
+    return f"{canonical_base}/StructureDefinition/{ADDITION_ID}"
+
+
+def addition_extension_definition(canonical_base: str, version: str) -> dict:
+    """The StructureDefinition of the extension that marks what the service added to a report."""
+    url = addition_url(canonical_base)
+    return {
+        "resourceType": "StructureDefinition",
+        "id": ADDITION_ID,
+        "url": url,
+        "version": version,
+        "name": "EnrichmentAddition",
+        "title": "Added by the nerve root enricher",
+        "status": "active",
+        "date": DESCRIPTION_DATE,
+        "publisher": SOFTWARE_NAME,
+        "description": (
+            "Marks a DiagnosticReport.result reference or presentedForm attachment as added by the nerve root "
+            "enricher, so that a later enrichment replaces it and a write-back retracts the Observations an "
+            "earlier enrichment added that no longer hold."
+        ),
+        "fhirVersion": FHIR_VERSION,
+        "kind": "complex-type",
+        "abstract": False,
+        "context": [{"type": "element", "expression": "DiagnosticReport.result"},
+                    {"type": "element", "expression": "DiagnosticReport.presentedForm"}],
+        "type": "Extension",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension",
+        "derivation": "constraint",
+        "differential": {"element": [
+            {"id": "Extension", "path": "Extension", "short": "Added by the nerve root enricher",
+             "definition": "What the enricher added: a finding (result) or the patient explanation (presentedForm).",
+             "max": "1"},
+            {"id": "Extension.extension", "path": "Extension.extension", "max": "0"},
+            {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
+            {"id": "Extension.value[x]", "path": "Extension.value[x]", "min": 1, "type": [{"code": "code"}],
+             "binding": {"strength": "required", "valueSet": value_set_url(canonical_base, ADDITION_ID)}},
+        ]},
+    }
+
+
+def value_sets(canonical_base: str, version: str, local_system: str) -> dict[str, dict]:
+    """The ValueSets the service binds its own codes to, keyed by id: ``enrich-mode`` (the ``mode`` parameter,
+    Bundle types) and ``enrichment-addition`` (the extension's value, the project's CodeSystem)."""
+    def value_set(value_set_id: str, name: str, title: str, description: str, system: str, concepts) -> dict:
+        return {
+            "resourceType": "ValueSet", "id": value_set_id, "url": value_set_url(canonical_base, value_set_id),
+            "version": version, "name": name, "title": title, "status": "active", "date": DESCRIPTION_DATE,
+            "publisher": SOFTWARE_NAME, "description": description, "immutable": False,
+            "compose": {"include": [{"system": system,
+                                     "concept": [{"code": code, "display": display} for code, display in concepts]}]},
+        }
+
+    return {
+        MODE_VALUE_SET_ID: value_set(
+            MODE_VALUE_SET_ID, "EnrichMode", "$enrich mode", "The Bundle types $enrich answers with.",
+            BUNDLE_TYPE_SYSTEM, (("collection", "Collection"), ("transaction", "Transaction"))),
+        ADDITION_ID: value_set(
+            ADDITION_ID, "EnrichmentAdditionKind", "What the enricher added",
+            "The values of the enrichment-addition extension.", local_system,
+            (("finding", "Finding added by the enricher"),
+             ("patient-explanation", "Patient explanation added by the enricher"))),
+    }
+
+
+def capability_statement(canonical_base: str, version: str, implementation_url: str | None,
                          security: dict | None = None) -> dict:
-    """The CapabilityStatement served at ``/fhir/metadata``; ``security`` from ``rest_security``."""
+    """The CapabilityStatement served at ``/fhir/metadata``; ``security`` from ``rest_security``;
+    ``implementation_url`` the configured public base (``implementation.url`` is left out without one)."""
     statement = {
         "resourceType": "CapabilityStatement",
         "id": SOFTWARE_NAME,
@@ -153,7 +231,7 @@ def capability_statement(canonical_base: str, version: str, implementation_url: 
         "software": {"name": SOFTWARE_NAME, "version": version},
         "implementation": {
             "description": "Enriches spine imaging DiagnosticReports with coded findings and a patient explanation",
-            "url": implementation_url,
+            **({"url": implementation_url} if implementation_url else {}),
         },
         "fhirVersion": FHIR_VERSION,
         "format": ["json"],
@@ -175,6 +253,8 @@ def capability_statement(canonical_base: str, version: str, implementation_url: 
                     },
                     {"type": "OperationDefinition", "interaction": [{"code": "read"}]},
                     {"type": "CodeSystem", "interaction": [{"code": "read"}]},
+                    {"type": "StructureDefinition", "interaction": [{"code": "read"}]},
+                    {"type": "ValueSet", "interaction": [{"code": "read"}]},
                 ],
             }
         ],

@@ -59,8 +59,8 @@ def test_parameters_mode_transaction_gives_a_transaction_bundle(client, report_b
     assert bundle["type"] == "transaction"
     assert bundle["entry"][0]["request"] == {"method": "PUT", "url": "DiagnosticReport/mri-lumbar-0001",
                                              "ifMatch": 'W/"3"'}
-    assert {entry["request"]["method"] for entry in bundle["entry"][1:]} == {"POST"}
-    assert all("ifNoneExist" in entry["request"] for entry in bundle["entry"][1:])
+    assert {entry["request"]["method"] for entry in bundle["entry"][1:]} == {"PUT"}
+    assert all(entry["request"]["url"].endswith("/" + entry["resource"]["id"]) for entry in bundle["entry"][1:])
     assert b'"valueDecimal":1.50' in response.data
     Bundle.model_validate(bundle)
 

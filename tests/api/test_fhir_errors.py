@@ -256,6 +256,17 @@ def test_transaction_mode_without_id_or_identifier_is_422_at_the_report(client, 
     assert issue["expression"] == ["Parameters.parameter[0].resource.id"]
 
 
+def test_transaction_mode_with_an_identifier_without_system_is_422(client, report):
+    """A bare identifier value would match that value in any system (another patient's report): never used."""
+    del report["id"]
+    report["identifier"] = [{"value": "ACC-9"}]
+    response = post_fhir(client, parameters(report, {"name": "mode", "valueCode": "transaction"}))
+    assert response.status_code == 422
+    issue = outcome_issues(response)[0]
+    assert issue["expression"] == ["Parameters.parameter[0].resource.id"]
+    assert "no system" in issue["diagnostics"]
+
+
 @pytest.mark.parametrize("path", ["/fhir/Patient/1", "/fhir/DiagnosticReport", "/fhir/DiagnosticReport/1/$other"])
 def test_unknown_fhir_address_is_404_outcome(client, path):
     response = client.get(path)

@@ -25,6 +25,19 @@ def test_environment_overrides():
     assert (settings.workers, settings.port) == (4, 9000)
 
 
+def test_write_back_and_canonical_settings():
+    assert Settings.from_environ({}).retraction == "entered-in-error"
+    settings = Settings.from_environ({"ENRICHER_RETRACTION": "delete", "ENRICHER_CANONICAL_BASE": "https://x.example/fhir/",
+                                      "ENRICHER_PUBLIC_BASE_URL": "https://enricher.example/fhir"})
+    assert (settings.retraction, settings.canonical_base, settings.public_base_url) == \
+        ("delete", "https://x.example/fhir", "https://enricher.example/fhir")
+    assert settings.flask_config()["RETRACTION"] == "delete"
+    for name, value in (("ENRICHER_RETRACTION", "forget"), ("ENRICHER_CANONICAL_BASE", "x.example/fhir"),
+                        ("ENRICHER_PUBLIC_BASE_URL", "https://e.example/fhir?x=1")):
+        with pytest.raises(ConfigError):
+            Settings.from_environ({name: value})
+
+
 @pytest.mark.parametrize("name, value", [
     ("ENRICHER_MAX_BODY_BYTES", "5MB"), ("ENRICHER_MAX_BODY_BYTES", "0"), ("ENRICHER_LOG_LEVEL", "LOUD"),
     ("ENRICHER_DEFAULT_LANGUAGE", "fr"), ("ENRICHER_PORT", "70000"), ("ENRICHER_WORKERS", "-1"),

@@ -302,3 +302,18 @@ def test_real_multi_level_reports(medplum):
         assert post(medplum, bundle).status_code == 412
         assert enrich_and_post(medplum, read(medplum, f"DiagnosticReport/{report_id}"))[1].status_code == 200
         assert len(server_state(medplum, patient, report_id)["all"]) == len(state["all"])
+
+
+def test_the_services_own_resources_validate_with_medplum(medplum):
+    from service import create_app
+
+    client = create_app({"TESTING": True}).test_client()
+    paths = ["/fhir/metadata", "/fhir/OperationDefinition/DiagnosticReport-enrich",
+             "/fhir/CodeSystem/nerve-root-enricher", "/fhir/StructureDefinition/enrichment-addition",
+             "/fhir/ValueSet/enrich-mode", "/fhir/ValueSet/enrichment-addition"]
+    for path in paths:
+        resource = client.get(path).get_json(force=True)
+        assert medplum.validation_issues(resource) == [], path
+    collection = enrich(ehr_report("p-own", REPORT), ["en", "es"])
+    for entry in collection["entry"]:
+        assert medplum.validation_issues(entry["resource"]) == [], entry["resource"]["resourceType"]
