@@ -53,7 +53,8 @@ def _preflight():
 
 def _cors(response: Response) -> Response:
     origin = _allowed_origin()
-    response.vary.add("Origin") if current_app.config.get("CORS_ORIGINS") else None
+    if current_app.config.get("CORS_ORIGINS"):
+        response.vary.add("Origin")  # the answer differs by origin: caches must keep them apart
     if origin is not None:
         response.headers["Access-Control-Allow-Origin"] = origin
         if request.method != "OPTIONS":

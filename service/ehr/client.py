@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -109,8 +110,8 @@ class EhrClient:
         if parts.username or parts.password or parts.fragment:
             return False
         segments = parts.path.split("/")
-        if ".." in segments or "." in segments:
-            return False
+        if ".." in segments or "." in segments or re.search(r"%2[eEfF]|%5[cC]|\\", parts.path):
+            return False  # a dot segment or separator the server might decode after this check
         return (parts.path + "/").startswith(base.path) and parts.path != base.path.rstrip("/")
 
     # --- calls -------------------------------------------------------------------------------

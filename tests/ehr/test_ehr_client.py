@@ -32,6 +32,8 @@ def client(sleeps=None, **settings) -> EhrClient:
     "//other.example.test/x",                                # scheme-relative
     "/admin/Binary/1",                                       # host-relative, off the path
     "https://ehr.example.test/fhir/R4evil/Binary/1",         # a prefix that is not a path segment
+    "https://ehr.example.test/fhir/R4/%2e%2e/admin",         # an encoded dot segment
+    "Binary/..%2Fadmin",                                     # an encoded separator
 ])
 @responses.activate(assert_all_requests_are_fired=True)
 def test_nothing_off_the_base_is_ever_requested(reference):
