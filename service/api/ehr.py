@@ -8,8 +8,9 @@
 - ``POST /fhir/$subscription-notification`` takes rest-hook notifications (service.ehr.notification),
   enriches each report they name (read from the server when the notification is id-only) and writes it
   back. A redelivered notification, and the one the write-back itself causes, write nothing new. The answer
-  is an OperationOutcome: one issue per report (written, nothing new) or the first failure's status, so
-  the server delivers again.
+  is an OperationOutcome: one issue per report (written, nothing new, or why not: a report the server no
+  longer has, one that is not valid R4); a failure another delivery may cure (the server unavailable, a
+  conflict) is answered with its status instead, so the server delivers again.
 
 Without ``ENRICHER_FHIR_BASE_URL`` both answer 501. Writing needs the caller's
 ``system/DiagnosticReport.write`` (or broader) when authentication is on: the service writes with its own
@@ -19,6 +20,7 @@ credentials, so a caller allowed only to read may not make it write.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from flask import Blueprint, current_app, g, request
 
@@ -42,6 +44,7 @@ from service.terminology import finding_labels
 log = logging.getLogger("service.ehr")
 bp = Blueprint("ehr", __name__, url_prefix="/fhir")
 WRITE_PERMISSION = "DiagnosticReport.write"
+TRANSIENT_STATUSES = (408, 409, 429)  # and 5xx: a notification failing so is delivered again
 
 
 @bp.before_request
@@ -96,7 +99,7 @@ def subscription_notification():
                                                            "nothing to do.")]))
     languages = resolve_languages([], None, current_app.config["DEFAULT_LANGUAGE"])
     results: list[WriteResult] = []
-    failure: FhirError | None = None
+    refused: list[Issue] = []
     for focus in notification.focuses:
         try:
             report = focus.report
@@ -105,11 +108,12 @@ def subscription_notification():
             results.append(enrich_and_write(client, focus.report_id, _builder(languages),
                                             current_app.config["EHR"].max_conflict_retries, report))
         except FhirError as error:
-            log.warning('{"event": "notification-report-failed", "status": %d}', getattr(error, "http_status", 422))
-            failure = failure or error
-    if failure is not None:
-        raise failure
-    issues = _write_summary(results)
+            status = getattr(error, "http_status", 422)
+            log.warning('{"event": "notification-report-failed", "status": %d}', status)
+            if status >= 500 or status in TRANSIENT_STATUSES:
+                raise  # the server delivers again, which is safe: the write-back is idempotent
+            refused += [replace(issue, expression=None) for issue in error.issues]  # a redelivery cannot help
+    issues = _write_summary(results) + refused
     if notification.off_base:
         issues.append(Issue("warning", "not-supported", f"{notification.off_base} report(s) on another server than "
                             "the configured one were not fetched."))

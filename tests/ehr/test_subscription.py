@@ -106,9 +106,18 @@ def test_a_focus_on_another_server_is_never_fetched(app, server):
     assert server.reads == 0
 
 
-def test_a_report_the_server_lacks_fails_the_delivery_so_it_is_retried(app, server):
+def test_a_report_the_server_lacks_is_an_error_issue_not_a_redelivery(app, server):
     response = deliver(app, r4_notification("DiagnosticReport/missing"))
-    assert response.status_code == 404 and response.get_json()["resourceType"] == "OperationOutcome"
+    assert response.status_code == 200
+    assert [(issue["severity"], issue["code"]) for issue in response.get_json()["issue"]] == [("error", "not-found")]
+
+
+def test_a_server_that_stays_unavailable_fails_the_delivery_so_it_is_retried(server):
+    app = ehr_app(max_retries=0)
+    with responses.RequestsMock() as mock:
+        mock.get(f"{BASE}/DiagnosticReport/mri-1", status=503, headers={"Retry-After": "7"})
+        response = deliver(app, r4_notification("DiagnosticReport/mri-1"))
+    assert response.status_code == 503 and response.headers["Retry-After"] == "7"
 
 
 @pytest.mark.parametrize("body", [
