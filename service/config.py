@@ -246,7 +246,7 @@ class Settings:
             )
         if settings.port > 65535:
             raise ConfigError("ENRICHER_PORT must be at most 65535")
-        if settings.ehr.call_budget_seconds >= settings.timeout_seconds:
+        if settings.ehr.base_url and settings.ehr.call_budget_seconds >= settings.timeout_seconds:
             raise ConfigError("ENRICHER_EHR_CALL_BUDGET must be shorter than ENRICHER_TIMEOUT")
         if settings.engine_budget_seconds >= settings.timeout_seconds:
             raise ConfigError("ENRICHER_ENGINE_BUDGET_SECONDS must be shorter than ENRICHER_TIMEOUT")
