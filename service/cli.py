@@ -2,6 +2,7 @@
 
     enricher serve [--host H] [--port P] [--workers N] [--insecure]   the HTTP service under gunicorn
     enricher enrich FILE|-  [--language es] [--mode collection|transaction]   print the Bundle
+    enricher bulk IN OUT [--language es] [--workers N] [--resume] [--spark [--master URL]]   NDJSON backfill
     enricher extract CORPUS.jsonl                         one {"id", "findings"} JSON line per report
     enricher eval CORPUS.jsonl [--system SYSTEM.jsonl]    FORMAT.md's metrics against the labels
 
@@ -58,6 +59,22 @@ def build_parser() -> argparse.ArgumentParser:
                         help="explanation language, repeatable (en, es; others fall back to en)")
     enrich.add_argument("--mode", choices=("collection", "transaction"), help="Bundle type (default collection)")
     enrich.set_defaults(run=run_enrich)
+
+    bulk = commands.add_parser("bulk", help="enrich FHIR Bulk Data NDJSON (a file or folder) into NDJSON files")
+    bulk.add_argument("input", metavar="IN", help="an .ndjson or .ndjson.gz file of DiagnosticReports, or a folder of them")
+    bulk.add_argument("output", metavar="OUT", help="the folder to write the NDJSON files and manifest.json to")
+    bulk.add_argument("--language", action="append", default=[],
+                      help="explanation language, repeatable (en, es; others fall back to en)")
+    bulk.add_argument("--workers", type=int, help="worker processes (default: every core)")
+    bulk.add_argument("--resume", action="store_true", help="go on with the run stopped in OUT")
+    bulk.add_argument("--spark", action="store_true", help="run as a PySpark job (pip install '.[spark]')")
+    bulk.add_argument("--master", help="the Spark master URL (default: spark-submit's, else local[*])")
+    bulk.add_argument("--transaction-time", metavar="INSTANT",
+                      help="the production time written into every resource, e.g. 2026-01-01T00:00:00Z "
+                           "(default: when the run starts; --resume keeps the stopped run's)")
+    bulk.add_argument("--checkpoint-seconds", type=float, default=1.0,
+                      help="how often the progress is saved for --resume (default 1)")
+    bulk.set_defaults(run=run_bulk)
 
     extract = commands.add_parser("extract", help="print the findings of each report of a corpus as JSON lines")
     extract.add_argument("corpus", metavar="CORPUS.jsonl", help='JSON lines with "id" and "text"')
@@ -130,6 +147,49 @@ def run_enrich(args: argparse.Namespace) -> int:
     sys.stdout.buffer.write(dumps(bundle) + b"\n")
     sys.stdout.flush()
     return 0
+
+
+def run_bulk(args: argparse.Namespace) -> int:
+    from service.bulk import Options, run
+    from service.bulk.output import ResumeError
+
+    if args.workers is not None and args.workers < 1 or args.checkpoint_seconds < 0:
+        print("enricher: --workers must be at least 1 and --checkpoint-seconds not negative", file=sys.stderr)
+        return 2
+    if args.master and not args.spark:
+        print("enricher: --master needs --spark", file=sys.stderr)
+        return 2
+    if args.transaction_time and not _is_instant(args.transaction_time):
+        print("enricher: --transaction-time must be an instant with a time zone, e.g. 2026-01-01T00:00:00Z",
+              file=sys.stderr)
+        return 2
+    options = Options(args.input, args.output, args.language, args.workers, args.resume, args.transaction_time,
+                      args.spark, args.master, args.checkpoint_seconds)
+    try:
+        summary = run(options)
+    except (FileNotFoundError, ResumeError) as error:
+        print(f"enricher: {error}", file=sys.stderr)
+        return 2
+    except ImportError as error:
+        if not args.spark:
+            raise
+        print(f"enricher: --spark needs pyspark (pip install 'nerve-root-enricher[spark]'): {error}", file=sys.stderr)
+        return 2
+    print(summary.line(), file=sys.stderr)
+    return 0
+
+
+def _is_instant(text: str) -> bool:
+    import re
+    from datetime import datetime
+
+    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)", text):
+        return False
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 def run_extract(args: argparse.Namespace) -> int:

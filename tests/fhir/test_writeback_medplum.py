@@ -3,7 +3,8 @@
 
 Flows: create; retry x3; re-read, re-enrich, post; a correction; an amendment that removes a finding
 (retraction by entered-in-error, and by delete); a 25-finding report; a negative report; a report without
-spine content; someone else's edit in between (412); real multi-level reports from ../shared. Each checks
+spine content; someone else's edit in between (412); a report without id found by its identifier; real
+multi-level reports from ../shared; the service's own conformance resources. Each checks
 the server: the live (not entered-in-error) Observations of the patient, that the report's ``result``
 points at exactly them, the Provenances, and that every resource read back validates with Medplum's
 validator and fhir.resources R4B.
@@ -317,3 +318,19 @@ def test_the_services_own_resources_validate_with_medplum(medplum):
     collection = enrich(ehr_report("p-own", REPORT), ["en", "es"])
     for entry in collection["entry"]:
         assert medplum.validation_issues(entry["resource"]) == [], entry["resource"]["resourceType"]
+
+
+def test_a_report_without_id_is_found_by_its_identifier(medplum):
+    report = ehr_report("p-identifier", REPORT, "mri-9")
+    store(medplum, report)
+    without_id = {key: value for key, value in report.items() if key != "id"}  # e.g. from an HL7 v2 feed
+    for attempt in range(2):
+        bundle, answer = enrich_and_post(medplum, loads(dumps(without_id)))
+        assert answer.status_code == 200, answer.text
+        assert bundle["entry"][0]["request"]["url"].startswith("DiagnosticReport?identifier=urn:oid:")
+        state = server_state(medplum, "p-identifier", "mri-9")
+        assert len(state["live"]) == len(state["all"]) == 4 and len(state["provenances"]) == 1
+    # The urn:uuid by which the entries named the report was resolved to the report the server found.
+    for observation in state["live"].values():
+        assert observation["extension"][0]["extension"][0]["valueReference"]["reference"] == "DiagnosticReport/mri-9"
+    assert "DiagnosticReport/mri-9" in {t["reference"] for t in state["provenances"][0]["target"]}

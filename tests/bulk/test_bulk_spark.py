@@ -1,0 +1,72 @@
+"""``enricher bulk --spark`` in Spark's local mode (``local[2]``): the same files as the local run, from
+the start and from a resume point. Needs pyspark (the ``spark`` extra) and Java 17 or newer; both are
+installed by .ci/run, where these tests never skip."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+import pytest
+
+from bulk_helpers import TRANSACTION_TIME, output_files
+from service.bulk import Options, run
+
+MISSING = None
+try:
+    import pyspark  # noqa: F401
+except ImportError:
+    MISSING = "pyspark is not installed (pip install -e '.[spark]')"
+if MISSING is None and shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    MISSING = "no Java (apt-get install openjdk-17-jre-headless)"
+if MISSING and os.environ.get("CI") != "true":
+    pytest.skip(MISSING, allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def spark():
+    """One local[2] session for the module (a JVM takes seconds to start); the runs use it."""
+    assert MISSING is None, MISSING
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # A JVM that compiles less at start-up: these tests are seconds of work, not hours.
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS",
+                          "--driver-java-options '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC' pyspark-shell")
+    session = (SparkSession.builder.master("local[2]").appName("enricher-bulk-tests")
+               .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .getOrCreate())
+    yield session
+    session.stop()
+
+
+def test_spark_writes_what_the_local_run_writes(spark, mixed_input, tmp_path):
+    local = run(Options(str(mixed_input), str(tmp_path / "local"), workers=1, transaction_time=TRANSACTION_TIME))
+    on_spark = run(Options(str(mixed_input), str(tmp_path / "spark"), spark=True, master="local[2]",
+                           transaction_time=TRANSACTION_TIME))
+    assert output_files(tmp_path / "spark") == output_files(tmp_path / "local")
+    assert (on_spark.reports, on_spark.findings, on_spark.errors) == (local.reports, local.findings, local.errors)
+    assert spark.sparkContext.master == "local[2]"
+
+
+def test_spark_resumes_a_stopped_local_run(spark, mixed_input, tmp_path, monkeypatch):
+    from service.bulk.output import OutputFolder
+
+    run(Options(str(mixed_input), str(tmp_path / "whole"), workers=1, transaction_time=TRANSACTION_TIME))
+    write = OutputFolder.write
+
+    def write_then_stop(folder, file, number, output):
+        write(folder, file, number, output)
+        if (file, number) == (1, 3):  # the third line of the second file
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(OutputFolder, "write", write_then_stop)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run(Options(str(mixed_input), str(out), workers=1, transaction_time=TRANSACTION_TIME, checkpoint_seconds=0))
+    monkeypatch.setattr(OutputFolder, "write", write)
+    resumed = run(Options(str(mixed_input), str(out), resume=True, spark=True, master="local[2]"))
+    assert output_files(out) == output_files(tmp_path / "whole")
+    assert resumed.reports == 25
