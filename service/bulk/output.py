@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +123,18 @@ class OutputFolder:
                 self._handles[kind].write(data)
         self.checkpoint.counts.add(output)
         self.checkpoint.position = Position(file, number)
+        if time.monotonic() - self._last >= self.checkpoint_seconds:
+            self.save()
+
+    def append(self, parts: dict[str, Path], counts: Counts, position: Position) -> None:
+        """Append the files of many lines at once (a Spark piece's part files, by output type)."""
+        for kind, path in parts.items():
+            with open(path, "rb") as part:
+                shutil.copyfileobj(part, self._handles[kind], 1 << 20)
+        total = self.checkpoint.counts
+        for name, value in vars(counts).items():
+            setattr(total, name, getattr(total, name) + value)
+        self.checkpoint.position = position
         if time.monotonic() - self._last >= self.checkpoint_seconds:
             self.save()
 

@@ -94,11 +94,14 @@ def _enrich_into(folder: OutputFolder, files: list[Path], job: Job, options: Opt
     if options.spark:
         from service.bulk.spark import enrich_files
 
-        results = enrich_files(files, job, start, options.master, shown)
-    else:
-        from service.bulk.local import enrich_lines
+        with progress.bar(shown, total_bytes=reader.total, done_bytes=reader.consumed()) as bar:
+            for done in enrich_files(files, job, start, options.master, folder.folder, shown):
+                folder.append(done.parts, done.counts, done.position)
+                bar.advance(done.piece.done_bytes, folder.counts.reports + folder.counts.errors)
+        return
+    from service.bulk.local import enrich_lines
 
-        results = enrich_lines(reader.lines(), job, options.workers or os.cpu_count() or 1)
+    results = enrich_lines(reader.lines(), job, options.workers or os.cpu_count() or 1)
     with progress.bar(shown, total_bytes=reader.total, done_bytes=reader.consumed()) as bar:
         for file, number, output in results:
             folder.write(file, number, output)

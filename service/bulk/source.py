@@ -44,11 +44,13 @@ def open_binary(path: Path):
     return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
 
 
-def read_lines(handle, max_line_bytes: int, after: int = 0) -> Iterator[tuple[int, bytes | None]]:
+def read_lines(handle, max_line_bytes: int, after: int = 0, number: int = 0,
+               end: int | None = None) -> Iterator[tuple[int, bytes | None]]:
     """``(number, line)`` for each non-blank line of an open binary file past line ``after``, without
-    its line ending; ``None`` for a line longer than ``max_line_bytes``."""
-    number = 0
-    while True:
+    its line ending; ``None`` for a line longer than ``max_line_bytes``. The handle's first line is line
+    ``number + 1``; with ``end``, the lines that start before that offset (a piece of a file, see
+    ``service.bulk.spark``)."""
+    while end is None or handle.tell() < end:
         line = handle.readline(max_line_bytes + 2)  # room for the CR LF that ends a line of the limit
         if not line:
             return
