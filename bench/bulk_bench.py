@@ -127,17 +127,20 @@ def _name(pid: int) -> str:
     return "python"
 
 
-def run_mode(mode: str, source: Path, out: Path, cores: int) -> dict:
+def run_mode(mode: str, source: Path, out: Path, cores: int, baseline: str | None = None) -> dict:
     command = [sys.executable, "-m", "service.cli", "bulk", str(source), str(out),
                "--transaction-time", TRANSACTION_TIME]
+    kind = mode.removesuffix("-baseline")
     command += {"one": ["--workers", "1"], "all": ["--workers", str(cores)],
-                "spark": ["--spark", "--master", "local[2]"]}[mode]
+                "spark": ["--spark", "--master", "local[2]"]}[kind]
     env = dict(os.environ, PYTHONWARNINGS="ignore")
+    if kind != mode:  # the code of another checkout (git archive of a commit), for before/after runs
+        env["PYTHONPATH"] = baseline
     load_before = os.getloadavg()[0]
     cpu_before = _children_cpu()
     started = time.monotonic()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, cwd=baseline if kind != mode else None)
     sampler = Sampler(process.pid)
     sampler.start()
     _, err = process.communicate()
@@ -151,9 +154,9 @@ def run_mode(mode: str, source: Path, out: Path, cores: int) -> dict:
     reports = int(re.search(r"(\d+) reports", summary).group(1))
     run_seconds = float(re.search(r", ([\d.]+) s \(", summary).group(1))
     peaks = list(sampler.peaks.values())
-    workers = [peak for peak in peaks if peak["name"] == "python worker"] if mode == "spark" else \
+    workers = [peak for peak in peaks if peak["name"] == "python worker"] if kind == "spark" else \
         ([peak for peak in peaks[1:] if peak["name"] == "python"] or peaks[:1])
-    if mode == "one":
+    if kind == "one":
         workers = peaks[:1]
     return {
         "mode": mode, "reports": reports, "seconds": round(seconds, 2), "reports_per_s": round(reports / seconds, 1),
@@ -210,6 +213,8 @@ def main() -> int:
     parser.add_argument("--modes", default="one,all,spark")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--baseline", help="a checkout whose code the modes ending in -baseline run "
+                                           "(e.g. spark-baseline), for alternating before/after runs")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     modes = args.modes.split(",")
@@ -222,7 +227,7 @@ def main() -> int:
         for round_number in range(args.rounds):
             for mode in modes:
                 out = Path(folder) / f"out-{mode}-{round_number}"
-                result = run_mode(mode, source, out, cores)
+                result = run_mode(mode, source, out, cores, args.baseline and str(Path(args.baseline).resolve()))
                 files = [(out / name).read_bytes() for name in OUTPUTS]
                 result["identical_output"] = reference is None or files == reference
                 reference = reference or files

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 
 import pytest
 
@@ -22,33 +21,20 @@ if MISSING is None and shutil.which("java") is None and not os.environ.get("JAVA
     MISSING = "no Java (apt-get install openjdk-17-jre-headless)"
 if MISSING and os.environ.get("CI") != "true":
     pytest.skip(MISSING, allow_module_level=True)
+if MISSING:
+    pytest.fail(f"{MISSING}: .ci/run installs it", pytrace=False)
 
 
-@pytest.fixture(scope="module")
-def spark():
-    """One local[2] session for the module (a JVM takes seconds to start); the runs use it."""
-    assert MISSING is None, MISSING
-    from pyspark.sql import SparkSession
-
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    # A JVM that compiles less at start-up: these tests are seconds of work, not hours.
-    os.environ.setdefault("PYSPARK_SUBMIT_ARGS",
-                          "--driver-java-options '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC' pyspark-shell")
-    session = (SparkSession.builder.master("local[2]").appName("enricher-bulk-tests")
-               .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-               .getOrCreate())
-    yield session
-    session.stop()
-
-
-def test_spark_writes_what_the_local_run_writes(spark, mixed_input, tmp_path):
+def test_spark_writes_what_the_local_run_writes(spark, mixed_input, tmp_path, monkeypatch):
+    # Pieces of 4 KB: the plain file is cut in several places, the .gz file is one piece.
+    monkeypatch.setattr("service.bulk.spark.PIECE_BYTES", 4096)
     local = run(Options(str(mixed_input), str(tmp_path / "local"), workers=1, transaction_time=TRANSACTION_TIME))
     on_spark = run(Options(str(mixed_input), str(tmp_path / "spark"), spark=True, master="local[2]",
                            transaction_time=TRANSACTION_TIME))
     assert output_files(tmp_path / "spark") == output_files(tmp_path / "local")
     assert (on_spark.reports, on_spark.findings, on_spark.errors) == (local.reports, local.findings, local.errors)
     assert spark.sparkContext.master == "local[2]"
+    assert not (tmp_path / "spark" / ".enricher-bulk-parts").exists()
 
 
 def test_spark_resumes_a_stopped_local_run(spark, mixed_input, tmp_path, monkeypatch):
