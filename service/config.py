@@ -334,27 +334,21 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
 
 def _private_key(value: str | None) -> str | None:
     """ENRICHER_EHR_PRIVATE_KEY: the PEM private key that signs client assertions, or the path of its file."""
-    if value is None:
-        return None
-    pem = value
-    if not value.startswith("-----BEGIN"):
-        try:
-            with open(value, encoding="ascii") as handle:
-                pem = handle.read()
-        except (OSError, UnicodeDecodeError) as error:
-            raise ConfigError(f"ENRICHER_EHR_PRIVATE_KEY: cannot read the key file ({type(error).__name__})") from None
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-    try:
-        load_pem_private_key(pem.encode("ascii"), password=None)
-    except (ValueError, TypeError, UnicodeEncodeError):
-        raise ConfigError("ENRICHER_EHR_PRIVATE_KEY is not an unencrypted PEM private key (nor a file holding one)") \
-            from None
-    return pem
+    return _pem(value, "ENRICHER_EHR_PRIVATE_KEY", "an unencrypted PEM private key",
+                lambda data: load_pem_private_key(data, password=None))
 
 
 def _public_key(value: str | None) -> str | None:
     """ENRICHER_JWT_PUBLIC_KEY: the PEM text itself, or the path of a file that holds it; checked here."""
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    return _pem(value, "ENRICHER_JWT_PUBLIC_KEY", "a PEM public key", load_pem_public_key)
+
+
+def _pem(value: str | None, name: str, what: str, load) -> str | None:
+    """A PEM key given as its text or as the path of a file holding it, read and checked by ``load``."""
     if value is None:
         return None
     pem = value
@@ -363,11 +357,9 @@ def _public_key(value: str | None) -> str | None:
             with open(value, encoding="ascii") as handle:
                 pem = handle.read()
         except (OSError, UnicodeDecodeError) as error:
-            raise ConfigError(f"ENRICHER_JWT_PUBLIC_KEY: cannot read the key file ({type(error).__name__})") from None
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
+            raise ConfigError(f"{name}: cannot read the key file ({type(error).__name__})") from None
     try:
-        load_pem_public_key(pem.encode("ascii"))
+        load(pem.encode("ascii"))
     except (ValueError, TypeError, UnicodeEncodeError):
-        raise ConfigError("ENRICHER_JWT_PUBLIC_KEY is not a PEM public key (nor the path of a file holding one)") from None
+        raise ConfigError(f"{name} is not {what} (nor the path of a file holding one)") from None
     return pem

@@ -7,23 +7,11 @@ from __future__ import annotations
 import json
 import logging
 
-import pytest
 import responses
 
 from ehr_helpers import BASE, CORRECTED_TEXT, SPINE_TEXT, FhirServer, b64, ehr_app, pdf, report
 from service import create_app
 from service.fhir.io import loads, validate_resource
-
-
-@pytest.fixture()
-def server():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield FhirServer(mock)
-
-
-@pytest.fixture(scope="module")
-def app():
-    return ehr_app()
 
 
 def post(app, path: str, **kwargs):

@@ -7,21 +7,10 @@ from __future__ import annotations
 import pytest
 import responses
 
-from ehr_helpers import BASE, FhirServer, ehr_app, report
+from ehr_helpers import BASE, ehr_app, report
 from service import create_app
 
 PATH = "/fhir/$subscription-notification"
-
-
-@pytest.fixture()
-def server():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield FhirServer(mock)
-
-
-@pytest.fixture(scope="module")
-def app():
-    return ehr_app()
 
 
 def r4_notification(focus: str, kind: str = "event-notification", resource: dict | None = None) -> dict:
