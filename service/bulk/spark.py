@@ -214,7 +214,7 @@ def _enrich_pieces(items, job: Job, folder: str) -> Iterator[int]:
         stem = f"{piece.index:06d}"
         names = {kind: f"{stem}.{kind}.ndjson" for kind in KINDS}
         counts = Counts()
-        last = piece.first
+        last = max(piece.first, piece.after)  # a resumed run: done up to there already
         handles = {kind: open(os.path.join(folder, f"{name}.{attempt}"), "wb", buffering=1 << 20)
                    for kind, name in names.items()}
         try:
