@@ -80,9 +80,7 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     nothing; a bulge, stenosis or narrowing at such a level asks for review only.
     """
     findings = list(findings)
-    mentions = scope.mentions(text)
-    unread, unexplained = scope.unexplained(findings, text, mentions)
-    mentions = sorted([*mentions, *unread], key=lambda m: scope.scope_rules()["order"].index(m.kind))
+    mentions, unread, unexplained = scope.page_mentions(findings, text)
     if not findings and not any(scope.about_the_spine(mention, text) for mention in mentions):
         return None
     lang = resolve_language(language) or DEFAULT_LANGUAGE

@@ -188,6 +188,14 @@ def _mention(kind: str, sentence: str, stated: re.Match, rules: dict) -> Mention
     return Mention(kind, _shorten(sentence, stated.start()), problem, grade, review)
 
 
+def _states_a_mention(sentence: str, rules: dict) -> bool:
+    """Whether the sentence states something the page lists (of a kind listed once, from another sentence)."""
+    lowered = sentence.lower()
+    return any(any(word in lowered for word in rules["mention_words"][kind]) and any(
+        not _denied(sentence, m.start(), m.end(), rules) for m in pattern.finditer(sentence))
+        for kind, pattern in rules["mentions"].items() if kind not in rules["generic_kinds"])
+
+
 def _level_key(upper: str, first: str, lower: str | None, second: str) -> str:
     """A disc level in one spelling: "L4/5", "l4-L5" -> "L4-L5"; D (dorsal) is T."""
     upper = {"D": "T"}.get(upper.upper(), upper.upper())
@@ -198,6 +206,20 @@ def _level_key(upper: str, first: str, lower: str | None, second: str) -> str:
 _LEVEL_PARTS = re.compile(r"\b(?!T[12] ?/ ?T?[12]\b)([CTLSD])(\d{1,2}) ?[-/–] ?(?:([CTLSD]) ?)?(\d{1,2})\b"
                           r"(?! ?(?:[-/]? ?w\b|/ ?[a-z]|weight|signal|hyper|hypo|imag|sequence))", re.IGNORECASE)
 _HEADER = re.compile(r"^\W*(?:at )?(?:the )?\S+(?: level)?\s*:?\s*$", re.IGNORECASE)
+
+
+def page_mentions(findings, text: str | None) -> tuple[list[Mention], list[Mention], bool]:
+    """What the page lists under "Your report also mentions" (the scope mentions and the levels it does
+    not explain, in the page's order), the unexplained levels listed, and whether any level is unexplained."""
+    found = mentions(text)
+    unread, any_level = unexplained(findings, text, found)
+    order = scope_rules()["order"]
+    return sorted([*found, *unread], key=lambda mention: order.index(mention.kind)), unread, any_level
+
+
+def has_page(findings, text: str | None) -> bool:
+    """Whether a report gets a page: it has findings, or the page lists something about the spine."""
+    return bool(findings) or any(about_the_spine(mention, text) for mention in page_mentions(findings, text)[0])
 
 
 def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[list[Mention], bool]:
@@ -222,7 +244,8 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
         if levels and _HEADER.match(_LEVEL_PARTS.sub("L", sentence)):
             carried = levels
             continue
-        if rules["not_findings"].search(sentence) or any(quote and quote in sentence for quote in said):
+        if rules["not_findings"].search(sentence) or any(quote and quote in sentence for quote in said) \
+                or _states_a_mention(sentence, rules):
             continue
         levels = levels or carried
         missing = [level for level in dict.fromkeys(levels) if not any(
