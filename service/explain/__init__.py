@@ -189,7 +189,7 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
         "has_narrowing": any(findings[i].type != "nerve-root" for i in told_indexes),
         "picture": picture,
         "picture_alt": alt,
-        "mentions": [{"line": _mention_line(book, m), "quote": m.quote} for m in mentions],
+        "mentions": _mention_items(book, mentions),
         # Each suggestion said plainly (the kind of test, and why when its words name it), then quoted.
         "suggestions": [{"line": " ".join([book["scope"]["tests"][s.kind],
                                            *(book["scope"]["reasons"][reason] for reason in s.reasons[:1])]),
@@ -200,6 +200,18 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
         "cord_signs": bool(regions & {"neck", "upper_back"}) or not regions or any(m.kind == "cord" for m in mentions),
         "cauda_signs": "lower_back" in regions or not regions or any(m.kind == "cauda_equina" for m in mentions),
     }
+
+
+def _mention_items(book: dict, mentions: list) -> list[dict]:
+    """One item per quote: the kinds one sentence states are said together above its words once."""
+    items: dict[str, dict] = {}
+    for mention in mentions:
+        line = _mention_line(book, mention)
+        if mention.quote in items:
+            items[mention.quote]["line"] += " " + line
+        else:
+            items[mention.quote] = {"line": line, "quote": mention.quote}
+    return list(items.values())
 
 
 def _mention_line(book: dict, mention) -> str:
