@@ -252,8 +252,10 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
             level in at and (not spans or any(s.start < end and s.end > start for s in spans)) for at, spans in placed)]
         if not missing:
             continue
-        words = [m for m in rules["unexplained"]["review"].finditer(sentence) if not _denied(sentence, m.start(), m.end(), rules)]
-        if not words:
+        kept = rules["unexplained"]["not"].sub(lambda m: " " * len(m.group()), sentence)
+        words = [m for m in rules["unexplained"]["review"].finditer(kept) if not _denied(sentence, m.start(), m.end(), rules)]
+        if not words or (all(m.group().lower().startswith("bulg") for m in words)
+                         and rules["unexplained"]["benign_bulge"].search(sentence)):
             continue
         any_level = True
         if any(rules["unexplained"]["listed"].search(m.group()) for m in words):
