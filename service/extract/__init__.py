@@ -39,9 +39,9 @@ def extract_findings(text: str, lexicon: Lexicon | str | Path | None = None,
         lexicon = load_lexicon(lexicon)
     if not text:
         return []
-    findings, tentative, summaries, cleared = read_report(text, lexicon, deadline)
+    reading = read_report(text, lexicon, deadline)
     check_deadline(deadline)
-    return merge_findings(findings, tentative, summaries, cleared)
+    return merge_findings(reading.findings, reading.tentative, reading.summaries, reading.cleared)
 
 
 __all__ = ["extract_findings", "load_lexicon", "Finding", "Evidence", "BudgetExceeded", "COMPILED"]

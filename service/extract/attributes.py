@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.extract.lexicon import GRADE, NEG
+from service.extract.lexicon import GRADE, NEG, Lexicon
 from service.extract.tokens import Token
 
 RUNG_RANK = {"impingement": 0, "contact": 1, "displacement": 2, "compression": 3}
@@ -18,18 +18,18 @@ def combine_sides(sides) -> str | None:
     return found.pop()
 
 
-def grade_before(tokens: list[Token], index: int, view: str) -> Token | None:
+def grade_before(tokens: list[Token], index: int, view: str, lexicon: Lexicon) -> Token | None:
     """The grade word right before ``tokens[index]`` ("marked compression", "mildly displaces"), unless "not"
     negates it ("not severely compressed" states no grade)."""
     if index <= 0:
         return None
     before = tokens[index - 1]
-    if before.kind != GRADE or view[before.end:tokens[index].start].strip(" -") or negates_grade(tokens, index - 2, view):
+    if before.kind != GRADE or view[before.end:tokens[index].start].strip(" -") or negates_grade(tokens, index - 2, view, lexicon):
         return None
     return before
 
 
-def negates_grade(tokens: list[Token], index: int, view: str) -> bool:
+def negates_grade(tokens: list[Token], index: int, view: str, lexicon: Lexicon) -> bool:
     """Whether ``tokens[index]`` is a "not" that negates only the grade right after it ("is not severe", "mild,
     not moderate, stenosis"): the finding stands, without that grade. "Not significantly narrowed" (a grade
     that names no degree) and "no high-grade stenosis" stay denials."""
@@ -37,7 +37,7 @@ def negates_grade(tokens: list[Token], index: int, view: str) -> bool:
         return False
     token, grade = tokens[index], tokens[index + 1]
     return (token.kind == NEG and grade.kind == GRADE and grade.value is not None
-            and view[token.start:token.end] == "not" and not view[token.end:grade.start].strip())
+            and view[token.start:token.end] in lexicon.grade_negators and not view[token.end:grade.start].strip())
 
 
 def root_fits_level(root: str, level: str | None, zone: str | None = None, role: str | None = None) -> bool:

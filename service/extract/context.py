@@ -9,19 +9,15 @@ phrases (rule out, recommend, family history ...) cover forward in the same way 
 
 from __future__ import annotations
 
-import re
-
-from service.extract.lexicon import AGAIN, GRADE, HEDGE, HIST, KILL, LABEL, LADDER, LEVEL, NEG, PSEUDO, SIDE, TERM
+from service.extract.lexicon import (
+    AGAIN, GRADE, HEDGE, HIST, KILL, LABEL, LADDER, LEVEL, NEG, PSEUDO, SIDE, TERM, Lexicon,
+)
 from service.extract.attributes import negates_grade
 from service.extract.levels import opens_item
 from service.extract.tokens import Token
 
 PRESENT, POSSIBLE, ABSENT = "present", "possible", "absent"
-# Historical words that modify a noun ("the previously seen extrusion") rather than date a whole clause.
-_HIST_MODIFIER = re.compile(r".*(?:seen|noted|described|demonstrated|identified|reported|visualized)$")
 _TRIGGERS = frozenset({NEG, HEDGE, KILL})
-_NEW_ITEM_GAP = re.compile(r"[^,]*,\s*(?:and\s+)?$")
-_NEW_CLAUSE_GAP = re.compile(r".*(?<![a-z])and\s+(?:the|a|an|there\s+(?:is|are)|this|it)\s+(?:\S+\s+){0,2}$")
 
 
 def _graded_side(tokens: list[Token], i: int) -> bool:
@@ -33,7 +29,7 @@ def _graded_side(tokens: list[Token], i: int) -> bool:
 class Context:
     """Trigger coverage of one sentence's tokens, computed in two linear sweeps."""
 
-    def __init__(self, tokens: list[Token], view: str, kinds: set | None = None) -> None:
+    def __init__(self, tokens: list[Token], view: str, lexicon: Lexicon, kinds: set | None = None) -> None:
         """``kinds``: when the caller has them, the kinds of the sentence's tokens (at least all their
         denial, hedge and silencing kinds)."""
         count = len(tokens)
@@ -43,6 +39,8 @@ class Context:
         self.killed = [False] * count
         if _TRIGGERS.isdisjoint(kinds if kinds is not None else {token.kind for token in tokens}):
             return  # nothing denies, hedges or silences: every token is present
+        new_item_gap = lexicon.new_item_gap_re  # ", and" after a denial (grammar.yaml)
+        new_clause_gap = lexicon.new_clause_gap_re  # "and the ..." after a denial
         last_any = last_restricted = -1
         killing = False
         previous_end = None
@@ -53,18 +51,18 @@ class Context:
                 last_any = last_restricted = -1
                 killing = False
             elif previous_end is not None and last_any >= 0 and tokens[last_any].kind == NEG \
-                    and i - last_any > 1 and ((kind == GRADE and token.value) or (kind == LADDER and token.detail[0] == "verb")
+                    and i - last_any > 1 and ((kind == GRADE and token.value) or (kind == LADDER and token.detail.form == "verb")
                                               or _graded_side(tokens, i)) \
-                    and _NEW_ITEM_GAP.match(view, previous_end, token.start):
+                    and new_item_gap.match(view, previous_end, token.start):
                 # "No central stenosis, mild foraminal narrowing"; "bulge without stenosis, contacting the root"
                 last_any = -1
             elif previous_end is not None and last_any >= 0 and tokens[last_any].kind == NEG and i - last_any > 1 \
-                    and _NEW_CLAUSE_GAP.match(view, previous_end, token.start):
+                    and new_clause_gap.match(view, previous_end, token.start):
                 # "No stenosis and the protrusion contacts the S1 root": a new clause with its own subject.
                 last_any = -1
             self.forward[i] = (last_any, last_restricted)
             self.killed[i] = killing
-            if kind in (NEG, HEDGE) and token.value in ("forward", "both") and not negates_grade(tokens, i, view):
+            if kind in (NEG, HEDGE) and token.value in ("forward", "both") and not negates_grade(tokens, i, view, lexicon):
                 if token.detail:
                     last_restricted = i
                 else:
@@ -76,7 +74,7 @@ class Context:
         for i in range(count - 1, -1, -1):
             token = tokens[i]
             if token.kind == TERM or (next_any >= 0 or next_restricted >= 0) and i + 1 < count \
-                    and _NEW_CLAUSE_GAP.match(view, token.end, tokens[i + 1].start):
+                    and new_clause_gap.match(view, token.end, tokens[i + 1].start):
                 # "The recess is narrowed and the L5 root is probably compressed": the hedge stays in its clause.
                 next_any = next_restricted = -1
             self.backward[i] = (next_any, next_restricted)
@@ -109,12 +107,12 @@ class Context:
         return self.killed[index]
 
 
-def still_present(tokens: list[Token], view: str) -> bool:
+def still_present(tokens: list[Token], view: str, lexicon: Lexicon) -> bool:
     """"The previously described stenosis is unchanged / again seen": the earlier state holds now."""
-    return any(t.kind == AGAIN or (t.kind == PSEUDO and view[t.start:t.end] == "unchanged") for t in tokens)
+    return any(t.kind == AGAIN or (t.kind == PSEUDO and view[t.start:t.end] in lexicon.still_words) for t in tokens)
 
 
-def historical_clause(tokens: list[Token], index: int, view: str) -> bool:
+def historical_clause(tokens: list[Token], index: int, view: str, lexicon: Lexicon) -> bool:
     """Whether the clause of ``tokens[index]`` opens with a word that dates it before this exam ("On the prior
     study the L5 root was compressed; now it is free", "Previously there was moderate stenosis.")."""
     start = index
@@ -123,7 +121,7 @@ def historical_clause(tokens: list[Token], index: int, view: str) -> bool:
     while start < index and tokens[start].kind in (LEVEL, LABEL):
         start += 1  # "L4-5: Previously ..."
     opener = tokens[start] if start < len(tokens) else None
-    if opener is None or opener.kind != HIST or start == index or _HIST_MODIFIER.match(view, opener.start, opener.end):
+    if opener is None or opener.kind != HIST or start == index or lexicon.hist_modifier_re.match(view, opener.start, opener.end):
         return False
     # The dating word must open the clause itself ("Previously, ..."), not sit in a noun phrase ("the previously
     # severe stenosis") or a comparison ("compared to prior").
@@ -132,4 +130,4 @@ def historical_clause(tokens: list[Token], index: int, view: str) -> bool:
         k -= 1
     if k >= 0 and view[k] not in ".:;\n|*)\u2022-":
         return False
-    return not still_present(tokens, view)
+    return not still_present(tokens, view, lexicon)

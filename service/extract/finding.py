@@ -61,10 +61,6 @@ class Finding:
     # mention and a ladder word): the explanation says less and asks for review. None otherwise.
     reading: str | None = None
 
-    def identity(self) -> tuple:
-        """FORMAT.md's identity: type, side, and the root when named, otherwise the level."""
-        return (self.type, self.side, self.root if self.root else self.level)
-
     def to_dict(self) -> dict:
         """FORMAT fields plus the extras the scorer ignores (root_inferred, evidence, triggers)."""
         out = {name: getattr(self, name) for name in FORMAT_FIELDS}

@@ -112,7 +112,7 @@ def level_groups(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Level
             gap = " ".join(view[tokens[i - 1].end:token.start].split())
             group = groups[-1]
             if gap in lexicon.range_words or gap == "-":
-                first_single = tokens[group.first].detail[0] and token.detail[0]
+                first_single = tokens[group.first].detail.single and token.detail.single
                 opener = lexicon.span_openers_re.search(view, max(0, tokens[group.first].start - 25),
                                                         tokens[group.first].start)
                 if first_single and opener:
@@ -121,7 +121,7 @@ def level_groups(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Level
                     group.levels = group.levels[:-1] + level_range(group.levels[-1:], token.value, lexicon)
                 group.last = i
                 continue
-            if gap.replace(" ", "") in (",", "and", ",and", "&", "or", ",or") or gap in lexicon.list_words:
+            if gap.replace(" ", "") in lexicon.list_words:
                 if group.levels != [None]:
                     group.levels = group.levels + [lvl for lvl in token.value if lvl not in group.levels]
                 group.last = i

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 import yaml
 
@@ -62,6 +62,35 @@ class Entry:
     kind: str
     value: object = None
     detail: tuple = ()
+
+
+class GradeDetail(NamedTuple):
+    """A grade word's detail."""
+
+    narrowing: bool  # it also means narrowed ("tight", "severe" in "severe at L4-5")
+
+
+class PlaceDetail(NamedTuple):
+    """A stenosis location's detail."""
+
+    plural: bool       # "foramina": both sides at one level
+    zone: str | None   # the zone of a root in it ("foraminal")
+    weak: bool         # "central", "spinal": a place only right before a narrowing word
+    graded_only: bool  # "thecal sac": a stenosis only when graded or called stenosis
+
+
+class LadderDetail(NamedTuple):
+    """A ladder word's detail."""
+
+    form: str      # "verb", "participle" or "noun"
+    narrows: bool  # it also narrows a space ("foraminal encroachment")
+    places: tuple  # the stenosis types it makes when a place is its object
+
+
+class LevelDetail(NamedTuple):
+    """A level's detail."""
+
+    single: bool  # a single vertebra ("at L5"), not a disc level
 
 
 _NEVER = re.compile(r"(?!x)x")  # the default of every pattern: matches nothing
@@ -120,6 +149,35 @@ class Lexicon:
     typo_cache: dict = field(default_factory=dict)    # a word as read -> its repair (Entry) or None
     not_typos: frozenset = frozenset()
     not_abbreviation_after_re: re.Pattern = _NEVER   # a shorthand right after these names a body part
+    # The small words of report grammar (grammar.yaml), one pattern or set per category.
+    abbreviation_re: re.Pattern = _NEVER                  # "approx." before a full stop: no sentence end
+    dangling_re: re.Pattern = _NEVER                      # a line ending in "the", "of": wrapped inside a sentence
+    wrap_opener_re: re.Pattern = _NEVER                   # a wrapped line's next line: a root name, "5 mm", "NFN"
+    grade_shorthand_re: re.Pattern = _NEVER               # "mod." before a full stop ...
+    grade_continues_re: re.Pattern = _NEVER               # ... that goes on ("mod. L NFN")
+    column_sides_re: re.Pattern = _NEVER                  # "R/L" in a table column's title
+    hist_modifier_re: re.Pattern = _NEVER                 # "previously seen": a historical word modifying a noun
+    new_item_gap_re: re.Pattern = _NEVER                  # ", and" after a denial: a new item
+    new_clause_gap_re: re.Pattern = _NEVER                # "and the ..." after a denial: a new clause
+    still_words: frozenset = frozenset()                  # "unchanged": the earlier state holds
+    grade_negators: frozenset = frozenset()               # "not" before a grade negates the grade only
+    copula_re: re.Pattern = _NEVER                        # "is", "has progressed to" before a grade stated after
+    change_from_re: re.Pattern = _NEVER                   # "from" right before a grade: a change's start
+    change_to_infixes: tuple = ()                         # " to " inside a grade phrase ("from mild to severe")
+    now_re: re.Pattern = _NEVER                           # "is now" right before a narrowing or grade
+    side_grade_link_re: re.Pattern = _NEVER               # "and" between the sides and grades stated after
+    relative_bridge_re: re.Pattern = _NEVER               # "which is" between a location and its state
+    relative_copulas: frozenset = frozenset()             # "which is", "which are" as written
+    narrowing_object_re: re.Pattern = _NEVER              # "of the" between a narrowing word and its opening
+    sac_narrowing_re: re.Pattern = _NEVER                 # "narrowing" (of the thecal sac) alone: no stenosis
+    exception_re: re.Pattern = _NEVER                     # "except", "with the exception"
+    denial_values: frozenset = frozenset()                # "none", "nil": a cell or label value that denies
+    header_after_re: re.Pattern = _NEVER                  # "level:" after a level opening a sentence
+    level_intro_re: re.Pattern = _NEVER                   # "at the level of" between a finding and its level
+    passive_pronoun_re: re.Pattern = _NEVER               # "It is" standing for the root named before
+    side_subject_re: re.Pattern = _NEVER                  # "The" before a side that is a sentence's subject
+    side_phrase_re: re.Pattern = _NEVER                   # "on", "to" before a side: a side phrase
+    counting_sides: frozenset = frozenset()               # "both" counts roots, gives no side
 
     def entry(self, text: str) -> Entry | None:
         return self.entries.get(phrase_key(text))
@@ -208,10 +266,10 @@ def _add_grades(builder: _Builder, data: dict) -> None:
     for severity, phrases in grades.items():
         value = None if severity == "ungraded" else severity
         for phrase in _spelled(phrases):
-            builder.add(phrase, Entry(GRADE, value, (phrase_key(phrase) in narrowing,)))
+            builder.add(phrase, Entry(GRADE, value, GradeDetail(phrase_key(phrase) in narrowing)))
             words[phrase_key(phrase)] = value
     for phrase in narrowing - set(words):
-        builder.add(phrase, Entry(GRADE, "severe", (True,)))
+        builder.add(phrase, Entry(GRADE, "severe", GradeDetail(True)))
     # Ranges of two graded words: "mild to moderate", "mild-moderate", "moderate/severe".
     graded = [(word, value) for word, value in words.items() if value in ("mild", "moderate", "severe")]
     for first, first_value in graded:
@@ -224,7 +282,7 @@ def _add_grades(builder: _Builder, data: dict) -> None:
             for joiner in data.get("range_joiners", []):
                 key = phrase_key(first + joiner + second)
                 if key not in builder.entries:
-                    builder.entries[key] = Entry(GRADE, severity, (False,))
+                    builder.entries[key] = Entry(GRADE, severity, GradeDetail(False))
 
 
 def _add_anatomy(builder: _Builder, data: dict) -> frozenset:
@@ -237,8 +295,7 @@ def _add_anatomy(builder: _Builder, data: dict) -> frozenset:
         for plural, phrases in ((False, spec.get("singular")), (True, spec.get("plural"))):
             for phrase in _spelled(phrases):
                 key = phrase_key(phrase)
-                # detail: (plural, zone, weak, a stenosis only when graded or called stenosis)
-                builder.add(phrase, Entry(LOC, kind, (plural, zone, key in weak, key in graded_only)))
+                builder.add(phrase, Entry(LOC, kind, PlaceDetail(plural, zone, key in weak, key in graded_only)))
     builder.add_all(data.get("narrowing"), Entry(NARROW))
     builder.add_all(data.get("normal_state"), Entry(NORMAL))
     for zone, phrases in data.get("zones", {}).items():
@@ -267,8 +324,7 @@ def _add_ladder(builder: _Builder, data: dict) -> None:
         for form in ("verbs", "participles", "nouns"):
             for phrase in _spelled(forms.get(form)):
                 types = narrowed.get(phrase_key(phrase), ())
-                # detail: (form, narrows a space, the stenosis types it makes)
-                builder.add(phrase, Entry(LADDER, rung, (form[:-1], bool(types), types)))
+                builder.add(phrase, Entry(LADDER, rung, LadderDetail(form[:-1], bool(types), types)))
 
 
 def _add_assertion(builder: _Builder, data: dict) -> None:
@@ -305,6 +361,38 @@ def _add_abbreviations(builder: _Builder, abbreviations: dict) -> None:
 
 def _alternation(words) -> str:
     return trie_pattern(phrase_key(v) for w in words for v in expand_phrase(str(w)))
+
+
+def _variants(words) -> list[str]:
+    """Every variant of each phrase (expand_phrase) as written, in the order listed, without repeats."""
+    return list(dict.fromkeys(v for w in words or () for v in expand_phrase(str(w)) if v))
+
+
+def _literal(words, space: str = r"\s+") -> str:
+    """The phrases of a grammar.yaml category as one pattern of their variants, as written (case kept), folded
+    word by word into a trie (so that "at the level of" and its 69 siblings cost one branch per word) in the
+    order listed; a space between words matches ``space``. Matches nothing when the list is empty."""
+    root: dict = {}
+    for variant in _variants(words):
+        node = root
+        for word in variant.split(" "):
+            node = node.setdefault(word, {})
+        node[""] = {}
+    return _word_trie(root, space) if root else r"(?!x)x"
+
+
+def _word_trie(node: dict, space: str) -> str:
+    branches = []
+    for word, child in node.items():
+        if not word:
+            continue
+        rest = [w for w in child if w]
+        if not rest:
+            branches.append(re.escape(word))
+            continue
+        tail = f"(?:{space}{_word_trie(child, space)})"
+        branches.append(re.escape(word) + tail + ("?" if "" in child else ""))
+    return "(?:" + "|".join(branches) + ")"
 
 
 def _bounded(pattern: str) -> str:
@@ -376,7 +464,7 @@ def _root_regex(anatomy: dict, roles: list[str], parts: _Names) -> re.Pattern:
     return re.compile(_bounded(pattern))
 
 
-def _level_regex(levels: dict, parts: _Names) -> re.Pattern:
+def _level_regex(levels: dict, parts: _Names, units: str) -> re.Pattern:
     # A look-ahead for a vertebra ("l4") lets the engine skip other positions; the character before a
     # match is checked by the caller.
     v = parts.vertebra
@@ -389,7 +477,7 @@ def _level_regex(levels: dict, parts: _Names) -> re.Pattern:
         rf"|(?P<c>{v})\s+on\s+(?P<d>{v})(?![\w\-/])"
         rf"|(?P<e>{v})\s(?P<f>{v})(?![\w\-/])"
         # Dictation that drops the hyphen ("L4 5"); never a measurement ("L4 5 mm").
-        rf"|(?P<h>{v})\s(?P<i>\d)(?![\w\-/]|[.,]\d|\s?(?:mm|cm|x)\b)"
+        rf"|(?P<h>{v})\s(?P<i>\d)(?![\w\-/]|[.,]\d|\s?(?:{units}|x)\b)"
         rf"|(?P<g>l[1-5][1-6]|c[1-7][2-8]|l5s1|c7t1|t12l1|l6s1)(?![\w])"
         rf"|(?P<s>{v})(?![\w\-/])"
         rf")"
@@ -455,7 +543,7 @@ def _load(directory: str) -> Lexicon:
         builder.add_all(phrases, Entry(CAUSE, cause))
     _add_grades(builder, _read(path, "grades.yaml"))
     for level, phrases in levels.get("named_levels", {}).items():
-        builder.add_all(phrases, Entry(LEVEL, (level,), (False,)))
+        builder.add_all(phrases, Entry(LEVEL, (level,), LevelDetail(False)))
     roles = [p for phrases in anatomy.get("roles", {}).values() for p in phrases]
     section_data = _read(path, "sections.yaml")
     header_re, caps_re, header_sections, finding_sections, quoted_sections = _section_patterns(section_data)
@@ -488,7 +576,7 @@ def _load(directory: str) -> Lexicon:
                        for role, phrases in anatomy.get("roles", {}).items()),
         root_scan_re=after_boundary(root_re.pattern, root_re.flags),
 
-        level_re=_level_regex(levels, parts),
+        level_re=_level_regex(levels, parts, _literal(grammar.get("measurement_units"))),
         vertebra_aliases=dict(grammar.get("vertebra_aliases") or {}),
         name_side_words={phrase_key(w): side for side, words in (grammar.get("root_name_sides") or {}).items()
                          for w in words},
@@ -535,10 +623,62 @@ def _load(directory: str) -> Lexicon:
         vertebra_index=_vertebra_index(levels),
         transitional=transitional,
         range_words=frozenset(phrase_key(w) or w.strip() for w in levels.get("range_words", [])) - {""},
-        list_words=frozenset(phrase_key(w) or w.strip() for w in levels.get("list_words", [])) - {""},
+        # Compared without spaces: ", and" is ",and" too.
+        list_words=frozenset((phrase_key(w) or w.strip()).replace(" ", "") for w in _spelled(levels.get("list_words")))
+        - {""},
         span_openers_re=re.compile(rf"(?<![a-z0-9])(?:{_alternation(levels.get('span_openers', []))})[\s\-]+$"),
         root_central_keys=central,
         source=str(path),
+        **_grammar_patterns(grammar),
+    )
+
+
+def _grammar_patterns(grammar: dict) -> dict:
+    """The Lexicon fields built from grammar.yaml's small words (see its comments for each category)."""
+    def words(key: str, space: str = r"\s+") -> str:
+        return _literal(grammar.get(key), space)
+
+    def texts(key: str) -> frozenset:
+        return frozenset(_variants(grammar.get(key)))
+
+    abbreviations = words("abbreviations", r"\s")  # "etc. al": one blank at most, as in the text's short forms
+    object_words = words("narrowing_object_words", r"[\s\-]+")
+    return dict(
+        abbreviation_re=re.compile(rf"(?<![A-Za-z]){abbreviations}$", re.I),
+        dangling_re=re.compile(rf"(?<![A-Za-z]){words('dangling_words')}[ \t]*$", re.I),
+        wrap_opener_re=re.compile(
+            r"[ \t]*(?:[CTLS]\d{1,2}(?!\d|\s*[-/\u2013]\s*[CTLS]?\d|\s*[:|])"
+            rf"|\d+(?:\.\d+)?\s*{words('measurement_units')}\b|[A-Z]{{2,5}}\b(?!\s*:))"),
+        grade_shorthand_re=re.compile(rf"(?<![A-Za-z]){words('grade_shorthands')}$", re.I),
+        grade_continues_re=re.compile(rf"[ \t]+(?:[a-z]|{words('grade_shorthand_sides')}[ \t]+[A-Za-z])"),
+        column_sides_re=re.compile(rf"\(?\s*({words('column_sides')})\s*/\s*({words('column_sides')})\s*\)?", re.I),
+        hist_modifier_re=re.compile(rf".*{words('historical_participles')}$"),
+        new_item_gap_re=re.compile(rf"[^,]*,\s*(?:{words('new_item_joiners')}\s+)?$"),
+        new_clause_gap_re=re.compile(
+            rf".*(?<![a-z]){words('clause_joiners')}\s+{words('clause_subjects')}\s+(?:\S+\s+){{0,2}}$"),
+        still_words=texts("still_words"),
+        grade_negators=texts("grade_negators"),
+        copula_re=re.compile(
+            rf"(?:\s+(?:{words('copulas')}|{words('changes')}(?:\s+{words('change_from')}"
+            rf"(?:\s+[a-z\-]+\s+{words('change_to')})?|\s+{words('change_to')})?)"
+            rf"(?:\s+{words('copula_adverbs')})?|,?\s+{words('now_words')})\s+$"),
+        change_from_re=re.compile(rf"(?<![a-z]){words('change_from')}\s+$"),
+        change_to_infixes=tuple(f" {w} " for w in _variants(grammar.get("change_to"))),
+        now_re=re.compile(rf"[\s,;(]*{words('now_phrases')}\s+$"),
+        side_grade_link_re=re.compile(rf"[\s,]*(?:{words('side_grade_links')}\s+)?"),
+        relative_bridge_re=re.compile(words("relative_bridges")),
+        relative_copulas=frozenset(v for v in _variants(grammar.get("relative_bridges")) if " " in v),
+        narrowing_object_re=re.compile(rf"[\s\-]*(?:{object_words}[\s\-]+)?"),
+        sac_narrowing_re=re.compile(words("sac_narrowing_words")),  # matched at a word's start: its longer forms too
+        exception_re=re.compile(words("exception_words")),
+        denial_values=texts("denial_values"),
+        header_after_re=re.compile(rf"\s{{0,8}}{words('level_header_words')}?\s{{0,8}}"
+                                   r"(?:\([^()\n]{0,40}\)\s{0,4})?(?:[:|]|-\s|\u2013)"),
+        level_intro_re=re.compile(rf"\s*(?:,\s*)?(?:{words('level_introducers')}\s+)?"),
+        passive_pronoun_re=re.compile(rf"{words('passive_pronouns')}(?![a-z])"),
+        side_subject_re=re.compile(rf"[\s\-*•]*(?:{words('side_subject_openers')}\s+)?$", re.I),
+        side_phrase_re=re.compile(rf"{words('side_prepositions')}\s"),
+        counting_sides=texts("counting_sides"),
     )
 
 

@@ -7,11 +7,22 @@ that root that has a level.
 from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
+from typing import NamedTuple
 
 from service.extract.attributes import RUNG_RANK, infer_root, one_disc_cause
 from service.extract.finding import Finding
 
 _ASSERTION_RANK = {"absent": 0, "possible": 1, "present": 2}
+
+
+class Key(NamedTuple):
+    """What findings merge by: one finding per type, side, named root and level (FORMAT.md's identity, with
+    the level kept beside a named root, so that one root at two levels stays two findings)."""
+
+    type: str
+    side: str | None
+    root: str | None
+    level: str | None
 
 
 def _single(finding: Finding) -> Finding:
@@ -65,7 +76,7 @@ def _latest(group: list[Finding]) -> list[Finding]:
     return corrected if corrected and len(corrected) < len(group) else group
 
 
-def _fold(groups: dict, key: tuple, into: tuple) -> None:
+def _fold(groups: dict, key: Key, into: Key) -> None:
     groups[into].extend(groups.pop(key))
 
 
@@ -86,34 +97,53 @@ def merge_findings(findings: list[Finding], tentative: AbstractSet[int] = frozen
                    summaries: AbstractSet[int] = frozenset(), cleared: AbstractSet[str] = frozenset()) -> list[Finding]:
     """``tentative``: ids of bare "stenosis" findings; ``summaries``: ids of findings stated spine-wide
     ("multilevel", "as described above"), which sum up what named levels state; ``cleared``: levels an
-    addendum declares normal."""
-    # Keys are (type, side, root, level).
-    groups: dict[tuple, list[Finding]] = {}
+    addendum declares normal. The findings of one key merge, after these passes in order."""
+    groups: dict[Key, list[Finding]] = {}
     for finding in findings:
-        groups.setdefault((finding.type, finding.side, finding.root, finding.level), []).append(finding)
-    # Each step below builds its index only when it has keys to move: most reports have none.
-    # A bare "stenosis" counts only where a canal stenosis at the same level is stated anyway.
+        groups.setdefault(Key(finding.type, finding.side, finding.root, finding.level), []).append(finding)
+    # Each pass builds its index only when it has keys to move: most reports have none.
     if tentative:
-        by_type_level = _index(groups, lambda k: (k[0], k[3]))
-        for key in list(groups):
-            kept = [f for f in groups[key] if id(f) not in tentative]
-            if not kept:
-                del groups[key]
-            elif len(kept) < len(groups[key]) and len(by_type_level[(key[0], key[3])]) == 1:
-                groups[key] = kept
-    # "Foraminal stenosis at C4-5" (no side) next to "right foraminal stenosis at C4-5": one finding, the sided one.
-    unsided = [k for k in groups if k[1] is None and (k[3] is not None or k[2] is not None)]
-    sided = _index(groups, lambda k: (k[0], k[2], k[3], _positive(groups[k])), lambda k: k[1] is not None) \
+        _keep_tentative_beside_a_canal_stenosis(groups, tentative)
+    _fold_unsided_into_sided(groups)
+    _keep_sides_described_apart(groups)
+    _fold_root_without_level(groups)
+    _fold_unnamed_into_named_root(groups)
+    if summaries:
+        _drop_summaries_of_levels(groups, summaries)
+    _withdraw_what_an_addendum_clears(groups, cleared)
+    return _merged(groups)
+
+
+def _keep_tentative_beside_a_canal_stenosis(groups: dict, tentative: AbstractSet[int]) -> None:
+    """A bare "stenosis" counts only where a canal stenosis at the same level is stated anyway ("L4-5:
+    stenosis." alone is dropped; beside "moderate canal stenosis at L4-5" it is that finding)."""
+    by_type_level = _index(groups, lambda k: (k.type, k.level))
+    for key in list(groups):
+        kept = [f for f in groups[key] if id(f) not in tentative]
+        if not kept:
+            del groups[key]
+        elif len(kept) < len(groups[key]) and len(by_type_level[(key.type, key.level)]) == 1:
+            groups[key] = kept
+
+
+def _fold_unsided_into_sided(groups: dict) -> None:
+    """"Foraminal stenosis at C4-5" (no side) next to "right foraminal stenosis at C4-5": one finding, the sided
+    one."""
+    unsided = [k for k in groups if k.side is None and (k.level is not None or k.root is not None)]
+    sided = _index(groups, lambda k: (k.type, k.root, k.level, _positive(groups[k])), lambda k: k.side is not None) \
         if unsided else {}
     for key in unsided:
-        targets = sided.get((key[0], key[2], key[3], _positive(groups[key])))
+        targets = sided.get((key.type, key.root, key.level, _positive(groups[key])))
         if targets:
             _fold(groups, key, targets[0])
-    # Right and left described separately stay two findings even when another sentence sums them up as bilateral;
-    # the sides keep their own rung and grade ("bilateral L5 root involvement" beside "displaces the left L5 root"
-    # and "contacts the right L5 root"); the summary adds its evidence and causes.
-    for key in [k for k in groups if k[1] == "bilateral"]:
-        left, right = ((key[0], side, key[2], key[3]) for side in ("left", "right"))
+
+
+def _keep_sides_described_apart(groups: dict) -> None:
+    """Right and left described separately stay two findings even when another sentence sums them up as
+    bilateral; the sides keep their own rung and grade ("bilateral L5 root involvement" beside "displaces the
+    left L5 root" and "contacts the right L5 root"); the summary adds its evidence and causes."""
+    for key in [k for k in groups if k.side == "bilateral"]:
+        left, right = (key._replace(side=side) for side in ("left", "right"))
         if left in groups and right in groups:
             target = right if _positive(groups[right]) == _positive(groups[key]) else left
             if _positive(groups[key]) == _positive(groups[target]):
@@ -124,53 +154,73 @@ def merge_findings(findings: list[Finding], tentative: AbstractSet[int] = frozen
                         described.cause = list(dict.fromkeys(described.cause + finding.cause))
             else:
                 _fold(groups, key, target)
-    # A named root stated without a level joins the finding of that root with a level (the first, when the
-    # root is affected at several levels and the statement without a level sums them up).
-    unleveled = [k for k in groups if k[2] and k[3] is None]
-    leveled = _index(groups, lambda k: k[:3], lambda k: k[2] is not None and k[3] is not None) if unleveled else {}
+
+
+def _fold_root_without_level(groups: dict) -> None:
+    """A named root stated without a level joins the finding of that root with a level (the first, when the
+    root is affected at several levels and the statement without a level sums them up): "L5-S1: the left S1
+    root is compressed. ... Left S1 compression." is one finding."""
+    unleveled = [k for k in groups if k.root and k.level is None]
+    leveled = _index(groups, lambda k: (k.type, k.side, k.root), lambda k: k.root is not None and k.level is not None) \
+        if unleveled else {}
     for key in unleveled:
-        candidates = leveled.get(key[:3], [])
+        candidates = leveled.get((key.type, key.side, key.root), [])
         same_polarity = [k for k in candidates if _positive(groups[k]) == _positive(groups[key])]
         if len(candidates) == 1:
             _fold(groups, key, candidates[0])
         elif same_polarity:
             _fold(groups, key, same_polarity[0])
-    # "Nerve root compression at L4-5" and "the right L5 root" at L4-5: the unnamed mention joins the named one.
-    unnamed = [k for k in groups if k[0] == "nerve-root" and k[2] is None and k[3] is not None]
-    named = _index(groups, lambda k: (k[1], k[3]), lambda k: k[0] == "nerve-root" and k[2] is not None) \
+
+
+def _fold_unnamed_into_named_root(groups: dict) -> None:
+    """"Nerve root compression at L4-5" and "the right L5 root" at L4-5: the unnamed mention joins the named
+    one."""
+    unnamed = [k for k in groups if k.type == "nerve-root" and k.root is None and k.level is not None]
+    named = _index(groups, lambda k: (k.side, k.level), lambda k: k.type == "nerve-root" and k.root is not None) \
         if unnamed else {}
     for key in unnamed:
-        targets = named.get((key[1], key[3]), [])
-        if not targets and key[1] is None:
+        targets = named.get((key.side, key.level), [])
+        if not targets and key.side is None:
             # "pinches the exiting left L4 root ... with deformity of the root": an unsided "the root" at the
             # level of one named root is that root.
-            targets = [k for k in groups if k[0] == "nerve-root" and k[2] is not None and k[3] == key[3]]
+            targets = [k for k in groups if k.type == "nerve-root" and k.root is not None and k.level == key.level]
             targets = targets if len(targets) == 1 and _same_sentence(groups[key], groups[targets[0]]) else []
         if len(targets) == 1 and (_compatible(groups[key], groups[targets[0]])
                                   or _same_sentence(groups[key], groups[targets[0]])):
             # In one sentence the unnamed roots are the named ones ("without compression of either exiting L5
             # root; both roots are, however, contacted"): one finding, present beating absent.
             _fold(groups, key, targets[0])
-    # "Mild multilevel foraminal narrowing as described above": a level-less summary of findings already
-    # stated at named levels is no finding of its own; it stays only when nothing of its type has a level.
-    leveled_types = {k[0] for k in groups if k[3] is not None and _positive(groups[k])} if summaries else ()
-    for key in [k for k in groups if k[2] is None and k[3] is None and k[0] in leveled_types]:
+
+
+def _drop_summaries_of_levels(groups: dict, summaries: AbstractSet[int]) -> None:
+    """"Mild multilevel foraminal narrowing as described above": a level-less summary of findings already
+    stated at named levels is no finding of its own; it stays only when nothing of its type has a level."""
+    leveled_types = {k.type for k in groups if k.level is not None and _positive(groups[k])}
+    for key in [k for k in groups if k.root is None and k.level is None and k.type in leveled_types]:
         kept = [f for f in groups[key] if f.assertion == "absent" or id(f) not in summaries]
         if kept:
             groups[key] = kept
         else:
             del groups[key]
-    # An addendum that declares a level normal withdraws what the report asserted there before it.
-    for key in [k for k in groups if k[3] in cleared and _positive(groups[k])
+
+
+def _withdraw_what_an_addendum_clears(groups: dict, cleared: AbstractSet[str]) -> None:
+    """An addendum that declares a level normal withdraws what the report asserted there before it
+    ("ADDENDUM: the level in the impression is incorrect; L4-5 is unremarkable")."""
+    for key in [k for k in groups if k.level in cleared and _positive(groups[k])
                 and not any(f.section == "addendum" for f in groups[k])]:
         del groups[key]
+
+
+def _merged(groups: dict) -> list[Finding]:
+    """One finding per key, in the order of its first evidence."""
     merged = []
     for key, group in groups.items():
         finding = _combine(_latest(group))
-        if finding.root is None and key[2]:
-            finding.root = key[2]  # unnamed mentions folded into a named root's finding name that root
-        if finding.level is None and key[3]:
-            finding.level = key[3]  # ... and mentions without a level folded into one at a level, that level
+        if finding.root is None and key.root:
+            finding.root = key.root  # unnamed mentions folded into a named root's finding name that root
+        if finding.level is None and key.level:
+            finding.level = key.level  # ... and mentions without a level folded into one at a level, that level
         if finding.type == "nerve-root" and finding.root is None:
             finding.root_inferred = infer_root(finding.level, finding.zone, finding.role)
         merged.append(finding)

@@ -7,8 +7,8 @@ else the level of the segment it sits in ("L4-L5: ..."), else the previous sente
 
 from __future__ import annotations
 
-import re
 from functools import cached_property
+from typing import NamedTuple
 
 from service.extract.attributes import root_fits_level
 from service.extract.budget import check_deadline
@@ -29,15 +29,12 @@ from service.extract.textview import plain_view, scan_view
 from service.extract.tokens import Token, TokenIndex, labelled_roots, scan, sided_name_roots, verb_object_roots
 from service.extract.typos import repair
 
-_HEADER_AFTER = re.compile(
-    r"\s{0,8}(?:level|levels|disc|disk|space|interspace)?\s{0,8}(?:\([^()\n]{0,40}\)\s{0,4})?(?:[:|]|-\s|\u2013)")
 _FORWARD_GAP = 48
 _HEADS = frozenset({NARROW, NORMAL, LADDER})
 _SIDED_STENOSES = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
-_LEVEL_INTRO = re.compile(r"\s*(?:,\s*)?(?:(?:at|in|of|on|from|involving)\s+)?(?:the\s+)?(?:levels?\s+(?:of\s+)?)?")
 
 
-def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Token], view: str):
+def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Token], view: str, lexicon: Lexicon):
     """The levels a sentence gives a mention, or None when the sentence names none for it. Of the levels
     before it, the last disc level rather than a vertebra named after it ("L5-S1 extrusion migrating to the
     level of the S1 body, compressing the S1 root": L5-S1)."""
@@ -50,7 +47,7 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
             between = tokens[mention.last + 1:group.first]
             start = tokens[group.first].start
             if start - end <= _FORWARD_GAP and all(t.kind in (LOC, ZONE, SIDE) for t in between) \
-                    and _LEVEL_INTRO.fullmatch(view, tokens[group.first - 1].end, start) \
+                    and lexicon.level_intro_re.fullmatch(view, tokens[group.first - 1].end, start) \
                     and not opens_item(tokens, group.first, group.last, view):
                 return group.levels
             break
@@ -59,7 +56,7 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
         return [None]  # "no canal stenosis at any level": the spine, not the level named before
     before = [group for group in groups if group.last < mention.first]
     if before:
-        discs = [group for group in before if not tokens[group.first].detail[0]]
+        discs = [group for group in before if not tokens[group.first].detail.single]
         return (discs or before)[-1].levels
     for group in groups:
         # A level later in the sentence, unless a terminator ("except", ";") separates it from the finding.
@@ -119,20 +116,21 @@ class _State:
         self.item_levels: list | None = None  # the levels of the numbered item before this one
 
 
-def _is_level_header(tokens: list[Token], groups: list[LevelGroup], view: str, sentence_start: int) -> bool:
+def _is_level_header(tokens: list[Token], groups: list[LevelGroup], view: str, sentence_start: int,
+                     lexicon: Lexicon) -> bool:
     if not groups or groups[0].first != 0:
         return False
     opening = view[sentence_start:tokens[0].start].strip(" \t*-#>•,")
-    if opening and not (_LEVEL_INTRO.fullmatch(opening.lower() + " ") and not tokens[0].detail[0]):
+    if opening and not (lexicon.level_intro_re.fullmatch(opening.lower() + " ") and not tokens[0].detail.single):
         return False  # only "At L5-S1 ...", "At the L4-5 level ..." may stand before the level
-    if not tokens[0].detail[0]:
+    if not tokens[0].detail.single:
         # A sentence that opens with a disc level speaks of that level, and so do the sentences after it
         # that name none ("L4-5 postsurgical change. Soft tissue abuts the L5 root."), colon or not.
         return True
     last = tokens[groups[0].last]
     after = groups[0].last + 1
     sentence_over = after >= len(tokens) and not view[last.end:last.end + 1].isalpha()
-    return bool(_HEADER_AFTER.match(view, last.end)) or sentence_over
+    return bool(lexicon.header_after_re.match(view, last.end)) or sentence_over
 
 
 _LABEL_REACH = 40
@@ -172,29 +170,26 @@ def _one_named_root(tokens: list[Token]):
     return named[0] if len(named) == 1 and named[0].names[0][0] else None
 
 
-def _clause_opening_side(tokens: list[Token], view: str, index: int) -> str | None:
+def _clause_opening_side(tokens: list[Token], view: str, index: int, lexicon: Lexicon) -> str | None:
     """"On the left, the protrusion displaces the L5 root; on the right it only contacts the L5 root": a side
     phrase opening the clause after a semicolon is the side of what that clause states."""
     for k in range(index - 1, -1, -1):
         if tokens[k].kind == TERM and view[tokens[k].start] == ";":
             opener = tokens[k + 1] if k + 1 < index else None
             if opener is not None and opener.kind == SIDE and (
-                    _SIDE_PHRASE.match(view, opener.start) or view.startswith(",", opener.end)):
+                    lexicon.side_phrase_re.match(view, opener.start) or view.startswith(",", opener.end)):
                 return opener.value
             return None
     return None
 
 
-_PASSIVE_PRONOUN = re.compile(r"(?:it|they)\s+(?:is|are|was|were|remains|remain|appears|appear)(?![a-z])")
-
-
-def _pronoun_root(tokens: list[Token], view: str, root) -> list[Token]:
+def _pronoun_root(tokens: list[Token], view: str, root, lexicon: Lexicon) -> list[Token]:
     """"The right L5 root was previously compressed. It is now only contacted.": a pronoun subject of a
     passive ladder word, in a sentence naming no root, stands for the one root the sentence before named."""
     first = tokens[0]
-    if first.kind != REF or not _PASSIVE_PRONOUN.match(view, first.start):
+    if first.kind != REF or not lexicon.passive_pronoun_re.match(view, first.start):
         return tokens
-    if any(t.kind == LADDER and t.detail[0] != "participle" for t in tokens):
+    if any(t.kind == LADDER and t.detail.form != "participle" for t in tokens):
         return tokens
     return [Token(ROOT, first.start, first.end, root)] + tokens[1:]
 
@@ -211,13 +206,11 @@ def _root_in_sided_opening(mentions: list[Mention]) -> None:
             mention.side = sides.pop()
 
 
-_SIDE_SUBJECT = re.compile(r"[\s\-*•]*(?:and\s+)?(?:the\s+|on\s+the\s+)?$", re.I)
-
-
-def _elided_location(tokens: list[Token], view: str, start: int, mentions: list[Mention], sided_type: str) -> None:
+def _elided_location(tokens: list[Token], view: str, start: int, mentions: list[Mention], sided_type: str,
+                     lexicon: Lexicon) -> None:
     """"The right foramen is narrowed to a mild degree. The left is moderately narrowed.": a sentence whose
     subject is a side alone speaks of the openings of the sentence before; its bare narrowing is theirs."""
-    if tokens[0].kind != SIDE or not _SIDE_SUBJECT.fullmatch(view, start, tokens[0].start):
+    if tokens[0].kind != SIDE or not lexicon.side_subject_re.fullmatch(view, start, tokens[0].start):
         return
     for mention in mentions:
         if mention.type == "canal-stenosis" and mention.tentative:
@@ -228,10 +221,7 @@ def _elided_location(tokens: list[Token], view: str, start: int, mentions: list[
                                 assertion=ABSENT, triggers=[tokens[1]]))
 
 
-_SIDE_PHRASE = re.compile(r"(?:on|to|at)\s")
-
-
-def _clause_side(tokens: list[Token], view: str, mentions: list[Mention]) -> str | None:
+def _clause_side(tokens: list[Token], view: str, mentions: list[Mention], lexicon: Lexicon) -> str | None:
     """"Uncovertebral hypertrophy on the right causes moderate foraminal narrowing": a side phrase
     ("on the right", "to the left") outside every finding's own phrase gives the side of the sentence's
     findings, when the sentence has only one such side and no side of another kind."""
@@ -241,7 +231,7 @@ def _clause_side(tokens: list[Token], view: str, mentions: list[Mention]) -> str
     found = set()
     for i, token in enumerate(tokens):
         if token.kind == SIDE and i not in taken:
-            if not _SIDE_PHRASE.match(view, token.start):
+            if not lexicon.side_phrase_re.match(view, token.start):
                 return None
             found.add(token.value)
     return found.pop() if len(found) == 1 else None
@@ -277,7 +267,7 @@ class _Report:
             state.segment = _Segment()
         tokens = index.between(start, end) if index is not None else scan(view, lexicon, start, end)
         groups = level_groups(tokens, view, lexicon)
-        if row or _is_level_header(tokens, groups, view, start):
+        if row or _is_level_header(tokens, groups, view, start, lexicon):
             state.segment = _Segment()
             state.segment.levels = groups[0].levels if groups else None
         if question or not tokens:
@@ -293,10 +283,10 @@ class _Report:
                 groups = level_groups(tokens, view, lexicon)
         # A grade next to a location can state a stenosis on its own ("Foramina: moderate right, mild left").
         heads = not kinds.isdisjoint(_HEADS) or (LOC in kinds and (GRADE in kinds or NEG in kinds)) \
-            or any(t.kind == GRADE and t.detail and t.detail[0] for t in tokens)
+            or any(t.kind == GRADE and t.detail and t.detail.narrowing for t in tokens)
         if not heads and CAUSE not in kinds:
             # Nothing to read here ("Normal alignment."): only the level context moves on.
-            disc_groups = [g for g in groups if not tokens[g.first].detail[0]]
+            disc_groups = [g for g in groups if not tokens[g.first].detail.single]
             if disc_groups:
                 segment.previous = disc_groups[-1].levels
             state.previous = _Previous(root=_one_named_root(tokens))
@@ -311,8 +301,8 @@ class _Report:
             if named is not tokens:
                 tokens, groups = named, level_groups(named, view, lexicon)  # token indices moved
             if ROOT not in kinds and state.previous.root is not None:
-                tokens = _pronoun_root(tokens, view, state.previous.root)
-        context = Context(tokens, view, kinds)  # roots added since: kinds still holds every trigger kind
+                tokens = _pronoun_root(tokens, view, state.previous.root, lexicon)
+        context = Context(tokens, view, lexicon, kinds)  # roots added since: kinds still holds every trigger kind
         reader = RootReader(tokens, view, lexicon, context)
         if heads:
             mentions = read_stenoses(tokens, view, lexicon, context)
@@ -322,20 +312,20 @@ class _Report:
         if ROOT in kinds and LADDER in kinds and not any(m.type == "nerve-root" for m in mentions):
             mentions += _fallback_root(tokens, context)
         if LOC not in kinds and state.previous.sided_type:
-            _elided_location(tokens, view, start, mentions, state.previous.sided_type)
+            _elided_location(tokens, view, start, mentions, state.previous.sided_type, lexicon)
         _root_in_sided_opening(mentions)
         if section == "addendum" and not mentions and NORMAL in kinds and groups \
                 and kinds <= {LEVEL, NORMAL, TERM, LABEL}:
             self.cleared.update(level for group in groups for level in group.levels if level)
         wide = WIDE in kinds
         back_reference = tokens[0].kind == REF
-        leading_side = _leading_side(tokens, view) or _clause_side(tokens, view, mentions)
+        leading_side = _leading_side(tokens, view) or _clause_side(tokens, view, mentions, lexicon)
         used_levels = None
         remain = REMAIN in kinds
         for mention in mentions:
             if remain and any(t.kind == REMAIN for t in tokens[max(0, mention.first - 3):mention.last + 1]):
                 continue
-            levels = resolve_levels(mention, groups, tokens, view)
+            levels = resolve_levels(mention, groups, tokens, view, lexicon)
             if levels is None:
                 levels = [None] if wide else (segment.levels or segment.previous or [None])
                 if mention.root and levels != [None] and not any(root_fits_level(mention.root, lvl) for lvl in levels):
@@ -357,7 +347,7 @@ class _Report:
             if mention.assertion == ABSENT and levels == [None] and mention.graded:
                 continue  # a spine-wide partial denial ("no high-grade stenosis") is not labelled
             if mention.side is None and mention.type != "canal-stenosis" and not mention.central:
-                mention.side = _clause_opening_side(tokens, view, mention.first) or leading_side
+                mention.side = _clause_opening_side(tokens, view, mention.first, lexicon) or leading_side
             if mention.side is None and back_reference and mention.type in _SIDED_STENOSES and not mention.plural:
                 mention.side = state.previous.side  # "Left foraminal protrusion. This narrows the foramen."
             key = (mention.type, mention.root, tuple(levels))
@@ -372,7 +362,7 @@ class _Report:
                 if wide and finding.level is None:
                     self.summaries.add(id(finding))
                 self.findings.append(finding)
-        disc_groups = [g for g in groups if not tokens[g.first].detail[0]]
+        disc_groups = [g for g in groups if not tokens[g.first].detail.single]
         if used_levels is not None:
             segment.previous = used_levels
         elif disc_groups:
@@ -390,18 +380,18 @@ class _Report:
             match = lexicon.level_re.match(line.strip().lower())
             return match is not None
 
-        rows, outside = find_tables(self.text, section.start, section.end, starts_with_level)
+        rows, outside = find_tables(self.text, section.start, section.end, starts_with_level, lexicon)
         pieces = [(span[0], None) for span in outside] + [(row.start, row) for row in rows]
         spans = dict(outside)
         for position, row in sorted(pieces, key=lambda item: item[0]):
             if row is not None:
                 check_deadline(self.deadline)
                 statement = scan_view(plain_view(row.statement))
-                for number, sentence in enumerate(split_sentences(row.statement, 0, len(row.statement))):
+                for number, sentence in enumerate(split_sentences(row.statement, 0, len(row.statement), lexicon)):
                     self.read_statement(statement, sentence.start, sentence.end, Evidence(row.start, row.end),
                                         section.name, state, row=number == 0, source=row.statement)
                 continue
-            for sentence in split_sentences(plain, position, spans[position]):
+            for sentence in split_sentences(plain, position, spans[position], lexicon):
                 check_deadline(self.deadline)
                 if section.quoted and not _quotes_imaging(view, sentence.start, sentence.end, lexicon):
                     continue
@@ -448,11 +438,17 @@ def _quotes_imaging(view: str, start: int, end: int, lexicon: Lexicon) -> bool:
     return any(match.group("a") or match.group("g") for match in lexicon.level_re.finditer(view, start, end))
 
 
-def read_report(text: str, lexicon: Lexicon,
-                deadline: float | None = None) -> tuple[list[Finding], set[int], set[int], set[str]]:
-    """All findings the report's sentences state, the ids of the tentative ones (bare "stenosis") and of
-    those stated spine-wide ("multilevel foraminal narrowing as described"), and the levels an addendum
-    declares normal ("The level in the impression is incorrect ... L4-5 is unremarkable")."""
+class Reading(NamedTuple):
+    """What the sentences of a report state, before findings of one identity merge (merge.py)."""
+
+    findings: list[Finding]
+    tentative: set[int]   # ids of the findings read from a bare "stenosis"
+    summaries: set[int]   # ids of those stated spine-wide ("multilevel foraminal narrowing as described")
+    cleared: set[str]     # levels an addendum declares normal ("... L4-5 is unremarkable")
+
+
+def read_report(text: str, lexicon: Lexicon, deadline: float | None = None) -> Reading:
+    """All findings the report's sentences state, with what merging them needs to know (Reading)."""
     plain = plain_view(text)
     view = scan_view(plain)
     report = _Report(text, lexicon, deadline)
@@ -461,7 +457,7 @@ def read_report(text: str, lexicon: Lexicon,
         index = TokenIndex(view, lexicon, [(section.start, section.end) for section in sections])
         for section in sections:
             report.read_section(plain, view, section, index)
-    return report.findings, report.tentative, report.summaries, report.cleared
+    return Reading(report.findings, report.tentative, report.summaries, report.cleared)
 
 
 def _severity_text(mention: Mention, source: str, lexicon: Lexicon) -> str | None:

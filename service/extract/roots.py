@@ -61,7 +61,7 @@ class RootReader:
             if token.kind == REF and j == index + 1 and self.view[token.start:token.end] in self.lexicon.object_pronouns:
                 # "the S1 root is not displaced; however, the protrusion may contact it": the root named before.
                 return self._backward(index, across_clauses=True), True
-            if token.kind == OBJ or (token.kind == LOC and not token.detail[2]):
+            if token.kind == OBJ or (token.kind == LOC and not token.detail.weak):
                 coordinated = self._coordinated_root(j)
                 return coordinated, coordinated is None
         return None, False
@@ -120,14 +120,14 @@ class RootReader:
         takes_object = self.lexicon.object_preposition_re.match(self.view, tokens[index].end - 5, tokens[index].end + 6) is not None
         compound = index > 0 and tokens[index - 1].kind == ROOT \
             and not self.view[tokens[index - 1].end:tokens[index].start].strip(" -")  # "no root contact"
-        if tokens[index].detail[0] == "verb" and not compound:
+        if tokens[index].detail.form == "verb" and not compound:
             # A verb acts on the root after it: "compressing the L5 root and contacting the S1 root".
             forward, _ = self._forward(index)
             if forward is not None:
                 return forward
         if index and tokens[index - 1].kind == ROOT and self._joined(index - 1, index) and not takes_object:
             return index - 1
-        if tokens[index].detail[0] == "participle":
+        if tokens[index].detail.form == "participle":
             back = self._backward(index)
             if back is not None:
                 return back
@@ -135,7 +135,7 @@ class RootReader:
         if forward is not None or blocked:
             return forward
         back = self._backward(index)
-        if back is None and tokens[index].detail[0] == "noun" and self._opens_clause(index):
+        if back is None and tokens[index].detail.form == "noun" and self._opens_clause(index):
             # "The right L5 root cannot be separated from the disc; compression cannot be excluded": a rung
             # named alone at the head of a clause is the state of the root of the clause before.
             back = self._backward(index, across_clauses=True)
@@ -172,7 +172,7 @@ class RootReader:
         if not (index > 0 and tokens[index - 1].kind == HIST and self._joined(index - 1, index)):
             return False
         # "The previously described compression of the L5 root is again seen": still there.
-        return not still_present(tokens, self.view)
+        return not still_present(tokens, self.view, self.lexicon)
 
     def _noun_phrase_start(self, index: int) -> int:
         start = self._phrase_starts.get(index)
@@ -197,7 +197,7 @@ class RootReader:
         several = len(tokens[root].value.names) > 1 or bool(self._coordinated_after(root))
         # "both the L5 and S1 roots" counts the roots, it does not give them a side.
         sides = [tokens[j].value for j in range(self._noun_phrase_start(root), root) if tokens[j].kind == SIDE
-                 and not (several and self.view[tokens[j].start:tokens[j].end] == "both")]
+                 and not (several and self.view[tokens[j].start:tokens[j].end] in self.lexicon.counting_sides)]
         # After the root ("the L4 roots bilaterally") or after a ladder word that follows it ("the L5 roots
         # are contacted bilaterally").
         for j in [root] + [w for w in words if w > root]:
@@ -325,7 +325,7 @@ class RootReader:
                 if self.lexicon.causal_re.search(self.view, tokens[root].end, tokens[j].start):
                     found.extend(self._cause_list(j))
                 break
-        if not found and 0 < lower == first_word and tokens[first_word].detail[0] == "verb":
+        if not found and 0 < lower == first_word and tokens[first_word].detail.form == "verb":
             # "L paracentral HNP; abuts L S1 root": a verb without a subject acts for the clause before.
             found = self._causes_between(self._clause_start(lower - 1), lower - 1)
         if not found and 0 < lower < len(tokens) and tokens[lower].kind == REF:
@@ -358,7 +358,7 @@ class RootReader:
         for j in range(lower - 1, -1, -1):
             if tokens[j].kind == ROOT:
                 return []
-            if tokens[j].kind == NARROW or (tokens[j].kind == LADDER and tokens[j].detail[1]):
+            if tokens[j].kind == NARROW or (tokens[j].kind == LADDER and tokens[j].detail.narrows):
                 causes = [k for k in range(j) if tokens[k].kind == CAUSE]
                 if causes and self.lexicon.leads_to_re.search(self.view, tokens[causes[-1]].end, tokens[j].start):
                     return list(dict.fromkeys(self._causes_between(0, j)))
@@ -369,12 +369,12 @@ class RootReader:
         tokens = self.tokens
         for j in range(root + 1, min(len(tokens), root + 4)):
             if tokens[j].kind in (LOC, ZONE):
-                return tokens[j].value if tokens[j].kind == ZONE else tokens[j].detail[1]
+                return tokens[j].value if tokens[j].kind == ZONE else tokens[j].detail.zone
             if tokens[j].kind == ROOT or clause_end(tokens[j], self.view):
                 break
         for j in range(min(root, first_word) - 1, self._clause_start(min(root, first_word)) - 1, -1):
             if tokens[j].kind in (LOC, ZONE):
-                return tokens[j].value if tokens[j].kind == ZONE else tokens[j].detail[1]
+                return tokens[j].value if tokens[j].kind == ZONE else tokens[j].detail.zone
         return None
 
     def _role(self, root: int) -> str | None:
@@ -429,7 +429,7 @@ class RootReader:
                 judged.append((w, ABSENT, tokens[w]))
                 continue
             assertion, trigger = self.context.assertion(w, "nerve-root")
-            if assertion != ABSENT and (self._historical(w) or historical_clause(tokens, min(w, root), self.view)):
+            if assertion != ABSENT and (self._historical(w) or historical_clause(tokens, min(w, root), self.view, self.lexicon)):
                 continue  # "which was previously compressed": an earlier exam's finding
             judged.append((w, assertion, trigger))
         if not judged:
@@ -444,7 +444,7 @@ class RootReader:
             if ladder:
                 best = max(ladder, key=lambda item: RUNG_RANK[tokens[item[0]].value])
                 degree = tokens[best[0]].value
-                grade = grade_before(tokens, best[0], self.view)
+                grade = grade_before(tokens, best[0], self.view, self.lexicon)
                 severity = grade.value if grade is not None else None
                 grade_span = (grade.start, grade.end) if grade is not None else None
         triggers = []

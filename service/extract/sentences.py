@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from service.extract.lexicon import Lexicon
+
 # Every alternative starts with a literal character, so the regex engine jumps between the few
 # candidate characters instead of trying the whole pattern at every position.
 _STOP_BEFORE = r"(?=[\s\"')\],]|$)"
@@ -23,40 +25,31 @@ _BOUNDARY = re.compile(
     r"|\u2022|\u00b7|\u25cf|\u25aa"          # bullets
     r"|//+"                                # runs of slashes that separate items ("... foramen./// L4-5: ...")
 )
-_ABBREVIATION = re.compile(r"(?<![A-Za-z])(?:e\.g|i\.e|vs|approx|dr|fig|cf|incl|resp|ca|mr|ms|st|cont|sag|ax|ant|post|"
-                           r"lat|med|bilat|prox|dist|ext|int|sup|inf|pt|pts|sig|signif|neg|etc\.?\s?al|al|hx|sx|dx|tx|w|b/l)$", re.I)
 _NUMBER_ITEM = re.compile(r"[\s,]*(?:\(?\d{1,2}[.)]|[-*+>]|#)?[\s,]*")
 _ITEM_START = re.compile(r"[ \t,]*\(?\d{1,2}[.)][ \t]*(?=[A-Za-z])")
 _MAX_SENTENCE = 600
 
 # A line wrapped inside a sentence (reports broken at a fixed width): the line before ends in a word that
-# cannot end a sentence (not a side or grade word: a list item can end there), or it is long and the next
-# line opens with a root name (not a disc level), a measurement or an acronym ("...contacts the traversing\nL5 nerve root"). A line that opens a bullet, a numbered item, a
-# label ("Foramina:", "L4-5:") or a header in capitals always starts afresh.
-_DANGLING = re.compile(r"(?<![A-Za-z])(?:the|of|and|or|with|w/|to|at|a|an|by|from|on|in|into|upon|onto|which|that|is|"
-                       r"are|was|were|has|have|exiting|traversing|descending|for|without|as|than|but|both|causing|"
-                       r"resulting|contacting|compressing|displacing|abutting|effacing|there)[ \t]*$",
-                       re.I)
-_WRAP_OPENER = re.compile(r"[ \t]*(?:[CTLS]\d{1,2}(?!\d|\s*[-/\u2013]\s*[CTLS]?\d|\s*[:|])|\d+(?:\.\d+)?\s*(?:mm|cm)\b|"
-                          r"[A-Z]{2,5}\b(?!\s*:))")
+# cannot end a sentence (grammar.yaml's dangling_words; not a side or grade word: a list item can end there),
+# or it is long and the next line opens with a root name (not a disc level), a measurement or an acronym
+# ("...contacts the traversing\nL5 nerve root"). A line that opens a bullet, a numbered item, a label
+# ("Foramina:", "L4-5:") or a header in capitals always starts afresh.
 _FRESH_LINE = re.compile(r"[ \t]*(?:[-*+>#\u2022\u00b7\u25cf\u25aa]|\(?\d{1,2}[.)](?!\d)|[A-Za-z][A-Za-z /]{0,40}:|"
                          r"[CTLS]\d{1,2}\s*(?:[-/\u2013]\s*[CTLS]?\d{1,2})?\s*[:|\-\u2013](?!\d)|[A-Z]{3,}[A-Z ]*$)", re.M)
 _WRAP_WIDTH = 45
-_GRADE_SHORTHAND = re.compile(r"(?<![A-Za-z])(?:mod|sev)$", re.I)
-_GRADE_CONTINUES = re.compile(r"[ \t]+(?:[a-z]|(?:L|R|Lt|Rt|BL|B/L|Bilat|bilat)[ \t]+[A-Za-z])")
 
 
-def _wrapped(text: str, newline: int, end: int) -> bool:
-    """Whether the line break at ``newline`` falls inside a sentence (see _DANGLING)."""
+def _wrapped(text: str, newline: int, end: int, lexicon: Lexicon) -> bool:
+    """Whether the line break at ``newline`` falls inside a sentence (see _WRAP_WIDTH)."""
     line_start = text.rfind("\n", 0, newline) + 1
     line = text[line_start:newline]
     if not line.strip() or line.rstrip()[-1:] in ".:;!?":
         return False
     if _FRESH_LINE.match(text, newline + 1, end):
         return False
-    if _DANGLING.search(line):
+    if lexicon.dangling_re.search(line):
         return True
-    return len(line.strip()) >= _WRAP_WIDTH and bool(_WRAP_OPENER.match(text, newline + 1, end))
+    return len(line.strip()) >= _WRAP_WIDTH and bool(lexicon.wrap_opener_re.match(text, newline + 1, end))
 
 
 class Sentence:
@@ -102,7 +95,7 @@ def _add(sentences: list[Sentence], text: str, piece_start: int, piece_end: int,
     return pending_item
 
 
-def split_sentences(text: str, start: int, end: int) -> list[Sentence]:
+def split_sentences(text: str, start: int, end: int, lexicon: Lexicon) -> list[Sentence]:
     sentences: list[Sentence] = []
     pending_item = False  # a numbered item's number or a blank line came before: the next sentence starts an item
     cursor = start
@@ -110,12 +103,12 @@ def split_sentences(text: str, start: int, end: int) -> list[Sentence]:
         mark_start, mark_end = match.span()
         first = text[mark_start]
         if mark_end - mark_start == 1:
-            if first == "." and _ABBREVIATION.search(text, max(start, mark_start - 8), mark_start):
+            if first == "." and lexicon.abbreviation_re.search(text, max(start, mark_start - 8), mark_start):
                 continue
-            if first == "\n" and _wrapped(text, mark_start, end):
+            if first == "\n" and _wrapped(text, mark_start, end, lexicon):
                 continue
-            if first == "." and _GRADE_SHORTHAND.search(text, max(start, mark_start - 4), mark_start) \
-                    and _GRADE_CONTINUES.match(text, mark_end, end):
+            if first == "." and lexicon.grade_shorthand_re.search(text, max(start, mark_start - 4), mark_start) \
+                    and lexicon.grade_continues_re.match(text, mark_end, end):
                 continue  # "mod. L NFN": the grade's abbreviation, not the end of the sentence
         pending_item = _add(sentences, text, cursor, mark_end, pending_item)
         if first == "\n" and mark_end < end and text[mark_end] == "\n":

@@ -9,10 +9,10 @@ narrowing" gives two findings, one per side with its own grade.
 
 from __future__ import annotations
 
-from service.extract.attributes import combine_sides, negates_grade
-from service.extract.context import ABSENT, PRESENT, Context, historical_clause, still_present
 import re
 
+from service.extract.attributes import combine_sides, negates_grade
+from service.extract.context import ABSENT, PRESENT, Context, historical_clause, still_present
 from service.extract.levels import opens_item
 from service.extract.lexicon import (
     AGAIN, CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, REMAIN, ROOT, SIDE,
@@ -29,14 +29,7 @@ _CHAIN = frozenset({SIDE, GRADE, LEVEL, LOC, NARROW, NORMAL, REMAIN, LADDER, NEG
 # right narrowing"); before a verb it ends the phrase ("stenosis, possibly compromising the L5 root").
 _HEDGED = frozenset({SIDE, GRADE, LOC, NARROW})
 _MAX_GAP = 48
-_COPULA = re.compile(r"(?:\s+(?:is|are|was|were|appears|appear|remains|remain|seems|has\s+become|have\s+become|"
-                     r"(?:has\s+|have\s+)?(?:progressed|worsened|increased|improved|decreased)(?:\s+from(?:\s+[a-z\-]+\s+to)?|\s+to)?)"
-                     r"(?:\s+(?:now|also|again|most|currently))?|,?\s+(?:now|currently|presently))\s+$")
 _PREDICATE_STOP = frozenset({LADDER, ROOT, NARROW, LOC, NEG, HEDGE, TERM, NORMAL})
-_LINK = re.compile(r"[\s,]*(?:and\s+|but\s+)?")
-
-
-_RELATIVE = re.compile(r"which(?:\s+(?:is|are))?")
 
 
 def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]:
@@ -47,7 +40,7 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
         if token.kind in (TERM, LABEL) and view[token.start] == ":" and current:
             continue  # "Right foramen: mild stenosis"
         if token.kind == TERM and current and tokens[current[-1]].kind == LOC and i + 1 < len(tokens) \
-                and tokens[i + 1].kind in (GRADE, NARROW, NORMAL) and _RELATIVE.fullmatch(view, token.start, token.end):
+                and tokens[i + 1].kind in (GRADE, NARROW, NORMAL) and lexicon.relative_bridge_re.fullmatch(view, token.start, token.end):
             bridged = True  # "in the left lateral recess, which is narrowed, ..."
             continue
         if token.kind not in _CHAIN or (token.kind == LADDER and not _narrows_here(tokens, i)) \
@@ -82,10 +75,7 @@ def _of_an_object(tokens: list[Token], i: int, view: str) -> bool:
     return before or after
 
 
-_OBJECT_GAP = re.compile(r"[\s\-]*(?:of[\s\-]+)?(?:the[\s\-]+)?")
-
-
-def _objects_after(tokens: list[Token], head: int, limit: int, view: str) -> list[int]:
+def _objects_after(tokens: list[Token], head: int, limit: int, view: str, lexicon: Lexicon) -> list[int]:
     """The openings a narrowing word takes as its object ("... and narrowing left neural foramen", ", and
     narrowing of neural foramina"): the locations right after it (past side and grade words), when no
     location stands right before it ("foraminal narrowing" is narrowing of the place before)."""
@@ -96,7 +86,7 @@ def _objects_after(tokens: list[Token], head: int, limit: int, view: str) -> lis
         j += 1
     if j >= limit or tokens[j].kind != LOC:
         return []
-    if not _OBJECT_GAP.fullmatch(view, tokens[head].end, tokens[head + 1].start):
+    if not lexicon.narrowing_object_re.fullmatch(view, tokens[head].end, tokens[head + 1].start):
         return []
     return [j]
 
@@ -115,22 +105,22 @@ def _narrows_here(tokens: list[Token], i: int) -> bool:
     "compression of the exit canal", "the exit canal is compressed"), and otherwise leaves the grades around
     it to the phrase they belong to ("narrowing the left foramen severely and compressing the C6 root")."""
     token = tokens[i]
-    if not token.detail[1]:
+    if not token.detail.narrows:
         return False
-    if "canal-stenosis" in token.detail[2]:
+    if "canal-stenosis" in token.detail.places:
         return True
-    step = -1 if token.detail[0] == "participle" else 1
+    step = -1 if token.detail.form == "participle" else 1
     j = i + step
     while 0 <= j < len(tokens) and tokens[j].kind in (SIDE, GRADE, LOC):  # objects in a row: "the sac and exit canal"
-        if tokens[j].kind == LOC and tokens[j].value in token.detail[2]:
+        if tokens[j].kind == LOC and tokens[j].value in token.detail.places:
             return True
         j += step
     return False
 
 
 def _is_head(token: Token) -> bool:
-    return (token.kind in (NARROW, NORMAL) or (token.kind == LADDER and token.detail[1])
-            or (token.kind == GRADE and bool(token.detail) and token.detail[0]))
+    return (token.kind in (NARROW, NORMAL) or (token.kind == LADDER and token.detail.narrows)
+            or (token.kind == GRADE and bool(token.detail) and token.detail.narrowing))
 
 
 def _side_grades(tokens: list[Token], indices: list[int]) -> list[tuple[str | None, Token | None, Token | None]]:
@@ -171,22 +161,22 @@ def _side_grades(tokens: list[Token], indices: list[int]) -> list[tuple[str | No
     return [(combine_sides(sides), first_grade, None)]
 
 
-def _predicate(tokens: list[Token], last: int, view: str) -> list[int]:
+def _predicate(tokens: list[Token], last: int, view: str, lexicon: Lexicon) -> list[int]:
     """Grades and sides stated after the stenosis, as token indices: "foraminal stenosis due to osteophytes
     is severe on the left", "is moderate on the right and mild on the left"."""
     for j in range(last + 1, min(len(tokens), last + 7)):
         token = tokens[j]
-        if j == last + 1 and token.kind == TERM and view.startswith("which", token.start):
+        if j == last + 1 and token.kind == TERM and lexicon.relative_bridge_re.match(view, token.start):
             continue  # "canal stenosis, which is now severe"
         if token.kind in _PREDICATE_STOP:
             return []
-        relative = tokens[j - 1].kind == TERM and view[tokens[j - 1].start:tokens[j - 1].end] in ("which is", "which are")
+        relative = tokens[j - 1].kind == TERM and view[tokens[j - 1].start:tokens[j - 1].end] in lexicon.relative_copulas
         # The copula may itself be a token ("remains", "is again"): read it from the end of the phrase.
         since = tokens[j - 1].end if tokens[j - 1].kind != AGAIN else tokens[last].end
-        if token.kind == GRADE and token.value and (relative or _COPULA.search(view, since, token.start)):
+        if token.kind == GRADE and token.value and (relative or lexicon.copula_re.search(view, since, token.start)):
             found = [j]
             for k in range(j + 1, min(len(tokens), j + 8)):
-                if tokens[k].kind not in (SIDE, GRADE) or _LINK.fullmatch(view, tokens[k - 1].end, tokens[k].start) is None:
+                if tokens[k].kind not in (SIDE, GRADE) or lexicon.side_grade_link_re.fullmatch(view, tokens[k - 1].end, tokens[k].start) is None:
                     break
                 found.append(k)
             return found
@@ -198,11 +188,11 @@ def _central_context(tokens: list[Token]) -> bool:
                for t in tokens)
 
 
-def _bare_stenosis(tokens: list[Token], head: int, view: str, context: Context) -> list[Mention]:
+def _bare_stenosis(tokens: list[Token], head: int, view: str, context: Context, lexicon: Lexicon) -> list[Mention]:
     """A positive "stenosis" with no location: a canal stenosis in a central context, else tentative."""
     if head > 0 and tokens[head - 1].kind in (OBJ, CAUSE) and not view[tokens[head - 1].end:tokens[head].start].strip():
         return []
-    if _after_history(tokens, head, view):
+    if _after_history(tokens, head, view, lexicon):
         return []
     assertion, trigger = context.assertion(head, "canal-stenosis")
     if assertion == ABSENT or context.silenced(head):
@@ -215,16 +205,13 @@ def _bare_stenosis(tokens: list[Token], head: int, view: str, context: Context) 
                     severity_span=(grade.start, grade.end) if grade is not None else None)]
 
 
-_FROM = re.compile(r"(?<![a-z])from\s+$")
-
-
 def _change_to_grade(tokens: list[Token], view: str, lexicon: Lexicon) -> None:
     """"progressed from mild to severe", "improved from severe to mild": a change states the grade it ends at,
     not a range; the grade token is narrowed to its last word."""
     for i, token in enumerate(tokens):
-        if token.kind != GRADE or " to " not in view[token.start:token.end] or i == 0:
+        if token.kind != GRADE or i == 0 or not any(to in view[token.start:token.end] for to in lexicon.change_to_infixes):
             continue
-        if _FROM.search(view, tokens[i - 1].end, token.start):
+        if lexicon.change_from_re.search(view, tokens[i - 1].end, token.start):
             last = view.rindex(" ", token.start, token.end) + 1
             entry = lexicon.entry(view[last:token.end])
             if entry is not None and entry.kind == GRADE:
@@ -239,7 +226,7 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
     sided_before: list[int] = []  # the one-sided openings of the chains read so far in the sentence
     label, label_locations = _location_label(tokens, view)
     for chain in _chains(tokens, view, lexicon):
-        heads = [i for i in chain if _is_head(tokens[i])] or _labelled_grades(tokens, chain, view)
+        heads = [i for i in chain if _is_head(tokens[i])] or _labelled_grades(tokens, chain, view, lexicon)
         previous_locations: list[int] = []
         if not heads and sided_before and _graded_side_alone(tokens, chain):
             # "without stenosis on the right; mild on the left": the other side of the openings just named.
@@ -255,7 +242,7 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
         for number, head in enumerate(heads):
             next_head = heads[number + 1] if number + 1 < len(heads) else None
             before = [i for i in chain if boundary <= i < head]
-            now = _now_locations(tokens, (before or [head])[0], head, view)
+            now = _now_locations(tokens, (before or [head])[0], head, view, lexicon)
             if now:
                 # "previously mildly narrowed, now moderately to severely narrowed": the openings named before,
                 # in their present state; what the sentence said of them before is their earlier state.
@@ -263,8 +250,8 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
             after_limit = next_head if next_head is not None else chain[-1] + 1
             after = [i for i in chain if head < i < after_limit]
             # A verb narrows its object, not its subject ("the sac and encroaching the exit canals").
-            verb = tokens[head].kind == LADDER and tokens[head].detail[0] == "verb"
-            objects = _objects_after(tokens, head, after_limit, view) if tokens[head].kind == NARROW else []
+            verb = tokens[head].kind == LADDER and tokens[head].detail.form == "verb"
+            objects = _objects_after(tokens, head, after_limit, view, lexicon) if tokens[head].kind == NARROW else []
             locations = objects or [i for i in before if tokens[i].kind == LOC and not verb]
             if verb:
                 # ... and the side words before it are its subject's ("bulge, more to the Lt side, compressing
@@ -298,9 +285,9 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
             excepted = []
             if not any(tokens[i].kind == LOC for i in chain) and tokens[head].kind == NARROW and not labelled \
                     and not now:
-                excepted = _excepted_openings(tokens, chain, view)
+                excepted = _excepted_openings(tokens, chain, view, lexicon)
                 if not excepted:
-                    mentions.extend(_bare_stenosis(tokens, head, view, context))
+                    mentions.extend(_bare_stenosis(tokens, head, view, context, lexicon))
                     continue
                 locations = excepted  # "Foramina are unremarkable except for mild left narrowing"
             if tokens[head].kind == NORMAL and locations and len(before) > 1 and tokens[before[-1]].kind == SIDE:
@@ -332,14 +319,11 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
     return mentions
 
 
-_EXCEPT = re.compile(r"except|with the exception")
-
-
-def _excepted_openings(tokens: list[Token], chain: list[int], view: str) -> list[int]:
+def _excepted_openings(tokens: list[Token], chain: list[int], view: str, lexicon: Lexicon) -> list[int]:
     """"The neural foramina are unremarkable except for mild left narrowing": a sided narrowing without a
     location of its own, right after "except", is of the openings named before the exception."""
     before = chain[0] - 1
-    if before < 1 or tokens[before].kind != TERM or not _EXCEPT.match(view, tokens[before].start) \
+    if before < 1 or tokens[before].kind != TERM or not lexicon.exception_re.match(view, tokens[before].start) \
             or not any(tokens[i].kind == SIDE and tokens[i].value in ("left", "right") for i in chain):
         return []
     return [i for i in range(before) if tokens[i].kind == LOC and tokens[i].value in _SIDED][-1:]
@@ -378,15 +362,12 @@ def _graded_level_items(tokens: list[Token], span: list[int], locations: list[in
     return items
 
 
-_NOW = re.compile(r"[\s,;(]*(?:(?:is|are|has|have)\s+)?(?:now|currently|presently)\s+(?:become\s+)?$")
-
-
-def _now_locations(tokens: list[Token], first: int, head: int, view: str) -> list[int]:
+def _now_locations(tokens: list[Token], first: int, head: int, view: str, lexicon: Lexicon) -> list[int]:
     """The openings a narrowing with no location of its own (its phrase ``tokens[first..head]``), introduced by
     "now", speaks of: the location named last before it ("The left foramen, previously mildly narrowed, is now
     severely narrowed")."""
     if first == 0 or tokens[head].kind != NARROW or any(tokens[i].kind == LOC for i in range(first, head + 1)) \
-            or not _NOW.search(view, tokens[first - 1].end, tokens[first].start):
+            or not lexicon.now_re.search(view, tokens[first - 1].end, tokens[first].start):
         return []
     for k in range(first - 1, -1, -1):
         if tokens[k].kind == LOC:
@@ -416,10 +397,7 @@ _SIDED = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
 _PLACE_OR_NARROWING = frozenset({LOC, NARROW})
 
 
-_DENIAL_VALUES = frozenset({"none", "nil", "negative", "neg", "absent"})
-
-
-def _labelled_grades(tokens: list[Token], chain: list[int], view: str) -> list[int]:
+def _labelled_grades(tokens: list[Token], chain: list[int], view: str, lexicon: Lexicon) -> list[int]:
     """"Foramina: moderate right, mild left", "Canal: mild": under a location label, a grade is a stenosis of it.
     The first grade after the label's colon stands as the head of the phrase."""
     for k in range(len(chain) - 1):
@@ -434,7 +412,7 @@ def _labelled_grades(tokens: list[Token], chain: list[int], view: str) -> list[i
             and not (chain[k] > 0 and tokens[chain[k] - 1].kind == LADDER)
         if label.kind == LOC and (":" in view[label.end:following.start] or telegraphic):
             rest = chain[k + 1:]
-            if tokens[rest[0]].kind == NEG and view[tokens[rest[0]].start:tokens[rest[0]].end] in _DENIAL_VALUES:
+            if tokens[rest[0]].kind == NEG and view[tokens[rest[0]].start:tokens[rest[0]].end] in lexicon.denial_values:
                 return rest[:1]  # "Canal: none", a table cell: the denial is the phrase's head
             grades = [i for i in rest if tokens[i].kind == GRADE and tokens[i].value]
             after = chain[-1] + 1
@@ -445,22 +423,22 @@ def _labelled_grades(tokens: list[Token], chain: list[int], view: str) -> list[i
     return []
 
 
-def _historical_grade(tokens: list[Token], index: int, view: str) -> bool:
+def _historical_grade(tokens: list[Token], index: int, view: str, lexicon: Lexicon) -> bool:
     """"the previously moderate stenosis, now mild": a grade right after a historical word is an earlier
     exam's grade, not this one's."""
     return (tokens[index].kind == GRADE and index > 0 and tokens[index - 1].kind == HIST
-            and not view[tokens[index - 1].end:tokens[index].start].strip() and not still_present(tokens, view))
+            and not view[tokens[index - 1].end:tokens[index].start].strip() and not still_present(tokens, view, lexicon))
 
 
-def _after_history(tokens: list[Token], head: int, view: str) -> bool:
+def _after_history(tokens: list[Token], head: int, view: str, lexicon: Lexicon) -> bool:
     """"was previously (severely) narrowed": a narrowing word right after a historical word describes an
     earlier exam, unless the sentence says it is still there."""
-    if historical_clause(tokens, head, view):
+    if historical_clause(tokens, head, view, lexicon):
         return True
     j = head - 1 if head > 0 and tokens[head - 1].kind == GRADE else head
     if not (j > 0 and tokens[j - 1].kind == HIST and not view[tokens[j - 1].end:tokens[j].start].strip()):
         return False
-    return not still_present(tokens, view)
+    return not still_present(tokens, view, lexicon)
 
 
 _SLASHED = re.compile(r"([a-z]+)\s{0,3}/\s{0,3}([a-z]+)")
@@ -490,40 +468,40 @@ def _slashed_pairs(tokens: list[Token], modifiers: list[int], view: str, lexicon
 def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: list[int], view: str, context: Context,
                  lexicon: Lexicon) -> list[Mention]:
     head_token = tokens[head]
-    if not locations or any(tokens[i].kind == REMAIN for i in span) or _after_history(tokens, head, view):
+    if not locations or any(tokens[i].kind == REMAIN for i in span) or _after_history(tokens, head, view, lexicon):
         return []
-    span = [i for i in span if not _historical_grade(tokens, i, view)]
+    span = [i for i in span if not _historical_grade(tokens, i, view, lexicon)]
     if head_token.kind == LADDER and not any(
             all(tokens[k].kind in (SIDE, GRADE) for k in range(min(i, head) + 1, max(i, head))) for i in locations):
         return []  # a ladder word narrows a space only right next to it ("effacement of the left lateral recess")
     kept = []
     for i in locations:
-        if head_token.kind == LADDER and tokens[i].value not in head_token.detail[2]:
+        if head_token.kind == LADDER and tokens[i].value not in head_token.detail.places:
             continue
-        if head_token.kind == LADDER and head_token.detail[0] == "verb" and i < head:
+        if head_token.kind == LADDER and head_token.detail.form == "verb" and i < head:
             continue  # a verb narrows its object ("compressing the sac and encroaching the Lt exit canal")
-        if head_token.kind == LADDER and tokens[i].detail[3]:
+        if head_token.kind == LADDER and tokens[i].detail.graded_only:
             continue  # "compressing / encroaching upon the thecal sac" is no canal stenosis
         # "spinal", "central" make a stenosis only right before a narrowing word ("central stenosis").
-        if tokens[i].detail[2] and not (head_token.kind == NARROW and i == head - 1
+        if tokens[i].detail.weak and not (head_token.kind == NARROW and i == head - 1
                                         and not view[tokens[i].end:head_token.start].strip(" -")):
             continue
         kept.append(i)
     if not kept or context.silenced(head):
         return []
-    if all(tokens[i].detail[3] for i in kept) and view[head_token.start:head_token.end].startswith("narrow") \
+    if all(tokens[i].detail.graded_only for i in kept) and lexicon.sac_narrowing_re.match(view, head_token.start, head_token.end) \
             and not any(tokens[i].kind == GRADE and tokens[i].value for i in span):
         return []  # "narrowing of the thecal sac" alone is not a canal stenosis; graded it is
-    modifiers = [i for i in span if tokens[i].kind in (SIDE, GRADE, NEG) and not negates_grade(tokens, i, view)
-                 and not (tokens[i].kind == GRADE and negates_grade(tokens, i - 1, view))]
+    modifiers = [i for i in span if tokens[i].kind in (SIDE, GRADE, NEG) and not negates_grade(tokens, i, view, lexicon)
+                 and not (tokens[i].kind == GRADE and negates_grade(tokens, i - 1, view, lexicon))]
     now_grades = [i for i in modifiers if i > head and tokens[i].kind == GRADE and tokens[i].value
-                  and _NOW.search(view, tokens[i - 1].end, tokens[i].start)]
+                  and lexicon.now_re.search(view, tokens[i - 1].end, tokens[i].start)]
     if now_grades:  # "moderate canal stenosis, now severe": the grade stated for now
         modifiers = [i for i in modifiers if tokens[i].kind != GRADE or i >= now_grades[0]]
     graded_before = any(tokens[i].kind == GRADE and tokens[i].value for i in modifiers)
-    stated = _predicate(tokens, span[-1], view)
+    stated = _predicate(tokens, span[-1], view, lexicon)
     # "moderate canal stenosis, now severe": a grade stated for now replaces the one before it.
-    if stated and (not graded_before or _NOW.search(view, tokens[stated[0] - 1].end, tokens[stated[0]].start)):
+    if stated and (not graded_before or lexicon.now_re.search(view, tokens[stated[0] - 1].end, tokens[stated[0]].start)):
         sides_before = [i for i in modifiers if tokens[i].kind == SIDE]
         stated_sides = [i for i in stated if tokens[i].kind == SIDE]
         modifiers = (stated if stated_sides else sides_before + stated)
@@ -534,7 +512,7 @@ def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: lis
     for i in kept:
         if tokens[i].value not in types:
             types.append(tokens[i].value)
-    plural = any(tokens[i].detail[0] for i in kept)
+    plural = any(tokens[i].detail.plural for i in kept)
     trigger: Token | None
     for finding_type in types:
         if head_token.kind in (NORMAL, NEG):

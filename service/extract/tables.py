@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from service.extract.lexicon import Lexicon
+
 _SEPARATOR = re.compile(r"\s*\|\s*|\t+ *")
 _EMPTY_CELL = re.compile(r"[\s\-\u2013\u2014.n/a]*", re.I)
 
@@ -30,13 +32,10 @@ def _cells(line: str) -> list[str]:
     return [cell.strip() for cell in _SEPARATOR.split(line.strip().strip("|"))]
 
 
-_SIDE_PAIR = re.compile(r"\(?\s*(r|l|rt|lt|right|left)\s*/\s*(r|l|rt|lt|right|left)\s*\)?", re.I)
-
-
-def _per_side(title: str, cell: str) -> list[str]:
+def _per_side(title: str, cell: str, lexicon: Lexicon) -> list[str]:
     """A column headed for two sides ("LR (R/L)", "NF R/L") holding a pair of values ("mod/sev", "none/mild"):
     one labelled part per side ("R LR: mod", "L LR: sev"). [] when the column or the cell is not such a pair."""
-    sides = _SIDE_PAIR.search(title)
+    sides = lexicon.column_sides_re.search(title)
     values = [value.strip() for value in cell.split("/")]
     if sides is None or len(values) != 2 or not all(values):
         return []
@@ -44,7 +43,8 @@ def _per_side(title: str, cell: str) -> list[str]:
     return [f"{sides.group(1)} {place}: {values[0]}", f"{sides.group(2)} {place}: {values[1]}"]
 
 
-def find_tables(text: str, start: int, end: int, starts_with_level) -> tuple[list[TableRow], list[tuple[int, int]]]:
+def find_tables(text: str, start: int, end: int, starts_with_level,
+                lexicon: Lexicon) -> tuple[list[TableRow], list[tuple[int, int]]]:
     """The rows of headed tables in ``text[start:end]`` and the spans of text outside them."""
     if text.count("|", start, end) < 2 and text.count("\t", start, end) < 2:
         return [], ([(start, end)] if start < end else [])  # no line can be a table row
@@ -73,7 +73,7 @@ def find_tables(text: str, start: int, end: int, starts_with_level) -> tuple[lis
                     if _EMPTY_CELL.fullmatch(cell):
                         continue
                     title = header[number] if number < len(header) and number else ""
-                    sided = _per_side(title, cell)
+                    sided = _per_side(title, cell, lexicon)
                     if sided:
                         parts.extend(sided)
                         continue

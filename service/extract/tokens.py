@@ -10,7 +10,7 @@ import re
 from bisect import bisect_left
 
 from service.extract.levels import read_level
-from service.extract.lexicon import COMPOUND, GRADE, LABEL, LADDER, LEVEL, ROOT, SIDE, TERM, Lexicon
+from service.extract.lexicon import COMPOUND, GRADE, LABEL, LADDER, LEVEL, ROOT, SIDE, TERM, LevelDetail, Lexicon
 from service.extract.phrases import finditer_after_boundary, phrase_key
 
 _HEADER_COLON = re.compile(r"[ \t]*:")
@@ -84,16 +84,16 @@ def verb_object_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[
             continue  # a side word now inside the root mention
         if out is not None:
             out.append(token)
-        if token.kind != "ladder" or not token.detail or token.detail[0] not in ("verb", "noun"):
+        if token.kind != LADDER or not token.detail or token.detail.form not in ("verb", "noun"):
             continue
         match = lexicon.verb_object_re.match(view, token.end)
-        if not match or (token.detail[0] == "noun" and not match.group(1) and not lexicon.object_preposition_re.match(
+        if not match or (token.detail.form == "noun" and not match.group(1) and not lexicon.object_preposition_re.match(
                 view, max(0, token.end - 5), token.end)):
             continue  # a noun reaches a root by a preposition ("irritation of the right S1", "impingement of L5")
         if lexicon.not_a_root_after_re.match(view, match.end()):
             continue  # "fracture involving D12 body": the bone
         inside = [t for t in tokens[i + 1:i + 3] if t.start < match.end(2)]
-        if any(t.kind != "side" or t.start < match.start(2) for t in inside):
+        if any(t.kind != SIDE or t.start < match.start(2) for t in inside):
             continue
         if out is None:
             out = list(tokens[:i + 1])
@@ -116,7 +116,7 @@ def sided_name_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[T
             before -= 1  # "L S1 mildly deflected"
         if tokens[before].kind not in (SIDE, LEVEL):
             continue  # the side word (or the letter read as a level) stands right before the ladder word
-        if token.detail[0] == "verb" and i + 1 < len(tokens) and tokens[i + 1].kind != TERM:
+        if token.detail.form == "verb" and i + 1 < len(tokens) and tokens[i + 1].kind != TERM:
             continue  # a verb acts on what follows it; at the end of a clause it is a noun ("L L5 contact")
         anchor = tokens[before + 1].start
         match = lexicon.sided_name_before_re.search(view, max(0, anchor - 16), anchor)
@@ -193,7 +193,7 @@ def _level_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Tok
         if single and not (_HEADER_COLON.match(view, last)
                            or lexicon.single_before_re.search(view, max(start, first - 30), first)):
             continue
-        found.append(Token(LEVEL, first, last, levels, (single,)))
+        found.append(Token(LEVEL, first, last, levels, LevelDetail(single)))
     return found
 
 

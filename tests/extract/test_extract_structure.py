@@ -3,6 +3,7 @@
 from service.extract import extract_findings
 from service.extract.lexicon import load_lexicon
 from service.extract.sections import find_sections
+from service.extract.lexicon import load_lexicon
 from service.extract.sentences import split_sentences
 from service.extract.textview import plain_view, scan_view
 
@@ -15,7 +16,7 @@ def sections_of(text):
 
 
 def sentences_of(text):
-    return [text[s.start:s.end] for s in split_sentences(text, 0, len(text))]
+    return [text[s.start:s.end] for s in split_sentences(text, 0, len(text), load_lexicon())]
 
 
 def test_headers_with_and_without_colons_in_any_case():

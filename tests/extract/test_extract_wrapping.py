@@ -3,11 +3,12 @@
 import pytest
 
 from extract_helpers import find, read, single
+from service.extract.lexicon import load_lexicon
 from service.extract.sentences import split_sentences
 
 
 def sentences_of(text: str) -> list[str]:
-    return [text[s.start:s.end] for s in split_sentences(text, 0, len(text))]
+    return [text[s.start:s.end] for s in split_sentences(text, 0, len(text), load_lexicon())]
 
 
 @pytest.mark.parametrize("text", [
