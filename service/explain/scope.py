@@ -239,7 +239,11 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
     listed: dict[str, Mention] = {}
     any_level = False
     carried: list[str] = []  # a header line ("L4/L5 level :") names the level of the lines after it
-    for start, end, sentence in sentence_spans(text):
+    # Clauses of a sentence are read apart ("a large protrusion at L5-S1 ...; mild bulge at L4-L5").
+    clauses = [(start + cut.start(), start + cut.end(), " ".join(cut.group().split()))
+               for start, end, sentence in sentence_spans(text)
+               for cut in re.finditer(r"[^;]+", text[start:end]) if cut.group().strip()]
+    for start, end, sentence in clauses:
         levels = [_level_key(*parts) for parts in _LEVEL_PARTS.findall(sentence)]
         if levels and _HEADER.match(_LEVEL_PARTS.sub("L", sentence)):
             carried = levels

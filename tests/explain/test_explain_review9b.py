@@ -250,3 +250,18 @@ def test_an_unknown_cause_beside_a_named_one_is_left_out(language):
     assert f'{book["causes"]["other"]["phrase"]}{book["and"]}' not in sentence
     alone = Finding("nerve-root", level="L5-S1", root="S1", side="left", degree="compression", cause=["other"])
     assert book["causes"]["other"]["phrase"] in explain([alone], language).finding_sentences[0].lower()
+
+
+def test_each_clause_of_a_sentence_is_read_for_its_own_level():
+    first = "A large left protrusion at L5-S1 displaces the left S1 nerve root"
+    text = f"{first}; mild annular bulge at L4-L5."
+    root = Finding("nerve-root", level="L5-S1", root="S1", side="left", degree="displacement",
+                   evidence=[Evidence(0, len(first))])
+    listed, unread, any_level = page_mentions([root], text)
+    assert unread == [] and not any_level
+
+
+def test_pressure_on_the_csf_space_in_front_of_the_cord_is_listed():
+    text = "C4-C5: mild disc bulge compressing the anterior CSF space."
+    listed, _, _ = page_mentions([], text)
+    assert [m.kind for m in listed] == ["sac"] and listed[0].grade == "mild"
