@@ -106,7 +106,7 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     limits = limits or Limits()
     findings = read_findings(document.text, limits)
     # A report without findings still gets a page when it states something serious beyond its scope.
-    explanations = _explanations(findings, languages, document.text, bool(document.unread), _study_words(original))
+    explanations = _explanations(findings, languages, document.text, bool(document.unread), study_words(original))
     if not explanations:
         if mode == "collection":
             return fhir_bundle.collection(bundle_id, [(report_url, original), *unread], now)
@@ -230,7 +230,7 @@ def _report_full_url(report: dict, report_uuid: uuid.UUID, fhir_base: str | None
     return f"urn:uuid:{report_uuid}"
 
 
-def _study_words(report: dict) -> str:
+def study_words(report: dict) -> str:
     """What the report says the study is (its code's text and displays, "MRI lumbar spine"): the page's
     warning signs follow its region when the report text names none."""
     code = report.get("code")

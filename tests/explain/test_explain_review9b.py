@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.enrich import _study_words
+from service.enrich import study_words
 from service.explain import explain
 from service.explain.phrasebook import phrasebook
 from service.explain.scope import has_page, page_mentions
@@ -237,8 +237,8 @@ def test_the_study_code_chooses_the_warning_signs_when_the_text_names_no_region(
 
 def test_the_study_words_come_from_the_report_code():
     report = {"code": {"text": "MRI lumbar spine", "coding": [{"display": "MR Lumbar spine WO contrast"}]}}
-    assert _study_words(report) == "MRI lumbar spine MR Lumbar spine WO contrast"
-    assert _study_words({"code": "broken"}) == "" and _study_words({}) == ""
+    assert study_words(report) == "MRI lumbar spine MR Lumbar spine WO contrast"
+    assert study_words({"code": "broken"}) == "" and study_words({}) == ""
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
