@@ -153,3 +153,21 @@ def test_a_grade_after_a_verbs_object_is_not_a_stenosis_grade():
 def test_a_diminished_ap_dimension_is_a_narrowing():
     found = read("At L2-3 there is a mildly diminished overall AP dimension of the spinal canal.")
     assert single(find(found, type=CANAL))["severity"] == "mild"
+
+
+def _roots(text):
+    return [f for f in extract_findings(text) if f.type == NERVE]
+
+
+def test_a_root_takes_no_zone_from_the_other_sides_opening():
+    # The right foramen is narrowed by a second verb; the left root lies elsewhere: no zone, no exiting root.
+    root = single(_roots("L4-5: disc bulge more to the left, compressing the thecal sac, compressing the left "
+                         "nerve root and narrowing the right neural foramen."))
+    assert root.side == "left" and root.zone is None and root.root_inferred is None
+
+
+def test_a_root_keeps_the_zone_of_its_own_sides_opening():
+    root = single(_roots("L4-5: left foraminal protrusion compressing the left nerve root."))
+    assert root.zone == "foraminal" and root.root_inferred == "L4"
+    root = single(_roots("L4-5: protrusion compressing the right nerve root in the right foramen."))
+    assert root.zone == "foraminal" and root.root_inferred == "L4"
