@@ -142,6 +142,7 @@ class Lexicon:
     relative_re: re.Pattern = _NEVER                      # " that ", ", which ": a relative clause opening
     object_preposition_re: re.Pattern = _NEVER            # "of", "on" right after a ladder noun
     central_root_re: re.Pattern = _NEVER                  # a word of the cauda equina ("cauda", "intrathecal")
+    central_context_re: re.Pattern = _NEVER               # a word of the central canal ("cord"): a bare stenosis is canal
     source: str = ""                                  # the directory the lexicon was read from
     level_cache: dict = field(default_factory=dict)   # matched level text -> (levels, single vertebra)
     root_cache: dict = field(default_factory=dict)    # (matched root text, generic) -> RootMention
@@ -603,6 +604,8 @@ def _load(directory: str) -> Lexicon:
             rf".{{0,5}}?\s(?:{words('object_prepositions')})(?![a-z])"),
         plural_root_re=re.compile(rf"(?:{_alternation(anatomy.get('plural_root_words') or [])})(?![a-z])"
                                   r"|(?<=\d)s$"),
+        central_context_re=re.compile(rf"(?<![a-z])(?:{_alternation(anatomy.get('central_context_words') or [])})"
+                                      r"(?![a-z])"),
         central_root_re=re.compile(rf"(?<![a-z])(?:{_alternation(anatomy.get('central_root_words') or [])})"
                                    r"(?![a-z])"),
         not_a_root_after_re=re.compile(rf"[ \t]*(?:{words('not_a_root_after')})"),

@@ -183,9 +183,16 @@ def _predicate(tokens: list[Token], last: int, view: str, lexicon: Lexicon) -> l
     return []
 
 
-def _central_context(tokens: list[Token]) -> bool:
-    return any((t.kind == LOC and t.value == "canal-stenosis") or (t.kind == ZONE and t.value == "central")
-               for t in tokens)
+_SENTENCE_END = re.compile(r"[.;\n]")
+
+
+def _central_context(tokens: list[Token], view: str, lexicon: Lexicon) -> bool:
+    """The sentence names the canal, a central zone or a word of the central canal ("cord changes")."""
+    if any((t.kind == LOC and t.value == "canal-stenosis") or (t.kind == ZONE and t.value == "central")
+           for t in tokens):
+        return True
+    end = _SENTENCE_END.search(view, tokens[-1].end)
+    return lexicon.central_context_re.search(view, tokens[0].start, end.start() if end else len(view)) is not None
 
 
 def _bare_stenosis(tokens: list[Token], head: int, view: str, context: Context, lexicon: Lexicon) -> list[Mention]:
@@ -201,7 +208,7 @@ def _bare_stenosis(tokens: list[Token], head: int, view: str, context: Context, 
     return [Mention(type="canal-stenosis", first=head - (grade is not None), last=head, anchor=head,
                     severity=grade.value if grade is not None else None, graded=grade is not None,
                     assertion=assertion, triggers=[trigger] if trigger else [],
-                    tentative=not _central_context(tokens),
+                    tentative=not _central_context(tokens, view, lexicon),
                     severity_span=(grade.start, grade.end) if grade is not None else None)]
 
 

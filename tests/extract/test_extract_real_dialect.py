@@ -171,3 +171,10 @@ def test_a_root_keeps_the_zone_of_its_own_sides_opening():
     assert root.zone == "foraminal" and root.root_inferred == "L4"
     root = single(_roots("L4-5: protrusion compressing the right nerve root in the right foramen."))
     assert root.zone == "foraminal" and root.root_inferred == "L4"
+
+
+def test_a_stenosis_with_no_location_beside_the_cord_is_the_canals():
+    found = read("MRI of the neck showed a disc herniation at C4-C5 with stenosis and cord signal change.")
+    assert single(find(found, type=CANAL))["level"] == "C4-C5"
+    # Without a word of the central canal it stays unlabelled (FORMAT.md).
+    assert not read("MRI of the neck showed a disc herniation at C4-C5 with stenosis.")
