@@ -177,6 +177,7 @@ class Lexicon:
     level_intro_re: re.Pattern = _NEVER                   # "at the level of" between a finding and its level
     passive_pronoun_re: re.Pattern = _NEVER               # "It is" standing for the root named before
     side_subject_re: re.Pattern = _NEVER                  # "The" before a side that is a sentence's subject
+    side_item_re: re.Pattern = _NEVER                     # "... at C4-5 and on the left at C5-6": a side's item
     side_phrase_re: re.Pattern = _NEVER                   # "on", "to" before a side: a side phrase
     counting_sides: frozenset = frozenset()               # "both" counts roots, gives no side
 
@@ -680,6 +681,8 @@ def _grammar_patterns(grammar: dict) -> dict:
         level_intro_re=re.compile(rf"\s*(?:,\s*)?(?:{words('level_introducers')}\s+)?"),
         passive_pronoun_re=re.compile(rf"{words('passive_pronouns')}(?![a-z])"),
         side_subject_re=re.compile(rf"[\s\-*•]*(?:{words('side_subject_openers')}\s+)?$", re.I),
+        side_item_re=re.compile(rf"[\s,]*(?:{words('new_item_joiners')})\s+(?:(?:{words('side_prepositions')})\s+)?"
+                                rf"(?:the\s+)?$"),
         side_phrase_re=re.compile(rf"{words('side_prepositions')}\s"),
         counting_sides=texts("counting_sides"),
     )

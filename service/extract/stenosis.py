@@ -184,6 +184,7 @@ def _predicate(tokens: list[Token], last: int, view: str, lexicon: Lexicon) -> l
 
 
 _SENTENCE_END = re.compile(r"[.;\n]")
+_ITEM_END = re.compile(r"[.,;\n]")
 
 
 def _central_context(tokens: list[Token], view: str, lexicon: Lexicon) -> bool:
@@ -316,6 +317,14 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
                     phrase = item + [i for i in span if i >= locations[0]]
                     mentions.extend(_mentions_of(tokens, head, locations, phrase, view, context, lexicon))
                 continue
+            item = _side_level_item(tokens, span, head, view, lexicon)
+            if item:
+                # "right foraminal narrowing at C4-5 and on the left at C5-6": the same stenosis, the other
+                # side, at the other level.
+                span, other = item
+                for mention in _mentions_of(tokens, head, locations, other, view, context, lexicon):
+                    mention.first = other[-2]  # its level is its own, not the one the span names first
+                    mentions.append(mention)
             found = _mentions_of(tokens, head, locations, span, view, context, lexicon)
             if found and excepted:
                 _narrow_the_exception(mentions, found)
@@ -324,6 +333,28 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
             if any(m.side in ("left", "right") for m in found):
                 sided_before = [i for i in locations if tokens[i].value in _SIDED]
     return mentions
+
+
+def _side_level_item(tokens: list[Token], span: list[int], head: int, view: str, lexicon: Lexicon):
+    """(the span without the item, the item's span) when the span ends in a level, "and [on] [the]", a side and
+    a level of its own ("... narrowing of C4/5 and on the left side of C5/6"); None otherwise."""
+    levels = [i for i in span if i > head and tokens[i].kind == LEVEL]
+    if not levels:
+        return None
+    first = levels[-1] if len(levels) == 1 else levels[-2]
+    side, second = first + 1, first + 2
+    if second >= len(tokens) or any(i > second for i in span) or tokens[side].kind != SIDE \
+            or tokens[side].value not in ("left", "right") or tokens[second].kind != LEVEL:
+        return None
+    if second + 1 < len(tokens) and tokens[second + 1].kind != TERM \
+            and not _ITEM_END.search(view, tokens[second].end, tokens[second + 1].start):
+        return None  # "... and left L5-S1 disc protrusion": the side and level of something else
+    if not lexicon.side_item_re.match(view[tokens[first].end:tokens[side].start]) \
+            or not lexicon.level_intro_re.fullmatch(view, tokens[side].end, tokens[second].start):
+        return None
+    kept = [i for i in span if i != side]
+    other = [i for i in kept if i != first and tokens[i].kind != SIDE] + [side, second]
+    return kept, sorted(other)
 
 
 def _excepted_openings(tokens: list[Token], chain: list[int], view: str, lexicon: Lexicon) -> list[int]:

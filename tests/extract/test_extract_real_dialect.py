@@ -178,3 +178,13 @@ def test_a_stenosis_with_no_location_beside_the_cord_is_the_canals():
     assert single(find(found, type=CANAL))["level"] == "C4-C5"
     # Without a word of the central canal it stays unlabelled (FORMAT.md).
     assert not read("MRI of the neck showed a disc herniation at C4-C5 with stenosis.")
+
+
+def test_a_side_and_level_after_a_stenosis_are_an_item_of_their_own():
+    found = read("Severe right foraminal narrowing of C5-C6 and on left side of C6-C7.")
+    assert find(found, type=FORAMEN, side="right", level="C5-C6", severity="severe")
+    assert find(found, type=FORAMEN, side="left", level="C6-C7", severity="severe")
+    assert len(found) == 2
+    # A side and level that open a structure of their own are not the stenosis's.
+    found = read("Right foraminal stenosis at L3-4 and left L4-5 disc protrusion.")
+    assert single(find(found, type=FORAMEN))["level"] == "L3-L4"
