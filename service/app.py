@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from service.api import auth, docs, errors, extract, fhir, health, observe, preview, smart
+from service.api import auth, docs, ehr, errors, extract, fhir, health, observe, preview, smart, transport
 from service.config import Settings
 from service.fhir.io import element_names, validate_resource
 
@@ -24,9 +24,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.strict_slashes = False
 
     observe.install(app)
+    transport.install(app)  # before auth: a CORS preflight carries no credentials
     auth.install(app)  # after observe: a refused request is logged and counted with its request id
     errors.install(app)
-    for blueprint in (fhir.bp, extract.bp, health.bp, docs.bp, preview.bp, smart.bp):
+    for blueprint in (fhir.bp, ehr.bp, extract.bp, health.bp, docs.bp, preview.bp, smart.bp):
         app.register_blueprint(blueprint)
     _warm_up()
     return app

@@ -110,6 +110,83 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class EhrSettings:
+    """How the service reaches the EHR's FHIR server (``service.ehr``): off without ``ENRICHER_FHIR_BASE_URL``.
+
+    Credentials: a static bearer token, or SMART backend services (client credentials with a
+    ``private_key_jwt`` assertion signed by ``private_key``); neither is allowed for a server that needs none.
+    """
+
+    base_url: str | None = None
+    bearer_token: str | None = None
+    token_url: str | None = None
+    client_id: str | None = None
+    private_key: str | None = None  # PEM text
+    key_id: str | None = None
+    signing_algorithm: str = "RS384"
+    scope: str = "system/DiagnosticReport.rs system/DiagnosticReport.u system/Observation.cu system/Provenance.c " \
+                 "system/Binary.r"
+    connect_timeout_seconds: float = 5.0
+    read_timeout_seconds: float = 20.0
+    max_retries: int = 3
+    max_retry_wait_seconds: float = 10.0
+    call_budget_seconds: float = 20.0
+    max_response_bytes: int = 20 * 1024 * 1024
+    max_conflict_retries: int = 3
+    cors_origins: tuple[str, ...] = ()
+
+    @property
+    def smart(self) -> bool:
+        return self.token_url is not None
+
+    @classmethod
+    def from_environ(cls, env: Mapping[str, str]) -> EhrSettings:
+        defaults = cls()
+        text = {name: (env.get(name) or "").strip() or None for name in (
+            "ENRICHER_FHIR_BASE_URL", "ENRICHER_EHR_BEARER_TOKEN", "ENRICHER_EHR_TOKEN_URL", "ENRICHER_EHR_CLIENT_ID",
+            "ENRICHER_EHR_PRIVATE_KEY", "ENRICHER_EHR_KEY_ID", "ENRICHER_EHR_SCOPE", "ENRICHER_EHR_SIGNING_ALGORITHM")}
+        base = text["ENRICHER_FHIR_BASE_URL"]
+        base = base.rstrip("/") if base else None
+        if base and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", base):
+            raise ConfigError("ENRICHER_FHIR_BASE_URL must be an http(s) URL without query or fragment")
+        smart_names = ("ENRICHER_EHR_TOKEN_URL", "ENRICHER_EHR_CLIENT_ID", "ENRICHER_EHR_PRIVATE_KEY")
+        if any(text[name] for name in smart_names) and not all(text[name] for name in smart_names):
+            raise ConfigError("SMART backend services need ENRICHER_EHR_TOKEN_URL, ENRICHER_EHR_CLIENT_ID and "
+                              "ENRICHER_EHR_PRIVATE_KEY together")
+        if text["ENRICHER_EHR_TOKEN_URL"] and text["ENRICHER_EHR_BEARER_TOKEN"]:
+            raise ConfigError("set either ENRICHER_EHR_BEARER_TOKEN or the SMART backend settings, not both")
+        if (text["ENRICHER_EHR_TOKEN_URL"] or text["ENRICHER_EHR_BEARER_TOKEN"]) and not base:
+            raise ConfigError("EHR credentials need ENRICHER_FHIR_BASE_URL")
+        if text["ENRICHER_EHR_TOKEN_URL"] and not re.match(r"https?://[^\s/]+", text["ENRICHER_EHR_TOKEN_URL"]):
+            raise ConfigError("ENRICHER_EHR_TOKEN_URL must be an http(s) URL")
+        if text["ENRICHER_EHR_BEARER_TOKEN"] and not re.fullmatch(r"[A-Za-z0-9\-._~+/]+=*",
+                                                                  text["ENRICHER_EHR_BEARER_TOKEN"]):
+            raise ConfigError("ENRICHER_EHR_BEARER_TOKEN is not a bearer token (RFC 6750 characters)")
+        algorithm = text["ENRICHER_EHR_SIGNING_ALGORITHM"] or defaults.signing_algorithm
+        if algorithm not in ("RS384", "ES384", "RS256", "ES256"):
+            raise ConfigError("ENRICHER_EHR_SIGNING_ALGORITHM must be RS384, ES384, RS256 or ES256")
+        origins = tuple(origin.rstrip("/") for origin in _words(env, "ENRICHER_CORS_ORIGINS"))
+        if bad := [origin for origin in origins if not re.fullmatch(r"https?://[^\s/?#]+", origin)]:
+            raise ConfigError(f"ENRICHER_CORS_ORIGINS must list origins (scheme://host[:port]); not {len(bad)} of them")
+        return cls(
+            base_url=base, bearer_token=text["ENRICHER_EHR_BEARER_TOKEN"], token_url=text["ENRICHER_EHR_TOKEN_URL"],
+            client_id=text["ENRICHER_EHR_CLIENT_ID"], private_key=_private_key(text["ENRICHER_EHR_PRIVATE_KEY"]),
+            key_id=text["ENRICHER_EHR_KEY_ID"], signing_algorithm=algorithm,
+            scope=text["ENRICHER_EHR_SCOPE"] or defaults.scope,
+            connect_timeout_seconds=_positive_float(env, "ENRICHER_EHR_CONNECT_TIMEOUT",
+                                                    defaults.connect_timeout_seconds),
+            read_timeout_seconds=_positive_float(env, "ENRICHER_EHR_READ_TIMEOUT", defaults.read_timeout_seconds),
+            max_retries=_count(env, "ENRICHER_EHR_MAX_RETRIES", defaults.max_retries),
+            max_retry_wait_seconds=_positive_float(env, "ENRICHER_EHR_MAX_RETRY_WAIT",
+                                                   defaults.max_retry_wait_seconds),
+            call_budget_seconds=_positive_float(env, "ENRICHER_EHR_CALL_BUDGET", defaults.call_budget_seconds),
+            max_response_bytes=_positive_int(env, "ENRICHER_EHR_MAX_RESPONSE_BYTES", defaults.max_response_bytes),
+            max_conflict_retries=_count(env, "ENRICHER_EHR_MAX_CONFLICT_RETRIES", defaults.max_conflict_retries),
+            cors_origins=origins,
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     max_body_bytes: int = 5 * 1024 * 1024
     log_level: str = "INFO"
@@ -130,6 +207,7 @@ class Settings:
     public_base_url: str | None = None
     retraction: str = "entered-in-error"
     auth: AuthSettings = field(default_factory=AuthSettings)
+    ehr: EhrSettings = field(default_factory=EhrSettings)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -156,6 +234,7 @@ class Settings:
             public_base_url=_base_url(env, "ENRICHER_PUBLIC_BASE_URL"),
             retraction=(env.get("ENRICHER_RETRACTION") or defaults.retraction).strip().lower(),
             auth=AuthSettings.from_environ(env),
+            ehr=EhrSettings.from_environ(env),
         )
         if settings.retraction not in RETRACTIONS:
             raise ConfigError(f"ENRICHER_RETRACTION must be one of {', '.join(RETRACTIONS)}")
@@ -167,6 +246,8 @@ class Settings:
             )
         if settings.port > 65535:
             raise ConfigError("ENRICHER_PORT must be at most 65535")
+        if settings.ehr.base_url and settings.ehr.call_budget_seconds >= settings.timeout_seconds:
+            raise ConfigError("ENRICHER_EHR_CALL_BUDGET must be shorter than ENRICHER_TIMEOUT")
         if settings.engine_budget_seconds >= settings.timeout_seconds:
             raise ConfigError("ENRICHER_ENGINE_BUDGET_SECONDS must be shorter than ENRICHER_TIMEOUT")
         return settings
@@ -186,6 +267,8 @@ class Settings:
             "PUBLIC_BASE_URL": self.public_base_url,
             "RETRACTION": self.retraction,
             "AUTH": self.auth,
+            "EHR": self.ehr,
+            "CORS_ORIGINS": self.ehr.cors_origins,
         }
 
 
@@ -215,6 +298,16 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number from 0 to 10 (retries)."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > 10:
+        raise ConfigError(f"{name} must be a whole number from 0 to 10, got {raw!r}")
+    return int(raw)
+
+
 def _base_url(env: Mapping[str, str], name: str) -> str | None:
     """An http(s) base URL without query, fragment or trailing slash; None when unset."""
     raw = (env.get(name) or "").strip()
@@ -239,8 +332,23 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     raise ConfigError(f"{name} must be 1 or 0 (true or false), got {raw!r}")
 
 
+def _private_key(value: str | None) -> str | None:
+    """ENRICHER_EHR_PRIVATE_KEY: the PEM private key that signs client assertions, or the path of its file."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    return _pem(value, "ENRICHER_EHR_PRIVATE_KEY", "an unencrypted PEM private key",
+                lambda data: load_pem_private_key(data, password=None))
+
+
 def _public_key(value: str | None) -> str | None:
     """ENRICHER_JWT_PUBLIC_KEY: the PEM text itself, or the path of a file that holds it; checked here."""
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    return _pem(value, "ENRICHER_JWT_PUBLIC_KEY", "a PEM public key", load_pem_public_key)
+
+
+def _pem(value: str | None, name: str, what: str, load) -> str | None:
+    """A PEM key given as its text or as the path of a file holding it, read and checked by ``load``."""
     if value is None:
         return None
     pem = value
@@ -249,11 +357,9 @@ def _public_key(value: str | None) -> str | None:
             with open(value, encoding="ascii") as handle:
                 pem = handle.read()
         except (OSError, UnicodeDecodeError) as error:
-            raise ConfigError(f"ENRICHER_JWT_PUBLIC_KEY: cannot read the key file ({type(error).__name__})") from None
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
+            raise ConfigError(f"{name}: cannot read the key file ({type(error).__name__})") from None
     try:
-        load_pem_public_key(pem.encode("ascii"))
+        load(pem.encode("ascii"))
     except (ValueError, TypeError, UnicodeEncodeError):
-        raise ConfigError("ENRICHER_JWT_PUBLIC_KEY is not a PEM public key (nor the path of a file holding one)") from None
+        raise ConfigError(f"{name} is not {what} (nor the path of a file holding one)") from None
     return pem

@@ -27,8 +27,12 @@ Decisions:
 - The explanation's review status (``ready``/``needs-review`` and why, service/explain/review.py)
   goes on its Attachments and the Provenance. Findings whose readings conflict (the explanation's
   ``withheld``) get no Observation: the Bundle states neither reading, the page only quotes them.
-  Report text that could not be read (an attachment of a type the service does not read) makes
-  the explanation ``needs-review``.
+  Report text that could not be read (``ReportText.unread``: a PDF without a text layer, bad base64,
+  a type the service does not read, a ``url`` not fetched) makes the explanation ``needs-review``,
+  and a ``collection`` Bundle then ends with an OperationOutcome of ``incomplete`` warnings, one per
+  attachment, even when no finding was read: unread text never looks like a report without findings.
+  ``fetched`` is what the caller fetched for ``presentedForm[i].url`` (service.ehr); this module
+  uses no network.
 - ``mode="transaction"`` gives the same content as a ``transaction`` Bundle to post to the EHR's
   server (``service.fhir.transaction.write_back``: client-assigned ids with ``PUT``, the report's
   ``If-Match``, and the retraction of superseded additions, ``retraction`` saying how). In it the
@@ -50,6 +54,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
@@ -59,9 +64,9 @@ from service.explain import explain
 from service.extract import BudgetExceeded, extract_findings
 from service.fhir import bundle as fhir_bundle
 from service.fhir import transaction as fhir_transaction
-from service.fhir.io import InvalidResource, NotSupported, dumps
-from service.fhir.outcome import RequestError
-from service.fhir.text import SourceSpan, report_text
+from service.fhir.io import InvalidResource, Issue, NotSupported, dumps
+from service.fhir.outcome import RequestError, operation_outcome
+from service.fhir.text import UNREAD_REASONS, SourceSpan, report_text
 from service.ids import uuid5_text
 from service.terminology import engine_version, mappings_digest, terminology
 
@@ -80,7 +85,7 @@ class Limits:
 
 def enrich(report: dict, languages=("en",), mode: str = "collection", now: datetime | None = None,
            fhir_base: str | None = None, limits: Limits | None = None,
-           retraction: str = "entered-in-error") -> dict:
+           retraction: str = "entered-in-error", fetched: Mapping | None = None) -> dict:
     """Enrich one validated DiagnosticReport and return the Bundle (see the module doc)."""
     if mode not in MODES:
         raise NotSupported(f"mode must be one of {', '.join(MODES)}")
@@ -96,14 +101,15 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     report_reference = report_url if mode == "collection" else fhir_transaction.report_reference(original, report_url)
     bundle_id = uuid5_text(report_uuid, "bundle" if mode == "collection" else f"bundle:{mode}")
 
-    document = report_text(original, marks.is_addition)
+    document = report_text(original, marks.is_addition, fetched)
+    unread = _unread_outcome(report_uuid, document.unread)
     limits = limits or Limits()
     findings = read_findings(document.text, limits)
     # A report without findings still gets a page when it states something serious beyond its scope.
-    explanations = _explanations(findings, languages, document.text, _has_unread_text(original, marks))
+    explanations = _explanations(findings, languages, document.text, bool(document.unread))
     if not explanations:
         if mode == "collection":
-            return fhir_bundle.collection(bundle_id, [(report_url, original)], now)
+            return fhir_bundle.collection(bundle_id, [(report_url, original), *unread], now)
         # The report as it was sent, without additions, and the retraction of any it had.
         return _write_back(report, original, [], None, report_url, bundle_id, now, fhir_base, retraction)
 
@@ -143,7 +149,8 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
                                         terms.coding(terms.raw["provenance_agent_type"]), engine, now, review)
     provenance_url = f"urn:uuid:{provenance_id}"
     if mode == "collection":
-        entries = [(report_url, enriched), *zip(observation_urls, observations), (provenance_url, provenance)]
+        entries = [(report_url, enriched), *zip(observation_urls, observations), (provenance_url, provenance),
+                   *unread]
         return fhir_bundle.collection(bundle_id, entries, now)
     return _write_back(report, enriched, observations, provenance, report_url, bundle_id, now, fhir_base, retraction)
 
@@ -235,21 +242,35 @@ def _explanations(findings, languages, text: str, unread_text: bool = False) -> 
     return explanations
 
 
-_READABLE_MEDIA = ("text/plain", "text/html", "text/markdown", "application/xhtml+xml")
+def unread_warnings(unread: list) -> list[Issue]:
+    """One ``incomplete`` warning per attachment whose text was not read (``ReportText.unread``)."""
+    return [Issue("warning", "incomplete",
+                  f"This attachment's text was not read ({UNREAD_REASONS[item.reason]}); the findings and the "
+                  "explanation may be incomplete, and the explanation needs a clinician's review.", item.path)
+            for item in unread]
 
 
-def _has_unread_text(report: dict, marks) -> bool:
-    """Whether the report holds text the service cannot read: an attachment that is not inline text
-    of a type it reads (a PDF, an image, a ``url``). The service's own additions are not counted."""
-    forms = report.get("presentedForm")
-    for attachment in forms if type(forms) is list else ():
-        if type(attachment) is not dict or marks.is_addition(attachment):
-            continue
-        content_type = attachment.get("contentType")
-        media = content_type.partition(";")[0].strip().lower() if type(content_type) is str else ""
-        if media not in _READABLE_MEDIA or type(attachment.get("data")) is not str:
-            return True
-    return False
+def _unread_outcome(report_uuid: uuid.UUID, unread: list) -> list[tuple[str, dict]]:
+    """The (fullUrl, OperationOutcome) entry that says which attachments were not read, or none."""
+    if not unread:
+        return []
+    issues = unread_warnings(unread)
+    outcome_id = str(uuid.uuid5(report_uuid, "unread-text"))
+    return [(f"urn:uuid:{outcome_id}", {"id": outcome_id, **operation_outcome(issues)})]
+
+
+def unread_issues(bundle: dict) -> list[dict]:
+    """The ``incomplete`` warnings ``enrich`` put in a collection Bundle (its OperationOutcome entry), or none."""
+    for entry in bundle.get("entry", ()):
+        resource = entry.get("resource") or {}
+        if resource.get("resourceType") == "OperationOutcome":
+            return resource["issue"]
+    return []
+
+
+def marks() -> fhir_bundle.Marks:
+    """How the service marks its additions (the extension URLs and label)."""
+    return _marks()
 
 
 def _review_url() -> str:
@@ -278,4 +299,5 @@ def _marks() -> fhir_bundle.Marks:
                              terms.coding(terms.raw["ai_label"]))
 
 
-__all__ = ["enrich", "read_findings", "report_identity", "result_display", "Limits", "MODES"]
+__all__ = ["enrich", "read_findings", "report_identity", "result_display", "unread_issues", "unread_warnings",
+           "marks", "Limits", "MODES"]

@@ -43,6 +43,8 @@ ACCESS = {
     "docs.openapi_document": OPEN,
     "fhir.enrich_report": READ_REPORTS,
     "fhir.batch_or_transaction": READ_REPORTS,
+    "ehr.enrich_instance": READ_REPORTS,  # and DiagnosticReport.write to write back (service.api.ehr)
+    "ehr.subscription_notification": READ_REPORTS,  # and DiagnosticReport.write
     "extract.extract": READ_REPORTS,
     "fhir.read_operation_definition": AUTHENTICATED,
     "fhir.read_code_system": AUTHENTICATED,

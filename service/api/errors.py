@@ -61,7 +61,7 @@ def error_response(status: int, issues: list[Issue], headers: dict | None = None
 
 
 def _fhir_error(error: FhirError) -> Response:
-    return error_response(error.http_status, error.issues)
+    return error_response(error.http_status, error.issues, getattr(error, "headers", None))  # e.g. Retry-After
 
 
 def _http_error(error: HTTPException) -> Response:

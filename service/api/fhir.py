@@ -13,7 +13,10 @@ from service.api.negotiation import fhir_response, read_json_body, require_json_
 from service.api.errors import log_unexpected
 from service.api.limits import request_limits
 from service.api.observe import record_findings
-from service.enrich import enrich
+from service.api.conventions import preferred_response, with_query_parameters
+from service.api.ehr import ehr_client, enrichment_summary
+from service.ehr.fetch import attachment_contents
+from service.enrich import enrich, marks
 from service.fhir import batch
 from service.fhir.bundle import instant
 from service.fhir.capability import (
@@ -35,11 +38,13 @@ def _json_only():
 
 @bp.post("/DiagnosticReport/$enrich")
 def enrich_report():
-    operation_input = read_enrich_input(read_json_body())
+    operation_input = with_query_parameters(read_enrich_input(read_json_body()))
     ensure_valid_report(operation_input)
     languages = _languages(operation_input)
-    bundle = _enrich(operation_input)
-    return fhir_response(bundle, headers={"Content-Language": ", ".join(languages)})
+    fetched = attachment_contents(ehr_client(), operation_input.report, marks().is_addition)
+    bundle = _enrich(operation_input, fetched)
+    summary = enrichment_summary(operation_input.report, fetched, bundle)
+    return preferred_response(bundle, summary, headers={"Content-Language": ", ".join(languages)})
 
 
 @bp.post("")
@@ -60,11 +65,15 @@ def _languages(operation_input: EnrichInput) -> list[str]:
     )
 
 
-def _enrich(operation_input: EnrichInput) -> dict:
-    """The operation on a checked input (``ensure_valid_report`` passed): the Bundle, its findings counted."""
+def _enrich(operation_input: EnrichInput, fetched: dict | None = None) -> dict:
+    """The operation on a checked input (``ensure_valid_report`` passed): the Bundle, its findings counted.
+    Attachments that point at the configured FHIR server (``url``, ``Binary``) are fetched from it (unless
+    the caller did)."""
+    if fetched is None:
+        fetched = attachment_contents(ehr_client(), operation_input.report, marks().is_addition)
     bundle = enrich(operation_input.report, _languages(operation_input), operation_input.mode or "collection",
                     fhir_base=current_app.config["FHIR_BASE_URL"], limits=request_limits(),
-                    retraction=current_app.config["RETRACTION"])
+                    retraction=current_app.config["RETRACTION"], fetched=fetched)
     record_findings(finding_labels(bundle))
     return bundle
 

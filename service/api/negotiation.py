@@ -1,8 +1,8 @@
 """Content negotiation for the JSON endpoints: what a request may send and what it may ask for back.
 
 Bodies must be ``application/fhir+json`` or ``application/json`` (a ``charset`` parameter is fine,
-UTF-8 is what is read; a ``fhirVersion`` parameter must say 4.0) without a ``Content-Encoding``;
-anything else is 415. The response is JSON only: a ``_format`` of ``json``,
+UTF-8 is what is read; a ``fhirVersion`` parameter must say 4.0), as they are or gzip-compressed
+(``Content-Encoding: gzip``, within the body limit compressed and decompressed); anything else is 415. The response is JSON only: a ``_format`` of ``json``,
 ``application/json`` or ``application/fhir+json`` (FHIR's override of ``Accept``) or an ``Accept``
 that admits one of those (with ``fhirVersion=4.0`` or none) is served; XML, Turtle or anything else is 406. Both checks happen before
 the body is read.
@@ -11,6 +11,7 @@ the body is read.
 from __future__ import annotations
 
 import re
+import zlib
 
 from flask import Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -76,12 +77,33 @@ def read_json_body() -> object:
     charset = parameters.get("charset", "utf-8").strip().lower()
     if charset not in ("utf-8", "utf8"):
         raise RequestError.single(415, "The body must be UTF-8 encoded JSON.")
-    if request.headers.get("Content-Encoding", "identity").strip().lower() not in ("identity", ""):
-        raise RequestError.single(415, "Compressed bodies are not accepted; send the JSON as it is.")
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("identity", "", "gzip"):
+        raise RequestError.single(415, "Send the body as it is or gzip-compressed (Content-Encoding: gzip).")
     data = _body_within_limit()
+    if encoding == "gzip":
+        data = _gunzip(data, request.max_content_length)
     if not data.strip():
         raise RequestError.single(400, "The request body is empty.")
     return loads(data)
+
+
+def _gunzip(data: bytes, limit: int | None) -> bytes:
+    """A gzip body decompressed, 413 when it grows past ``limit`` (a small bomb stays small), 400 when it is
+    not gzip."""
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(data, (limit + 1) if limit else 0)
+        if limit is not None and (len(out) > limit or inflater.unconsumed_tail):
+            raise RequestEntityTooLarge()
+        out += inflater.flush()
+    except zlib.error:
+        raise RequestError.single(400, "The body is not valid gzip.") from None
+    if not inflater.eof:
+        raise RequestError.single(400, "The gzip body is cut short.")
+    if limit is not None and len(out) > limit:
+        raise RequestEntityTooLarge()
+    return out
 
 
 def _body_within_limit() -> bytes:

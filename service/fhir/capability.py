@@ -43,14 +43,17 @@ def operation_definition(canonical_base: str, version: str) -> dict:
             "Reads a spine MRI or CT DiagnosticReport, finds statements about nerve root impingement "
             "and foraminal, lateral recess and canal stenosis, and returns a Bundle: the report with "
             "results and a patient explanation added, one coded Observation per finding and one "
-            "Provenance. The report itself may be posted as the body instead of a Parameters resource."
+            "Provenance. The report itself may be posted as the body instead of a Parameters resource. "
+            "At the instance level (DiagnosticReport/{id}/$enrich, when the service is connected to the EHR's "
+            "FHIR server) the report is read from that server, and with write=true the enrichment is written "
+            "back to it; the service itself stores nothing."
         ),
         "affectsState": False,
         "code": "enrich",
         "resource": ["DiagnosticReport"],
         "system": False,
         "type": True,
-        "instance": False,
+        "instance": True,
         "parameter": [
             {
                 "name": "report",
@@ -88,6 +91,18 @@ def operation_definition(canonical_base: str, version: str) -> dict:
                 ),
                 "type": "code",
                 "binding": {"strength": "required", "valueSet": value_set_url(canonical_base, MODE_VALUE_SET_ID)},
+            },
+            {
+                "name": "write",
+                "use": "in",
+                "min": 0,
+                "max": "1",
+                "documentation": (
+                    "Instance level only: true writes the enrichment back to the EHR's FHIR server (a transaction, "
+                    "the report conditional on the version read) and returns the server's transaction-response; "
+                    "calling again writes nothing new."
+                ),
+                "type": "boolean",
             },
             {
                 "name": "return",

@@ -1,8 +1,11 @@
 """The text a DiagnosticReport holds, as one document with a map back to its elements.
 
 Sources, in reading order:
-1. ``presentedForm[i]`` with inline ``data``: ``text/plain`` (any charset), ``text/html`` and
-   ``text/markdown``; other content types are skipped. Offsets point into the decoded text.
+1. ``presentedForm[i]``: inline ``data``, or the content fetched from its ``url`` by the caller
+   (``fetched``: this module never uses the network). ``text/plain`` (any charset), ``text/html``,
+   ``text/markdown`` and ``application/pdf`` (its text layer, read with pypdf). Offsets point into the
+   decoded text (for a PDF: the text pypdf extracts), under the path ``...presentedForm[i].data`` or
+   ``...presentedForm[i].url``.
 2. the narrative ``text.div`` (XHTML): offsets point into the ``div`` string itself.
 3. ``valueString`` and ``note[j].text`` of contained Observations.
 4. ``conclusion``.
@@ -15,6 +18,11 @@ Observations start with a synthetic ``IMPRESSION:`` header, any other source aft
 with ``FINDINGS:``; the headers map to no element and keep a section from bleeding from one
 source into the next.
 
+An attachment whose text cannot be read is listed in ``ReportText.unread`` with the reason
+(``UNREAD_REASONS``): a PDF without a text layer, base64 that does not decode, a type the service does not
+read, a ``url`` the caller did not (or could not) fetch. The caller must say so (an OperationOutcome
+warning, the page flagged for review): a report whose text was not read is not a report without findings.
+
 ``ReportText.locate(start, end)`` turns document offsets (the engine's evidence) back into
 ``SourceSpan``s: element path, offset and length in that element's text.
 """
@@ -25,16 +33,54 @@ import base64
 import binascii
 import codecs
 import html
+import io
+import logging
 import re
 from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Callable
+
+log = logging.getLogger("service.text")
 
 SOURCE_SEPARATOR = "\n\n"
 IMPRESSION_HEADER = "IMPRESSION:\n"
 FINDINGS_HEADER = "FINDINGS:\n"
 
 _IMPRESSION_CODES = frozenset({"19005-8"})  # LOINC Radiology Imaging study [Impression]
+TEXT_MEDIA_TYPES = ("text/plain", "text/html", "text/markdown", "application/xhtml+xml")
+PDF_MEDIA_TYPE = "application/pdf"
+READABLE_MEDIA_TYPES = TEXT_MEDIA_TYPES + (PDF_MEDIA_TYPE,)
+MAX_PDF_PAGES = 200
+# Why an attachment's text was not read (ReportText.unread), with the words an OperationOutcome uses.
+UNREAD_REASONS = {
+    "pdf-without-text": "a PDF without a text layer (a scan): its text cannot be read without OCR",
+    "unreadable-pdf": "a PDF that cannot be opened (damaged or encrypted)",
+    "bad-base64": "data that is not valid base64",
+    "unsupported-type": "a content type this service does not read",
+    "not-fetched": "a url this service may not fetch (not on the configured FHIR server) or none is configured",
+    "fetch-failed": "a url whose content could not be fetched",
+    "too-large": "content larger than this service fetches",
+    "too-many": "one attachment more than this service fetches for one report",
+}
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What the caller fetched for an attachment's ``url``: the content and its type, or why there is none
+    (a key of ``UNREAD_REASONS``)."""
+
+    content_type: str | None = None
+    data: bytes | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Unread:
+    """An attachment whose text was not read: its element path and the reason (a key of ``UNREAD_REASONS``)."""
+
+    path: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -126,6 +172,7 @@ class ReportText:
 
     text: str
     sources: list[_Source]
+    unread: list[Unread] = field(default_factory=list)
     _source_starts: list[int] | None = field(default=None, repr=False)
 
     @property
@@ -151,14 +198,20 @@ class ReportText:
         return spans
 
 
-def report_text(report: dict, is_own: Callable[[dict], bool] = lambda element: False) -> ReportText:
-    """Read every text source of ``report``; ``is_own`` tells which attachments the service made."""
+def report_text(report: dict, is_own: Callable[[dict], bool] = lambda element: False,
+                fetched: Mapping[int, Fetched] | None = None) -> ReportText:
+    """Read every text source of ``report``; ``is_own`` tells which attachments the service made; ``fetched``
+    holds what the caller fetched for ``presentedForm[i].url`` (by ``i``)."""
     candidates: list[tuple[_Source, str]] = []
+    unread: list[Unread] = []
     for index, attachment in enumerate(_list(report.get("presentedForm"))):
         if type(attachment) is dict and not is_own(attachment):
-            source = _attachment_source(attachment, f"DiagnosticReport.presentedForm[{index}].data")
+            source, missed = _attachment_source(attachment, f"DiagnosticReport.presentedForm[{index}]",
+                                                (fetched or {}).get(index))
             if source is not None:
                 candidates.append((source, FINDINGS_HEADER))
+            if missed is not None:
+                unread.append(missed)
     narrative = report.get("text")
     if type(narrative) is dict and type(narrative.get("div")) is str:
         candidates.append((_markup_source(narrative["div"], "DiagnosticReport.text.div"), FINDINGS_HEADER))
@@ -172,7 +225,9 @@ def report_text(report: dict, is_own: Callable[[dict], bool] = lambda element: F
         source = _Source("DiagnosticReport.conclusion")
         source.add(conclusion, 0, len(conclusion))
         candidates.append((source, IMPRESSION_HEADER))
-    return _assemble(candidates)
+    document = _assemble(candidates)
+    document.unread = unread
+    return document
 
 
 def _assemble(candidates: list[tuple[_Source, str]]) -> ReportText:
@@ -259,19 +314,23 @@ _PATH_STEP = re.compile(r"\.(\w+)(?:\[(\d+)\])?")
 def element_text(report: dict, path: str) -> str | None:
     """The text of element ``path`` (as in a SourceSpan) that evidence offsets index into.
 
-    Attachment ``data`` is decoded with its charset; every other element is its own string.
+    Attachment ``data`` is decoded with its charset (a PDF: its text layer); fetched content (``.url``) is not
+    in the report (None); every other element is its own string.
     """
     node = _resolve(report, path)
-    if type(node) is not str:
+    if type(node) is not str or path.endswith(".url"):
         return None
     if not path.endswith(".data"):
         return node
     attachment = _resolve(report, path[: -len(".data")])
-    params = attachment.get("contentType", "").partition(";")[2] if type(attachment) is dict else ""
-    try:
-        return _decode(base64.b64decode(node), _charset(str(params)))
-    except (binascii.Error, ValueError):
+    content_type = attachment.get("contentType", "") if type(attachment) is dict else ""
+    raw = _base64(node)
+    if raw is None:
         return None
+    media_type, _, params = str(content_type).partition(";")
+    if media_type.strip().lower() == PDF_MEDIA_TYPE:
+        return pdf_text(raw)
+    return _decode(raw, _charset(params))
 
 
 def _resolve(report: dict, path: str) -> object:
@@ -286,20 +345,43 @@ def _resolve(report: dict, path: str) -> object:
 # --- attachments --------------------------------------------------------------------------
 
 
-def _attachment_source(attachment: dict, path: str) -> _Source | None:
+def _attachment_source(attachment: dict, path: str, fetched: Fetched | None) -> tuple[_Source | None, Unread | None]:
+    """The attachment's text as a source, or why it could not be read (an attachment with neither ``data``
+    nor ``url`` holds no text: neither)."""
     content_type = attachment.get("contentType")
     data = attachment.get("data")
-    if type(content_type) is not str or type(data) is not str:
-        return None
-    media_type, _, params = content_type.partition(";")
+    if type(data) is str:
+        path += ".data"
+        raw = _base64(data)
+        if raw is None:
+            return None, Unread(path, "bad-base64")
+    elif type(attachment.get("url")) is str:
+        path += ".url"
+        if fetched is None:
+            return None, Unread(path, "not-fetched")
+        if fetched.reason is not None or fetched.data is None:
+            return None, Unread(path, fetched.reason or "fetch-failed")
+        raw = fetched.data
+        content_type = content_type if type(content_type) is str else fetched.content_type
+    else:
+        return None, None
+    media_type, _, params = content_type.partition(";") if type(content_type) is str else ("", "", "")
     media_type = media_type.strip().lower()
-    if media_type not in ("text/plain", "text/html", "text/markdown", "application/xhtml+xml"):
-        return None
-    try:
-        raw = base64.b64decode(data)
-    except (binascii.Error, ValueError):
-        return None
-    text = _decode(raw, _charset(params))
+    if media_type == PDF_MEDIA_TYPE:
+        text = pdf_text(raw)
+        if text is None:
+            return None, Unread(path, "unreadable-pdf")
+        if not text.strip():
+            return None, Unread(path, "pdf-without-text")
+        source = _Source(path)
+        source.add(text, 0, len(text))
+        return source, None
+    if media_type not in TEXT_MEDIA_TYPES:
+        return None, Unread(path, "unsupported-type")
+    return _text_source(_decode(raw, _charset(params)), media_type, path), None
+
+
+def _text_source(text: str, media_type: str, path: str) -> _Source:
     if media_type == "text/plain":
         source = _Source(path)
         source.add(text, 0, len(text))
@@ -307,6 +389,36 @@ def _attachment_source(attachment: dict, path: str) -> _Source | None:
     if media_type == "text/markdown":
         return _markdown_source(text, path)
     return _markup_source(text, path)
+
+
+_BASE64_SPACE = re.compile(r"[ \t\r\n]+")
+
+
+def _base64(data: str) -> bytes | None:
+    """base64Binary as FHIR allows it (whitespace between groups), strictly: None when it does not decode."""
+    try:
+        return base64.b64decode(_BASE64_SPACE.sub("", data), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def pdf_text(raw: bytes, max_pages: int = MAX_PDF_PAGES) -> str | None:
+    """The text layer of a PDF (pages joined by blank lines), "" when it has none, None when it cannot be read.
+
+    pypdf reads hostile files in pure Python; any failure of it is "cannot be read" (logged by type only),
+    and at most ``max_pages`` pages are read.
+    """
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted and not reader.decrypt(""):
+            return None
+        pages = [page.extract_text() or "" for page in reader.pages[:max_pages]]
+    except Exception as error:  # noqa: BLE001 - a damaged PDF may fail anywhere inside pypdf
+        log.info('{"event": "pdf-unreadable", "exception": "%s"}', type(error).__name__)
+        return None
+    return "\n\n".join(page.strip() for page in pages if page.strip())
 
 
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
@@ -437,4 +549,5 @@ def _trim_trailing_space(source: _Source) -> None:
         source.drop_last_char()
 
 
-__all__ = ["ReportText", "SourceSpan", "report_text", "element_text", "IMPRESSION_HEADER", "FINDINGS_HEADER"]
+__all__ = ["ReportText", "SourceSpan", "Fetched", "Unread", "report_text", "element_text", "pdf_text",
+           "UNREAD_REASONS", "READABLE_MEDIA_TYPES", "IMPRESSION_HEADER", "FINDINGS_HEADER"]

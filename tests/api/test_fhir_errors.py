@@ -20,10 +20,12 @@ def test_wrong_content_type_is_415(client, report_bytes, content_type):
     assert outcome_issues(response)[0]["code"] == "not-supported"
 
 
-def test_compressed_body_is_415(client, report_bytes):
+def test_gzip_body_is_read_and_other_encodings_are_415(client, report_bytes):
     import gzip
+    import zlib
 
-    response = post_fhir(client, gzip.compress(report_bytes), headers={"Content-Encoding": "gzip"})
+    assert post_fhir(client, gzip.compress(report_bytes), headers={"Content-Encoding": "gzip"}).status_code == 200
+    response = post_fhir(client, zlib.compress(report_bytes), headers={"Content-Encoding": "deflate"})
     assert response.status_code == 415
 
 
@@ -265,7 +267,7 @@ def test_transaction_mode_with_an_identifier_without_system_is_422(client, repor
     assert "no system" in issue["diagnostics"]
 
 
-@pytest.mark.parametrize("path", ["/fhir/Patient/1", "/fhir/DiagnosticReport", "/fhir/DiagnosticReport/1/$enrich"])
+@pytest.mark.parametrize("path", ["/fhir/Patient/1", "/fhir/DiagnosticReport", "/fhir/DiagnosticReport/1/$other"])
 def test_unknown_fhir_address_is_404_outcome(client, path):
     response = client.get(path)
     assert response.status_code == 404

@@ -44,7 +44,8 @@ def test_operation_definition_is_served_and_matches_the_capability_statement(cli
     declared = statement["rest"][0]["resource"][0]["operation"][0]["definition"]
     assert definition["url"] == declared
     assert definition["code"] == "enrich" and definition["resource"] == ["DiagnosticReport"]
-    assert {p["name"] for p in definition["parameter"]} == {"report", "language", "mode", "return"}
+    assert {p["name"] for p in definition["parameter"]} == {"report", "language", "mode", "write", "return"}
+    assert definition["type"] and definition["instance"]  # DiagnosticReport/$enrich and DiagnosticReport/{id}/$enrich
 
 
 @pytest.mark.parametrize("resource_id", sorted(code_systems()))
