@@ -196,7 +196,8 @@ def _central_context(tokens: list[Token], view: str, lexicon: Lexicon) -> bool:
     return lexicon.central_context_re.search(view, tokens[0].start, end.start() if end else len(view)) is not None
 
 
-def _bare_stenosis(tokens: list[Token], head: int, view: str, context: Context, lexicon: Lexicon) -> list[Mention]:
+def _bare_stenosis(tokens: list[Token], head: int, view: str, context: Context, lexicon: Lexicon,
+                   central: list) -> list[Mention]:
     """A positive "stenosis" with no location: a canal stenosis in a central context, else tentative."""
     if head > 0 and tokens[head - 1].kind in (OBJ, CAUSE) and not view[tokens[head - 1].end:tokens[head].start].strip():
         return []
@@ -206,10 +207,12 @@ def _bare_stenosis(tokens: list[Token], head: int, view: str, context: Context, 
     if assertion == ABSENT or context.silenced(head):
         return []
     grade = tokens[head - 1] if head > 0 and tokens[head - 1].kind == GRADE else None
+    if not central:
+        central.append(_central_context(tokens, view, lexicon))  # once per sentence: linear time
     return [Mention(type="canal-stenosis", first=head - (grade is not None), last=head, anchor=head,
                     severity=grade.value if grade is not None else None, graded=grade is not None,
                     assertion=assertion, triggers=[trigger] if trigger else [],
-                    tentative=not _central_context(tokens, view, lexicon),
+                    tentative=not central[0],
                     severity_span=(grade.start, grade.end) if grade is not None else None)]
 
 
@@ -232,6 +235,7 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
         return []  # a stenosis needs a place (foramen, recess, canal) or a narrowing word
     mentions: list[Mention] = []
     sided_before: list[int] = []  # the one-sided openings of the chains read so far in the sentence
+    central: list[bool] = []  # whether the sentence is about the central canal, worked out once if asked
     label, label_locations = _location_label(tokens, view)
     for chain in _chains(tokens, view, lexicon):
         heads = [i for i in chain if _is_head(tokens[i])] or _labelled_grades(tokens, chain, view, lexicon)
@@ -295,7 +299,7 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
                     and not now:
                 excepted = _excepted_openings(tokens, chain, view, lexicon)
                 if not excepted:
-                    mentions.extend(_bare_stenosis(tokens, head, view, context, lexicon))
+                    mentions.extend(_bare_stenosis(tokens, head, view, context, lexicon, central))
                     continue
                 locations = excepted  # "Foramina are unremarkable except for mild left narrowing"
             if tokens[head].kind == NORMAL and locations and len(before) > 1 and tokens[before[-1]].kind == SIDE:
