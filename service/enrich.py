@@ -106,7 +106,7 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     limits = limits or Limits()
     findings = read_findings(document.text, limits)
     # A report without findings still gets a page when it states something serious beyond its scope.
-    explanations = _explanations(findings, languages, document.text, bool(document.unread))
+    explanations = _explanations(findings, languages, document.text, bool(document.unread), study_words(original))
     if not explanations:
         if mode == "collection":
             return fhir_bundle.collection(bundle_id, [(report_url, original), *unread], now)
@@ -230,12 +230,23 @@ def _report_full_url(report: dict, report_uuid: uuid.UUID, fhir_base: str | None
     return f"urn:uuid:{report_uuid}"
 
 
-def _explanations(findings, languages, text: str, unread_text: bool = False) -> list:
+def study_words(report: dict) -> str:
+    """What the report says the study is (its code's text and displays, "MRI lumbar spine"): the page's
+    warning signs follow its region when the report text names none."""
+    code = report.get("code")
+    if type(code) is not dict:
+        return ""
+    words = [code.get("text")] + [c.get("display") for c in code.get("coding") or () if type(c) is dict] \
+        if type(code.get("coding") or []) is list else [code.get("text")]
+    return " ".join(word for word in words if type(word) is str)
+
+
+def _explanations(findings, languages, text: str, unread_text: bool = False, study: str = "") -> list:
     """One explanation per distinct language rendered; each quotes the report's own words."""
     explanations = []
     rendered = set()
     for language in languages:
-        explanation = explain(findings, language, text=text, unread_text=unread_text)
+        explanation = explain(findings, language, text=text, unread_text=unread_text, region_text=study or None)
         if explanation is not None and explanation.language not in rendered:
             rendered.add(explanation.language)
             explanations.append(explanation)

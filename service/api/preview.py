@@ -36,27 +36,30 @@ def preview_render():
         raise RequestError.single(422, "Send the form with its report field (report text or a DiagnosticReport).")
     report = request.form["report"]
     language = resolve_language(request.form.get("language")) or "en"
-    text, source = report_text_of(report)
+    text, source, study = report_text_of(report)
     findings = read_findings(text, request_limits())
-    explanation = explain(findings, language, text=text)
+    explanation = explain(findings, language, text=text, region_text=study or None)
     return _page(report=report, language=language, source=source, findings=findings,
                  explanation=explanation, submitted=True)
 
 
-def report_text_of(pasted: str) -> tuple[str, str]:
-    """The text the engine should read, and where it came from ("text" or "DiagnosticReport")."""
+def report_text_of(pasted: str) -> tuple[str, str, str]:
+    """The text the engine should read, where it came from ("text" or "DiagnosticReport"), and what the
+    report says the study is (its code's words, which choose the warning signs when the text names no region)."""
     if not pasted.lstrip().startswith("{"):
-        return pasted, "text"
+        return pasted, "text", ""
     try:
         from service.fhir.io import loads
         from service.fhir.text import report_text
 
         resource = loads(pasted)
     except Exception:  # not JSON after all, or the FHIR side is unavailable: read it as text
-        return pasted, "text"
+        return pasted, "text", ""
     if isinstance(resource, dict) and resource.get("resourceType") == "DiagnosticReport":
-        return report_text(resource).text, "DiagnosticReport"
-    return pasted, "text"
+        from service.enrich import study_words
+
+        return report_text(resource).text, "DiagnosticReport", study_words(resource)
+    return pasted, "text", ""
 
 
 def _page(**context) -> Response:

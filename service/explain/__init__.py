@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from service.explain import scope
 from service.explain.compose import (LADDER_RUNGS, finding_sentence, join_list, ladder_line, nerve_root_object,
                                      opening_object, rung_key, sentence_case, unplaced_lines)
+from service.explain.grades import GradeWords, plain_grade, read_grade_words
 from service.explain.guard import conflicts
 from service.explain.ladder import ladder_picture
 from service.explain.outline import denied, glossary_keys, groups
@@ -59,7 +60,7 @@ def resolve_language(tag: str | None) -> str | None:
 
 
 def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = None,
-            unread_text: bool = False) -> Explanation | None:
+            unread_text: bool = False, region_text: str | None = None) -> Explanation | None:
     """The patient explanation of one report's findings, or None when there is nothing to tell.
 
     A report without findings that states something serious beyond the page's scope (spinal cord
@@ -71,10 +72,16 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     it): each finding then shows the radiologist's own words beside the plain sentence, and the page
     lists what the report says beyond its scope and what the radiologist suggests. ``unread_text``
     tells that some of the report could not be read (the explanation then needs review).
+    ``region_text`` is what the request says the study is (the report's code, "MRI lumbar spine"): its
+    region words choose the warning signs when the findings and the text name no region.
+
+    A level the text names with pathology words (a protrusion, a compression) that the page has no
+    finding or mention for is listed too, so that a report the engine could not read never gets
+    nothing; a bulge, stenosis or narrowing at such a level asks for review only.
     """
     findings = list(findings)
-    mentions = scope.mentions(text)
-    if not findings and not any(scope.about_the_spine(mention) for mention in mentions):
+    mentions, unread, unexplained = scope.page_mentions(findings, text)
+    if not findings and not any(scope.about_the_spine(mention, text) for mention in mentions):
         return None
     lang = resolve_language(language) or DEFAULT_LANGUAGE
     book = phrasebook(lang)
@@ -85,9 +92,15 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     sentences = [said_less[i] if i in said_less else finding_sentence(book, finding, name_root=i not in named)
                  for i, finding in enumerate(findings)]
     # A test suggested to look for something serious ("to rule out a tumour") needs review as a mention does.
-    serious = mentions or [s for s in scope.suggestion_details(text) if s.reasons]
-    reasons = review_reasons(findings, conflict_groups, serious, unread_text)
-    context = _context(book, lang, findings, sentences, text, conflict_groups, mentions, named)
+    serious = [m for m in mentions if m.review and m.kind not in ("sac", "unread")] \
+        or [s for s in scope.suggestion_details(text) if s.reasons]
+    reasons = review_reasons(findings, conflict_groups, serious, unread_text,
+                             severe_compression=any(m.kind == "sac" and m.review for m in mentions),
+                             # A page without findings lists only what the engine did not read: always reviewed.
+                             unread_finding=not findings and any(not m.review or m.kind in ("sac", "unread")
+                                                                 for m in mentions),
+                             unexplained_level=unexplained)
+    context = _context(book, lang, findings, sentences, text, conflict_groups, mentions, named, region_text)
     context["status"] = status_of(reasons)
     return Explanation(
         language=lang,
@@ -124,7 +137,7 @@ def _conflict_sentence(book: dict, group: list) -> str:
 
 
 def _context(book: dict, lang: str, findings: list, sentences: list[str], text: str | None,
-             conflict_groups: list[list[int]], mentions: list, named: set[int]) -> dict:
+             conflict_groups: list[list[int]], mentions: list, named: set[int], region_text: str | None = None) -> dict:
     withheld = {i for group in conflict_groups for i in group}
     kept = [i for i in range(len(findings)) if i not in withheld]
     told = groups([findings[i] for i in kept])
@@ -157,7 +170,7 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
     alt = " ".join([picture_words["title"], *(ladder_lines or [book["ladder"]["no_root"]])])
     said = sentences if findings else [mention.quote for mention in mentions]
     digest = hashlib.sha256("\n".join([lang, *said]).encode("utf-8")).hexdigest()[:10]
-    regions = scope.regions(findings, text)
+    regions = scope.regions(findings, text) or scope.regions([], region_text)
     return {
         "lang": lang,
         "uid": f"nre-{digest}",
@@ -176,7 +189,7 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
         "has_narrowing": any(findings[i].type != "nerve-root" for i in told_indexes),
         "picture": picture,
         "picture_alt": alt,
-        "mentions": [{"line": book["scope"]["kinds"][m.kind], "quote": m.quote} for m in mentions],
+        "mentions": _mention_items(book, mentions),
         # Each suggestion said plainly (the kind of test, and why when its words name it), then quoted.
         "suggestions": [{"line": " ".join([book["scope"]["tests"][s.kind],
                                            *(book["scope"]["reasons"][reason] for reason in s.reasons[:1])]),
@@ -187,6 +200,39 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
         "cord_signs": bool(regions & {"neck", "upper_back"}) or not regions or any(m.kind == "cord" for m in mentions),
         "cauda_signs": "lower_back" in regions or not regions or any(m.kind == "cauda_equina" for m in mentions),
     }
+
+
+def _mention_items(book: dict, mentions: list) -> list[dict]:
+    """One item per quote: the kinds one sentence states are said together above its words once."""
+    items: dict[str, dict] = {}
+    for mention in mentions:
+        line = _mention_line(book, mention)
+        if mention.quote in items:
+            items[mention.quote]["line"] += " " + line
+        else:
+            items[mention.quote] = {"line": line, "quote": mention.quote}
+    return list(items.values())
+
+
+def _mention_line(book: dict, mention) -> str:
+    """What the report also mentions, in plain words: the problem when the kind has problems ("pressure
+    on the spinal cord"), the place of a level the page does not explain, and the grade when given."""
+    words = book["scope"]
+    line = words["problems"].get(mention.kind, {}).get(mention.problem) or words["kinds"][mention.kind]
+    if mention.kind == "unread":
+        line = words["unread_at"].format(level=mention.level) if mention.level else line
+    if mention.grade and mention.kind == "slip":
+        number = _ROMAN.get(mention.grade.split()[-1].lower(), mention.grade.split()[-1])
+        line += " " + words["slip_grade"].format(grade=number)
+    elif mention.grade:
+        said = scope.scope_rules()["grade_meanings"].get(mention.grade.lower())
+        grade = plain_grade(book, GradeWords(mention.grade, (said,))) if said else \
+            plain_grade(book, read_grade_words(mention.grade), "f")
+        line += " " + (book["grade_sentence_said"].format(grade=grade) if grade else book["grade_sentence_quoted"])
+    return line
+
+
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 
 
 def _same_denials(book: dict, findings: list) -> list[list]:

@@ -82,7 +82,10 @@ def opening_object(book: dict, finding: Finding) -> Phrase:
 
 def cause_subject(book: dict, causes: list[str]) -> Phrase:
     """What presses on the root, joined with "and"; "something" when the report names nothing."""
-    known = [book["causes"].get(cause, book["causes"]["other"]) for cause in dict.fromkeys(causes)]
+    # An unknown cause beside named ones says nothing more ("something and scar tissue"): leave it out.
+    named = [cause for cause in dict.fromkeys(causes) if cause in book["causes"] and cause != "other"]
+    known = [book["causes"][cause] for cause in named] or \
+        [book["causes"].get(cause, book["causes"]["other"]) for cause in dict.fromkeys(causes)][:1]
     if not known:
         return Phrase(book["nobody"]["phrase"], bool(book["nobody"].get("many")))
     joined = join_list(book, [entry["phrase"] for entry in known])

@@ -7,7 +7,10 @@ are machine-readable codes (documented in README.md and openapi.yaml):
 - ``conflict``: two readings of one place disagree (service/explain/guard.py);
 - ``no-level``: a stated or hedged finding could not be placed at a spine level;
 - ``out-of-scope``: the report states something serious the page does not explain (scope.py);
-- ``unread-text``: some of the report's text could not be read (passed in by the caller).
+- ``unread-text``: some of the report's text could not be read (passed in by the caller);
+- ``severe-compression``: the report grades pressure on the thecal sac large, significant or severe;
+- ``unread-finding``: the report names a disc lesion or a compression and the engine read no finding;
+- ``unexplained-level``: a level named with pathology words that the page does not explain.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ from __future__ import annotations
 READY = "ready"
 NEEDS_REVIEW = "needs-review"
 STATUSES = (READY, NEEDS_REVIEW)
-REASONS = ("fallback-reading", "conflict", "no-level", "out-of-scope", "unread-text")
+REASONS = ("fallback-reading", "conflict", "no-level", "out-of-scope", "unread-text", "severe-compression",
+           "unread-finding", "unexplained-level")
 
 
-def review_reasons(findings, conflict_groups, mentions, unread_text: bool = False) -> list[str]:
+def review_reasons(findings, conflict_groups, mentions, unread_text: bool = False, *,
+                   severe_compression: bool = False, unread_finding: bool = False,
+                   unexplained_level: bool = False) -> list[str]:
     """The reasons this explanation needs a clinician's review, in ``REASONS`` order (empty: ready)."""
     found = set()
     if any(getattr(finding, "reading", None) == "fallback" for finding in findings):
@@ -31,6 +37,10 @@ def review_reasons(findings, conflict_groups, mentions, unread_text: bool = Fals
         found.add("out-of-scope")
     if unread_text:
         found.add("unread-text")
+    for reason, fires in (("severe-compression", severe_compression), ("unread-finding", unread_finding),
+                          ("unexplained-level", unexplained_level)):
+        if fires:
+            found.add(reason)
     return [reason for reason in REASONS if reason in found]
 
 

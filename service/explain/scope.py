@@ -41,6 +41,10 @@ class Mention:
 
     kind: str
     quote: str
+    problem: str | None = None   # what the problem is ("pressure" on the cord), when the kind has problems
+    grade: str | None = None     # the radiologist's grade word ("largely", "Grade II"), when the kind has grades
+    review: bool = True          # whether it asks for a clinician's review (scope.yaml review_grades)
+    level: str | None = None     # the level of an unexplained finding (kind "unread")
 
 
 @cache
@@ -61,17 +65,38 @@ def scope_rules() -> dict:
         "suggestions": re.compile("|".join(f"(?:{p})" for p in raw["suggestions"]), re.IGNORECASE),
         "suggestion_not": re.compile("|".join(f"(?:{p})" for p in raw["suggestion_not"]), re.IGNORECASE),
         "spine_kinds": frozenset(raw["spine_kinds"]),
+        "spine_report_kinds": frozenset(raw["spine_kinds_in_spine_reports"]),
         "generic_kinds": frozenset(raw["generic_kinds"]),
         "suggestion_kinds": {kind: re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
                              for kind, patterns in raw["suggestion_kinds"].items()},
         "spine_words": re.compile("|".join(f"(?:{p})" for p in raw["spine_words"]), re.IGNORECASE),
         "regions": {region: [re.compile(p, re.IGNORECASE) for p in patterns] for region, patterns in raw["regions"].items()},
+        "order": [*raw["order"], *(kind for kind in raw["mentions"] if kind not in raw["order"])],
+        "each_sentence": frozenset(raw["each_sentence"]),
+        "problems": {kind: [(problem, re.compile(p, re.IGNORECASE)) for problem, p in problems.items()]
+                     for kind, problems in raw["problems"].items()},
+        "grades": {kind: re.compile(p, re.IGNORECASE) for kind, p in raw["grades"].items()},
+        "grade_meanings": dict(raw["grade_meanings"]),
+        "review_grades": {kind: re.compile(p, re.IGNORECASE) for kind, p in raw["review_grades"].items()},
+        "unexplained": {use: re.compile(p, re.IGNORECASE) for use, p in raw["unexplained"].items()},
     }
     return compiled
 
 
 def _phrase(words: str) -> str:
     return r"\s+".join(re.escape(word) for word in words.split())
+
+
+def sentence_spans(text: str) -> list[tuple[int, int, str]]:
+    """The report's sentences with their [start, end) offsets in the text, whitespace folded."""
+    out, start = [], 0
+    for cut in [*_SENTENCE_END.finditer(text or ""), None]:
+        end = cut.start() if cut else len(text or "")
+        folded = " ".join(text[start:end].split())
+        if folded:
+            out.append((start, end, folded))
+        start = cut.end() if cut else end
+    return out
 
 
 def sentences(text: str) -> list[str]:
@@ -136,15 +161,112 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
                 continue
             stated = next((m for m in pattern.finditer(sentence) if not _denied(sentence, m.start(), m.end(), rules)), None)
             if stated is not None and (kind not in rules["generic_kinds"] or not specific):
-                found[kind] = Mention(kind, _shorten(sentence, stated.start()))
+                key = f"{kind}#{len(found)}" if kind in rules["each_sentence"] else kind
+                found[key] = _mention(kind, sentence, stated, rules)
                 specific = specific or kind not in rules["generic_kinds"]
         if any(word in lowered for word in rules["suggestion_words"]) and not rules["suggestion_not"].search(sentence) \
                 and (match := rules["suggestions"].search(sentence)):
             quote = _shorten(sentence, match.start())
             if quote not in suggested:
                 suggested[quote] = _suggestion(quote, rules)
-    order = list(rules["mentions"])
+    order = rules["order"]
     return tuple(sorted(found.values(), key=lambda mention: order.index(mention.kind))), tuple(suggested.values())
+
+
+def _mention(kind: str, sentence: str, stated: re.Match, rules: dict) -> Mention:
+    """A mention with its problem (from the matched words) and its grade (the radiologist's word in the
+    clause before the matched words, or inside them), and whether that grade asks for review."""
+    problem = next((name for name, pattern in rules["problems"].get(kind, ()) if pattern.search(stated.group())), None)
+    grade = None
+    if kind in rules["grades"]:
+        before = sentence[:stated.start()]
+        cut = max(before.rfind(","), before.rfind(";"), before.rfind(":"))
+        clause = before[cut + 1:] if kind != "slip" else sentence
+        words = list(rules["grades"][kind].finditer(clause + " " + stated.group()))
+        grade = words[-1].group() if words else None
+    review = kind not in rules["review_grades"] or bool(rules["review_grades"][kind].search(f"{grade or ''} {stated.group()}"))
+    return Mention(kind, _shorten(sentence, stated.start()), problem, grade, review)
+
+
+def _states_a_mention(sentence: str, rules: dict) -> bool:
+    """Whether the sentence states something the page lists (of a kind listed once, from another sentence)."""
+    lowered = sentence.lower()
+    return any(any(word in lowered for word in rules["mention_words"][kind]) and any(
+        not _denied(sentence, m.start(), m.end(), rules) for m in pattern.finditer(sentence))
+        for kind, pattern in rules["mentions"].items() if kind not in rules["generic_kinds"])
+
+
+def _level_key(upper: str, first: str, lower: str | None, second: str) -> str:
+    """A disc level in one spelling: "L4/5", "l4-L5" -> "L4-L5"; D (dorsal) is T."""
+    upper = {"D": "T"}.get(upper.upper(), upper.upper())
+    lower = {"D": "T"}.get((lower or upper).upper(), (lower or upper).upper())
+    return f"{upper}{int(first)}-{lower}{int(second)}"
+
+
+_LEVEL_PARTS = re.compile(r"\b(?!T[12] ?/ ?T?[12]\b)([CTLSD])(\d{1,2}) ?[-/–] ?(?:([CTLSD]) ?)?(\d{1,2})\b"
+                          r"(?! ?(?:[-/]? ?w\b|/ ?[a-z]|weight|signal|hyper|hypo|imag|sequence))", re.IGNORECASE)
+_HEADER = re.compile(r"^\W*(?:at )?(?:the )?\S+(?: level)?\s*:?\s*$", re.IGNORECASE)
+
+
+def page_mentions(findings, text: str | None) -> tuple[list[Mention], list[Mention], bool]:
+    """What the page lists under "Your report also mentions" (the scope mentions and the levels it does
+    not explain, in the page's order), the unexplained levels listed, and whether any level is unexplained."""
+    found = mentions(text)
+    unread, any_level = unexplained(findings, text, found)
+    order = scope_rules()["order"]
+    return sorted([*found, *unread], key=lambda mention: order.index(mention.kind)), unread, any_level
+
+
+def has_page(findings, text: str | None) -> bool:
+    """Whether a report gets a page: it has findings, or the page lists something about the spine."""
+    return bool(findings) or any(about_the_spine(mention, text) for mention in page_mentions(findings, text)[0])
+
+
+def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[list[Mention], bool]:
+    """Levels the page does not explain: a disc level named with pathology words (not denied) where the
+    page has no finding and no mention. Returns the ones to list (kind "unread", at most 3, one per
+    level: herniation, extrusion, protrusion, fragment, compression) and whether any such level exists
+    (a bulge, stenosis or narrowing too), which asks for review."""
+    if not text:
+        return [], False
+    rules = scope_rules()
+    # A level is explained in a sentence by a finding at that level read from it (or read from nowhere
+    # in particular): "narrowing at C4/5 and on the left at C5/6" is not explained by a C5-C6 finding of
+    # the next sentence.
+    placed = [({_level_key(*parts) for parts in _LEVEL_PARTS.findall(f.level or "")}, list(f.evidence or ()))
+              for f in findings]
+    said = [mention.quote.strip("… ") for mention in known]
+    listed: dict[str, Mention] = {}
+    any_level = False
+    carried: list[str] = []  # a header line ("L4/L5 level :") names the level of the lines after it
+    # Clauses of a sentence are read apart ("a large protrusion at L5-S1 ...; mild bulge at L4-L5").
+    clauses = [(start + cut.start(), start + cut.end(), " ".join(cut.group().split()))
+               for start, end, sentence in sentence_spans(text)
+               for cut in re.finditer(r"[^;]+", text[start:end]) if cut.group().strip()]
+    for start, end, sentence in clauses:
+        levels = [_level_key(*parts) for parts in _LEVEL_PARTS.findall(sentence)]
+        if levels and _HEADER.match(_LEVEL_PARTS.sub("L", sentence)):
+            carried = levels
+            continue
+        if rules["not_findings"].search(sentence) or any(quote and quote in sentence for quote in said) \
+                or _states_a_mention(sentence, rules):
+            continue
+        levels = levels or carried
+        missing = [level for level in dict.fromkeys(levels) if not any(
+            level in at and (not spans or any(s.start < end and s.end > start for s in spans)) for at, spans in placed)]
+        if not missing:
+            continue
+        kept = rules["unexplained"]["not"].sub(lambda m: " " * len(m.group()), sentence)
+        words = [m for m in rules["unexplained"]["review"].finditer(kept) if not _denied(sentence, m.start(), m.end(), rules)]
+        if not words or (all(m.group().lower().startswith("bulg") for m in words)
+                         and rules["unexplained"]["benign_bulge"].search(sentence)):
+            continue
+        any_level = True
+        if any(rules["unexplained"]["listed"].search(m.group()) for m in words):
+            for level in missing:
+                if level not in listed and len(listed) < 3:
+                    listed[level] = Mention("unread", _shorten(sentence, words[0].start()), level=level)
+    return list(listed.values()), any_level
 
 
 def _suggestion(quote: str, rules: dict) -> Suggestion:
@@ -159,11 +281,14 @@ def _suggestion(quote: str, rules: dict) -> Suggestion:
     return Suggestion(kind, tuple(reasons), quote)
 
 
-def about_the_spine(mention: Mention) -> bool:
-    """Whether a mention is about the spine: its kind is (the cord), or its words name the spine or a level."""
+def about_the_spine(mention: Mention, text: str | None = None) -> bool:
+    """Whether a mention is about the spine: its kind is (the cord), or its words name the spine or a level,
+    or it is a bone or muscle change in a report (``text``) whose words name a spine region."""
     rules = scope_rules()
-    return (mention.kind in rules["spine_kinds"] or bool(rules["spine_words"].search(mention.quote))
-            or bool(_SPINE_LEVEL.search(mention.quote)))
+    return (mention.kind in rules["spine_kinds"] or mention.kind == "unread"
+            or bool(rules["spine_words"].search(mention.quote)) or bool(_SPINE_LEVEL.search(mention.quote))
+            or (mention.kind in rules["spine_report_kinds"] and bool(text) and any(
+                p.search(text) for patterns in rules["regions"].values() for p in patterns)))
 
 
 def regions(findings, text: str | None) -> set[str]:

@@ -142,6 +142,7 @@ class Lexicon:
     relative_re: re.Pattern = _NEVER                      # " that ", ", which ": a relative clause opening
     object_preposition_re: re.Pattern = _NEVER            # "of", "on" right after a ladder noun
     central_root_re: re.Pattern = _NEVER                  # a word of the cauda equina ("cauda", "intrathecal")
+    central_context_re: re.Pattern = _NEVER               # a word of the central canal ("cord"): a bare stenosis is canal
     source: str = ""                                  # the directory the lexicon was read from
     level_cache: dict = field(default_factory=dict)   # matched level text -> (levels, single vertebra)
     root_cache: dict = field(default_factory=dict)    # (matched root text, generic) -> RootMention
@@ -176,6 +177,7 @@ class Lexicon:
     level_intro_re: re.Pattern = _NEVER                   # "at the level of" between a finding and its level
     passive_pronoun_re: re.Pattern = _NEVER               # "It is" standing for the root named before
     side_subject_re: re.Pattern = _NEVER                  # "The" before a side that is a sentence's subject
+    side_item_re: re.Pattern = _NEVER                     # "... at C4-5 and on the left at C5-6": a side's item
     side_phrase_re: re.Pattern = _NEVER                   # "on", "to" before a side: a side phrase
     counting_sides: frozenset = frozenset()               # "both" counts roots, gives no side
 
@@ -603,6 +605,8 @@ def _load(directory: str) -> Lexicon:
             rf".{{0,5}}?\s(?:{words('object_prepositions')})(?![a-z])"),
         plural_root_re=re.compile(rf"(?:{_alternation(anatomy.get('plural_root_words') or [])})(?![a-z])"
                                   r"|(?<=\d)s$"),
+        central_context_re=re.compile(rf"(?<![a-z])(?:{_alternation(anatomy.get('central_context_words') or [])})"
+                                      r"(?![a-z])"),
         central_root_re=re.compile(rf"(?<![a-z])(?:{_alternation(anatomy.get('central_root_words') or [])})"
                                    r"(?![a-z])"),
         not_a_root_after_re=re.compile(rf"[ \t]*(?:{words('not_a_root_after')})"),
@@ -677,6 +681,8 @@ def _grammar_patterns(grammar: dict) -> dict:
         level_intro_re=re.compile(rf"\s*(?:,\s*)?(?:{words('level_introducers')}\s+)?"),
         passive_pronoun_re=re.compile(rf"{words('passive_pronouns')}(?![a-z])"),
         side_subject_re=re.compile(rf"[\s\-*•]*(?:{words('side_subject_openers')}\s+)?$", re.I),
+        side_item_re=re.compile(rf"[\s,]*(?:{words('new_item_joiners')})\s+(?:(?:{words('side_prepositions')})\s+)?"
+                                rf"(?:the\s+)?$"),
         side_phrase_re=re.compile(rf"{words('side_prepositions')}\s"),
         counting_sides=texts("counting_sides"),
     )

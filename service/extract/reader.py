@@ -71,6 +71,7 @@ class _Segment:
     def __init__(self) -> None:
         self.levels: list | None = None
         self.previous: list | None = None
+        self.line_end: int | None = None  # end of the header's line when findings follow the level on it
         self.sides: dict = {}
 
 
@@ -131,6 +132,15 @@ def _is_level_header(tokens: list[Token], groups: list[LevelGroup], view: str, s
     after = groups[0].last + 1
     sentence_over = after >= len(tokens) and not view[last.end:last.end + 1].isalpha()
     return bool(lexicon.header_after_re.match(view, last.end)) or sentence_over
+
+
+def _opens_a_line(view: str, start: int) -> bool:
+    """The sentence at ``start`` begins a line and the line before ends a sentence (not a wrapped line)."""
+    newline = view.rfind("\n", 0, start)
+    if newline < 0 or view[newline:start].strip():
+        return False
+    before = view[:newline].rstrip()
+    return before.endswith(".")
 
 
 _LABEL_REACH = 40
@@ -270,6 +280,10 @@ class _Report:
         if row or _is_level_header(tokens, groups, view, start, lexicon):
             state.segment = _Segment()
             state.segment.levels = groups[0].levels if groups else None
+            line_end = view.find("\n", start)
+            line_end = len(view) if line_end < 0 else line_end
+            if groups and len(tokens) > groups[0].last + 1 and tokens[groups[0].last + 1].start < line_end:
+                state.segment.line_end = line_end
         if question or not tokens:
             return
         segment = state.segment
@@ -326,6 +340,12 @@ class _Report:
             if remain and any(t.kind == REMAIN for t in tokens[max(0, mention.first - 3):mention.last + 1]):
                 continue
             levels = resolve_levels(mention, groups, tokens, view, lexicon)
+            if levels is None and mention.type == "nerve-root" and mention.assertion == ABSENT and mention.root is None \
+                    and segment.line_end is not None and start > segment.line_end and _opens_a_line(view, start):
+                # "L5-S1: Lt protrusion noted.\nNo significant thecal sac or nerve root compression noted.": the
+                # level opening a line of findings is that line's; a root denial on a line of its own is the
+                # spine's (FORMAT.md, rulings from real reports).
+                levels = [None]
             if levels is None:
                 levels = [None] if wide else (segment.levels or segment.previous or [None])
                 if mention.root and levels != [None] and not any(root_fits_level(mention.root, lvl) for lvl in levels):

@@ -365,17 +365,39 @@ class RootReader:
                 return []
         return []
 
-    def _zone(self, root: int, first_word: int) -> str | None:
+    def _zone(self, root: int, first_word: int, side: str | None) -> str | None:
+        """The zone of the opening or structure beside the root. An opening of the other side, or one a
+        second predicate narrows, is not the root's ("compressing the left root and narrowing the right
+        foramen": the left root has no zone)."""
         tokens = self.tokens
         for j in range(root + 1, min(len(tokens), root + 4)):
             if tokens[j].kind in (LOC, ZONE):
-                return tokens[j].value if tokens[j].kind == ZONE else tokens[j].detail.zone
-            if tokens[j].kind == ROOT or clause_end(tokens[j], self.view):
+                return self._own_zone(j, side)
+            if tokens[j].kind in (ROOT, LADDER, NARROW, NORMAL) or clause_end(tokens[j], self.view):
                 break
         for j in range(min(root, first_word) - 1, self._clause_start(min(root, first_word)) - 1, -1):
-            if tokens[j].kind in (LOC, ZONE):
-                return tokens[j].value if tokens[j].kind == ZONE else tokens[j].detail.zone
+            if tokens[j].kind in (LOC, ZONE) and not self._object_of_ladder(j):
+                return self._own_zone(j, side)
         return None
+
+    def _object_of_ladder(self, j: int) -> bool:
+        """"compressing the thecal sac, compressing the left root": the sac is the object of the first verb,
+        not where the root lies."""
+        k = j - 1
+        while k >= 0 and self.tokens[k].kind in (SIDE, GRADE):
+            k -= 1
+        return k >= 0 and self.tokens[k].kind == LADDER
+
+    def _own_zone(self, j: int, side: str | None) -> str | None:
+        tokens = self.tokens
+        zone = tokens[j].value if tokens[j].kind == ZONE else tokens[j].detail.zone
+        k = j - 1
+        while k >= 0 and tokens[k].kind == GRADE:
+            k -= 1
+        if side in ("left", "right") and k >= 0 and tokens[k].kind == SIDE and tokens[k].value in ("left", "right") \
+                and tokens[k].value != side:
+            return None
+        return zone
 
     def _role(self, root: int) -> str | None:
         mention = self.tokens[root].value
@@ -461,7 +483,7 @@ class RootReader:
         causes = [] if assertion == ABSENT else self.causes(root, min(stated), max(stated))
         if assertion != ABSENT and not causes and back_reference:
             causes = list(previous.causes)
-        zone = self._zone(root, first_word)
+        zone = self._zone(root, first_word, combine_sides(inline + shared_sides))
         role = self._role(root)
         start = min(self._noun_phrase_start(root), first_word)
         last = max([root] + [w for w, _, _ in judged])

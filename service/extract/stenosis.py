@@ -183,12 +183,21 @@ def _predicate(tokens: list[Token], last: int, view: str, lexicon: Lexicon) -> l
     return []
 
 
-def _central_context(tokens: list[Token]) -> bool:
-    return any((t.kind == LOC and t.value == "canal-stenosis") or (t.kind == ZONE and t.value == "central")
-               for t in tokens)
+_SENTENCE_END = re.compile(r"[.;\n]")
+_ITEM_END = re.compile(r"[.,;\n]")
 
 
-def _bare_stenosis(tokens: list[Token], head: int, view: str, context: Context, lexicon: Lexicon) -> list[Mention]:
+def _central_context(tokens: list[Token], view: str, lexicon: Lexicon) -> bool:
+    """The sentence names the canal, a central zone or a word of the central canal ("cord changes")."""
+    if any((t.kind == LOC and t.value == "canal-stenosis") or (t.kind == ZONE and t.value == "central")
+           for t in tokens):
+        return True
+    end = _SENTENCE_END.search(view, tokens[-1].end)
+    return lexicon.central_context_re.search(view, tokens[0].start, end.start() if end else len(view)) is not None
+
+
+def _bare_stenosis(tokens: list[Token], head: int, view: str, context: Context, lexicon: Lexicon,
+                   central: list) -> list[Mention]:
     """A positive "stenosis" with no location: a canal stenosis in a central context, else tentative."""
     if head > 0 and tokens[head - 1].kind in (OBJ, CAUSE) and not view[tokens[head - 1].end:tokens[head].start].strip():
         return []
@@ -198,10 +207,12 @@ def _bare_stenosis(tokens: list[Token], head: int, view: str, context: Context, 
     if assertion == ABSENT or context.silenced(head):
         return []
     grade = tokens[head - 1] if head > 0 and tokens[head - 1].kind == GRADE else None
+    if not central:
+        central.append(_central_context(tokens, view, lexicon))  # once per sentence: linear time
     return [Mention(type="canal-stenosis", first=head - (grade is not None), last=head, anchor=head,
                     severity=grade.value if grade is not None else None, graded=grade is not None,
                     assertion=assertion, triggers=[trigger] if trigger else [],
-                    tentative=not _central_context(tokens),
+                    tentative=not central[0],
                     severity_span=(grade.start, grade.end) if grade is not None else None)]
 
 
@@ -224,6 +235,7 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
         return []  # a stenosis needs a place (foramen, recess, canal) or a narrowing word
     mentions: list[Mention] = []
     sided_before: list[int] = []  # the one-sided openings of the chains read so far in the sentence
+    central: list[bool] = []  # whether the sentence is about the central canal, worked out once if asked
     label, label_locations = _location_label(tokens, view)
     for chain in _chains(tokens, view, lexicon):
         heads = [i for i in chain if _is_head(tokens[i])] or _labelled_grades(tokens, chain, view, lexicon)
@@ -287,7 +299,7 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
                     and not now:
                 excepted = _excepted_openings(tokens, chain, view, lexicon)
                 if not excepted:
-                    mentions.extend(_bare_stenosis(tokens, head, view, context, lexicon))
+                    mentions.extend(_bare_stenosis(tokens, head, view, context, lexicon, central))
                     continue
                 locations = excepted  # "Foramina are unremarkable except for mild left narrowing"
             if tokens[head].kind == NORMAL and locations and len(before) > 1 and tokens[before[-1]].kind == SIDE:
@@ -309,6 +321,14 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
                     phrase = item + [i for i in span if i >= locations[0]]
                     mentions.extend(_mentions_of(tokens, head, locations, phrase, view, context, lexicon))
                 continue
+            item = _side_level_item(tokens, span, head, view, lexicon)
+            if item:
+                # "right foraminal narrowing at C4-5 and on the left at C5-6": the same stenosis, the other
+                # side, at the other level.
+                span, other = item
+                for mention in _mentions_of(tokens, head, locations, other, view, context, lexicon):
+                    mention.first = other[-2]  # its level is its own, not the one the span names first
+                    mentions.append(mention)
             found = _mentions_of(tokens, head, locations, span, view, context, lexicon)
             if found and excepted:
                 _narrow_the_exception(mentions, found)
@@ -317,6 +337,28 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
             if any(m.side in ("left", "right") for m in found):
                 sided_before = [i for i in locations if tokens[i].value in _SIDED]
     return mentions
+
+
+def _side_level_item(tokens: list[Token], span: list[int], head: int, view: str, lexicon: Lexicon):
+    """(the span without the item, the item's span) when the span ends in a level, "and [on] [the]", a side and
+    a level of its own ("... narrowing of C4/5 and on the left side of C5/6"); None otherwise."""
+    levels = [i for i in span if i > head and tokens[i].kind == LEVEL]
+    if not levels:
+        return None
+    first = levels[-1] if len(levels) == 1 else levels[-2]
+    side, second = first + 1, first + 2
+    if second >= len(tokens) or any(i > second for i in span) or tokens[side].kind != SIDE \
+            or tokens[side].value not in ("left", "right") or tokens[second].kind != LEVEL:
+        return None
+    if second + 1 < len(tokens) and tokens[second + 1].kind != TERM \
+            and not _ITEM_END.search(view, tokens[second].end, tokens[second + 1].start):
+        return None  # "... and left L5-S1 disc protrusion": the side and level of something else
+    if not lexicon.side_item_re.match(view[tokens[first].end:tokens[side].start]) \
+            or not lexicon.level_intro_re.fullmatch(view, tokens[side].end, tokens[second].start):
+        return None
+    kept = [i for i in span if i != side]
+    other = [i for i in kept if i != first and tokens[i].kind != SIDE] + [side, second]
+    return kept, sorted(other)
 
 
 def _excepted_openings(tokens: list[Token], chain: list[int], view: str, lexicon: Lexicon) -> list[int]:

@@ -23,7 +23,7 @@ import pytest
 from service.explain import explain
 from service.explain.guard import contradicts
 from service.explain.phrasebook import phrasebook
-from service.explain.scope import about_the_spine, mentions, regions
+from service.explain.scope import has_page, regions
 from service.extract import extract_findings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +58,7 @@ def pages(include_real: bool) -> list[tuple[str, list, str, object, object]]:
             findings = extract_findings(report["text"])
             english = explain(findings, "en", text=report["text"])
             spanish = explain(findings, "es", text=report["text"])
-            told = bool(findings) or any(about_the_spine(mention) for mention in mentions(report["text"]))
+            told = has_page(findings, report["text"])
             assert (english is None) == (spanish is None) == (not told), report["id"]
             if told:
                 out.append((report["id"], findings, report["text"], english, spanish))

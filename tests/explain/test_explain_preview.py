@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import html5lib
@@ -10,6 +11,7 @@ from flask import Flask
 
 from service.api.preview import bp, report_text_of
 from service.config import Settings
+from service.explain.phrasebook import phrasebook
 from service.extract import extract_findings
 
 REPORT_TEXT = (
@@ -56,10 +58,10 @@ def test_empty_paste_says_nothing_would_be_attached(client):
 def test_a_diagnostic_report_is_read_through_its_text_sources():
     report = {"resourceType": "DiagnosticReport", "status": "final", "code": {"text": "MRI"},
               "conclusion": "Disc protrusion contacting the right L5 nerve root at L4-L5."}
-    text, source = report_text_of(json.dumps(report))
+    text, source, _study = report_text_of(json.dumps(report))
     assert source == "DiagnosticReport" and "right L5 nerve root" in text
-    assert report_text_of("{not json") == ("{not json", "text")
-    assert report_text_of(REPORT_TEXT) == (REPORT_TEXT, "text")
+    assert report_text_of("{not json") == ("{not json", "text", "")
+    assert report_text_of(REPORT_TEXT) == (REPORT_TEXT, "text", "")
 
 
 @needs_engine
@@ -93,3 +95,14 @@ def test_the_review_status_is_shown(client):
     cord = REPORT_TEXT + " C5-C6: disc osteophyte complex flattens the ventral spinal cord."
     flagged = client.post("/preview", data={"report": cord, "language": "en"}).get_data(as_text=True)
     assert 'data-review-status="needs-review"' in flagged and "out-of-scope" in flagged
+
+
+@needs_engine
+def test_a_pasted_report_s_study_name_chooses_the_warning_signs(client):
+    report = {"resourceType": "DiagnosticReport", "status": "final", "code": {"text": "MRI lumbar spine"},
+              "conclusion": "There is moderate central canal stenosis."}
+    assert report_text_of(json.dumps(report))[2] == "MRI lumbar spine"
+    page = client.post("/preview", data={"report": json.dumps(report), "language": "en"}).get_data(as_text=True)
+    book = phrasebook("en")
+    assert html.escape(book["help"]["urgent"][0], quote=False) in page
+    assert html.escape(book["help"]["cord"][0], quote=False) not in page

@@ -34,6 +34,7 @@ CORPORA = {
     **{f"heldout-{n}": (ROOT / f"eval/heldout/heldout-{n}.jsonl", None, None) for n in range(1, 7)},
     "real-dev": (SHARED / "real-dev.jsonl", None, None),
     "real-notes": (ROOT / "eval/real-notes/labels.jsonl", SHARED / "unlabelled.jsonl", None),
+    "real-notes-heldout": (ROOT / "eval/real-notes/labels-151-327.jsonl", SHARED / "unlabelled.jsonl", None),
 }
 
 # F1 per finding type, accuracy per attribute and the two safety counts, as last recorded.

@@ -153,3 +153,46 @@ def test_a_grade_after_a_verbs_object_is_not_a_stenosis_grade():
 def test_a_diminished_ap_dimension_is_a_narrowing():
     found = read("At L2-3 there is a mildly diminished overall AP dimension of the spinal canal.")
     assert single(find(found, type=CANAL))["severity"] == "mild"
+
+
+def _roots(text):
+    return [f for f in extract_findings(text) if f.type == NERVE]
+
+
+def test_a_root_takes_no_zone_from_the_other_sides_opening():
+    # The right foramen is narrowed by a second verb; the left root lies elsewhere: no zone, no exiting root.
+    root = single(_roots("L4-5: disc bulge more to the left, compressing the thecal sac, compressing the left "
+                         "nerve root and narrowing the right neural foramen."))
+    assert root.side == "left" and root.zone is None and root.root_inferred is None
+
+
+def test_a_root_keeps_the_zone_of_its_own_sides_opening():
+    root = single(_roots("L4-5: left foraminal protrusion compressing the left nerve root."))
+    assert root.zone == "foraminal" and root.root_inferred == "L4"
+    root = single(_roots("L4-5: protrusion compressing the right nerve root in the right foramen."))
+    assert root.zone == "foraminal" and root.root_inferred == "L4"
+
+
+def test_a_stenosis_with_no_location_beside_the_cord_is_the_canals():
+    found = read("MRI of the neck showed a disc herniation at C4-C5 with stenosis and cord signal change.")
+    assert single(find(found, type=CANAL))["level"] == "C4-C5"
+    # Without a word of the central canal it stays unlabelled (FORMAT.md).
+    assert not read("MRI of the neck showed a disc herniation at C4-C5 with stenosis.")
+
+
+def test_a_side_and_level_after_a_stenosis_are_an_item_of_their_own():
+    found = read("Severe right foraminal narrowing of C5-C6 and on left side of C6-C7.")
+    assert find(found, type=FORAMEN, side="right", level="C5-C6", severity="severe")
+    assert find(found, type=FORAMEN, side="left", level="C6-C7", severity="severe")
+    assert len(found) == 2
+    # A side and level that open a structure of their own are not the stenosis's.
+    found = read("Right foraminal stenosis at L3-4 and left L4-5 disc protrusion.")
+    assert single(find(found, type=FORAMEN))["level"] == "L3-L4"
+
+
+def test_a_root_denial_on_a_line_after_a_level_line_is_the_spines():
+    found = read("L4-L5: Rt paracentral disc protrusion noted.\nNo significant nerve root compression noted.\n")
+    assert single(find(found, type=NERVE)).get("level") is None
+    # A header's level still covers a wrapped line, and the sentences of its own line.
+    found = read("L4-L5: Rt paracentral disc protrusion noted. No nerve\nroot compression at this level.\n")
+    assert single(find(found, type=NERVE))["level"] == "L4-L5"
