@@ -321,11 +321,11 @@ def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Con
                     phrase = item + [i for i in span if i >= locations[0]]
                     mentions.extend(_mentions_of(tokens, head, locations, phrase, view, context, lexicon))
                 continue
-            item = _side_level_item(tokens, span, head, view, lexicon)
-            if item:
+            side_item = _side_level_item(tokens, span, head, view, lexicon)
+            if side_item:
                 # "right foraminal narrowing at C4-5 and on the left at C5-6": the same stenosis, the other
-                # side, at the other level.
-                span, other = item
+                # side, at the other level. (Its own name: mypyc types a variable once, and `item` above is a list.)
+                span, other = side_item
                 for mention in _mentions_of(tokens, head, locations, other, view, context, lexicon):
                     mention.first = other[-2]  # its level is its own, not the one the span names first
                     mentions.append(mention)
