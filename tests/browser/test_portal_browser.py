@@ -171,17 +171,22 @@ NECK_REPORT = [
 ]
 
 
+def _show_on_a_phone(page, fragment: str) -> None:
+    """The fragment in the portal page on a 375 px phone, every quote opened; nothing wider than the screen."""
+    page.set_viewport_size({"width": 375, "height": 900})
+    page.set_content(PORTAL_PAGE.format(fragment=fragment))
+    page.evaluate("() => document.querySelectorAll('details.nre-quote').forEach(d => d.open = true)")
+    overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert overflow[0] <= overflow[1]
+
+
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_neck_report_with_cord_words_on_a_phone(browser_context, language):
     explanation = explain(NECK_REPORT, language, text=NECK_TEXT)
     assert explanation.status == "needs-review"
     page = browser_context.new_page()
     try:
-        page.set_viewport_size({"width": 375, "height": 900})
-        page.set_content(PORTAL_PAGE.format(fragment=explanation.html))
-        page.evaluate("() => document.querySelectorAll('details.nre-quote').forEach(d => d.open = true)")
-        overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-        assert overflow[0] <= overflow[1]
+        _show_on_a_phone(page, explanation.html)
         also = page.locator("section.nre-explain ul.nre-also li")
         assert also.count() == 1 and also.first.is_visible()
         # What the report also mentions comes before the nerve-root findings (review 9, C4).
@@ -205,11 +210,7 @@ def test_out_of_scope_only_report_on_a_phone(browser_context, language):
     assert explanation.status == "needs-review" and explanation.review_reasons == ["out-of-scope"]
     page = browser_context.new_page()
     try:
-        page.set_viewport_size({"width": 375, "height": 900})
-        page.set_content(PORTAL_PAGE.format(fragment=explanation.html))
-        page.evaluate("() => document.querySelectorAll('details.nre-quote').forEach(d => d.open = true)")
-        overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-        assert overflow[0] <= overflow[1]
+        _show_on_a_phone(page, explanation.html)
         also = page.locator("section.nre-explain ul.nre-also li")
         assert also.count() == 1 and also.first.is_visible()
         assert page.locator("section.nre-explain svg").count() == 0
