@@ -65,6 +65,28 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
     return None
 
 
+_EMPHASIS_REACH = 40
+
+
+def _past_emphasis(mention: Mention, levels: list, header_levels: list | None, groups: list[LevelGroup],
+                   tokens: list[Token], view: str, lexicon: Lexicon) -> list:
+    """"L3-L4, L4-L5:\nBulges with facet hypertrophy, noticeably at L4-L5 level, compressing the thecal sac and
+    encroaching exit canals": under a header listing several levels, a level named as the most affected of
+    them ("noticeably at", "mainly at") does not narrow to itself what a later clause (after a comma) states;
+    the header's levels hold. A finding in the emphasis's own clause ("noticeably at L4-L5 where the Lt exit
+    canal is compressed") stays at that level."""
+    if not header_levels or len(header_levels) < 2 or not set(levels) < set(header_levels):
+        return levels
+    for group in groups:
+        if group.levels != levels or group.last >= mention.first:
+            continue
+        start = tokens[group.first].start
+        if lexicon.emphasis_re.search(view, max(0, start - _EMPHASIS_REACH), start) \
+                and "," in view[tokens[group.last].end:tokens[mention.first].start]:
+            return header_levels
+    return levels
+
+
 class _Segment:
     """Level context of a run of sentences under one level header or numbered item."""
 
@@ -358,6 +380,7 @@ class _Report:
                     fitting = [lvl for lvl in state.item_levels if root_fits_level(mention.root, lvl)]
                     levels = fitting if len(fitting) == 1 else levels
             else:
+                levels = _past_emphasis(mention, levels, segment.levels, groups, tokens, view, lexicon)
                 used_levels = levels
             if mention.root and len(levels) > 1:
                 # "Severe left C5-6 and C6-7 foraminal stenoses with compression of the left C6 root": of the

@@ -344,3 +344,10 @@ def test_every_grammar_category_is_tested():
     categories = set(yaml.safe_load((DEFAULT_DIR / "grammar.yaml").read_text(encoding="utf-8")))
     own_tests = {"root_name_sides", "name_joiners", "vertebra_aliases", "not_a_root_after"}
     assert categories - own_tests - {case[0] for case in GRAMMAR_CASES} == set()
+
+
+def test_an_emphasis_word(lexicon_copy):
+    text = "L3-4, L4-5: bulges, chiefly at L4-5, narrowing the neural foramina."
+    assert {f["level"] for f in read(text)} == {"L4-L5"}
+    _add(lexicon_copy / "grammar.yaml", "emphasis_words", "chiefly")
+    assert {f["level"] for f in read(text, lexicon_copy)} == {"L3-L4", "L4-L5"}

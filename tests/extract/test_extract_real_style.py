@@ -1,0 +1,37 @@
+"""Phrasings of real radiologists' dictation that the labelled corpora hold few of (own sentences, written for
+these tests; the real reports stay in ../shared): linking verbs in the past, the most affected of several
+levels under a header, run-on dictation."""
+
+from extract_helpers import CANAL, FORAMEN, find, read, single
+
+
+def test_linking_verbs_in_the_past_tense():
+    assert single(find(read("L4-L5: the Lt exit canal also appeared compressed."), type=FORAMEN))["side"] == "left"
+    assert single(find(read("C5-6: the right neural foramen looked moderately narrowed."),
+                       type=FORAMEN)) == {"type": FORAMEN, "level": "C5-C6", "side": "right",
+                                          "severity": "moderate", "assertion": "present"}
+    assert single(find(read("T7-8: the spinal canal seemed narrowed."), type=CANAL))["level"] == "T7-T8"
+
+
+def test_the_most_affected_of_the_header_levels_does_not_narrow_a_later_clause():
+    for text in ("L3-L4, L4-L5:\nDisc bulges noted, noticeably at L4-L5 level, encroaching both exit canals.",
+                 "L3-L4 and L4-L5: disc bulges with facet hypertrophy, mainly at L4-L5, narrowing the neural foramina.",
+                 "L3-4, L4-5: bulges, most prominent at L4-5 where there is facet arthropathy, narrowing the foramina."):
+        assert {f["level"] for f in find(read(text), type=FORAMEN)} == {"L3-L4", "L4-L5"}, text
+    found = read("C4-5, C5-6 and C6-7: disc osteophyte complexes, most prominent at C5-6, with uncovertebral "
+                 "hypertrophy narrowing the neural foramina.")
+    assert {f["level"] for f in find(found, type=FORAMEN)} == {"C4-C5", "C5-C6", "C6-C7"}
+
+
+def test_a_finding_in_the_emphasis_clause_stays_at_its_level():
+    found = read("C4-5, C5-6 and C6-7: disc osteophyte complexes, most prominent at C5-6 where there is moderate "
+                 "left foraminal narrowing.")
+    assert single(find(found, type=FORAMEN))["level"] == "C5-C6"
+    found = read("L4-L5 and L5-S1: bulges, noticeably at L5-S1 where the Rt exit canal appeared compressed.")
+    assert single(find(found, type=FORAMEN)) == {"type": FORAMEN, "level": "L5-S1", "side": "right",
+                                                  "assertion": "present"}
+
+
+def test_an_emphasis_without_a_header_is_the_finding_level():
+    found = read("Multilevel disc bulges, noticeably at L4-L5 level, encroaching exit canals.")
+    assert single(find(found, type=FORAMEN))["level"] == "L4-L5"
