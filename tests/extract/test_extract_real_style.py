@@ -35,3 +35,25 @@ def test_a_finding_in_the_emphasis_clause_stays_at_its_level():
 def test_an_emphasis_without_a_header_is_the_finding_level():
     found = read("Multilevel disc bulges, noticeably at L4-L5 level, encroaching exit canals.")
     assert single(find(found, type=FORAMEN))["level"] == "L4-L5"
+
+
+def test_a_weak_location_coordinated_with_the_openings_before_the_narrowing_word():
+    assert {(f["type"], f.get("severity")) for f in read("C3/4: Mild exit and central narrowing.")} == {
+        (FORAMEN, "mild"), (CANAL, "mild")}
+    found = read("L4-5: mild central and bilateral foraminal stenosis.")
+    assert single(find(found, type=CANAL))["severity"] == "mild"
+    assert single(find(found, type=FORAMEN))["side"] == "bilateral"
+    assert not find(read("L4-5: central disc protrusion with bilateral foraminal stenosis."), type=CANAL)
+
+
+def test_each_opening_keeps_its_own_grade():
+    for text, canal, foramen in (
+            ("L4-5: moderate central canal and mild bilateral foraminal narrowing.", "moderate", "mild"),
+            ("T11-12: severe canal and moderate left foraminal stenosis.", "severe", "moderate"),
+            ("C6/7: Mild exit and moderate central stenosis.", "moderate", "mild")):
+        found = read(text)
+        assert single(find(found, type=CANAL))["severity"] == canal, text
+        assert single(find(found, type=FORAMEN))["severity"] == foramen, text
+    found = read("L4-5: mild central, moderate right and mild left foraminal narrowing.")
+    assert {(f["side"], f["severity"]) for f in find(found, type=FORAMEN)} == {("right", "moderate"),
+                                                                               ("left", "mild")}
