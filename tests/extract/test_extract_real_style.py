@@ -57,3 +57,16 @@ def test_each_opening_keeps_its_own_grade():
     found = read("L4-5: mild central, moderate right and mild left foraminal narrowing.")
     assert {(f["side"], f["severity"]) for f in find(found, type=FORAMEN)} == {("right", "moderate"),
                                                                                ("left", "mild")}
+
+
+def test_a_side_that_predominates_keeps_the_finding_bilateral():
+    for text in ("C5-6: uncovertebral hypertrophy narrows the neural foramina, more severe on the right.",
+                 "L4-5: bilateral foraminal narrowing, more pronounced on the left side.",
+                 "T10-11: facet hypertrophy with foraminal narrowing on either side."):
+        assert single(find(read(text), type=FORAMEN))["side"] == "bilateral", text
+    found = read("C6-7: there may be effect on either exiting C7, more likely on the left.")
+    assert single(found) == {"type": "nerve-root", "level": "C6-C7", "root": "C7", "side": "bilateral",
+                             "degree": "impingement", "assertion": "possible"}
+    # "More prominent" describes the structure, not a predominance of a bilateral finding: its side holds.
+    assert single(read("L5-S1: the protrusion is more prominent on the left and contacts the S1 root."))["side"] \
+        == "left"
