@@ -70,3 +70,15 @@ def test_a_side_that_predominates_keeps_the_finding_bilateral():
     # "More prominent" describes the structure, not a predominance of a bilateral finding: its side holds.
     assert single(read("L5-S1: the protrusion is more prominent on the left and contacts the S1 root."))["side"] \
         == "left"
+
+
+def test_sequences_joined_by_symbols_are_no_level():
+    found = read("Signal change posterior to L4 vertebral body, low on T1&T2 WI, encroaching upon the exit neural canal.")
+    assert single(found)["level"] == "L4"
+    assert single(read("Cyst bright on T2 & T1 WI at L3, narrowing the left neural foramen."))["level"] == "L3"
+    assert single(read("Lesion at T1/T2 level narrowing the left neural foramen."))["level"] == "T1-T2"
+
+
+def test_bone_words_inside_the_stenosis_phrase():
+    assert single(read("In particular, there is right L4-L5 osseous foraminal encroachment."))["side"] == "right"
+    assert single(read("C5-6: left bony foraminal narrowing."))["side"] == "left"
