@@ -82,3 +82,19 @@ def test_sequences_joined_by_symbols_are_no_level():
 def test_bone_words_inside_the_stenosis_phrase():
     assert single(read("In particular, there is right L4-L5 osseous foraminal encroachment."))["side"] == "right"
     assert single(read("C5-6: left bony foraminal narrowing."))["side"] == "left"
+
+
+def test_a_bare_disc_level_between_two_statements_opens_the_next_item():
+    found = read("L3-4 mild disc bulge no stenosis L4-5 moderate canal stenosis and mild bilateral foraminal "
+                 "narrowing L5-S1 left foraminal disc protrusion contacting the exiting left L5 nerve root")
+    assert {(f["type"], f["level"], f["assertion"]) for f in found} == {
+        (CANAL, "L4-L5", "present"), (FORAMEN, "L4-L5", "present"), ("nerve-root", "L5-S1", "present")}
+    found = read("C5-6 no canal stenosis C6-7 severe left foraminal narrowing")
+    assert {(f["type"], f["level"], f["assertion"]) for f in found} == {
+        (CANAL, "C5-C6", "absent"), (FORAMEN, "C6-C7", "present")}
+
+
+def test_a_level_inside_a_telegraphic_phrase_stays_with_it():
+    assert single(read("Canal stenosis L4-5 moderate."))["severity"] == "moderate"
+    assert {f["level"] for f in read("No foraminal stenosis L4-5 or L5-S1.")} == {"L4-L5", "L5-S1"}
+    assert single(read("mild L4-5 foraminal stenosis"))["level"] == "L4-L5"
