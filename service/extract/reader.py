@@ -48,7 +48,9 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
             start = tokens[group.first].start
             if start - end <= _FORWARD_GAP and all(t.kind in (LOC, ZONE, SIDE) for t in between) \
                     and lexicon.level_intro_re.fullmatch(view, tokens[group.first - 1].end, start) \
+                    and not lexicon.subject_gap_re.fullmatch(view, tokens[group.first - 1].end, start) \
                     and not opens_item(tokens, group.first, group.last, view):
+                # (not "... canal stenosis the L5-S1 level is unremarkable": a new clause's subject)
                 return group.levels
             break
     if mention.last + 1 < len(tokens) and tokens[mention.last + 1].kind == WIDE \

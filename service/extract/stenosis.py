@@ -55,7 +55,8 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
             gap = token.start - previous.end
             if gap > _MAX_GAP or not joins(lexicon.filler_re, view, previous.end, token.start) \
                     and view[previous.end:token.start].strip(" :") != "" \
-                    or token.kind == LEVEL and opens_item(tokens, i, i, view) \
+                    or token.kind == LEVEL and (opens_item(tokens, i, i, view)
+                                                or lexicon.subject_gap_re.fullmatch(view, previous.end, token.start)) \
                     or previous.kind == GRADE and len(current) >= 2 and tokens[current[-2]].kind == LOC \
                     and "." in view[previous.end:token.start]:  # "bilat LR sev. bilat NF mod."
                 chains.append(current)

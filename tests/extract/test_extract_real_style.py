@@ -98,3 +98,11 @@ def test_a_level_inside_a_telegraphic_phrase_stays_with_it():
     assert single(read("Canal stenosis L4-5 moderate."))["severity"] == "moderate"
     assert {f["level"] for f in read("No foraminal stenosis L4-5 or L5-S1.")} == {"L4-L5", "L5-S1"}
     assert single(read("mild L4-5 foraminal stenosis"))["level"] == "L4-L5"
+
+
+def test_a_level_that_opens_the_next_clause_of_run_on_dictation_is_not_the_finding_level():
+    found = read("L4-5 there is a disc bulge with facet arthropathy resulting in moderate bilateral foraminal "
+                 "narrowing and mild central canal stenosis the L5-S1 level is unremarkable")
+    assert {(f["type"], f["level"]) for f in found} == {(FORAMEN, "L4-L5"), (CANAL, "L4-L5")}
+    assert single(read("Mild canal stenosis at the L5-S1 level."))["level"] == "L5-S1"
+    assert single(read("C3-4 mild left foraminal narrowing the C5-6 level is normal"))["level"] == "C3-C4"
