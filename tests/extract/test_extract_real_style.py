@@ -106,3 +106,19 @@ def test_a_level_that_opens_the_next_clause_of_run_on_dictation_is_not_the_findi
     assert {(f["type"], f["level"]) for f in found} == {(FORAMEN, "L4-L5"), (CANAL, "L4-L5")}
     assert single(read("Mild canal stenosis at the L5-S1 level."))["level"] == "L5-S1"
     assert single(read("C3-4 mild left foraminal narrowing the C5-6 level is normal"))["level"] == "C3-C4"
+
+
+def test_a_sentence_opening_with_a_ladder_verb_has_the_subject_of_the_sentence_before():
+    for text, cause in (
+            ("L4-L5: left paracentral disc protrusion noted.\nSignificantly compressing the thecal sac and the left "
+             "exit nerve root.", "disc-protrusion"),
+            ("Mild facet arthropathy at C4-5. Contacting the right C5 nerve root.", "facet-arthropathy")):
+        assert single(read(text))["cause"] == [cause], text
+    # A subject of its own keeps the cause unsaid.
+    assert "cause" not in single(read("C5-6: Disc osteophyte complex. The left C6 root is compressed."))
+
+
+def test_verbs_in_a_series_share_their_subject():
+    found = read("L5-S1: left disc extrusion compressing the left S1 nerve root within the lateral recess, "
+                 "displacing the left L5 nerve root within the left neural foramen.")
+    assert {f["root"]: tuple(f["cause"]) for f in found} == {"S1": ("disc-extrusion",), "L5": ("disc-extrusion",)}
