@@ -23,7 +23,7 @@ from service.extract.mention import Mention
 from service.extract.roots import RootReader
 from service.extract.sections import find_sections
 from service.extract.sentences import split_sentences
-from service.extract.stenosis import read_stenoses
+from service.extract.stenosis import read_stenoses, run_on_clause
 from service.extract.tables import find_tables
 from service.extract.textview import plain_view, scan_view
 from service.extract.tokens import Token, TokenIndex, labelled_roots, scan, sided_name_roots, verb_object_roots
@@ -61,8 +61,10 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
         discs = [group for group in before if not tokens[group.first].detail.single]
         return (discs or before)[-1].levels
     for group in groups:
-        # A level later in the sentence, unless a terminator ("except", ";") separates it from the finding.
-        if not any(t.kind == TERM for t in tokens[mention.last + 1:group.first]):
+        # A level later in the sentence, unless a terminator ("except", ";") or a new clause of run-on
+        # dictation separates it from the finding.
+        if not any(t.kind == TERM for t in tokens[mention.last + 1:group.first]) \
+                and not any(run_on_clause(tokens, k, view, lexicon) for k in range(mention.last + 1, group.first + 1)):
             return group.levels
     return None
 

@@ -55,8 +55,7 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
             gap = token.start - previous.end
             if gap > _MAX_GAP or not joins(lexicon.filler_re, view, previous.end, token.start) \
                     and view[previous.end:token.start].strip(" :") != "" \
-                    or token.kind == LEVEL and (opens_item(tokens, i, i, view)
-                                                or lexicon.subject_gap_re.fullmatch(view, previous.end, token.start)) \
+                    or token.kind == LEVEL and opens_item(tokens, i, i, view) or run_on_clause(tokens, i, view, lexicon) \
                     or previous.kind == GRADE and len(current) >= 2 and tokens[current[-2]].kind == LOC \
                     and "." in view[previous.end:token.start]:  # "bilat LR sev. bilat NF mod."
                 chains.append(current)
@@ -66,6 +65,19 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
     if current:
         chains.append(current)
     return chains
+
+
+def run_on_clause(tokens: list[Token], i: int, view: str, lexicon: Lexicon) -> bool:
+    """Whether ``tokens[i]`` opens a new clause of run-on dictation: a level or an opening right after a
+    clause-subject word alone ("the"), after a stenosis phrase ("... mild central canal stenosis the L5-S1
+    level is unremarkable", "... encroaching exiting neural canals\nthe spinal canal appears narrowed"). Not
+    a narrowing word's object ("narrowing the neural foramina")."""
+    if i == 0:
+        return False
+    token, previous = tokens[i], tokens[i - 1]
+    if not (token.kind == LEVEL and previous.kind in (LOC, NARROW) or token.kind == LOC and previous.kind == LOC):
+        return False
+    return lexicon.subject_gap_re.fullmatch(view, previous.end, token.start) is not None
 
 
 def _of_an_object(tokens: list[Token], i: int, view: str) -> bool:

@@ -122,3 +122,12 @@ def test_verbs_in_a_series_share_their_subject():
     found = read("L5-S1: left disc extrusion compressing the left S1 nerve root within the lateral recess, "
                  "displacing the left L5 nerve root within the left neural foramen.")
     assert {f["root"]: tuple(f["cause"]) for f in found} == {"S1": ("disc-extrusion",), "L5": ("disc-extrusion",)}
+
+
+def test_an_opening_after_the_alone_opens_a_new_clause_of_run_on_lines():
+    found = read("Disc bulges noted at L3-L4 and L4-L5\nEncroaching both exit canals\n"
+                 "the spinal canal appears narrowed at L4-L5 level")
+    assert {(f["type"], f["level"]) for f in find(found, type=FORAMEN)} == {(FORAMEN, "L3-L4"), (FORAMEN, "L4-L5")}
+    assert single(find(found, type=CANAL))["level"] == "L4-L5"
+    # A narrowing word's object is no new clause.
+    assert single(read("Bulge narrowing the neural foramina at C4-5."))["level"] == "C4-C5"
