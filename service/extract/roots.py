@@ -480,7 +480,9 @@ class RootReader:
         if assertion != ABSENT:
             ladder = [item for item in chosen if tokens[item[0]].kind == LADDER]
             if ladder:
-                best = max(ladder, key=lambda item: RUNG_RANK[tokens[item[0]].value])
+                # Of two words on the same rung, the one nearest the root ("mild encroachment and marked
+                # impingement of the S1 root": marked).
+                best = max(ladder, key=lambda item: (RUNG_RANK[tokens[item[0]].value], -abs(item[0] - root)))
                 degree = tokens[best[0]].value
                 grade = grade_before(tokens, best[0], self.view, self.lexicon)
                 severity = grade.value if grade is not None else None

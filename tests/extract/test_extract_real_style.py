@@ -131,3 +131,11 @@ def test_an_opening_after_the_alone_opens_a_new_clause_of_run_on_lines():
     assert single(find(found, type=CANAL))["level"] == "L4-L5"
     # A narrowing word's object is no new clause.
     assert single(read("Bulge narrowing the neural foramina at C4-5."))["level"] == "C4-C5"
+
+
+def test_of_two_words_on_one_rung_the_nearest_to_the_root_gives_the_grade():
+    found = read("L5-S1: protrusion with mild inferior extension/encroachment and marked impingement of the left "
+                 "S1 root.")
+    assert single(found)["severity"] == "severe"
+    found = read("C6-7: moderate compression and flattening of the right C7 nerve root.")
+    assert single(found)["degree"] == "compression"
