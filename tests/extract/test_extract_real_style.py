@@ -139,3 +139,10 @@ def test_of_two_words_on_one_rung_the_nearest_to_the_root_gives_the_grade():
     assert single(found)["severity"] == "severe"
     found = read("C6-7: moderate compression and flattening of the right C7 nerve root.")
     assert single(found)["degree"] == "compression"
+
+
+def test_advanced_is_no_grade_word():
+    """FORMAT.md, rulings from real reports: "largely", "relatively", "advanced" are not grade words."""
+    found = read("L5/S1: advanced inferior left lateral recess stenosis due to a disc herniation.")
+    assert single(found) == {"type": "lateral-recess-stenosis", "level": "L5-S1", "side": "left",
+                             "assertion": "present"}
