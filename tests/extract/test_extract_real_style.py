@@ -146,3 +146,10 @@ def test_advanced_is_no_grade_word():
     found = read("L5/S1: advanced inferior left lateral recess stenosis due to a disc herniation.")
     assert single(found) == {"type": "lateral-recess-stenosis", "level": "L5-S1", "side": "left",
                              "assertion": "present"}
+
+
+def test_almost_certainly_is_a_hedge():
+    """FORMAT.md, rulings from real reports: "almost certainly" is possible, like "very likely"."""
+    for text in ("L5-S1: The right S1 nerve root is almost certainly compressed.",
+                 "C6-7: in all likelihood the protrusion contacts the left C7 root."):
+        assert single(read(text))["assertion"] == "possible", text
