@@ -34,6 +34,12 @@ _HEADS = frozenset({NARROW, NORMAL, LADDER})
 _SIDED_STENOSES = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
 
 
+def _landmark(group: LevelGroup, tokens: list[Token], view: str, lexicon: Lexicon) -> bool:
+    """A level named as a landmark ("below the L4/L5 level"), not as the place of what the sentence states."""
+    start = tokens[group.first].start
+    return lexicon.landmark_re.search(view, max(0, start - _EMPHASIS_REACH), start) is not None
+
+
 def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Token], view: str, lexicon: Lexicon):
     """The levels a sentence gives a mention, or None when the sentence names none for it. Of the levels
     before it, the last disc level rather than a vertebra named after it ("L5-S1 extrusion migrating to the
@@ -57,6 +63,9 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
             and not view[end:tokens[mention.last + 1].start].strip():
         return [None]  # "no canal stenosis at any level": the spine, not the level named before
     before = [group for group in groups if group.last < mention.first]
+    if len(before) > 1:
+        places = [group for group in before if not _landmark(group, tokens, view, lexicon)]
+        before = places or before
     if before:
         discs = [group for group in before if not tokens[group.first].detail.single]
         return (discs or before)[-1].levels

@@ -343,7 +343,7 @@ def test_every_grammar_category_is_tested():
 
     categories = set(yaml.safe_load((DEFAULT_DIR / "grammar.yaml").read_text(encoding="utf-8")))
     own_tests = {"root_name_sides", "name_joiners", "vertebra_aliases", "not_a_root_after", "emphasis_words",
-                 "location_coordinators"}
+                 "location_coordinators", "landmark_words"}
     assert categories - own_tests - {case[0] for case in GRAMMAR_CASES} == set()
 
 
@@ -362,3 +362,10 @@ def test_a_location_coordinator(lexicon_copy):
     path.write_text(path.read_text(encoding="utf-8").replace("location_coordinators: [and, ", "location_coordinators: ["),
                     encoding="utf-8")
     assert {f["type"] for f in read(text, lexicon_copy)} == {"foraminal-stenosis"}
+
+
+def test_a_landmark_word(lexicon_copy):
+    text = "Fragment posterior to the L5 body beyond the L4/L5 level, compressing the left exit nerve root."
+    assert {f["level"] for f in read(text)} == {"L4-L5"}
+    _add(lexicon_copy / "grammar.yaml", "landmark_words", "beyond")
+    assert {f["level"] for f in read(text, lexicon_copy)} == {"L5"}

@@ -153,3 +153,15 @@ def test_almost_certainly_is_a_hedge():
     for text in ("L5-S1: The right S1 nerve root is almost certainly compressed.",
                  "C6-7: in all likelihood the protrusion contacts the left C7 root."):
         assert single(read(text))["assertion"] == "possible", text
+
+
+def test_a_level_named_as_a_landmark_is_not_the_place_of_the_finding():
+    found = read("Sequestrated disc fragment just posterior to L5 vertebral body below L4/L5 level, compressing "
+                 "Lt sided thecal sac and exit nerve roots.")
+    assert single(found)["level"] == "L5"
+    found = read("Fragment at C7 behind the vertebral body, just inferior to the C6-7 disc, contacting the right C7 "
+                 "nerve root.")
+    assert single(found)["level"] == "C7"
+    # The landmark alone still places the finding.
+    assert single(read("Fragment migrating below the L4-5 disc level, compressing the left L5 nerve root."))[
+        "level"] == "L4-L5"
