@@ -230,113 +230,185 @@ def _change_to_grade(tokens: list[Token], view: str, lexicon: Lexicon) -> None:
 
 
 def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Context) -> list[Mention]:
+    """The stenosis mentions of one sentence, in ordered passes:
+
+    1. ``_change_to_grade``: a change states the grade it ends at ("progressed from mild to severe": severe).
+    2. ``_chains``: runs of tokens that can form one noun phrase ("moderate left and mild right foraminal
+       narrowing at L4-5").
+    3. ``_chain_heads``: the words of a chain that head a stenosis (narrowing and normal-state words, a grade
+       under a location label).
+    4. ``_head_phrase``: each head's locations and the tokens of its phrase.
+    5. ``_phrase_mentions``: what the phrase states, one mention per location type and separately graded side.
+    """
     _change_to_grade(tokens, view, lexicon)
     if not any(token.kind in _PLACE_OR_NARROWING for token in tokens):
         return []  # a stenosis needs a place (foramen, recess, canal) or a narrowing word
-    mentions: list[Mention] = []
-    sided_before: list[int] = []  # the one-sided openings of the chains read so far in the sentence
-    central: list[bool] = []  # whether the sentence is about the central canal, worked out once if asked
+    reading = _Reading(tokens, view, lexicon, context)
     label, label_locations = _location_label(tokens, view)
     for chain in _chains(tokens, view, lexicon):
-        heads = [i for i in chain if _is_head(tokens[i])] or _labelled_grades(tokens, chain, view, lexicon)
-        previous_locations: list[int] = []
-        if not heads and sided_before and _graded_side_alone(tokens, chain):
-            # "without stenosis on the right; mild on the left": the other side of the openings just named.
-            heads, previous_locations = [next(i for i in chain if tokens[i].kind == GRADE)], sided_before
         # "Foraminal narrowing: L4-5 mild bilaterally; L5-S1 moderate left, mild right": after a location label,
         # an item naming no location of its own is about the labelled one.
         labelled = bool(label_locations) and chain[0] > label and not any(tokens[i].kind == LOC for i in chain)
-        if not heads and labelled:
-            heads = [i for i in chain if tokens[i].kind == GRADE and tokens[i].value][:1]
-        if not heads:
-            continue
+        heads, previous_locations = _chain_heads(tokens, chain, labelled, reading.sided_before, view, lexicon)
         boundary = chain[0]
         for number, head in enumerate(heads):
-            next_head = heads[number + 1] if number + 1 < len(heads) else None
-            before = [i for i in chain if boundary <= i < head]
-            now = _now_locations(tokens, (before or [head])[0], head, view, lexicon)
-            if now:
-                # "previously mildly narrowed, now moderately to severely narrowed": the openings named before,
-                # in their present state; what the sentence said of them before is their earlier state.
-                mentions = [m for m in mentions if m.type not in {tokens[i].value for i in now}]
-            after_limit = next_head if next_head is not None else chain[-1] + 1
-            after = [i for i in chain if head < i < after_limit]
-            # A verb narrows its object, not its subject ("the sac and encroaching the exit canals").
-            verb = tokens[head].kind == LADDER and tokens[head].detail.form == "verb"
-            objects = _objects_after(tokens, head, after_limit, view, lexicon) if tokens[head].kind == NARROW else []
-            locations = objects or [i for i in before if tokens[i].kind == LOC and not verb]
-            if verb:
-                # ... and the side words before it are its subject's ("bulge, more to the Lt side, compressing
-                # the sac and Lt exit canal"); its grade stays ("mildly compressing").
-                before = _tail(tokens, before, (GRADE, NEG, HEDGE))
-            if not locations and labelled:
-                locations = label_locations
-            if not locations and now:
-                locations = now
-                # ... with the sides of the openings' own phrase ("the left foramen, ..., is now severely narrowed")
-                before = [k for k in range(max(0, now[0] - 2), now[0]) if tokens[k].kind == SIDE] + before
-            if objects:
-                # "mild narrowing of the left foramen": the words right before the narrowing word and its object
-                span = _tail(tokens, before, (SIDE, GRADE, NEG, HEDGE)) + [head] \
-                    + [i for i in after if next_head is None or i <= objects[-1]]
-            elif not locations:
-                locations = [i for i in after if tokens[i].kind == LOC]
-                span = before + [head] + after if next_head is None else before + [head] + [
-                    i for i in after if i <= (locations[-1] if locations else head)]
-            else:
-                span = before + [head] + (after if next_head is None else [])
-            if next_head is not None:
-                # "... stenosis at L4-5 and moderate ...": the level right after a head is that head's.
-                for i in after:
-                    if i > span[-1] and tokens[i].kind == LEVEL and i == span[-1] + 1:
-                        span.append(i)
-            boundary = span[-1] + 1
-            if any(tokens[i].kind == LEVEL for i in span if i > head):
-                # "... root at L5-S1 and mild left foraminal narrowing at L4-5": the level after the head is its own.
-                span = [i for i in span if not (tokens[i].kind == LEVEL and i < head)]
-            excepted = []
-            if not any(tokens[i].kind == LOC for i in chain) and tokens[head].kind == NARROW and not labelled \
-                    and not now:
-                excepted = _excepted_openings(tokens, chain, view, lexicon)
-                if not excepted:
-                    mentions.extend(_bare_stenosis(tokens, head, view, context, lexicon, central))
-                    continue
-                locations = excepted  # "Foramina are unremarkable except for mild left narrowing"
-            if tokens[head].kind == NORMAL and locations and len(before) > 1 and tokens[before[-1]].kind == SIDE:
-                # "Foramina: severe L, R patent": the normal word is the last side's; the graded side before
-                # it is a stenosis of its own.
-                graded = [i for i in before[:-1] if tokens[i].kind in (SIDE, GRADE) and i > locations[-1]]
-                grades = [i for i in graded if tokens[i].kind == GRADE and tokens[i].value]
-                if grades and any(tokens[i].kind == SIDE for i in graded):
-                    mentions.extend(_mentions_of(tokens, grades[0], locations, locations + graded, view, context,
+            phrase = _head_phrase(reading, chain, heads, number, boundary, labelled, label_locations)
+            boundary = phrase.boundary
+            stated = _phrase_mentions(reading, chain, phrase, previous_locations, labelled)
+            if stated is not None:
+                previous_locations = stated
+    return reading.mentions
+
+
+class _Reading:
+    """One sentence's stenosis reading: its tokens, the mentions read so far, the one-sided openings of the
+    chains read so far ("without stenosis on the right; mild on the left") and whether the sentence is about
+    the central canal (worked out once, if a bare "stenosis" asks)."""
+
+    def __init__(self, tokens: list[Token], view: str, lexicon: Lexicon, context: Context) -> None:
+        self.tokens = tokens
+        self.view = view
+        self.lexicon = lexicon
+        self.context = context
+        self.mentions: list[Mention] = []
+        self.sided_before: list[int] = []
+        self.central: list[bool] = []
+
+
+class _Phrase:
+    """A head's phrase (token indices): the words before and after the head in its chain, the locations it
+    narrows, the span of the whole phrase, where the next head's phrase may start, and the openings a "now"
+    speaks of."""
+
+    __slots__ = ("head", "before", "after", "locations", "span", "boundary", "now")
+
+    def __init__(self, head: int, before: list[int], after: list[int], locations: list[int], span: list[int],
+                 boundary: int, now: list[int]) -> None:
+        self.head = head
+        self.before = before
+        self.after = after
+        self.locations = locations
+        self.span = span
+        self.boundary = boundary
+        self.now = now
+
+
+def _chain_heads(tokens: list[Token], chain: list[int], labelled: bool, sided_before: list[int], view: str,
+                 lexicon: Lexicon) -> tuple[list[int], list[int]]:
+    """Pass 3: the heads of a chain and the openings a side alone in it speaks of. A head is a narrowing,
+    normal-state or narrowing ladder word, or a grade under a location label ("Canal: mild"); "mild on the
+    left" after "without stenosis on the right" is of the openings just named; after a location label, the
+    first grade of an item naming no location ("L5-S1 moderate left")."""
+    heads = [i for i in chain if _is_head(tokens[i])] or _labelled_grades(tokens, chain, view, lexicon)
+    previous_locations: list[int] = []
+    if not heads and sided_before and _graded_side_alone(tokens, chain):
+        heads, previous_locations = [next(i for i in chain if tokens[i].kind == GRADE)], sided_before
+    if not heads and labelled:
+        heads = [i for i in chain if tokens[i].kind == GRADE and tokens[i].value][:1]
+    return heads, previous_locations
+
+
+def _head_phrase(reading: _Reading, chain: list[int], heads: list[int], number: int, boundary: int,
+                 labelled: bool, label_locations: list[int]) -> _Phrase:
+    """Pass 4: the phrase of ``heads[number]``: the chain's words since the phrase before and up to the next
+    head, and its locations: the object after a narrowing word ("mild narrowing of the left foramen"), else
+    those before it ("left foraminal narrowing"), else the label's, the openings of a "now", or those after it
+    ("narrowed left lateral recess"). A "now" drops what the sentence said of those openings before ("previously
+    mildly narrowed, now moderately narrowed")."""
+    tokens, view, lexicon = reading.tokens, reading.view, reading.lexicon
+    head = heads[number]
+    next_head = heads[number + 1] if number + 1 < len(heads) else None
+    before = [i for i in chain if boundary <= i < head]
+    now = _now_locations(tokens, (before or [head])[0], head, view, lexicon)
+    if now:
+        reading.mentions = [m for m in reading.mentions if m.type not in {tokens[i].value for i in now}]
+    after_limit = next_head if next_head is not None else chain[-1] + 1
+    after = [i for i in chain if head < i < after_limit]
+    # A verb narrows its object, not its subject ("the sac and encroaching the exit canals").
+    verb = tokens[head].kind == LADDER and tokens[head].detail.form == "verb"
+    objects = _objects_after(tokens, head, after_limit, view, lexicon) if tokens[head].kind == NARROW else []
+    locations = objects or [i for i in before if tokens[i].kind == LOC and not verb]
+    if verb:
+        # ... and the side words before it are its subject's ("bulge, more to the Lt side, compressing
+        # the sac and Lt exit canal"); its grade stays ("mildly compressing").
+        before = _tail(tokens, before, (GRADE, NEG, HEDGE))
+    if not locations and labelled:
+        locations = label_locations
+    if not locations and now:
+        locations = now
+        # ... with the sides of the openings' own phrase ("the left foramen, ..., is now severely narrowed")
+        before = [k for k in range(max(0, now[0] - 2), now[0]) if tokens[k].kind == SIDE] + before
+    if objects:
+        # "mild narrowing of the left foramen": the words right before the narrowing word and its object
+        span = _tail(tokens, before, (SIDE, GRADE, NEG, HEDGE)) + [head] \
+            + [i for i in after if next_head is None or i <= objects[-1]]
+    elif not locations:
+        locations = [i for i in after if tokens[i].kind == LOC]
+        span = before + [head] + after if next_head is None else before + [head] + [
+            i for i in after if i <= (locations[-1] if locations else head)]
+    else:
+        span = before + [head] + (after if next_head is None else [])
+    if next_head is not None:
+        # "... stenosis at L4-5 and moderate ...": the level right after a head is that head's.
+        for i in after:
+            if i > span[-1] and tokens[i].kind == LEVEL and i == span[-1] + 1:
+                span.append(i)
+    boundary = span[-1] + 1
+    if any(tokens[i].kind == LEVEL for i in span if i > head):
+        # "... root at L5-S1 and mild left foraminal narrowing at L4-5": the level after the head is its own.
+        span = [i for i in span if not (tokens[i].kind == LEVEL and i < head)]
+    return _Phrase(head, before, after, locations, span, boundary, now)
+
+
+def _phrase_mentions(reading: _Reading, chain: list[int], phrase: _Phrase, previous_locations: list[int],
+                     labelled: bool) -> list[int] | None:
+    """Pass 5: the mentions a head's phrase states, added to the reading; returns the phrase's locations, or
+    None when it named none of its own (a bare "stenosis", levels graded one by one). In order: a bare
+    stenosis, or the openings before "except" ("Foramina are unremarkable except for mild left narrowing");
+    a graded side before a normal one ("Foramina: severe L, R patent"); the other side of the openings before
+    ("severe left foraminal narrowing, right patent"); one stenosis per graded level ("severe C5-6 and moderate
+    C6-7 foraminal stenosis"); the other side at another level ("right foraminal narrowing at C4-5 and on the
+    left at C5-6"); then the phrase's own mentions (``_mentions_of``)."""
+    tokens, view, lexicon, context = reading.tokens, reading.view, reading.lexicon, reading.context
+    head, before, locations, span = phrase.head, phrase.before, phrase.locations, phrase.span
+    excepted: list[int] = []
+    if not any(tokens[i].kind == LOC for i in chain) and tokens[head].kind == NARROW and not labelled \
+            and not phrase.now:
+        excepted = _excepted_openings(tokens, chain, view, lexicon)
+        if not excepted:
+            reading.mentions.extend(_bare_stenosis(tokens, head, view, context, lexicon, reading.central))
+            return None
+        locations = excepted
+    if tokens[head].kind == NORMAL and locations and len(before) > 1 and tokens[before[-1]].kind == SIDE:
+        # The normal word is the last side's; the graded side before it is a stenosis of its own.
+        graded = [i for i in before[:-1] if tokens[i].kind in (SIDE, GRADE) and i > locations[-1]]
+        grades = [i for i in graded if tokens[i].kind == GRADE and tokens[i].value]
+        if grades and any(tokens[i].kind == SIDE for i in graded):
+            reading.mentions.extend(_mentions_of(tokens, grades[0], locations, locations + graded, view, context,
                                                  lexicon))
-                    span = locations + [before[-1], head]
-            if not locations and any(tokens[i].kind == SIDE for i in span):
-                # "severe left foraminal narrowing, right patent": the other side of the same openings.
-                locations = [i for i in previous_locations if tokens[i].value in _SIDED]
-            items = _graded_level_items(tokens, span, locations)
-            if items:
-                # "severe bilateral C5-6 and moderate bilateral C6-7 foraminal stenosis": one stenosis per level.
-                for item in items:
-                    phrase = item + [i for i in span if i >= locations[0]]
-                    mentions.extend(_mentions_of(tokens, head, locations, phrase, view, context, lexicon))
-                continue
-            side_item = _side_level_item(tokens, span, head, view, lexicon)
-            if side_item:
-                # "right foraminal narrowing at C4-5 and on the left at C5-6": the same stenosis, the other
-                # side, at the other level. (Its own name: mypyc types a variable once, and `item` above is a list.)
-                span, other = side_item
-                for mention in _mentions_of(tokens, head, locations, other, view, context, lexicon):
-                    mention.first = other[-2]  # its level is its own, not the one the span names first
-                    mentions.append(mention)
-            found = _mentions_of(tokens, head, locations, span, view, context, lexicon)
-            if found and excepted:
-                _narrow_the_exception(mentions, found)
-            mentions.extend(found)
-            previous_locations = locations
-            if any(m.side in ("left", "right") for m in found):
-                sided_before = [i for i in locations if tokens[i].value in _SIDED]
-    return mentions
+            span = locations + [before[-1], head]
+    if not locations and any(tokens[i].kind == SIDE for i in span):
+        locations = [i for i in previous_locations if tokens[i].value in _SIDED]
+    items = _graded_level_items(tokens, span, locations)
+    if items:
+        for item in items:
+            reading.mentions.extend(_mentions_of(tokens, head, locations, item + [i for i in span if i >= locations[0]],
+                                                 view, context, lexicon))
+        return None
+    side_item = _side_level_item(tokens, span, head, view, lexicon)
+    if side_item:
+        # (Its own name: mypyc types a variable once, and `item` above is a list.)
+        span, other = side_item
+        for mention in _mentions_of(tokens, head, locations, other, view, context, lexicon):
+            mention.first = other[-2]  # its level is its own, not the one the span names first
+            reading.mentions.append(mention)
+    found = _mentions_of(tokens, head, locations, span, view, context, lexicon)
+    if found and excepted:
+        _narrow_the_exception(reading.mentions, found)
+    reading.mentions.extend(found)
+    if any(m.side in ("left", "right") for m in found):
+        reading.sided_before = [i for i in locations if tokens[i].value in _SIDED]
+    return locations
 
 
 def _side_level_item(tokens: list[Token], span: list[int], head: int, view: str, lexicon: Lexicon):
