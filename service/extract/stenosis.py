@@ -581,77 +581,116 @@ def _slashed_pairs(tokens: list[Token], modifiers: list[int], view: str, lexicon
 
 def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: list[int], view: str, context: Context,
                  lexicon: Lexicon) -> list[Mention]:
+    """The stenosis mentions of one head's phrase, in ordered passes:
+
+    1. what the phrase is not: an earlier state ("was previously narrowed"), one that remains, a phrase whose
+       head narrows none of its locations (``_narrowed_locations``);
+    2. ``_modifiers``: the sides, grades and denials that qualify it, the grade stated for now and a grade
+       stated after it ("foraminal stenosis ... is severe on the left");
+    3. per location type, its assertion and one mention per separately graded side
+       (``_stated_mentions``).
+
+    "moderate left and mild right foraminal narrowing" -> left moderate, right mild."""
     head_token = tokens[head]
     if not locations or any(tokens[i].kind == REMAIN for i in span) or _after_history(tokens, head, view, lexicon):
         return []
     span = [i for i in span if not _historical_grade(tokens, i, view, lexicon)]
-    if head_token.kind == LADDER and not any(
-            all(tokens[k].kind in (SIDE, GRADE) for k in range(min(i, head) + 1, max(i, head))) for i in locations):
-        return []  # a ladder word narrows a space only right next to it ("effacement of the left lateral recess")
-    kept = []
-    for i in locations:
-        if head_token.kind == LADDER and tokens[i].value not in head_token.detail.places:
-            continue
-        if head_token.kind == LADDER and head_token.detail.form == "verb" and i < head:
-            continue  # a verb narrows its object ("compressing the sac and encroaching the Lt exit canal")
-        if head_token.kind == LADDER and tokens[i].detail.graded_only:
-            continue  # "compressing / encroaching upon the thecal sac" is no canal stenosis
-        # "spinal", "central" make a stenosis only right before a narrowing word ("central stenosis").
-        if tokens[i].detail.weak and not (head_token.kind == NARROW and i == head - 1
-                                        and not view[tokens[i].end:head_token.start].strip(" -")):
-            continue
-        kept.append(i)
+    kept = _narrowed_locations(tokens, head, locations, view)
     if not kept or context.silenced(head):
         return []
     if all(tokens[i].detail.graded_only for i in kept) and lexicon.sac_narrowing_re.match(view, head_token.start, head_token.end) \
             and not any(tokens[i].kind == GRADE and tokens[i].value for i in span):
         return []  # "narrowing of the thecal sac" alone is not a canal stenosis; graded it is
-    modifiers = [i for i in span if tokens[i].kind in (SIDE, GRADE, NEG) and not negates_grade(tokens, i, view, lexicon)
-                 and not (tokens[i].kind == GRADE and negates_grade(tokens, i - 1, view, lexicon))]
-    now_grades = [i for i in modifiers if i > head and tokens[i].kind == GRADE and tokens[i].value
-                  and lexicon.now_re.search(view, tokens[i - 1].end, tokens[i].start)]
-    if now_grades:  # "moderate canal stenosis, now severe": the grade stated for now
-        modifiers = [i for i in modifiers if tokens[i].kind != GRADE or i >= now_grades[0]]
-    graded_before = any(tokens[i].kind == GRADE and tokens[i].value for i in modifiers)
-    stated = _predicate(tokens, span[-1], view, lexicon)
-    # "moderate canal stenosis, now severe": a grade stated for now replaces the one before it.
-    if stated and (not graded_before or lexicon.now_re.search(view, tokens[stated[0] - 1].end, tokens[stated[0]].start)):
-        sides_before = [i for i in modifiers if tokens[i].kind == SIDE]
-        stated_sides = [i for i in stated if tokens[i].kind == SIDE]
-        modifiers = (stated if stated_sides else sides_before + stated)
-    graded = any(tokens[i].kind == GRADE and tokens[i].value for i in span) or (
-        head > 0 and tokens[head - 1].kind == GRADE and tokens[head - 1].value is not None)
-    mentions = []
+    modifiers = _modifiers(tokens, head, span, view, lexicon)
     types = []
     for i in kept:
         if tokens[i].value not in types:
             types.append(tokens[i].value)
     plural = any(tokens[i].detail.plural for i in kept)
-    trigger: Token | None
+    graded = any(tokens[i].kind == GRADE and tokens[i].value for i in span) or (
+        head > 0 and tokens[head - 1].kind == GRADE and tokens[head - 1].value is not None)
+    mentions = []
     for finding_type in types:
-        if head_token.kind in (NORMAL, NEG):
-            assertion, trigger = ABSENT, head_token
+        mentions += _stated_mentions(tokens, head, span, modifiers, finding_type, plural, graded, view, context,
+                                     lexicon)
+    return mentions
+
+
+def _narrowed_locations(tokens: list[Token], head: int, locations: list[int], view: str) -> list[int]:
+    """The locations the head narrows. A ladder word narrows a space only right next to it ("effacement of the
+    left lateral recess"), only a place it can narrow, as a verb only its object ("compressing the sac and
+    encroaching the Lt exit canal"), never the thecal sac alone; "spinal", "central" make a stenosis only right
+    before a narrowing word ("central stenosis")."""
+    head_token = tokens[head]
+    ladder = head_token.kind == LADDER
+    if ladder and not any(
+            all(tokens[k].kind in (SIDE, GRADE) for k in range(min(i, head) + 1, max(i, head))) for i in locations):
+        return []
+    kept = []
+    for i in locations:
+        if ladder and tokens[i].value not in head_token.detail.places:
+            continue
+        if ladder and head_token.detail.form == "verb" and i < head:
+            continue
+        if ladder and tokens[i].detail.graded_only:
+            continue
+        if tokens[i].detail.weak and not (head_token.kind == NARROW and i == head - 1
+                                        and not view[tokens[i].end:head_token.start].strip(" -")):
+            continue
+        kept.append(i)
+    return kept
+
+
+def _modifiers(tokens: list[Token], head: int, span: list[int], view: str, lexicon: Lexicon) -> list[int]:
+    """The sides, grades and denials that qualify a stenosis phrase (not a "not" that negates only a grade,
+    nor that grade: "is not severe"). A grade stated for now replaces the ones before it ("moderate canal
+    stenosis, now severe"); so does a grade stated after the phrase when none stands in it ("foraminal
+    stenosis due to osteophytes is severe on the left")."""
+    modifiers = [i for i in span if tokens[i].kind in (SIDE, GRADE, NEG) and not negates_grade(tokens, i, view, lexicon)
+                 and not (tokens[i].kind == GRADE and negates_grade(tokens, i - 1, view, lexicon))]
+    now_grades = [i for i in modifiers if i > head and tokens[i].kind == GRADE and tokens[i].value
+                  and lexicon.now_re.search(view, tokens[i - 1].end, tokens[i].start)]
+    if now_grades:
+        modifiers = [i for i in modifiers if tokens[i].kind != GRADE or i >= now_grades[0]]
+    graded_before = any(tokens[i].kind == GRADE and tokens[i].value for i in modifiers)
+    stated = _predicate(tokens, span[-1], view, lexicon)
+    if stated and (not graded_before or lexicon.now_re.search(view, tokens[stated[0] - 1].end, tokens[stated[0]].start)):
+        sides_before = [i for i in modifiers if tokens[i].kind == SIDE]
+        stated_sides = [i for i in stated if tokens[i].kind == SIDE]
+        modifiers = (stated if stated_sides else sides_before + stated)
+    return modifiers
+
+
+def _stated_mentions(tokens: list[Token], head: int, span: list[int], modifiers: list[int], finding_type: str,
+                     plural: bool, graded: bool, view: str, context: Context, lexicon: Lexicon) -> list[Mention]:
+    """The mentions of one location type: the phrase's assertion (a normal word or a denial as head: absent;
+    else ConText's), then one mention per (side, grade, denial) of the modifiers ("mild right, none left": the
+    right stated, the left denied); a canal stenosis has no side, only the first grade."""
+    head_token = tokens[head]
+    trigger: Token | None
+    if head_token.kind in (NORMAL, NEG):
+        assertion, trigger = ABSENT, head_token
+    else:
+        assertion, trigger = context.assertion(head, finding_type)
+    pairs = (_slashed_pairs(tokens, modifiers, view, lexicon) or _side_grades(tokens, modifiers)) \
+        if finding_type != "canal-stenosis" else [
+        (None, next((tokens[i] for i in modifiers if tokens[i].kind == GRADE), None), None)]
+    separate = len(pairs) > 1 and any(denial for _, _, denial in pairs)
+    mentions = []
+    for side, grade, denial in pairs:
+        if separate:
+            assertion, trigger = (ABSENT, denial) if denial else context.assertion(span[0], finding_type)
+            if not denial and any(trigger is d for _, _, d in pairs):
+                # "mild right, none left": the other side's denial says nothing of this side.
+                assertion, trigger = PRESENT, None
+        if assertion == ABSENT:
+            limits = [tokens[i] for i in modifiers if tokens[i].kind == GRADE]
+            grade_span = (limits[0].start, limits[-1].end) if limits else None
         else:
-            assertion, trigger = context.assertion(head, finding_type)
-        pairs = (_slashed_pairs(tokens, modifiers, view, lexicon) or _side_grades(tokens, modifiers)) \
-            if finding_type != "canal-stenosis" else [
-            (None, next((tokens[i] for i in modifiers if tokens[i].kind == GRADE), None), None)]
-        separate = len(pairs) > 1 and any(denial for _, _, denial in pairs)
-        for side, grade, denial in pairs:
-            if separate:
-                assertion, trigger = (ABSENT, denial) if denial else context.assertion(span[0], finding_type)
-                if not denial and any(trigger is d for _, _, d in pairs):
-                    # "mild right, none left": the other side's denial says nothing of this side.
-                    assertion, trigger = PRESENT, None
-            if assertion == ABSENT:
-                limits = [tokens[i] for i in modifiers if tokens[i].kind == GRADE]
-                grade_span = (limits[0].start, limits[-1].end) if limits else None
-            else:
-                grade_span = (grade.start, grade.end) if grade is not None else None
-            mention = Mention(type=finding_type, first=span[0], last=span[-1], anchor=head,
-                              side=side, plural=plural and finding_type != "canal-stenosis",
-                              severity=grade.value if grade is not None and assertion != ABSENT else None,
-                              graded=graded, assertion=assertion, triggers=[trigger] if trigger else [],
-                              severity_span=grade_span)
-            mentions.append(mention)
+            grade_span = (grade.start, grade.end) if grade is not None else None
+        mentions.append(Mention(type=finding_type, first=span[0], last=span[-1], anchor=head,
+                                side=side, plural=plural and finding_type != "canal-stenosis",
+                                severity=grade.value if grade is not None and assertion != ABSENT else None,
+                                graded=graded, assertion=assertion, triggers=[trigger] if trigger else [],
+                                severity_span=grade_span))
     return mentions
