@@ -112,7 +112,8 @@ def level_groups(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Level
         if token.kind != LEVEL:
             continue
         if groups and groups[-1].last == i - 1:
-            gap = " ".join(view[tokens[i - 1].end:token.start].split())
+            gap = view[tokens[i - 1].end:token.start]
+            gap = "" if gap.isspace() else " ".join(gap.split())
             group = groups[-1]
             if gap in lexicon.range_words or gap == "-":
                 first_single = tokens[group.first].detail.single and token.detail.single

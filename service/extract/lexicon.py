@@ -432,6 +432,7 @@ class _Names:
         # too, and the list would backtrack through every way of splitting them.
         joiners = sorted((" ".join(str(w).split()) for w in grammar.get("name_joiners") or []), key=len, reverse=True)
         self.joiners = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in joiners if w)
+        self.joiner_starts = "".join(sorted({w[0] for w in joiners if w}))
         # "(S1)": a name in brackets.
         self.name = rf"\(?{self.vertebra}\)?"
 
@@ -463,8 +464,11 @@ def _root_regex(anatomy: dict, roles: list[str], parts: _Names) -> re.Pattern:
     # A character class first: the engine rejects most positions on one character.
     regions = parts.regions
     first_chars = "".join(sorted({s[0] for s in starts} | set(regions) | {"r", "("}))
+    # A mention that opens with a vertebra is a name followed by a space, a joiner ("L4, L5 and S1 roots") or
+    # a plural's "s" ("both L5s"): a level ("L4-5") fails on the character after its vertebra.
+    after_name = re.escape(parts.joiner_starts + "s")
     prefix = f"(?=[{re.escape(first_chars)}])(?=" + "|".join(re.escape(s) for s in sorted(starts)) \
-        + rf"|\(?[{regions}]\d|lt|rt|[lr]\s)"
+        + rf"|\(?[{regions}]\d{{1,2}}\)?[\s{after_name}]|lt|rt|[lr]\s)"
     pattern = (rf"{prefix}(?:(?P<named>{named})|(?P<bare>{bare})"
                rf"|(?<![a-z0-9])(?P<generic>(?:{generic})(?![a-z0-9])|{neural}))")
     return re.compile(_bounded(pattern))

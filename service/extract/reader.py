@@ -290,6 +290,190 @@ def _finalise_side(mention: Mention, levels: list) -> str | None:
     return None
 
 
+class _Sentence:
+    """One sentence as the reading passes refine it: its tokens, their level groups and the kinds of token
+    it holds (every trigger kind: roots added after the repair pass do not change them)."""
+
+    __slots__ = ("view", "start", "tokens", "groups", "kinds")
+
+    def __init__(self, view: str, start: int, tokens: list[Token], groups: list[LevelGroup]) -> None:
+        self.view = view
+        self.start = start
+        self.tokens = tokens
+        self.groups = groups
+        self.kinds: set[str] = {t.kind for t in tokens}
+
+    def retokened(self, tokens: list[Token], lexicon: Lexicon) -> None:
+        """New tokens (token indices moved): the level groups are read again."""
+        self.tokens = tokens
+        self.groups = level_groups(tokens, self.view, lexicon)
+
+
+def _enter_segment(sentence: _Sentence, state: _State, new_item: bool, row: bool, lexicon: Lexicon) -> None:
+    """Pass 1: a numbered item starts afresh and remembers the levels of the item before; a table row or a
+    sentence that opens with a level ("L4-5: Disc bulge.", "At L5-S1 ...") opens a segment of that level,
+    which the sentences after it that name none speak of."""
+    tokens, groups, view, start = sentence.tokens, sentence.groups, sentence.view, sentence.start
+    if new_item:
+        state.item_levels = state.segment.levels or state.segment.previous
+        state.segment = _Segment()
+    if row or _is_level_header(tokens, groups, view, start, lexicon):
+        state.segment = _Segment()
+        state.segment.levels = groups[0].levels if groups else None
+        line_end = view.find("\n", start)
+        line_end = len(view) if line_end < 0 else line_end
+        if groups and len(tokens) > groups[0].last + 1 and tokens[groups[0].last + 1].start < line_end:
+            state.segment.line_end = line_end
+
+
+def _repair_words(sentence: _Sentence, end: int, lexicon: Lexicon) -> None:
+    """Pass 2: misspelt words of a sentence about a root or an opening ("disc protruion", "mildy
+    compressing") become the tokens of the words they stand for (typos.py)."""
+    kinds = sentence.kinds
+    if ROOT in kinds or LOC in kinds:
+        repaired = repair(sentence.tokens, sentence.view, sentence.start, end, lexicon)
+        if repaired is not sentence.tokens:
+            sentence.retokened(repaired, lexicon)
+            sentence.kinds = {t.kind for t in repaired}
+
+
+def _heads(sentence: _Sentence) -> bool:
+    """Whether the sentence holds a word that can head a finding: a narrowing, normal-state or ladder word, or
+    a grade next to a location, which can state a stenosis on its own ("Foramina: moderate right, mild left")."""
+    kinds = sentence.kinds
+    return not kinds.isdisjoint(_HEADS) or (LOC in kinds and (GRADE in kinds or NEG in kinds)) \
+        or any(t.kind == GRADE and t.detail and t.detail.narrowing for t in sentence.tokens)
+
+
+def _pass_over(sentence: _Sentence, state: _State) -> None:
+    """Pass 3, for a sentence with nothing to read ("Normal alignment. L4-5 disc desiccation."): only the
+    level context moves on, and the one root it names stays for a pronoun after it."""
+    tokens = sentence.tokens
+    disc_groups = [g for g in sentence.groups if not tokens[g.first].detail.single]
+    if disc_groups:
+        state.segment.previous = disc_groups[-1].levels
+    state.previous = _Previous(root=_one_named_root(tokens))
+
+
+def _complete_roots(sentence: _Sentence, state: _State, lexicon: Lexicon) -> None:
+    """Pass 4: clause labels ("Nerve roots: normal") and roots named the telegraphic way: after a roots label
+    ("Roots: left L3 contacted"), as a ladder verb's object ("compresses R S1"), by side and letter before a
+    ladder word ("R L5 compressed"), or by a pronoun for the one root of the sentence before ("It is now only
+    contacted.")."""
+    view, start, kinds = sentence.view, sentence.start, sentence.kinds
+    _mark_label(sentence.tokens, view, start)
+    if ROOT in kinds and (LADDER in kinds or NORMAL in kinds):
+        labelled = labelled_roots(sentence.tokens, view, lexicon)
+        if labelled is not sentence.tokens:
+            sentence.retokened(labelled, lexicon)
+    if LADDER in kinds:
+        named = sided_name_roots(verb_object_roots(sentence.tokens, view, lexicon), view, lexicon)
+        if named is not sentence.tokens:
+            sentence.retokened(named, lexicon)
+        if ROOT not in kinds and state.previous.root is not None:
+            sentence.tokens = _pronoun_root(sentence.tokens, view, state.previous.root, lexicon)
+
+
+def _read_mentions(sentence: _Sentence, state: _State, heads: bool,
+                   lexicon: Lexicon) -> tuple[RootReader, list[Mention]]:
+    """Pass 5: ConText's assertions, then the stenosis mentions (stenosis.py), the root mentions (roots.py)
+    and, when no rule read the root a ladder word acts on, the fallback reading; a side alone as the subject
+    ("The left is patent.") and a root after a one-sided opening take their sides.
+
+    "Mild right foraminal narrowing, which contacts the exiting L4 root." -> a right foraminal stenosis and a
+    right L4 root contact."""
+    tokens, view, kinds = sentence.tokens, sentence.view, sentence.kinds
+    context = Context(tokens, view, lexicon, kinds)
+    reader = RootReader(tokens, view, lexicon, context)
+    if heads:
+        mentions = read_stenoses(tokens, view, lexicon, context)
+        mentions += reader.read(state.previous)
+    else:
+        mentions = []
+    if ROOT in kinds and LADDER in kinds and not any(m.type == "nerve-root" for m in mentions):
+        mentions += _fallback_root(tokens, context)
+    if LOC not in kinds and state.previous.sided_type:
+        _elided_location(tokens, view, sentence.start, mentions, state.previous.sided_type, lexicon)
+    _root_in_sided_opening(mentions)
+    return reader, mentions
+
+
+def _stated_levels(mention: Mention, sentence: _Sentence, segment: _Segment, lexicon: Lexicon) -> list | None:
+    """The levels the sentence gives a mention (``resolve_levels``); None when it names none for it. A root
+    denial on a line of its own after a "LEVEL: finding." line is the spine's: "L5-S1: Lt protrusion
+    noted.\nNo significant thecal sac or nerve root compression noted." (FORMAT.md, rulings from real
+    reports)."""
+    view, start = sentence.view, sentence.start
+    levels = resolve_levels(mention, sentence.groups, sentence.tokens, view, lexicon)
+    if levels is None and mention.type == "nerve-root" and mention.assertion == ABSENT and mention.root is None \
+            and segment.line_end is not None and start > segment.line_end and _opens_a_line(view, start):
+        return [None]
+    return levels
+
+
+def _carried_levels(mention: Mention, state: _State, wide: bool) -> list:
+    """The levels of a mention whose sentence names none: the segment's, else the ones named last in it; a
+    spine-wide statement ("at any level") has none. A level that cannot hold the root the mention names is
+    not its level ("... explained by the left S1 compression" after a sentence on L4-5); a root named in a
+    numbered item continues the item before when exactly one of its levels fits ("1. Extrusion at L4-L5 ...
+    2. The left L5 root is compressed.")."""
+    segment = state.segment
+    levels = [None] if wide else (segment.levels or segment.previous or [None])
+    if mention.root and levels != [None] and not any(root_fits_level(mention.root, lvl) for lvl in levels):
+        levels = [None]
+    if levels == [None] and mention.root and state.item_levels and not wide:
+        fitting = [lvl for lvl in state.item_levels if root_fits_level(mention.root, lvl)]
+        levels = fitting if len(fitting) == 1 else levels
+    return levels
+
+
+def _levels_fitting_root(mention: Mention, levels: list) -> list:
+    """"Severe left C5-6 and C6-7 foraminal stenoses with compression of the left C6 root": of the levels
+    listed, the root is at those where anatomy puts it."""
+    if mention.root and len(levels) > 1:
+        return [level for level in levels if root_fits_level(mention.root, level, mention.zone, mention.role)] \
+            or levels
+    return levels
+
+
+def _side_of(mention: Mention, levels: list, sentence: _Sentence, state: _State, leading_side: str | None,
+             lexicon: Lexicon) -> str | None:
+    """The side of a mention's findings, in order: its own phrase's; a side opening its clause ("on the left,
+    ..."); the sentence's leading side; after "This ..." the side of the sentence before; the side the segment
+    gave the same finding earlier; "bilateral" for plural openings or roots at a level. The segment
+    remembers a side the sentence stated."""
+    tokens, view = sentence.tokens, sentence.view
+    if mention.side is None and mention.type != "canal-stenosis" and not mention.central:
+        mention.side = _clause_opening_side(tokens, view, mention.first, lexicon) or leading_side
+    if mention.side is None and tokens[0].kind == REF and mention.type in _SIDED_STENOSES and not mention.plural:
+        mention.side = state.previous.side  # "Left foraminal protrusion. This narrows the foramen."
+    sides = state.segment.sides
+    key = (mention.type, mention.root, tuple(levels))
+    if mention.side is None and not mention.plural and key in sides:
+        mention.side = sides[key]
+    side = _finalise_side(mention, levels)
+    if side and mention.side and not mention.side_from_structure:
+        sides[key] = side
+    return side
+
+
+def _carry(sentence: _Sentence, state: _State, reader: RootReader, mentions: list[Mention],
+           used_levels: list | None) -> None:
+    """Pass 7: the segment's previous levels (those a finding used, else the last disc level named) and what
+    the sentence stated, for the sentence after it (``_Previous``)."""
+    tokens = sentence.tokens
+    disc_groups = [g for g in sentence.groups if not tokens[g.first].detail.single]
+    if used_levels is not None:
+        state.segment.previous = used_levels
+    elif disc_groups:
+        state.segment.previous = disc_groups[-1].levels
+    stated_sides = {m.side for m in mentions if m.assertion != ABSENT and m.side and m.type != "nerve-root"}
+    sided_types = {m.type for m in mentions if m.type in _SIDED_STENOSES and m.side in ("left", "right")}
+    state.previous = _Previous(reader, stated_sides, sided_types.pop() if len(sided_types) == 1 else None,
+                               root=_one_named_root(tokens))
+
+
+
 class _Report:
     """The findings of one report as its sentences are read."""
 
@@ -305,128 +489,76 @@ class _Report:
     def read_statement(self, view: str, start: int, end: int, evidence: Evidence, section: str,
                        state: _State, new_item: bool = False, question: bool = False, row: bool = False,
                        source: str | None = None, index: TokenIndex | None = None) -> None:
+        """Reads one sentence (or table row) ``view[start:end]`` in ordered passes:
+
+        1. ``_enter_segment``: a numbered item or a sentence opening with a level starts a new level context
+           ("L4-5: ...", "2. ...").
+        2. ``_repair_words``: misspelt lexicon words become tokens ("disc protruion").
+        3. Nothing to read ("Normal alignment."): only the level context moves on (``_pass_over``).
+        4. ``_complete_roots``: roots named the telegraphic way become root tokens ("R L5 compressed").
+        5. ``_read_mentions``: the stenosis and nerve-root mentions, with ConText's assertions.
+        6. ``_place``: each mention's levels and side, and its findings.
+        7. ``_carry``: what the next sentence may refer back to ("This narrows the foramen.").
+        """
         lexicon = self.lexicon
-        source = self.text if source is None else source
-        if new_item:
-            state.item_levels = state.segment.levels or state.segment.previous
-            state.segment = _Segment()
         tokens = index.between(start, end) if index is not None else scan(view, lexicon, start, end)
-        groups = level_groups(tokens, view, lexicon)
-        if row or _is_level_header(tokens, groups, view, start, lexicon):
-            state.segment = _Segment()
-            state.segment.levels = groups[0].levels if groups else None
-            line_end = view.find("\n", start)
-            line_end = len(view) if line_end < 0 else line_end
-            if groups and len(tokens) > groups[0].last + 1 and tokens[groups[0].last + 1].start < line_end:
-                state.segment.line_end = line_end
+        sentence = _Sentence(view, start, tokens, level_groups(tokens, view, lexicon))
+        _enter_segment(sentence, state, new_item, row, lexicon)
         if question or not tokens:
             return
-        segment = state.segment
-        kinds = {t.kind for t in tokens}
-        if ROOT in kinds or LOC in kinds:
-            # Misspelt words of a sentence about a root or an opening ("disc protruion", "mildy compressing").
-            repaired = repair(tokens, view, start, end, lexicon)
-            if repaired is not tokens:
-                tokens = repaired
-                kinds = {t.kind for t in tokens}
-                groups = level_groups(tokens, view, lexicon)
-        # A grade next to a location can state a stenosis on its own ("Foramina: moderate right, mild left").
-        heads = not kinds.isdisjoint(_HEADS) or (LOC in kinds and (GRADE in kinds or NEG in kinds)) \
-            or any(t.kind == GRADE and t.detail and t.detail.narrowing for t in tokens)
-        if not heads and CAUSE not in kinds:
-            # Nothing to read here ("Normal alignment."): only the level context moves on.
-            disc_groups = [g for g in groups if not tokens[g.first].detail.single]
-            if disc_groups:
-                segment.previous = disc_groups[-1].levels
-            state.previous = _Previous(root=_one_named_root(tokens))
+        _repair_words(sentence, end, lexicon)
+        heads = _heads(sentence)
+        if not heads and CAUSE not in sentence.kinds:
+            _pass_over(sentence, state)
             return
-        _mark_label(tokens, view, start)
-        if ROOT in kinds and (LADDER in kinds or NORMAL in kinds):
-            labelled = labelled_roots(tokens, view, lexicon)
-            if labelled is not tokens:
-                tokens, groups = labelled, level_groups(labelled, view, lexicon)
-        if LADDER in kinds:
-            named = sided_name_roots(verb_object_roots(tokens, view, lexicon), view, lexicon)
-            if named is not tokens:
-                tokens, groups = named, level_groups(named, view, lexicon)  # token indices moved
-            if ROOT not in kinds and state.previous.root is not None:
-                tokens = _pronoun_root(tokens, view, state.previous.root, lexicon)
-        context = Context(tokens, view, lexicon, kinds)  # roots added since: kinds still holds every trigger kind
-        reader = RootReader(tokens, view, lexicon, context)
-        if heads:
-            mentions = read_stenoses(tokens, view, lexicon, context)
-            mentions += reader.read(state.previous)
-        else:
-            mentions = []
-        if ROOT in kinds and LADDER in kinds and not any(m.type == "nerve-root" for m in mentions):
-            mentions += _fallback_root(tokens, context)
-        if LOC not in kinds and state.previous.sided_type:
-            _elided_location(tokens, view, start, mentions, state.previous.sided_type, lexicon)
-        _root_in_sided_opening(mentions)
-        if section == "addendum" and not mentions and NORMAL in kinds and groups \
-                and kinds <= {LEVEL, NORMAL, TERM, LABEL}:
+        _complete_roots(sentence, state, lexicon)
+        reader, mentions = _read_mentions(sentence, state, heads, lexicon)
+        if section == "addendum" and not mentions:
+            self._clear_levels(sentence)
+        used_levels = self._place(sentence, mentions, state, evidence, section,
+                                  self.text if source is None else source)
+        _carry(sentence, state, reader, mentions, used_levels)
+
+    def _clear_levels(self, sentence: _Sentence) -> None:
+        """"ADDENDUM: L4-5 is unremarkable": an addendum's levels declared normal (merge.py drops their
+        findings)."""
+        kinds, groups = sentence.kinds, sentence.groups
+        if NORMAL in kinds and groups and kinds <= {LEVEL, NORMAL, TERM, LABEL}:
             self.cleared.update(level for group in groups for level in group.levels if level)
-        wide = WIDE in kinds
-        back_reference = tokens[0].kind == REF
+
+    def _place(self, sentence: _Sentence, mentions: list[Mention], state: _State, evidence: Evidence, section: str,
+               source: str) -> list | None:
+        """Pass 6: each mention's levels (``_stated_levels``, else ``_carried_levels``, then
+        ``_levels_fitting_root``) and side (``_side_of``), and its findings. Returns the levels the sentence
+        itself gave a finding, if any (the segment's previous levels from now on).
+
+        "L4-5: Mild left foraminal narrowing. The exiting L4 root is contacted." -> the second sentence names no
+        level: its root finding is at L4-L5, the segment's level."""
+        tokens, view, lexicon = sentence.tokens, sentence.view, self.lexicon
+        wide = WIDE in sentence.kinds
         leading_side = _leading_side(tokens, view) or _clause_side(tokens, view, mentions, lexicon)
-        used_levels = None
-        remain = REMAIN in kinds
+        used_levels: list | None = None
+        remain = REMAIN in sentence.kinds
         for mention in mentions:
             if remain and any(t.kind == REMAIN for t in tokens[max(0, mention.first - 3):mention.last + 1]):
                 continue
-            levels = resolve_levels(mention, groups, tokens, view, lexicon)
-            if levels is None and mention.type == "nerve-root" and mention.assertion == ABSENT and mention.root is None \
-                    and segment.line_end is not None and start > segment.line_end and _opens_a_line(view, start):
-                # "L5-S1: Lt protrusion noted.\nNo significant thecal sac or nerve root compression noted.": the
-                # level opening a line of findings is that line's; a root denial on a line of its own is the
-                # spine's (FORMAT.md, rulings from real reports).
-                levels = [None]
-            if levels is None:
-                levels = [None] if wide else (segment.levels or segment.previous or [None])
-                if mention.root and levels != [None] and not any(root_fits_level(mention.root, lvl) for lvl in levels):
-                    # "I think his symptoms are explained by the left S1 compression" after a sentence on L4-5:
-                    # a level carried over from before that cannot hold the named root is not its level.
-                    levels = [None]
-                if levels == [None] and mention.root and state.item_levels and not wide:
-                    # "1. Extrusion at L4-L5 ... 2. The left L5 root is compressed in the lateral recess.": an
-                    # item naming a root but no level continues the item before when that level fits the root.
-                    fitting = [lvl for lvl in state.item_levels if root_fits_level(mention.root, lvl)]
-                    levels = fitting if len(fitting) == 1 else levels
+            stated = _stated_levels(mention, sentence, state.segment, lexicon)
+            if stated is None:
+                levels = _carried_levels(mention, state, wide)
             else:
-                levels = _past_emphasis(mention, levels, segment.levels, groups, tokens, view, lexicon)
-                used_levels = levels
-            if mention.root and len(levels) > 1:
-                # "Severe left C5-6 and C6-7 foraminal stenoses with compression of the left C6 root": of the
-                # levels listed, the root is at those where anatomy puts it.
-                levels = [level for level in levels if root_fits_level(mention.root, level, mention.zone, mention.role)] \
-                    or levels
+                levels = used_levels = _past_emphasis(mention, stated, state.segment.levels, sentence.groups, tokens,
+                                                      view, lexicon)
+            levels = _levels_fitting_root(mention, levels)
             if mention.assertion == ABSENT and levels == [None] and mention.graded:
                 continue  # a spine-wide partial denial ("no high-grade stenosis") is not labelled
-            if mention.side is None and mention.type != "canal-stenosis" and not mention.central:
-                mention.side = _clause_opening_side(tokens, view, mention.first, lexicon) or leading_side
-            if mention.side is None and back_reference and mention.type in _SIDED_STENOSES and not mention.plural:
-                mention.side = state.previous.side  # "Left foraminal protrusion. This narrows the foramen."
-            key = (mention.type, mention.root, tuple(levels))
-            if mention.side is None and not mention.plural and key in segment.sides:
-                mention.side = segment.sides[key]
-            side = _finalise_side(mention, levels)
-            if side and mention.side and not mention.side_from_structure:
-                segment.sides[key] = side
+            side = _side_of(mention, levels, sentence, state, leading_side, lexicon)
             for finding in _findings_of(mention, levels, side, evidence, section, source, lexicon):
                 if mention.tentative:
                     self.tentative.add(id(finding))
                 if wide and finding.level is None:
                     self.summaries.add(id(finding))
                 self.findings.append(finding)
-        disc_groups = [g for g in groups if not tokens[g.first].detail.single]
-        if used_levels is not None:
-            segment.previous = used_levels
-        elif disc_groups:
-            segment.previous = disc_groups[-1].levels
-        stated_sides = {m.side for m in mentions if m.assertion != ABSENT and m.side and m.type != "nerve-root"}
-        sided_types = {m.type for m in mentions if m.type in _SIDED_STENOSES and m.side in ("left", "right")}
-        state.previous = _Previous(reader, stated_sides, sided_types.pop() if len(sided_types) == 1 else None,
-                                   root=_one_named_root(tokens))
+        return used_levels
 
     def read_section(self, plain: str, view: str, section, index: TokenIndex) -> None:
         lexicon = self.lexicon

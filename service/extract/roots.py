@@ -32,6 +32,16 @@ def clause_end(token: Token, view: str) -> bool:
 
 
 
+def _strongest(judged: list[tuple[int, str, Token | None]]) -> tuple[str, list[tuple[int, str, Token | None]]]:
+    """The strongest assertion among the judged words (present, else possible, else absent) and its words: a
+    denied rung does not count ("contacts but does not displace" is contact)."""
+    for assertion in (PRESENT, POSSIBLE, ABSENT):
+        chosen = [item for item in judged if item[1] == assertion]
+        if chosen:
+            return assertion, chosen
+    return ABSENT, []
+
+
 class RootReader:
     """Reads the nerve-root mentions of one sentence."""
 
@@ -458,35 +468,23 @@ class RootReader:
         return mentions
 
     def _mentions(self, root: int, words: list[int], back_reference: bool, previous) -> list[Mention]:
+        """The mentions of one root and the ladder and normal-state words bound to it, in ordered passes:
+
+        1. ``_judged``: each word's assertion (ConText), leaving out what is silenced or was so before;
+        2. ``_strongest``: the words of the strongest assertion (present, else possible, else absent);
+        3. ``_rung``: the highest rung stated and its grade;
+        4. causes, zone, role, sides near the root;
+        5. one mention per name the root mention holds ("the L5 and S1 roots"), each with its side
+           (``_name_side``).
+
+        "The left L5 root is contacted and possibly displaced by the protrusion." -> left L5, contact, present (a
+        stated rung beats a hedged one), cause disc protrusion."""
         tokens = self.tokens
-        judged: list[tuple[int, str, Token | None]] = []
-        for w in words:
-            if self.context.silenced(w) or self.context.silenced(root):
-                continue
-            if tokens[w].kind == NORMAL:
-                judged.append((w, ABSENT, tokens[w]))
-                continue
-            assertion, trigger = self.context.assertion(w, "nerve-root")
-            if assertion != ABSENT and (self._historical(w) or historical_clause(tokens, min(w, root), self.view, self.lexicon)):
-                continue  # "which was previously compressed": an earlier exam's finding
-            judged.append((w, assertion, trigger))
+        judged = self._judged(root, words)
         if not judged:
             return []
-        for assertion in (PRESENT, POSSIBLE, ABSENT):
-            chosen = [item for item in judged if item[1] == assertion]
-            if chosen:
-                break
-        degree = severity = grade_span = None
-        if assertion != ABSENT:
-            ladder = [item for item in chosen if tokens[item[0]].kind == LADDER]
-            if ladder:
-                # Of two words on the same rung, the one nearest the root ("mild encroachment and marked
-                # impingement of the S1 root": marked).
-                best = max(ladder, key=lambda item: (RUNG_RANK[tokens[item[0]].value], -abs(item[0] - root)))
-                degree = tokens[best[0]].value
-                grade = grade_before(tokens, best[0], self.view, self.lexicon)
-                severity = grade.value if grade is not None else None
-                grade_span = (grade.start, grade.end) if grade is not None else None
+        assertion, chosen = _strongest(judged)
+        degree, grade = self._rung(root, chosen) if assertion != ABSENT else (None, None)
         triggers = []
         for _, _, trigger in chosen:
             if trigger is not None and trigger not in triggers:
@@ -510,17 +508,54 @@ class RootReader:
             side = combine_sides(([side] if side else []) + shared_sides + ([] if side else inline[:1]))
             from_structure = False
             if side is None and not mention.plural and not mention.central:
-                side, structure = self.structure(self._clause_start(min(root, first_word)), min(root, first_word))
-                if side is None and structure is not None and tokens[structure].kind == CAUSE:
-                    # "Left paracentral protrusion. The protrusion contacts the S1 root.": the same structure.
-                    side = previous.cause_sides.get(tokens[structure].value)
-                if side is None and back_reference:
-                    side = previous.side
+                side = self._name_side(root, first_word, back_reference, previous)
                 from_structure = side is not None
             found.append(Mention(
                 type="nerve-root", first=start, last=last, anchor=first_word, root=name, side=side,
                 plural=mention.plural and not mention.central, central=mention.central, degree=degree,
-                severity=severity, assertion=assertion, triggers=triggers, zone=zone, role=role,
-                cause=list(dict.fromkeys(causes)), side_from_structure=from_structure,
-                severity_span=grade_span))
+                severity=grade.value if grade is not None else None, assertion=assertion, triggers=triggers,
+                zone=zone, role=role, cause=list(dict.fromkeys(causes)), side_from_structure=from_structure,
+                severity_span=(grade.start, grade.end) if grade is not None else None))
         return found
+
+    def _judged(self, root: int, words: list[int]) -> list[tuple[int, str, Token | None]]:
+        """Pass 1: (word, assertion, trigger) of each word bound to the root; a normal-state word denies. A word
+        silenced ("rule out compression of the L5 root") or of an earlier exam ("which was previously
+        compressed") is left out."""
+        tokens = self.tokens
+        judged: list[tuple[int, str, Token | None]] = []
+        for w in words:
+            if self.context.silenced(w) or self.context.silenced(root):
+                continue
+            if tokens[w].kind == NORMAL:
+                judged.append((w, ABSENT, tokens[w]))
+                continue
+            assertion, trigger = self.context.assertion(w, "nerve-root")
+            if assertion != ABSENT and (self._historical(w) or historical_clause(tokens, min(w, root), self.view, self.lexicon)):
+                continue
+            judged.append((w, assertion, trigger))
+        return judged
+
+    def _rung(self, root: int, chosen: list[tuple[int, str, Token | None]]) -> tuple[str | None, Token | None]:
+        """Pass 3: the highest rung of the chosen ladder words and the grade before it ("severely compressed").
+        Of two words on the same rung, the one nearest the root ("mild encroachment and marked impingement of
+        the S1 root": marked)."""
+        tokens = self.tokens
+        ladder = [item for item in chosen if tokens[item[0]].kind == LADDER]
+        if not ladder:
+            return None, None
+        best = max(ladder, key=lambda item: (RUNG_RANK[tokens[item[0]].value], -abs(item[0] - root)))
+        return tokens[best[0]].value, grade_before(tokens, best[0], self.view, self.lexicon)
+
+    def _name_side(self, root: int, first_word: int, back_reference: bool, previous) -> str | None:
+        """Pass 5, for a root named without a side: the side of the structure before it in its clause ("left
+        paracentral protrusion contacting the S1 root"); of the same cause in the sentence before ("Left
+        paracentral protrusion. The protrusion contacts the S1 root."); after "This ...", the side of the
+        sentence before."""
+        tokens = self.tokens
+        side, structure = self.structure(self._clause_start(min(root, first_word)), min(root, first_word))
+        if side is None and structure is not None and tokens[structure].kind == CAUSE:
+            side = previous.cause_sides.get(tokens[structure].value)
+        if side is None and back_reference:
+            side = previous.side
+        return side

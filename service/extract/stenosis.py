@@ -243,113 +243,185 @@ def _change_to_grade(tokens: list[Token], view: str, lexicon: Lexicon) -> None:
 
 
 def read_stenoses(tokens: list[Token], view: str, lexicon: Lexicon, context: Context) -> list[Mention]:
+    """The stenosis mentions of one sentence, in ordered passes:
+
+    1. ``_change_to_grade``: a change states the grade it ends at ("progressed from mild to severe": severe).
+    2. ``_chains``: runs of tokens that can form one noun phrase ("moderate left and mild right foraminal
+       narrowing at L4-5").
+    3. ``_chain_heads``: the words of a chain that head a stenosis (narrowing and normal-state words, a grade
+       under a location label).
+    4. ``_head_phrase``: each head's locations and the tokens of its phrase.
+    5. ``_phrase_mentions``: what the phrase states, one mention per location type and separately graded side.
+    """
     _change_to_grade(tokens, view, lexicon)
     if not any(token.kind in _PLACE_OR_NARROWING for token in tokens):
         return []  # a stenosis needs a place (foramen, recess, canal) or a narrowing word
-    mentions: list[Mention] = []
-    sided_before: list[int] = []  # the one-sided openings of the chains read so far in the sentence
-    central: list[bool] = []  # whether the sentence is about the central canal, worked out once if asked
+    reading = _Reading(tokens, view, lexicon, context)
     label, label_locations = _location_label(tokens, view)
     for chain in _chains(tokens, view, lexicon):
-        heads = [i for i in chain if _is_head(tokens[i])] or _labelled_grades(tokens, chain, view, lexicon)
-        previous_locations: list[int] = []
-        if not heads and sided_before and _graded_side_alone(tokens, chain):
-            # "without stenosis on the right; mild on the left": the other side of the openings just named.
-            heads, previous_locations = [next(i for i in chain if tokens[i].kind == GRADE)], sided_before
         # "Foraminal narrowing: L4-5 mild bilaterally; L5-S1 moderate left, mild right": after a location label,
         # an item naming no location of its own is about the labelled one.
         labelled = bool(label_locations) and chain[0] > label and not any(tokens[i].kind == LOC for i in chain)
-        if not heads and labelled:
-            heads = [i for i in chain if tokens[i].kind == GRADE and tokens[i].value][:1]
-        if not heads:
-            continue
+        heads, previous_locations = _chain_heads(tokens, chain, labelled, reading.sided_before, view, lexicon)
         boundary = chain[0]
         for number, head in enumerate(heads):
-            next_head = heads[number + 1] if number + 1 < len(heads) else None
-            before = [i for i in chain if boundary <= i < head]
-            now = _now_locations(tokens, (before or [head])[0], head, view, lexicon)
-            if now:
-                # "previously mildly narrowed, now moderately to severely narrowed": the openings named before,
-                # in their present state; what the sentence said of them before is their earlier state.
-                mentions = [m for m in mentions if m.type not in {tokens[i].value for i in now}]
-            after_limit = next_head if next_head is not None else chain[-1] + 1
-            after = [i for i in chain if head < i < after_limit]
-            # A verb narrows its object, not its subject ("the sac and encroaching the exit canals").
-            verb = tokens[head].kind == LADDER and tokens[head].detail.form == "verb"
-            objects = _objects_after(tokens, head, after_limit, view, lexicon) if tokens[head].kind == NARROW else []
-            locations = objects or [i for i in before if tokens[i].kind == LOC and not verb]
-            if verb:
-                # ... and the side words before it are its subject's ("bulge, more to the Lt side, compressing
-                # the sac and Lt exit canal"); its grade stays ("mildly compressing").
-                before = _tail(tokens, before, (GRADE, NEG, HEDGE))
-            if not locations and labelled:
-                locations = label_locations
-            if not locations and now:
-                locations = now
-                # ... with the sides of the openings' own phrase ("the left foramen, ..., is now severely narrowed")
-                before = [k for k in range(max(0, now[0] - 2), now[0]) if tokens[k].kind == SIDE] + before
-            if objects:
-                # "mild narrowing of the left foramen": the words right before the narrowing word and its object
-                span = _tail(tokens, before, (SIDE, GRADE, NEG, HEDGE)) + [head] \
-                    + [i for i in after if next_head is None or i <= objects[-1]]
-            elif not locations:
-                locations = [i for i in after if tokens[i].kind == LOC]
-                span = before + [head] + after if next_head is None else before + [head] + [
-                    i for i in after if i <= (locations[-1] if locations else head)]
-            else:
-                span = before + [head] + (after if next_head is None else [])
-            if next_head is not None:
-                # "... stenosis at L4-5 and moderate ...": the level right after a head is that head's.
-                for i in after:
-                    if i > span[-1] and tokens[i].kind == LEVEL and i == span[-1] + 1:
-                        span.append(i)
-            boundary = span[-1] + 1
-            if any(tokens[i].kind == LEVEL for i in span if i > head):
-                # "... root at L5-S1 and mild left foraminal narrowing at L4-5": the level after the head is its own.
-                span = [i for i in span if not (tokens[i].kind == LEVEL and i < head)]
-            excepted = []
-            if not any(tokens[i].kind == LOC for i in chain) and tokens[head].kind == NARROW and not labelled \
-                    and not now:
-                excepted = _excepted_openings(tokens, chain, view, lexicon)
-                if not excepted:
-                    mentions.extend(_bare_stenosis(tokens, head, view, context, lexicon, central))
-                    continue
-                locations = excepted  # "Foramina are unremarkable except for mild left narrowing"
-            if tokens[head].kind == NORMAL and locations and len(before) > 1 and tokens[before[-1]].kind == SIDE:
-                # "Foramina: severe L, R patent": the normal word is the last side's; the graded side before
-                # it is a stenosis of its own.
-                graded = [i for i in before[:-1] if tokens[i].kind in (SIDE, GRADE) and i > locations[-1]]
-                grades = [i for i in graded if tokens[i].kind == GRADE and tokens[i].value]
-                if grades and any(tokens[i].kind == SIDE for i in graded):
-                    mentions.extend(_mentions_of(tokens, grades[0], locations, locations + graded, view, context,
+            phrase = _head_phrase(reading, chain, heads, number, boundary, labelled, label_locations)
+            boundary = phrase.boundary
+            stated = _phrase_mentions(reading, chain, phrase, previous_locations, labelled)
+            if stated is not None:
+                previous_locations = stated
+    return reading.mentions
+
+
+class _Reading:
+    """One sentence's stenosis reading: its tokens, the mentions read so far, the one-sided openings of the
+    chains read so far ("without stenosis on the right; mild on the left") and whether the sentence is about
+    the central canal (worked out once, if a bare "stenosis" asks)."""
+
+    def __init__(self, tokens: list[Token], view: str, lexicon: Lexicon, context: Context) -> None:
+        self.tokens = tokens
+        self.view = view
+        self.lexicon = lexicon
+        self.context = context
+        self.mentions: list[Mention] = []
+        self.sided_before: list[int] = []
+        self.central: list[bool] = []
+
+
+class _Phrase:
+    """A head's phrase (token indices): the words before and after the head in its chain, the locations it
+    narrows, the span of the whole phrase, where the next head's phrase may start, and the openings a "now"
+    speaks of."""
+
+    __slots__ = ("head", "before", "after", "locations", "span", "boundary", "now")
+
+    def __init__(self, head: int, before: list[int], after: list[int], locations: list[int], span: list[int],
+                 boundary: int, now: list[int]) -> None:
+        self.head = head
+        self.before = before
+        self.after = after
+        self.locations = locations
+        self.span = span
+        self.boundary = boundary
+        self.now = now
+
+
+def _chain_heads(tokens: list[Token], chain: list[int], labelled: bool, sided_before: list[int], view: str,
+                 lexicon: Lexicon) -> tuple[list[int], list[int]]:
+    """Pass 3: the heads of a chain and the openings a side alone in it speaks of. A head is a narrowing,
+    normal-state or narrowing ladder word, or a grade under a location label ("Canal: mild"); "mild on the
+    left" after "without stenosis on the right" is of the openings just named; after a location label, the
+    first grade of an item naming no location ("L5-S1 moderate left")."""
+    heads = [i for i in chain if _is_head(tokens[i])] or _labelled_grades(tokens, chain, view, lexicon)
+    previous_locations: list[int] = []
+    if not heads and sided_before and _graded_side_alone(tokens, chain):
+        heads, previous_locations = [next(i for i in chain if tokens[i].kind == GRADE)], sided_before
+    if not heads and labelled:
+        heads = [i for i in chain if tokens[i].kind == GRADE and tokens[i].value][:1]
+    return heads, previous_locations
+
+
+def _head_phrase(reading: _Reading, chain: list[int], heads: list[int], number: int, boundary: int,
+                 labelled: bool, label_locations: list[int]) -> _Phrase:
+    """Pass 4: the phrase of ``heads[number]``: the chain's words since the phrase before and up to the next
+    head, and its locations: the object after a narrowing word ("mild narrowing of the left foramen"), else
+    those before it ("left foraminal narrowing"), else the label's, the openings of a "now", or those after it
+    ("narrowed left lateral recess"). A "now" drops what the sentence said of those openings before ("previously
+    mildly narrowed, now moderately narrowed")."""
+    tokens, view, lexicon = reading.tokens, reading.view, reading.lexicon
+    head = heads[number]
+    next_head = heads[number + 1] if number + 1 < len(heads) else None
+    before = [i for i in chain if boundary <= i < head]
+    now = _now_locations(tokens, (before or [head])[0], head, view, lexicon)
+    if now:
+        reading.mentions = [m for m in reading.mentions if m.type not in {tokens[i].value for i in now}]
+    after_limit = next_head if next_head is not None else chain[-1] + 1
+    after = [i for i in chain if head < i < after_limit]
+    # A verb narrows its object, not its subject ("the sac and encroaching the exit canals").
+    verb = tokens[head].kind == LADDER and tokens[head].detail.form == "verb"
+    objects = _objects_after(tokens, head, after_limit, view, lexicon) if tokens[head].kind == NARROW else []
+    locations = objects or [i for i in before if tokens[i].kind == LOC and not verb]
+    if verb:
+        # ... and the side words before it are its subject's ("bulge, more to the Lt side, compressing
+        # the sac and Lt exit canal"); its grade stays ("mildly compressing").
+        before = _tail(tokens, before, (GRADE, NEG, HEDGE))
+    if not locations and labelled:
+        locations = label_locations
+    if not locations and now:
+        locations = now
+        # ... with the sides of the openings' own phrase ("the left foramen, ..., is now severely narrowed")
+        before = [k for k in range(max(0, now[0] - 2), now[0]) if tokens[k].kind == SIDE] + before
+    if objects:
+        # "mild narrowing of the left foramen": the words right before the narrowing word and its object
+        span = _tail(tokens, before, (SIDE, GRADE, NEG, HEDGE)) + [head] \
+            + [i for i in after if next_head is None or i <= objects[-1]]
+    elif not locations:
+        locations = [i for i in after if tokens[i].kind == LOC]
+        span = before + [head] + after if next_head is None else before + [head] + [
+            i for i in after if i <= (locations[-1] if locations else head)]
+    else:
+        span = before + [head] + (after if next_head is None else [])
+    if next_head is not None:
+        # "... stenosis at L4-5 and moderate ...": the level right after a head is that head's.
+        for i in after:
+            if i > span[-1] and tokens[i].kind == LEVEL and i == span[-1] + 1:
+                span.append(i)
+    boundary = span[-1] + 1
+    if any(tokens[i].kind == LEVEL for i in span if i > head):
+        # "... root at L5-S1 and mild left foraminal narrowing at L4-5": the level after the head is its own.
+        span = [i for i in span if not (tokens[i].kind == LEVEL and i < head)]
+    return _Phrase(head, before, after, locations, span, boundary, now)
+
+
+def _phrase_mentions(reading: _Reading, chain: list[int], phrase: _Phrase, previous_locations: list[int],
+                     labelled: bool) -> list[int] | None:
+    """Pass 5: the mentions a head's phrase states, added to the reading; returns the phrase's locations, or
+    None when it named none of its own (a bare "stenosis", levels graded one by one). In order: a bare
+    stenosis, or the openings before "except" ("Foramina are unremarkable except for mild left narrowing");
+    a graded side before a normal one ("Foramina: severe L, R patent"); the other side of the openings before
+    ("severe left foraminal narrowing, right patent"); one stenosis per graded level ("severe C5-6 and moderate
+    C6-7 foraminal stenosis"); the other side at another level ("right foraminal narrowing at C4-5 and on the
+    left at C5-6"); then the phrase's own mentions (``_mentions_of``)."""
+    tokens, view, lexicon, context = reading.tokens, reading.view, reading.lexicon, reading.context
+    head, before, locations, span = phrase.head, phrase.before, phrase.locations, phrase.span
+    excepted: list[int] = []
+    if not any(tokens[i].kind == LOC for i in chain) and tokens[head].kind == NARROW and not labelled \
+            and not phrase.now:
+        excepted = _excepted_openings(tokens, chain, view, lexicon)
+        if not excepted:
+            reading.mentions.extend(_bare_stenosis(tokens, head, view, context, lexicon, reading.central))
+            return None
+        locations = excepted
+    if tokens[head].kind == NORMAL and locations and len(before) > 1 and tokens[before[-1]].kind == SIDE:
+        # The normal word is the last side's; the graded side before it is a stenosis of its own.
+        graded = [i for i in before[:-1] if tokens[i].kind in (SIDE, GRADE) and i > locations[-1]]
+        grades = [i for i in graded if tokens[i].kind == GRADE and tokens[i].value]
+        if grades and any(tokens[i].kind == SIDE for i in graded):
+            reading.mentions.extend(_mentions_of(tokens, grades[0], locations, locations + graded, view, context,
                                                  lexicon))
-                    span = locations + [before[-1], head]
-            if not locations and any(tokens[i].kind == SIDE for i in span):
-                # "severe left foraminal narrowing, right patent": the other side of the same openings.
-                locations = [i for i in previous_locations if tokens[i].value in _SIDED]
-            items = _graded_level_items(tokens, span, locations)
-            if items:
-                # "severe bilateral C5-6 and moderate bilateral C6-7 foraminal stenosis": one stenosis per level.
-                for item in items:
-                    phrase = item + [i for i in span if i >= locations[0]]
-                    mentions.extend(_mentions_of(tokens, head, locations, phrase, view, context, lexicon))
-                continue
-            side_item = _side_level_item(tokens, span, head, view, lexicon)
-            if side_item:
-                # "right foraminal narrowing at C4-5 and on the left at C5-6": the same stenosis, the other
-                # side, at the other level. (Its own name: mypyc types a variable once, and `item` above is a list.)
-                span, other = side_item
-                for mention in _mentions_of(tokens, head, locations, other, view, context, lexicon):
-                    mention.first = other[-2]  # its level is its own, not the one the span names first
-                    mentions.append(mention)
-            found = _mentions_of(tokens, head, locations, span, view, context, lexicon)
-            if found and excepted:
-                _narrow_the_exception(mentions, found)
-            mentions.extend(found)
-            previous_locations = locations
-            if any(m.side in ("left", "right") for m in found):
-                sided_before = [i for i in locations if tokens[i].value in _SIDED]
-    return mentions
+            span = locations + [before[-1], head]
+    if not locations and any(tokens[i].kind == SIDE for i in span):
+        locations = [i for i in previous_locations if tokens[i].value in _SIDED]
+    items = _graded_level_items(tokens, span, locations)
+    if items:
+        for item in items:
+            reading.mentions.extend(_mentions_of(tokens, head, locations, item + [i for i in span if i >= locations[0]],
+                                                 view, context, lexicon))
+        return None
+    side_item = _side_level_item(tokens, span, head, view, lexicon)
+    if side_item:
+        # (Its own name: mypyc types a variable once, and `item` above is a list.)
+        span, other = side_item
+        for mention in _mentions_of(tokens, head, locations, other, view, context, lexicon):
+            mention.first = other[-2]  # its level is its own, not the one the span names first
+            reading.mentions.append(mention)
+    found = _mentions_of(tokens, head, locations, span, view, context, lexicon)
+    if found and excepted:
+        _narrow_the_exception(reading.mentions, found)
+    reading.mentions.extend(found)
+    if any(m.side in ("left", "right") for m in found):
+        reading.sided_before = [i for i in locations if tokens[i].value in _SIDED]
+    return locations
 
 
 def _side_level_item(tokens: list[Token], span: list[int], head: int, view: str, lexicon: Lexicon):
@@ -552,82 +624,120 @@ def _own_modifiers(tokens: list[Token], kept: list[int], modifiers: list[int], h
 
 def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: list[int], view: str, context: Context,
                  lexicon: Lexicon) -> list[Mention]:
+    """The stenosis mentions of one head's phrase, in ordered passes:
+
+    1. what the phrase is not: an earlier state ("was previously narrowed"), one that remains, a phrase whose
+       head narrows none of its locations (``_narrowed_locations``);
+    2. ``_modifiers``: the sides, grades and denials that qualify it, the grade stated for now and a grade
+       stated after it ("foraminal stenosis ... is severe on the left");
+    3. per location type, its assertion and one mention per separately graded side
+       (``_stated_mentions``).
+
+    "moderate left and mild right foraminal narrowing" -> left moderate, right mild."""
     head_token = tokens[head]
     if not locations or any(tokens[i].kind == REMAIN for i in span) or _after_history(tokens, head, view, lexicon):
         return []
     span = [i for i in span if not _historical_grade(tokens, i, view, lexicon)]
-    if head_token.kind == LADDER and not any(
-            all(tokens[k].kind in (SIDE, GRADE) for k in range(min(i, head) + 1, max(i, head))) for i in locations):
-        return []  # a ladder word narrows a space only right next to it ("effacement of the left lateral recess")
-    kept = []
-    for i in locations:
-        if head_token.kind == LADDER and tokens[i].value not in head_token.detail.places:
-            continue
-        if head_token.kind == LADDER and head_token.detail.form == "verb" and i < head:
-            continue  # a verb narrows its object ("compressing the sac and encroaching the Lt exit canal")
-        if head_token.kind == LADDER and tokens[i].detail.graded_only:
-            continue  # "compressing / encroaching upon the thecal sac" is no canal stenosis
-        # "spinal", "central" make a stenosis only right before a narrowing word ("central stenosis"), or
-        # coordinated with the openings before it ("mild central and bilateral foraminal stenosis").
-        if tokens[i].detail.weak and not (head_token.kind == NARROW and (
-                (i == head - 1 and not view[tokens[i].end:head_token.start].strip(" -"))
-                or _coordinated_before(tokens, i, head, view, lexicon))):
-            continue
-        kept.append(i)
+    kept = _narrowed_locations(tokens, head, locations, view, lexicon)
     if not kept or context.silenced(head):
         return []
     if all(tokens[i].detail.graded_only for i in kept) and lexicon.sac_narrowing_re.match(view, head_token.start, head_token.end) \
             and not any(tokens[i].kind == GRADE and tokens[i].value for i in span):
         return []  # "narrowing of the thecal sac" alone is not a canal stenosis; graded it is
-    modifiers = [i for i in span if tokens[i].kind in (SIDE, GRADE, NEG) and not negates_grade(tokens, i, view, lexicon)
-                 and not (tokens[i].kind == GRADE and negates_grade(tokens, i - 1, view, lexicon))]
-    now_grades = [i for i in modifiers if i > head and tokens[i].kind == GRADE and tokens[i].value
-                  and lexicon.now_re.search(view, tokens[i - 1].end, tokens[i].start)]
-    if now_grades:  # "moderate canal stenosis, now severe": the grade stated for now
-        modifiers = [i for i in modifiers if tokens[i].kind != GRADE or i >= now_grades[0]]
-    graded_before = any(tokens[i].kind == GRADE and tokens[i].value for i in modifiers)
-    stated = _predicate(tokens, span[-1], view, lexicon)
-    # "moderate canal stenosis, now severe": a grade stated for now replaces the one before it.
-    if stated and (not graded_before or lexicon.now_re.search(view, tokens[stated[0] - 1].end, tokens[stated[0]].start)):
-        sides_before = [i for i in modifiers if tokens[i].kind == SIDE]
-        stated_sides = [i for i in stated if tokens[i].kind == SIDE]
-        modifiers = (stated if stated_sides else sides_before + stated)
-    graded = any(tokens[i].kind == GRADE and tokens[i].value for i in span) or (
-        head > 0 and tokens[head - 1].kind == GRADE and tokens[head - 1].value is not None)
-    mentions = []
+    modifiers = _modifiers(tokens, head, span, view, lexicon)
     types = []
     for i in kept:
         if tokens[i].value not in types:
             types.append(tokens[i].value)
     plural = any(tokens[i].detail.plural for i in kept)
+    graded = any(tokens[i].kind == GRADE and tokens[i].value for i in span) or (
+        head > 0 and tokens[head - 1].kind == GRADE and tokens[head - 1].value is not None)
     own = _own_modifiers(tokens, kept, modifiers, head)
-    trigger: Token | None
+    mentions = []
     for finding_type in types:
-        if own is not None:
-            modifiers = own[finding_type]
-        if head_token.kind in (NORMAL, NEG):
-            assertion, trigger = ABSENT, head_token
+        mentions += _stated_mentions(tokens, head, span, own[finding_type] if own is not None else modifiers,
+                                     finding_type, plural, graded, view, context, lexicon)
+    return mentions
+
+
+def _narrowed_locations(tokens: list[Token], head: int, locations: list[int], view: str,
+                        lexicon: Lexicon) -> list[int]:
+    """The locations the head narrows. A ladder word narrows a space only right next to it ("effacement of the
+    left lateral recess"), only a place it can narrow, as a verb only its object ("compressing the sac and
+    encroaching the Lt exit canal"), never the thecal sac alone; "spinal", "central" make a stenosis only right
+    before a narrowing word ("central stenosis") or coordinated with the openings before it ("mild central and
+    bilateral foraminal stenosis")."""
+    head_token = tokens[head]
+    ladder = head_token.kind == LADDER
+    if ladder and not any(
+            all(tokens[k].kind in (SIDE, GRADE) for k in range(min(i, head) + 1, max(i, head))) for i in locations):
+        return []
+    kept = []
+    for i in locations:
+        if ladder and tokens[i].value not in head_token.detail.places:
+            continue
+        if ladder and head_token.detail.form == "verb" and i < head:
+            continue
+        if ladder and tokens[i].detail.graded_only:
+            continue
+        if tokens[i].detail.weak and not (head_token.kind == NARROW and (
+                (i == head - 1 and not view[tokens[i].end:head_token.start].strip(" -"))
+                or _coordinated_before(tokens, i, head, view, lexicon))):
+            continue
+        kept.append(i)
+    return kept
+
+
+def _modifiers(tokens: list[Token], head: int, span: list[int], view: str, lexicon: Lexicon) -> list[int]:
+    """The sides, grades and denials that qualify a stenosis phrase (not a "not" that negates only a grade,
+    nor that grade: "is not severe"). A grade stated for now replaces the ones before it ("moderate canal
+    stenosis, now severe"); so does a grade stated after the phrase when none stands in it ("foraminal
+    stenosis due to osteophytes is severe on the left")."""
+    modifiers = [i for i in span if tokens[i].kind in (SIDE, GRADE, NEG) and not negates_grade(tokens, i, view, lexicon)
+                 and not (tokens[i].kind == GRADE and negates_grade(tokens, i - 1, view, lexicon))]
+    now_grades = [i for i in modifiers if i > head and tokens[i].kind == GRADE and tokens[i].value
+                  and lexicon.now_re.search(view, tokens[i - 1].end, tokens[i].start)]
+    if now_grades:
+        modifiers = [i for i in modifiers if tokens[i].kind != GRADE or i >= now_grades[0]]
+    graded_before = any(tokens[i].kind == GRADE and tokens[i].value for i in modifiers)
+    stated = _predicate(tokens, span[-1], view, lexicon)
+    if stated and (not graded_before or lexicon.now_re.search(view, tokens[stated[0] - 1].end, tokens[stated[0]].start)):
+        sides_before = [i for i in modifiers if tokens[i].kind == SIDE]
+        stated_sides = [i for i in stated if tokens[i].kind == SIDE]
+        modifiers = (stated if stated_sides else sides_before + stated)
+    return modifiers
+
+
+def _stated_mentions(tokens: list[Token], head: int, span: list[int], modifiers: list[int], finding_type: str,
+                     plural: bool, graded: bool, view: str, context: Context, lexicon: Lexicon) -> list[Mention]:
+    """The mentions of one location type: the phrase's assertion (a normal word or a denial as head: absent;
+    else ConText's), then one mention per (side, grade, denial) of the modifiers ("mild right, none left": the
+    right stated, the left denied); a canal stenosis has no side, only the first grade."""
+    head_token = tokens[head]
+    trigger: Token | None
+    if head_token.kind in (NORMAL, NEG):
+        assertion, trigger = ABSENT, head_token
+    else:
+        assertion, trigger = context.assertion(head, finding_type)
+    pairs = (_slashed_pairs(tokens, modifiers, view, lexicon) or _side_grades(tokens, modifiers)) \
+        if finding_type != "canal-stenosis" else [
+        (None, next((tokens[i] for i in modifiers if tokens[i].kind == GRADE), None), None)]
+    separate = len(pairs) > 1 and any(denial for _, _, denial in pairs)
+    mentions = []
+    for side, grade, denial in pairs:
+        if separate:
+            assertion, trigger = (ABSENT, denial) if denial else context.assertion(span[0], finding_type)
+            if not denial and any(trigger is d for _, _, d in pairs):
+                # "mild right, none left": the other side's denial says nothing of this side.
+                assertion, trigger = PRESENT, None
+        if assertion == ABSENT:
+            limits = [tokens[i] for i in modifiers if tokens[i].kind == GRADE]
+            grade_span = (limits[0].start, limits[-1].end) if limits else None
         else:
-            assertion, trigger = context.assertion(head, finding_type)
-        pairs = (_slashed_pairs(tokens, modifiers, view, lexicon) or _side_grades(tokens, modifiers)) \
-            if finding_type != "canal-stenosis" else [
-            (None, next((tokens[i] for i in modifiers if tokens[i].kind == GRADE), None), None)]
-        separate = len(pairs) > 1 and any(denial for _, _, denial in pairs)
-        for side, grade, denial in pairs:
-            if separate:
-                assertion, trigger = (ABSENT, denial) if denial else context.assertion(span[0], finding_type)
-                if not denial and any(trigger is d for _, _, d in pairs):
-                    # "mild right, none left": the other side's denial says nothing of this side.
-                    assertion, trigger = PRESENT, None
-            if assertion == ABSENT:
-                limits = [tokens[i] for i in modifiers if tokens[i].kind == GRADE]
-                grade_span = (limits[0].start, limits[-1].end) if limits else None
-            else:
-                grade_span = (grade.start, grade.end) if grade is not None else None
-            mention = Mention(type=finding_type, first=span[0], last=span[-1], anchor=head,
-                              side=side, plural=plural and finding_type != "canal-stenosis",
-                              severity=grade.value if grade is not None and assertion != ABSENT else None,
-                              graded=graded, assertion=assertion, triggers=[trigger] if trigger else [],
-                              severity_span=grade_span)
-            mentions.append(mention)
+            grade_span = (grade.start, grade.end) if grade is not None else None
+        mentions.append(Mention(type=finding_type, first=span[0], last=span[-1], anchor=head,
+                                side=side, plural=plural and finding_type != "canal-stenosis",
+                                severity=grade.value if grade is not None and assertion != ABSENT else None,
+                                graded=graded, assertion=assertion, triggers=[trigger] if trigger else [],
+                                severity_span=grade_span))
     return mentions

@@ -14,6 +14,8 @@ from service.extract.lexicon import COMPOUND, GRADE, LABEL, LADDER, LEVEL, ROOT,
 from service.extract.phrases import finditer_after_boundary, phrase_key
 
 _HEADER_COLON = re.compile(r"[ \t]*:")
+# A level's detail is one of two values: made once, shared by every level token.
+_SINGLE, _DISC = LevelDetail(True), LevelDetail(False)
 
 
 class Token:
@@ -193,7 +195,7 @@ def _level_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[Tok
         if single and not (_HEADER_COLON.match(view, last)
                            or lexicon.single_before_re.search(view, max(start, first - 30), first)):
             continue
-        found.append(Token(LEVEL, first, last, levels, LevelDetail(single)))
+        found.append(Token(LEVEL, first, last, levels, _SINGLE if single else _DISC))
     return found
 
 
