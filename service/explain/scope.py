@@ -233,28 +233,21 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
     # A level is explained in a sentence by a finding at that level read from it (or read from nowhere
     # in particular): "narrowing at C4/5 and on the left at C5/6" is not explained by a C5-C6 finding of
     # the next sentence.
-    placed = [({_level_key(*parts) for parts in _LEVEL_PARTS.findall(f.level or "")}, list(f.evidence or ()))
-              for f in findings]
+    placed = [(_levels_named(f.level or ""), list(f.evidence or ())) for f in findings]
     said = [mention.quote.strip("… ") for mention in known]
     listed: dict[str, Mention] = {}
     any_level = False
-    carried: list[str] = []  # a header line ("L4/L5 level :") names the level of the lines after it
-    # Clauses of a sentence are read apart ("a large protrusion at L5-S1 ...; mild bulge at L4-L5").
-    clauses = [(start + cut.start(), start + cut.end(), " ".join(cut.group().split()))
-               for start, end, sentence in sentence_spans(text)
-               for cut in re.finditer(r"[^;]+", text[start:end]) if cut.group().strip()]
-    for start, end, sentence in clauses:
-        levels = [_level_key(*parts) for parts in _LEVEL_PARTS.findall(sentence)]
-        if levels and _HEADER.match(_LEVEL_PARTS.sub("L", sentence)):
+    carried: tuple[str, ...] = ()  # a header line ("L4/L5 level :") names the level of the lines after it
+    for start, end, sentence, levels, header in _level_clauses(text):
+        if header:
             carried = levels
-            continue
-        if rules["not_findings"].search(sentence) or any(quote and quote in sentence for quote in said) \
-                or _states_a_mention(sentence, rules):
             continue
         levels = levels or carried
         missing = [level for level in dict.fromkeys(levels) if not any(
             level in at and (not spans or any(s.start < end and s.end > start for s in spans)) for at, spans in placed)]
-        if not missing:
+        # The costlier tests after the cheap one: most clauses name no level the page leaves unexplained.
+        if not missing or rules["not_findings"].search(sentence) or any(quote and quote in sentence for quote in said) \
+                or _states_a_mention(sentence, rules):
             continue
         kept = rules["unexplained"]["not"].sub(lambda m: " " * len(m.group()), sentence)
         words = [m for m in rules["unexplained"]["review"].finditer(kept) if not _denied(sentence, m.start(), m.end(), rules)]
@@ -267,6 +260,28 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
                 if level not in listed and len(listed) < 3:
                     listed[level] = Mention("unread", _shorten(sentence, words[0].start()), level=level)
     return list(listed.values()), any_level
+
+
+@lru_cache(maxsize=32)
+def _level_clauses(text: str) -> tuple[tuple[int, int, str, tuple[str, ...], bool], ...]:
+    """The clauses of a text with the disc levels each names and whether it is a header line ("L4/L5
+    level :"), read once per text. Clauses of a sentence are read apart ("a large protrusion at L5-S1 ...;
+    mild bulge at L4-L5")."""
+    out = []
+    for start, end, _ in sentence_spans(text):
+        for cut in re.finditer(r"[^;]+", text[start:end]):
+            if cut.group().strip():
+                sentence = " ".join(cut.group().split())
+                levels = tuple(_level_key(*parts) for parts in _LEVEL_PARTS.findall(sentence))
+                header = bool(levels) and bool(_HEADER.match(_LEVEL_PARTS.sub("L", sentence)))
+                out.append((start + cut.start(), start + cut.end(), sentence, levels, header))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1024)
+def _levels_named(level: str) -> frozenset[str]:
+    """The disc levels a finding's level names, in one spelling ("L4-L5")."""
+    return frozenset(_level_key(*parts) for parts in _LEVEL_PARTS.findall(level))
 
 
 def _suggestion(quote: str, rules: dict) -> Suggestion:
