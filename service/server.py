@@ -214,6 +214,9 @@ def _count(app, status: int) -> None:
         pass
 
 
+GC_THRESHOLD = (10_000, 50, 100)  # the workers' collector (gc.set_threshold), set in the master before they fork
+
+
 class EnricherServer(BaseApplication):
     def __init__(self, options: dict):
         self.options = options
@@ -232,6 +235,10 @@ class EnricherServer(BaseApplication):
         # shared with the master (a collection writes to every object it walks).
         gc.collect()
         gc.freeze()
+        # A request makes many short-lived containers (the Bundle's dicts, findings, the page's context): at the
+        # default thresholds (700, 10, 10) the collector took 0.19 ms CPU of a typical request, at these 0.07 ms
+        # (measured in one process); what waits longer for a collection is a few MB at most.
+        gc.set_threshold(*GC_THRESHOLD)
         return app
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import yaml
 
@@ -62,6 +62,16 @@ class Terminology:
         return _absolute(self.raw[name], self.canonical_base)
 
     extension_url = url
+
+    @cached_property
+    def finding_types(self) -> dict[str, str]:
+        """The finding type of each local finding code (``finding_labels``)."""
+        return {spec["local"]: name for name, spec in self.raw["finding_codes"].items()}
+
+    @cached_property
+    def presence_names(self) -> dict[str, str]:
+        """The assertion name of each presence code (``finding_labels``)."""
+        return {spec["code"]: name for name, spec in self.raw["presence"].items()}
 
 
 @cache
@@ -151,8 +161,9 @@ def engine_version() -> str:
 
 def finding_labels(bundle: dict) -> list[tuple[str, str]]:
     """(finding type, assertion) of each Observation the service put in ``bundle``."""
-    by_local_code = {spec["local"]: name for name, spec in terminology().raw["finding_codes"].items()}
-    local_system = terminology().local_system
+    terms = terminology()
+    by_local_code = terms.finding_types
+    local_system = terms.local_system
     labels = []
     for entry in bundle.get("entry", []):
         resource = entry.get("resource", {})
@@ -161,12 +172,11 @@ def finding_labels(bundle: dict) -> list[tuple[str, str]]:
         kind = next((by_local_code[c["code"]] for c in resource.get("code", {}).get("coding", [])
                      if c.get("system") == local_system and c.get("code") in by_local_code), None)
         if kind is not None:
-            labels.append((kind, _assertion_of(resource, local_system)))
+            labels.append((kind, _assertion_of(resource, local_system, terms.presence_names)))
     return labels
 
 
-def _assertion_of(observation: dict, local_system: str) -> str:
-    by_code = {spec["code"]: name for name, spec in terminology().raw["presence"].items()}
+def _assertion_of(observation: dict, local_system: str, by_code: dict[str, str]) -> str:
     for component in observation.get("component", []):
         if any(c.get("code") == "assertion" and c.get("system") == local_system
                for c in component.get("code", {}).get("coding", [])):

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from flask import Response, request
 
@@ -71,8 +72,10 @@ def return_preference() -> str:
     return "representation"
 
 
-def preferred_response(resource: dict, summary: list[Issue], status: int = 200, headers: dict | None = None) -> Response:
-    """``resource``, nothing, or an OperationOutcome of ``summary``, as ``Prefer`` asks."""
+def preferred_response(resource: dict, summary: list[Issue] | Callable[[], list[Issue]], status: int = 200,
+                       headers: dict | None = None) -> Response:
+    """``resource``, nothing, or an OperationOutcome of ``summary``, as ``Prefer`` asks. ``summary`` may be a
+    function that makes it, called only when the OperationOutcome is asked for."""
     preference = return_preference()
     headers = dict(headers or {})
     if request.headers.get("Prefer"):
@@ -82,7 +85,7 @@ def preferred_response(resource: dict, summary: list[Issue], status: int = 200, 
         del response.headers["Content-Type"]
         return response
     if preference == "OperationOutcome":
-        return fhir_response(operation_outcome(summary), status, headers)
+        return fhir_response(operation_outcome(summary() if callable(summary) else summary), status, headers)
     return fhir_response(resource, status, headers)
 
 

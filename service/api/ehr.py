@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from functools import partial
 
 from flask import Blueprint, current_app, g, request
 
@@ -82,7 +83,7 @@ def enrich_instance(report_id: str):
     ensure_valid_report(EnrichInput(report=report, mode=operation_input.mode))
     fetched = attachment_contents(client, report, marks().is_addition)
     bundle = _enrich(report, languages, operation_input.mode or "collection", fetched)
-    return preferred_response(bundle, enrichment_summary(report, fetched, bundle), headers=headers)
+    return preferred_response(bundle, partial(enrichment_summary, report, fetched, bundle), headers=headers)
 
 
 @bp.post("/$subscription-notification")

@@ -5,6 +5,7 @@ CodeSystems. Thin: reading and answering HTTP; the journey itself is ``service.e
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import partial
 
 from flask import Blueprint, current_app, request
 
@@ -43,7 +44,8 @@ def enrich_report():
     languages = _languages(operation_input)
     fetched = attachment_contents(ehr_client(), operation_input.report, marks().is_addition)
     bundle = _enrich(operation_input, fetched)
-    summary = enrichment_summary(operation_input.report, fetched, bundle)
+    # The summary reads the report's text again: made only when Prefer asks for it.
+    summary = partial(enrichment_summary, operation_input.report, fetched, bundle)
     return preferred_response(bundle, summary, headers={"Content-Language": ", ".join(languages)})
 
 

@@ -59,8 +59,10 @@ def scope_rules() -> dict:
         "after": re.compile(r"^\W*(?:" + "|".join(raw["negation_after"]) + r")\b", re.IGNORECASE),
         "breaks": re.compile(r"[;:]|\b(?:" + "|".join(_phrase(word) for word in raw["clause_breaks"]) + r")\b", re.IGNORECASE),
         "reach": int(raw["negation_reach"]),
-        "mention_words": {kind: tuple(raw["mention_words"][kind]) for kind in raw["mentions"]},
-        "suggestion_words": tuple(raw["suggestion_words"]),
+        # Whether a lower-cased sentence holds any of a kind's words (a substring test, as ``word in sentence``),
+        # one search in C instead of a loop over the words: the first test of every sentence and kind.
+        "mention_words": {kind: _any_of(raw["mention_words"][kind]) for kind in raw["mentions"]},
+        "suggestion_words": _any_of(raw["suggestion_words"]),
         "not_findings": re.compile("|".join(f"(?:{p})" for p in raw["not_findings"]), re.IGNORECASE),
         "suggestions": re.compile("|".join(f"(?:{p})" for p in raw["suggestions"]), re.IGNORECASE),
         "suggestion_not": re.compile("|".join(f"(?:{p})" for p in raw["suggestion_not"]), re.IGNORECASE),
@@ -81,6 +83,11 @@ def scope_rules() -> dict:
         "unexplained": {use: re.compile(p, re.IGNORECASE) for use, p in raw["unexplained"].items()},
     }
     return compiled
+
+
+def _any_of(words) -> re.Pattern:
+    """A pattern found in a text exactly when one of ``words`` is a substring of it (never, for no words)."""
+    return re.compile("|".join(re.escape(word) for word in words) if words else "(?!)")
 
 
 def _phrase(words: str) -> str:
@@ -157,14 +164,14 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
         lowered = sentence.lower()
         specific = False  # a generic kind ("a lesion") says nothing more than a specific one of the same words
         for kind, pattern in () if rules["not_findings"].search(sentence) else rules["mentions"].items():
-            if kind in found or not any(word in lowered for word in rules["mention_words"][kind]):
+            if kind in found or not rules["mention_words"][kind].search(lowered):
                 continue
             stated = next((m for m in pattern.finditer(sentence) if not _denied(sentence, m.start(), m.end(), rules)), None)
             if stated is not None and (kind not in rules["generic_kinds"] or not specific):
                 key = f"{kind}#{len(found)}" if kind in rules["each_sentence"] else kind
                 found[key] = _mention(kind, sentence, stated, rules)
                 specific = specific or kind not in rules["generic_kinds"]
-        if any(word in lowered for word in rules["suggestion_words"]) and not rules["suggestion_not"].search(sentence) \
+        if rules["suggestion_words"].search(lowered) and not rules["suggestion_not"].search(sentence) \
                 and (match := rules["suggestions"].search(sentence)):
             quote = _shorten(sentence, match.start())
             if quote not in suggested:
@@ -191,7 +198,7 @@ def _mention(kind: str, sentence: str, stated: re.Match, rules: dict) -> Mention
 def _states_a_mention(sentence: str, rules: dict) -> bool:
     """Whether the sentence states something the page lists (of a kind listed once, from another sentence)."""
     lowered = sentence.lower()
-    return any(any(word in lowered for word in rules["mention_words"][kind]) and any(
+    return any(rules["mention_words"][kind].search(lowered) and any(
         not _denied(sentence, m.start(), m.end(), rules) for m in pattern.finditer(sentence))
         for kind, pattern in rules["mentions"].items() if kind not in rules["generic_kinds"])
 
@@ -233,28 +240,21 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
     # A level is explained in a sentence by a finding at that level read from it (or read from nowhere
     # in particular): "narrowing at C4/5 and on the left at C5/6" is not explained by a C5-C6 finding of
     # the next sentence.
-    placed = [({_level_key(*parts) for parts in _LEVEL_PARTS.findall(f.level or "")}, list(f.evidence or ()))
-              for f in findings]
+    placed = [(_levels_named(f.level or ""), list(f.evidence or ())) for f in findings]
     said = [mention.quote.strip("… ") for mention in known]
     listed: dict[str, Mention] = {}
     any_level = False
-    carried: list[str] = []  # a header line ("L4/L5 level :") names the level of the lines after it
-    # Clauses of a sentence are read apart ("a large protrusion at L5-S1 ...; mild bulge at L4-L5").
-    clauses = [(start + cut.start(), start + cut.end(), " ".join(cut.group().split()))
-               for start, end, sentence in sentence_spans(text)
-               for cut in re.finditer(r"[^;]+", text[start:end]) if cut.group().strip()]
-    for start, end, sentence in clauses:
-        levels = [_level_key(*parts) for parts in _LEVEL_PARTS.findall(sentence)]
-        if levels and _HEADER.match(_LEVEL_PARTS.sub("L", sentence)):
+    carried: tuple[str, ...] = ()  # a header line ("L4/L5 level :") names the level of the lines after it
+    for start, end, sentence, levels, header in _level_clauses(text):
+        if header:
             carried = levels
-            continue
-        if rules["not_findings"].search(sentence) or any(quote and quote in sentence for quote in said) \
-                or _states_a_mention(sentence, rules):
             continue
         levels = levels or carried
         missing = [level for level in dict.fromkeys(levels) if not any(
             level in at and (not spans or any(s.start < end and s.end > start for s in spans)) for at, spans in placed)]
-        if not missing:
+        # The costlier tests after the cheap one: most clauses name no level the page leaves unexplained.
+        if not missing or rules["not_findings"].search(sentence) or any(quote and quote in sentence for quote in said) \
+                or _states_a_mention(sentence, rules):
             continue
         kept = rules["unexplained"]["not"].sub(lambda m: " " * len(m.group()), sentence)
         words = [m for m in rules["unexplained"]["review"].finditer(kept) if not _denied(sentence, m.start(), m.end(), rules)]
@@ -267,6 +267,31 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
                 if level not in listed and len(listed) < 3:
                     listed[level] = Mention("unread", _shorten(sentence, words[0].start()), level=level)
     return list(listed.values()), any_level
+
+
+@lru_cache(maxsize=32)
+def _level_clauses(text: str) -> tuple[tuple[int, int, str, tuple[str, ...], bool], ...]:
+    """The clauses of a text with the disc levels each names and whether it is a header line ("L4/L5
+    level :"), read once per text. Clauses of a sentence are read apart ("a large protrusion at L5-S1 ...;
+    mild bulge at L4-L5")."""
+    out = []
+    for start, end, _ in sentence_spans(text):
+        for cut in _CLAUSE.finditer(text, start, end):
+            sentence = " ".join(cut.group().split())
+            if sentence:
+                levels = tuple(_level_key(*parts) for parts in _LEVEL_PARTS.findall(sentence))
+                header = bool(levels) and bool(_HEADER.match(_LEVEL_PARTS.sub("L", sentence)))
+                out.append((cut.start(), cut.end(), sentence, levels, header))
+    return tuple(out)
+
+
+_CLAUSE = re.compile(r"[^;]+")
+
+
+@lru_cache(maxsize=1024)
+def _levels_named(level: str) -> frozenset[str]:
+    """The disc levels a finding's level names, in one spelling ("L4-L5")."""
+    return frozenset(_level_key(*parts) for parts in _LEVEL_PARTS.findall(level))
 
 
 def _suggestion(quote: str, rules: dict) -> Suggestion:
