@@ -20,6 +20,7 @@ import hashlib
 from dataclasses import dataclass, field, replace
 
 from service.explain import scope
+from service.explain.causes import with_page_causes
 from service.explain.compose import (LADDER_RUNGS, finding_sentence, join_list, ladder_line, nerve_root_object,
                                      opening_object, rung_key, sentence_case, unplaced_lines)
 from service.explain.grades import GradeWords, plain_grade, read_grade_words
@@ -79,7 +80,9 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     finding or mention for is listed too, so that a report the engine could not read never gets
     nothing; a bulge, stenosis or narrowing at such a level asks for review only.
     """
-    findings = list(findings)
+    # The page names what narrows an opening when the finding's own sentence does (causes.py); the
+    # Bundle's Observations keep the engine's findings as they are.
+    findings = with_page_causes(list(findings), text)
     mentions, unread, unexplained = scope.page_mentions(findings, text)
     if not findings and not any(scope.about_the_spine(mention, text) for mention in mentions):
         return None
@@ -178,6 +181,8 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
         "reassuring": bool(findings) and not told and not conflict_lines,
         # No finding of the page's own: it lists only what the report also mentions.
         "beyond_only": not findings,
+        # ... and it says something presses on the thecal sac: less room around the nerves, not "nothing".
+        "beyond_sac": not findings and any(mention.kind == "sac" for mention in mentions),
         "groups": told_groups,
         "conflicts": conflict_lines,
         "not_seen": not_seen,
@@ -203,15 +208,16 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
 
 
 def _mention_items(book: dict, mentions: list) -> list[dict]:
-    """One item per quote: the kinds one sentence states are said together above its words once."""
+    """One item per quote: the kinds one sentence states are said together above its words once; the same
+    words stated at several levels ("Mild cord flattening." under three levels) are one item with its levels."""
     items: dict[str, dict] = {}
     for mention in mentions:
-        line = _mention_line(book, mention)
-        if mention.quote in items:
-            items[mention.quote]["line"] += " " + line
-        else:
-            items[mention.quote] = {"line": line, "quote": mention.quote}
-    return list(items.values())
+        item = items.setdefault(mention.quote, {"lines": {}, "at": [], "quote": mention.quote})
+        item["lines"].setdefault(_mention_line(book, mention), None)
+        item["at"] += [level for level in mention.at if level not in item["at"]]
+    return [{"line": " ".join([*item["lines"], *([book["scope"]["said_at"].format(level=join_list(book, item["at"]))]
+                                                  if item["at"] else [])]),
+             "quote": item["quote"]} for item in items.values()]
 
 
 def _mention_line(book: dict, mention) -> str:

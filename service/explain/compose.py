@@ -177,7 +177,16 @@ def opening_sentence(book: dict, finding: Finding, with_level: bool = True, name
     clause = book["narrowed"][finding.assertion][opening.number].format(object=opening.text)
     term = book["openings"][finding.type]["term"]
     return _finish(book, [intro + clause + _term(book, term) + ".", _likely_root_sentence(book, finding) if name_root else "",
-                          _grade_sentence(book, finding.severity, finding.severity_text)])
+                          _narrowing_cause(book, finding), _grade_sentence(book, finding.severity, finding.severity_text)])
+
+
+def _narrowing_cause(book: dict, finding: Finding) -> str:
+    """What the report says narrows the opening ("A disc bulge causes this narrowing."), or "" when it names
+    nothing (a narrowing is never said to come from "something")."""
+    if not any(cause in book["causes"] and cause != "other" for cause in finding.cause):
+        return ""
+    subject = cause_subject(book, finding.cause)
+    return book["narrowing_cause"][finding.assertion][subject.number].format(subject=subject.text)
 
 
 def likely_root(finding: Finding) -> str | None:
