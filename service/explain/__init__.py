@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from service.explain import scope
 from service.explain.causes import with_page_causes
+from service.explain.ownwords import Told, tell
 from service.explain.compose import (LADDER_RUNGS, finding_sentence, join_list, ladder_line, nerve_root_object,
                                      opening_object, rung_key, sentence_case, unplaced_lines)
 from service.explain.grades import GradeWords, plain_grade, read_grade_words
@@ -82,7 +83,11 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     """
     # The page names what narrows an opening when the finding's own sentence does (causes.py); the
     # Bundle's Observations keep the engine's findings as they are.
-    findings = with_page_causes(list(findings), text)
+    # What each finding's own sentence says that its fields may not (ownwords.py): a limited or "adequate"
+    # denial, grades the page leaves to the report's words, "more to the left".
+    told = [tell(finding, text) for finding in with_page_causes(list(findings), text)]
+    findings = [t.finding for t in told]
+    extras = [_extra(book_for(language), t) for t in told]
     mentions, unread, unexplained = scope.page_mentions(findings, text)
     if not findings and not any(scope.about_the_spine(mention, text) for mention in mentions):
         return None
@@ -92,7 +97,7 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     withheld = sorted(i for group in conflict_groups for i in group)
     said_less = {i: _conflict_sentence(book, [findings[j] for j in group]) for group in conflict_groups for i in group}
     named = _roots_named_at(findings)
-    sentences = [said_less[i] if i in said_less else finding_sentence(book, finding, name_root=i not in named)
+    sentences = [said_less[i] if i in said_less else _join(finding_sentence(book, finding, name_root=i not in named), extras[i])
                  for i, finding in enumerate(findings)]
     # A test suggested to look for something serious ("to rule out a tumour") needs review as a mention does.
     serious = [m for m in mentions if m.review and m.kind not in ("sac", "unread")] \
@@ -103,7 +108,7 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
                              unread_finding=not findings and any(not m.review or m.kind in ("sac", "unread")
                                                                  for m in mentions),
                              unexplained_level=unexplained)
-    context = _context(book, lang, findings, sentences, text, conflict_groups, mentions, named, region_text)
+    context = _context(book, lang, findings, sentences, text, conflict_groups, mentions, named, region_text, extras)
     context["status"] = status_of(reasons)
     return Explanation(
         language=lang,
@@ -116,6 +121,25 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
         review_reasons=reasons,
         withheld=withheld,
     )
+
+
+def book_for(language: str) -> dict:
+    return phrasebook(resolve_language(language) or DEFAULT_LANGUAGE)
+
+
+def _extra(book: dict, told: Told) -> str:
+    """What a finding's sentence adds from its own words: the worse side, or that the grades are the report's."""
+    said = []
+    if told.more_on:
+        side = book["sides"][told.more_on]
+        said.append(book["more_on"].format(side=side.get("m", side) if isinstance(side, dict) else side))
+    if told.grade_in_words:
+        said.append(book["grade_sentence_quoted"])
+    return " ".join(said)
+
+
+def _join(sentence: str, extra: str) -> str:
+    return f"{sentence} {extra}" if extra else sentence
 
 
 def _roots_named_at(findings: list) -> set[int]:
@@ -140,7 +164,9 @@ def _conflict_sentence(book: dict, group: list) -> str:
 
 
 def _context(book: dict, lang: str, findings: list, sentences: list[str], text: str | None,
-             conflict_groups: list[list[int]], mentions: list, named: set[int], region_text: str | None = None) -> dict:
+             conflict_groups: list[list[int]], mentions: list, named: set[int], region_text: str | None = None,
+             extras: list[str] | None = None) -> dict:
+    extras = extras or [""] * len(findings)
     withheld = {i for group in conflict_groups for i in group}
     kept = [i for i in range(len(findings)) if i not in withheld]
     told = groups([findings[i] for i in kept])
@@ -150,7 +176,8 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
             "heading": (book["level_group"].format(level=group.level) if group.level else book["level_other"])
             if grouped else None,
             "sentences": [
-                finding_sentence(book, findings[kept[i]], with_level=False, name_root=kept[i] not in named)
+                _join(finding_sentence(book, findings[kept[i]], with_level=False, name_root=kept[i] not in named),
+                      extras[kept[i]])
                 if grouped else sentences[kept[i]]
                 for i in group.indexes
             ],

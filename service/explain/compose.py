@@ -16,6 +16,7 @@ from service.explain.grades import adds_to_severity, plain_grade, read_grade_wor
 from service.extract.finding import Finding
 
 LADDER_RUNGS = ("contact", "displacement", "compression")
+ADEQUATE = "adequate"  # the severity_text of a denial the report words as "adequate" (ownwords.py)
 UNSTATED = "unstated"
 
 
@@ -170,6 +171,9 @@ def nerve_root_sentence(book: dict, finding: Finding, with_level: bool = True) -
 def opening_sentence(book: dict, finding: Finding, with_level: bool = True, name_root: bool = True) -> str:
     opening = opening_object(book, finding)
     intro = _level_intro(book, finding, with_level)
+    if finding.assertion == "absent" and finding.severity_text == ADEQUATE:
+        # "The spinal canal is still adequate": enough room, which is not "no narrowing" (ownwords.py).
+        return _finish(book, [intro + book["opening_adequate"][opening.number].format(object=opening.text)])
     if finding.assertion == "absent":
         limit = _denial_limit(book, finding, book["opening_absent"].get("gender"))
         denial = intro + book["opening_absent"]["phrase"].format(object=opening.text, limit=limit)

@@ -23,8 +23,9 @@ from service.extract.textview import plain_view, scan_view
 from service.extract.tokens import scan
 
 # A sentence ends at '.', '!' or '?' before a space ('?' not before a lower-case word: "sac ? sequestrated disc" queries), at a blank line, and at a line break before a capital,
-# a digit or a bullet (telegraphic notes put one statement per line; a wrapped line goes on in lower case).
-_SENTENCE_END = re.compile(r"(?<=[.!])\s+|(?<=\?)\s+(?![a-z?])|\n\s*\n|\n(?=\s*(?:[-*•]|\d|[A-Z]))")
+# a digit or a bullet (telegraphic notes put one statement per line; a wrapped line goes on in lower case),
+# and after a line that ends in a colon (a header: "IMPRESSION:" is never part of a quote).
+_SENTENCE_END = re.compile(r"(?<=[.!])\s+|(?<=\?)\s+(?![a-z?])|\n\s*\n|\n(?=\s*(?:[-*•]|\d|[A-Z]))|(?<=:)[ \t]*\n")
 _WORD = re.compile(r"[A-Za-z0-9/'-]+")
 _LEVEL = re.compile(r"\b([CTLSD])\d{1,2}\b")
 # A spine level in a sentence ("L2", "T12"), not an MRI sequence ("T1", "T2").
@@ -184,7 +185,8 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
             stated = next((m for m in pattern.finditer(sentence) if not denied(sentence, m.start(), m.end(), rules)), None)
             if stated is not None and (kind not in rules["generic_kinds"] or not specific):
                 key = f"{kind}#{len(found)}" if kind in rules["each_sentence"] else kind
-                found[key] = _mention(kind, sentence, stated, rules, carried if kind in rules["placed"] else ())
+                found[key] = _mention(kind, sentence, stated, rules,
+                                      carried if kind in rules["placed"] and not named else ())
                 specific = specific or kind not in rules["generic_kinds"]
         if any(word in lowered for word in rules["suggestion_words"]) and not rules["suggestion_not"].search(sentence) \
                 and (match := rules["suggestions"].search(sentence)):
