@@ -221,7 +221,7 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
         "has_narrowing": any(findings[i].type != "nerve-root" for i in told_indexes),
         "picture": picture,
         "picture_alt": alt,
-        "mentions": _mention_items(book, mentions),
+        "mentions": _mention_items(book, mentions, {findings[i].level for i in told_indexes if findings[i].assertion != "absent"}),
         # Each suggestion said plainly (the kind of test, and why when its words name it), then quoted.
         "suggestions": [{"line": " ".join([book["scope"]["tests"][s.kind],
                                            *(book["scope"]["reasons"][reason] for reason in s.reasons[:1])]),
@@ -234,26 +234,28 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
     }
 
 
-def _mention_items(book: dict, mentions: list) -> list[dict]:
+def _mention_items(book: dict, mentions: list, told_levels: set | frozenset = frozenset()) -> list[dict]:
     """One item per quote: the kinds one sentence states are said together above its words once; the same
     words stated at several levels ("Mild cord flattening." under three levels) are one item with its levels."""
     items: dict[str, dict] = {}
     for mention in mentions:
         item = items.setdefault(mention.quote, {"lines": {}, "at": [], "quote": mention.quote})
-        item["lines"].setdefault(_mention_line(book, mention), None)
+        item["lines"].setdefault(_mention_line(book, mention, told_levels), None)
         item["at"] += [level for level in mention.at if level not in item["at"]]
     return [{"line": " ".join([*item["lines"], *([book["scope"]["said_at"].format(level=join_list(book, item["at"]))]
                                                   if item["at"] else [])]),
              "quote": item["quote"]} for item in items.values()]
 
 
-def _mention_line(book: dict, mention) -> str:
+def _mention_line(book: dict, mention, told_levels: set | frozenset = frozenset()) -> str:
     """What the report also mentions, in plain words: the problem when the kind has problems ("pressure
     on the spinal cord"), the place of a level the page does not explain, and the grade when given."""
     words = book["scope"]
     line = words["problems"].get(mention.kind, {}).get(mention.problem) or words["kinds"][mention.kind]
     if mention.kind == "unread":
-        line = words["unread_at"].format(level=mention.level) if mention.level else line
+        # A level the page explains something of is not "something this page does not explain" as a whole.
+        at = words["unread_more_at" if mention.level in told_levels else "unread_at"]
+        line = at.format(level=mention.level) if mention.level else line
     if mention.grade and mention.kind == "slip":
         number = _ROMAN.get(mention.grade.split()[-1].lower(), mention.grade.split()[-1])
         line += " " + words["slip_grade"].format(grade=number)

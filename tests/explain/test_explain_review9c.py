@@ -297,3 +297,18 @@ def test_the_page_of_a_real_engine_reading_names_the_cause():
     assert any(f.type in FINDING_TYPES[1:] for f in findings)
     page = explain(findings, "en", text=text)
     assert "A disc bulge causes this narrowing." in page.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_level_the_page_explains_in_part_is_not_called_unexplained(language):
+    book = phrasebook(language)
+    text = "At L4-L5, a right protrusion touches the right L5 root. L4-L5 also shows a left extrusion."
+    root = Finding("nerve-root", level="L4-L5", root="L5", side="right", degree="contact",
+                   evidence=_at(text, "At L4-L5, a right protrusion touches the right L5 root."))
+    page = explain([root], language, text=text).text
+    assert book["scope"]["unread_more_at"].format(level="L4-L5") in page
+    assert book["scope"]["unread_at"].format(level="L4-L5") not in page
+
+
+def test_marrow_reconversion_is_listed():
+    assert _kinds("Vertebral bone marrow signal reconversion is seen.") == [("bone", None, True)]
