@@ -221,6 +221,9 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
         "has_narrowing": any(findings[i].type != "nerve-root" for i in told_indexes),
         "picture": picture,
         "picture_alt": alt,
+        # Mentions of a quiet kind only (scope.yaml `quiet_kinds`: a hemangioma, a Tarlov cyst) are listed without
+        # taking the nerve-root treatment text away or saying they may matter more.
+        "serious_mentions": any(m.review or m.kind not in scope.scope_rules()["quiet_kinds"] for m in mentions),
         "mentions": _mention_items(book, mentions, {findings[i].level for i in told_indexes if findings[i].assertion != "absent"}),
         # Each suggestion said plainly (the kind of test, and why when its words name it), then quoted.
         "suggestions": [{"line": " ".join([book["scope"]["tests"][s.kind],

@@ -77,6 +77,7 @@ def scope_rules() -> dict:
         "order": [*raw["order"], *(kind for kind in raw["mentions"] if kind not in raw["order"])],
         "each_sentence": frozenset(raw["each_sentence"]),
         "placed": frozenset(raw["placed"]),
+        "quiet_kinds": frozenset(raw["quiet_kinds"]),
         "problems": {kind: [(problem, re.compile(p, re.IGNORECASE)) for problem, p in problems.items()]
                      for kind, problems in raw["problems"].items()},
         "grades": {kind: re.compile(p, re.IGNORECASE) for kind, p in raw["grades"].items()},

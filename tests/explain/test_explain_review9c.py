@@ -312,3 +312,14 @@ def test_a_level_the_page_explains_in_part_is_not_called_unexplained(language):
 
 def test_marrow_reconversion_is_listed():
     assert _kinds("Vertebral bone marrow signal reconversion is seen.") == [("bone", None, True)]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_hemangioma_alone_does_not_take_the_treatment_text_away(language):
+    book = phrasebook(language)
+    narrowing = "L4-L5: left foraminal narrowing."
+    quiet = explain([_narrowing(narrowing)], language, text=narrowing + " L1 hemangioma.").text
+    assert book["scope"]["kinds"]["hemangioma"] in quiet
+    assert book["treatment"][0] in quiet and book["scope"]["also_first"] not in quiet
+    serious = explain([_narrowing(narrowing)], language, text=narrowing + " L1 hemangioma. L2 fracture.").text
+    assert book["treatment_beyond"][0] in serious and book["scope"]["also_first"] in serious
