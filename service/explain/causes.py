@@ -29,6 +29,7 @@ from service.extract.levels import level_groups
 from service.extract.lexicon import CAUSE
 from service.extract.textview import plain_view, scan_view
 from service.extract.tokens import scan
+from service.extract.typos import repair
 
 OPENINGS = ("foraminal-stenosis", "lateral-recess-stenosis", "canal-stenosis")
 
@@ -69,11 +70,13 @@ def with_page_causes(findings: list[Finding], text: str | None) -> list[Finding]
 def _sentence_causes(finding: Finding, text: str) -> list[str]:
     rules = _rules()
     view, tokens = _scanned(text)
+    lexicon = load_lexicon()
     found: list[str] = []
     for span in finding.evidence:
         if not 0 <= span.start < span.end <= len(text):
             continue
-        inside = [token for token in tokens if span.start <= token.start and token.end <= span.end]
+        inside = repair([token for token in tokens if span.start <= token.start and token.end <= span.end],
+                        view, span.start, span.end, lexicon)
         found.extend(_causes_for_level(inside, view, finding.level, text, span.start, span.end, rules))
     return list(dict.fromkeys(found))
 

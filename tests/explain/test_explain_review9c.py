@@ -323,3 +323,11 @@ def test_a_hemangioma_alone_does_not_take_the_treatment_text_away(language):
     assert book["treatment"][0] in quiet and book["scope"]["also_first"] not in quiet
     serious = explain([_narrowing(narrowing)], language, text=narrowing + " L1 hemangioma. L2 fracture.").text
     assert book["treatment_beyond"][0] in serious and book["scope"]["also_first"] in serious
+
+
+
+def test_a_cause_in_another_sentence_under_the_same_level_is_not_borrowed():
+    # "L5-S1: subarticular extrusion ... . Moderate left foraminal narrowing.": the report does not say the
+    # extrusion narrows the foramen; the page does not guess it.
+    text = "C5/6: Disc extrusion. Moderate left exit stenosis."
+    assert page_causes(_narrowing(text, "Moderate left exit stenosis.", level="C5-C6"), text) == []
