@@ -121,8 +121,9 @@ def test_note_holds_the_first_languages_sentence():
     from service.explain import explain
 
     report = report_with(conclusion=SPINE_TEXTS[1])
-    findings = extract_findings(report_text(report).text)
-    sentences = explain(findings, "es").finding_sentences
+    text = report_text(report).text
+    findings = extract_findings(text)
+    sentences = explain(findings, "es", text=text).finding_sentences
     observations = resources(enrich(report, ["es", "en"], now=NOW), "Observation")
     assert [o["note"][0]["text"] for o in observations] == sentences
 

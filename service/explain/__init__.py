@@ -20,6 +20,8 @@ import hashlib
 from dataclasses import dataclass, field, replace
 
 from service.explain import scope
+from service.explain.causes import with_page_causes
+from service.explain.ownwords import Told, tell
 from service.explain.compose import (LADDER_RUNGS, finding_sentence, join_list, ladder_line, nerve_root_object,
                                      opening_object, rung_key, sentence_case, unplaced_lines)
 from service.explain.grades import GradeWords, plain_grade, read_grade_words
@@ -79,7 +81,13 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     finding or mention for is listed too, so that a report the engine could not read never gets
     nothing; a bulge, stenosis or narrowing at such a level asks for review only.
     """
-    findings = list(findings)
+    # The page names what narrows an opening when the finding's own sentence does (causes.py); the
+    # Bundle's Observations keep the engine's findings as they are.
+    # What each finding's own sentence says that its fields may not (ownwords.py): a limited or "adequate"
+    # denial, grades the page leaves to the report's words, "more to the left".
+    told = [tell(finding, text) for finding in with_page_causes(list(findings), text)]
+    findings = [t.finding for t in told]
+    extras = [_extra(book_for(language), t) for t in told]
     mentions, unread, unexplained = scope.page_mentions(findings, text)
     if not findings and not any(scope.about_the_spine(mention, text) for mention in mentions):
         return None
@@ -89,7 +97,7 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     withheld = sorted(i for group in conflict_groups for i in group)
     said_less = {i: _conflict_sentence(book, [findings[j] for j in group]) for group in conflict_groups for i in group}
     named = _roots_named_at(findings)
-    sentences = [said_less[i] if i in said_less else finding_sentence(book, finding, name_root=i not in named)
+    sentences = [said_less[i] if i in said_less else _join(finding_sentence(book, finding, name_root=i not in named), extras[i])
                  for i, finding in enumerate(findings)]
     # A test suggested to look for something serious ("to rule out a tumour") needs review as a mention does.
     serious = [m for m in mentions if m.review and m.kind not in ("sac", "unread")] \
@@ -100,7 +108,7 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
                              unread_finding=not findings and any(not m.review or m.kind in ("sac", "unread")
                                                                  for m in mentions),
                              unexplained_level=unexplained)
-    context = _context(book, lang, findings, sentences, text, conflict_groups, mentions, named, region_text)
+    context = _context(book, lang, findings, sentences, text, conflict_groups, mentions, named, region_text, extras)
     context["status"] = status_of(reasons)
     return Explanation(
         language=lang,
@@ -113,6 +121,25 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
         review_reasons=reasons,
         withheld=withheld,
     )
+
+
+def book_for(language: str) -> dict:
+    return phrasebook(resolve_language(language) or DEFAULT_LANGUAGE)
+
+
+def _extra(book: dict, told: Told) -> str:
+    """What a finding's sentence adds from its own words: the worse side, or that the grades are the report's."""
+    said = []
+    if told.more_on:
+        side = book["sides"][told.more_on]
+        said.append(book["more_on"].format(side=side.get("m", side) if isinstance(side, dict) else side))
+    if told.grade_in_words:
+        said.append(book["grade_sentence_quoted"])
+    return " ".join(said)
+
+
+def _join(sentence: str, extra: str) -> str:
+    return f"{sentence} {extra}" if extra else sentence
 
 
 def _roots_named_at(findings: list) -> set[int]:
@@ -137,7 +164,9 @@ def _conflict_sentence(book: dict, group: list) -> str:
 
 
 def _context(book: dict, lang: str, findings: list, sentences: list[str], text: str | None,
-             conflict_groups: list[list[int]], mentions: list, named: set[int], region_text: str | None = None) -> dict:
+             conflict_groups: list[list[int]], mentions: list, named: set[int], region_text: str | None = None,
+             extras: list[str] | None = None) -> dict:
+    extras = extras or [""] * len(findings)
     withheld = {i for group in conflict_groups for i in group}
     kept = [i for i in range(len(findings)) if i not in withheld]
     told = groups([findings[i] for i in kept])
@@ -147,7 +176,8 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
             "heading": (book["level_group"].format(level=group.level) if group.level else book["level_other"])
             if grouped else None,
             "sentences": [
-                finding_sentence(book, findings[kept[i]], with_level=False, name_root=kept[i] not in named)
+                _join(finding_sentence(book, findings[kept[i]], with_level=False, name_root=kept[i] not in named),
+                      extras[kept[i]])
                 if grouped else sentences[kept[i]]
                 for i in group.indexes
             ],
@@ -178,6 +208,8 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
         "reassuring": bool(findings) and not told and not conflict_lines,
         # No finding of the page's own: it lists only what the report also mentions.
         "beyond_only": not findings,
+        # ... and it says something presses on the thecal sac: less room around the nerves, not "nothing".
+        "beyond_sac": not findings and any(mention.kind == "sac" for mention in mentions),
         "groups": told_groups,
         "conflicts": conflict_lines,
         "not_seen": not_seen,
@@ -189,7 +221,10 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
         "has_narrowing": any(findings[i].type != "nerve-root" for i in told_indexes),
         "picture": picture,
         "picture_alt": alt,
-        "mentions": _mention_items(book, mentions),
+        # Mentions of a quiet kind only (scope.yaml `quiet_kinds`: a hemangioma, a Tarlov cyst) are listed without
+        # taking the nerve-root treatment text away or saying they may matter more.
+        "serious_mentions": any(m.review or m.kind not in scope.scope_rules()["quiet_kinds"] for m in mentions),
+        "mentions": _mention_items(book, mentions, {findings[i].level for i in told_indexes if findings[i].assertion != "absent"}),
         # Each suggestion said plainly (the kind of test, and why when its words name it), then quoted.
         "suggestions": [{"line": " ".join([book["scope"]["tests"][s.kind],
                                            *(book["scope"]["reasons"][reason] for reason in s.reasons[:1])]),
@@ -202,25 +237,28 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
     }
 
 
-def _mention_items(book: dict, mentions: list) -> list[dict]:
-    """One item per quote: the kinds one sentence states are said together above its words once."""
+def _mention_items(book: dict, mentions: list, told_levels: set | frozenset = frozenset()) -> list[dict]:
+    """One item per quote: the kinds one sentence states are said together above its words once; the same
+    words stated at several levels ("Mild cord flattening." under three levels) are one item with its levels."""
     items: dict[str, dict] = {}
     for mention in mentions:
-        line = _mention_line(book, mention)
-        if mention.quote in items:
-            items[mention.quote]["line"] += " " + line
-        else:
-            items[mention.quote] = {"line": line, "quote": mention.quote}
-    return list(items.values())
+        item = items.setdefault(mention.quote, {"lines": {}, "at": [], "quote": mention.quote})
+        item["lines"].setdefault(_mention_line(book, mention, told_levels), None)
+        item["at"] += [level for level in mention.at if level not in item["at"]]
+    return [{"line": " ".join([*item["lines"], *([book["scope"]["said_at"].format(level=join_list(book, item["at"]))]
+                                                  if item["at"] else [])]),
+             "quote": item["quote"]} for item in items.values()]
 
 
-def _mention_line(book: dict, mention) -> str:
+def _mention_line(book: dict, mention, told_levels: set | frozenset = frozenset()) -> str:
     """What the report also mentions, in plain words: the problem when the kind has problems ("pressure
     on the spinal cord"), the place of a level the page does not explain, and the grade when given."""
     words = book["scope"]
     line = words["problems"].get(mention.kind, {}).get(mention.problem) or words["kinds"][mention.kind]
     if mention.kind == "unread":
-        line = words["unread_at"].format(level=mention.level) if mention.level else line
+        # A level the page explains something of is not "something this page does not explain" as a whole.
+        at = words["unread_more_at" if mention.level in told_levels else "unread_at"]
+        line = at.format(level=mention.level) if mention.level else line
     if mention.grade and mention.kind == "slip":
         number = _ROMAN.get(mention.grade.split()[-1].lower(), mention.grade.split()[-1])
         line += " " + words["slip_grade"].format(grade=number)

@@ -16,6 +16,7 @@ from service.explain.grades import adds_to_severity, plain_grade, read_grade_wor
 from service.extract.finding import Finding
 
 LADDER_RUNGS = ("contact", "displacement", "compression")
+ADEQUATE = "adequate"  # the severity_text of a denial the report words as "adequate" (ownwords.py)
 UNSTATED = "unstated"
 
 
@@ -170,6 +171,9 @@ def nerve_root_sentence(book: dict, finding: Finding, with_level: bool = True) -
 def opening_sentence(book: dict, finding: Finding, with_level: bool = True, name_root: bool = True) -> str:
     opening = opening_object(book, finding)
     intro = _level_intro(book, finding, with_level)
+    if finding.assertion == "absent" and finding.severity_text == ADEQUATE:
+        # "The spinal canal is still adequate": enough room, which is not "no narrowing" (ownwords.py).
+        return _finish(book, [intro + book["opening_adequate"][opening.number].format(object=opening.text)])
     if finding.assertion == "absent":
         limit = _denial_limit(book, finding, book["opening_absent"].get("gender"))
         denial = intro + book["opening_absent"]["phrase"].format(object=opening.text, limit=limit)
@@ -177,7 +181,16 @@ def opening_sentence(book: dict, finding: Finding, with_level: bool = True, name
     clause = book["narrowed"][finding.assertion][opening.number].format(object=opening.text)
     term = book["openings"][finding.type]["term"]
     return _finish(book, [intro + clause + _term(book, term) + ".", _likely_root_sentence(book, finding) if name_root else "",
-                          _grade_sentence(book, finding.severity, finding.severity_text)])
+                          _narrowing_cause(book, finding), _grade_sentence(book, finding.severity, finding.severity_text)])
+
+
+def _narrowing_cause(book: dict, finding: Finding) -> str:
+    """What the report says narrows the opening ("A disc bulge causes this narrowing."), or "" when it names
+    nothing (a narrowing is never said to come from "something")."""
+    if not any(cause in book["causes"] and cause != "other" for cause in finding.cause):
+        return ""
+    subject = cause_subject(book, finding.cause)
+    return book["narrowing_cause"][finding.assertion][subject.number].format(subject=subject.text)
 
 
 def likely_root(finding: Finding) -> str | None:

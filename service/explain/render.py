@@ -90,14 +90,14 @@ def _tail(template: str, lang: str, cord_signs: bool, cauda_signs: bool, beyond:
 
 def _with_tail(context: dict, template: str) -> dict:
     return {**context, "tail": _tail(template, context["lang"], context["cord_signs"], context["cauda_signs"],
-                                     bool(context["mentions"]))}
+                                     context["serious_mentions"])}
 
 
 def render_html(context: dict) -> str:
     from markupsafe import Markup
 
     tail = Markup(_tail("tail.html.j2", context["lang"], context["cord_signs"], context["cauda_signs"],
-                        bool(context["mentions"])))
+                        context["serious_mentions"]))
     return environment().get_template("fragment.html.j2").render({**context, "tail": tail}).strip() + "\n"
 
 

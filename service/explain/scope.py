@@ -17,15 +17,17 @@ from functools import cache, lru_cache
 import yaml
 
 from service.explain.phrasebook import MAPPINGS_DIR
+from service.extract import load_lexicon
+from service.extract.lexicon import LEVEL
+from service.extract.textview import plain_view, scan_view
+from service.extract.tokens import scan
 
 # A sentence ends at '.', '!' or '?' before a space ('?' not before a lower-case word: "sac ? sequestrated disc" queries), at a blank line, and at a line break before a capital,
-# a digit or a bullet (telegraphic notes put one statement per line; a wrapped line goes on in lower case).
-_SENTENCE_END = re.compile(r"(?<=[.!])\s+|(?<=\?)\s+(?![a-z?])|\n\s*\n|\n(?=\s*(?:[-*•]|\d|[A-Z]))")
+# a digit or a bullet (telegraphic notes put one statement per line; a wrapped line goes on in lower case),
+# and after a line that ends in a colon (a header: "IMPRESSION:" is never part of a quote).
+_SENTENCE_END = re.compile(r"(?<=[.!])\s+|(?<=\?)\s+(?![a-z?])|\n\s*\n|\n(?=\s*(?:[-*•]|\d|[A-Z]))|(?<=:)[ \t]*\n")
 _WORD = re.compile(r"[A-Za-z0-9/'-]+")
 _LEVEL = re.compile(r"\b([CTLSD])\d{1,2}\b")
-# A disc level written in the text ("T8-T9", "C4-6", "L5/S1"), not an MRI sequence ("T1/T2 weighted").
-_TEXT_LEVEL = re.compile(r"\b(?!T[12] ?/ ?T?[12]\b)([CTLSD])\d{1,2} ?[-/–] ?(?:([CTLSD]) ?)?\d{1,2}\b(?! ?(?:[-/]? ?w\b|/ ?[a-z]|weight|signal|hyper|hypo|imag|sequence))",
-                         re.IGNORECASE)
 # A spine level in a sentence ("L2", "T12"), not an MRI sequence ("T1", "T2").
 _SPINE_LEVEL = re.compile(r"\b(?!T[12]\b)[CTLSD]\d{1,2}\b")
 LONGEST_QUOTE = 240
@@ -45,6 +47,7 @@ class Mention:
     grade: str | None = None     # the radiologist's grade word ("largely", "Grade II"), when the kind has grades
     review: bool = True          # whether it asks for a clinician's review (scope.yaml review_grades)
     level: str | None = None     # the level of an unexplained finding (kind "unread")
+    at: tuple[str, ...] = ()     # the levels a placed kind (scope.yaml `placed`) is stated at
 
 
 @cache
@@ -75,6 +78,8 @@ def scope_rules() -> dict:
         "regions": {region: [re.compile(p, re.IGNORECASE) for p in patterns] for region, patterns in raw["regions"].items()},
         "order": [*raw["order"], *(kind for kind in raw["mentions"] if kind not in raw["order"])],
         "each_sentence": frozenset(raw["each_sentence"]),
+        "placed": frozenset(raw["placed"]),
+        "quiet_kinds": frozenset(raw["quiet_kinds"]),
         "problems": {kind: [(problem, re.compile(p, re.IGNORECASE)) for problem, p in problems.items()]
                      for kind, problems in raw["problems"].items()},
         "grades": {kind: re.compile(p, re.IGNORECASE) for kind, p in raw["grades"].items()},
@@ -88,6 +93,20 @@ def scope_rules() -> dict:
 def _any_of(words) -> re.Pattern:
     """A pattern found in a text exactly when one of ``words`` is a substring of it (never, for no words)."""
     return re.compile("|".join(re.escape(word) for word in words) if words else "(?!)")
+
+
+@lru_cache(maxsize=4096)
+def disc_levels(words: str) -> tuple[tuple[int, int, tuple[str, ...]], ...]:
+    """The disc levels the engine reads in some words, each mention with its [start, end) offsets:
+    "L4/5 and L5-S1" -> (0, 4, ("L4-L5",)), (9, 14, ("L5-S1",)). A single vertebra ("L5") and an MRI
+    sequence ("T2 weighted") are not disc levels (service/extract/levels.py reads them)."""
+    view = scan_view(plain_view(words))
+    return tuple((token.start, token.end, tuple(token.value)) for token in scan(view, load_lexicon())
+                 if token.kind == LEVEL and not token.detail.single)
+
+
+def _levels_of(words: str) -> list[str]:
+    return list(dict.fromkeys(level for _, _, levels in disc_levels(words) for level in levels))
 
 
 def _phrase(words: str) -> str:
@@ -116,7 +135,7 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def _denied(sentence: str, start: int, end: int, rules: dict) -> bool:
+def denied(sentence: str, start: int, end: int, rules: dict) -> bool:
     """Whether the words at [start, end) are denied within their clause."""
     before = sentence[:start]
     breaks = list(rules["breaks"].finditer(before))
@@ -160,16 +179,22 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
     rules = scope_rules()
     found: dict[str, Mention] = {}
     suggested: dict[str, Suggestion] = {}
+    carried: tuple[str, ...] = ()  # the levels of the last sentence that named one, for a placed kind
     for sentence in sentences(text):
         lowered = sentence.lower()
+        named = tuple(_levels_of(sentence)) if any(ch.isdigit() for ch in sentence) else ()
+        if _SECTION_START.match(sentence):
+            carried = ()
+        carried = named or carried
         specific = False  # a generic kind ("a lesion") says nothing more than a specific one of the same words
         for kind, pattern in () if rules["not_findings"].search(sentence) else rules["mentions"].items():
             if kind in found or not rules["mention_words"][kind].search(lowered):
                 continue
-            stated = next((m for m in pattern.finditer(sentence) if not _denied(sentence, m.start(), m.end(), rules)), None)
+            stated = next((m for m in pattern.finditer(sentence) if not denied(sentence, m.start(), m.end(), rules)), None)
             if stated is not None and (kind not in rules["generic_kinds"] or not specific):
                 key = f"{kind}#{len(found)}" if kind in rules["each_sentence"] else kind
-                found[key] = _mention(kind, sentence, stated, rules)
+                found[key] = _mention(kind, sentence, stated, rules,
+                                      carried if kind in rules["placed"] and not named else ())
                 specific = specific or kind not in rules["generic_kinds"]
         if rules["suggestion_words"].search(lowered) and not rules["suggestion_not"].search(sentence) \
                 and (match := rules["suggestions"].search(sentence)):
@@ -180,38 +205,51 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
     return tuple(sorted(found.values(), key=lambda mention: order.index(mention.kind))), tuple(suggested.values())
 
 
-def _mention(kind: str, sentence: str, stated: re.Match, rules: dict) -> Mention:
-    """A mention with its problem (from the matched words) and its grade (the radiologist's word in the
-    clause before the matched words, or inside them), and whether that grade asks for review."""
+def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[str, ...] = ()) -> Mention:
+    """A mention with its problem (from the matched words), its grade and whether it asks for review.
+
+    Any grade word of the clause before the matched words, or inside them, asks for review ("a large
+    protrusion compressing the thecal sac"); the page says a grade only when it is the matched words' own
+    ("largely compressing the thecal sac"), not a word of the thing that presses ("mild bulges compressing
+    the thecal sac": the bulges are mild, the pressure is not graded)."""
     problem = next((name for name, pattern in rules["problems"].get(kind, ()) if pattern.search(stated.group())), None)
-    grade = None
+    grade = shown = None
     if kind in rules["grades"]:
         before = sentence[:stated.start()]
         cut = max(before.rfind(","), before.rfind(";"), before.rfind(":"))
         clause = before[cut + 1:] if kind != "slip" else sentence
-        words = list(rules["grades"][kind].finditer(clause + " " + stated.group()))
+        joined = clause + " " + stated.group()
+        words = list(rules["grades"][kind].finditer(joined))
         grade = words[-1].group() if words else None
+        own = [word for word in words if kind == "slip" or word.start() > len(clause)
+               or _ADJACENT.fullmatch(joined, word.end(), len(clause) + 1)]
+        shown = own[-1].group() if own else None
     review = kind not in rules["review_grades"] or bool(rules["review_grades"][kind].search(f"{grade or ''} {stated.group()}"))
-    return Mention(kind, _shorten(sentence, stated.start()), problem, grade, review)
+    return Mention(kind, _shorten(sentence, stated.start()), problem, shown, review, at=at)
+
+
+# Between a grade word and the words it grades: nothing but a space, a comma or an article.
+_ADJACENT = re.compile(r"[\s,]*(?:(?:the|a|an)\s+)?", re.IGNORECASE)
+# A sentence that opens a section of its own ("IMPRESSION: ..."): levels named before it are not carried in.
+_SECTION_START = re.compile(r"^\W*(?:impression|conclusion|opinion|summary|comment|findings|indication|history)\b",
+                            re.IGNORECASE)
 
 
 def _states_a_mention(sentence: str, rules: dict) -> bool:
     """Whether the sentence states something the page lists (of a kind listed once, from another sentence)."""
     lowered = sentence.lower()
     return any(rules["mention_words"][kind].search(lowered) and any(
-        not _denied(sentence, m.start(), m.end(), rules) for m in pattern.finditer(sentence))
+        not denied(sentence, m.start(), m.end(), rules) for m in pattern.finditer(sentence))
         for kind, pattern in rules["mentions"].items() if kind not in rules["generic_kinds"])
 
 
-def _level_key(upper: str, first: str, lower: str | None, second: str) -> str:
-    """A disc level in one spelling: "L4/5", "l4-L5" -> "L4-L5"; D (dorsal) is T."""
-    upper = {"D": "T"}.get(upper.upper(), upper.upper())
-    lower = {"D": "T"}.get((lower or upper).upper(), (lower or upper).upper())
-    return f"{upper}{int(first)}-{lower}{int(second)}"
+def _blank_levels(sentence: str, mentioned) -> str:
+    """The sentence with each level it names written as "L" ("L4/L5 level :" -> "L level :")."""
+    for start, end, _ in reversed(mentioned):
+        sentence = sentence[:start] + "L" + sentence[end:]
+    return sentence
 
 
-_LEVEL_PARTS = re.compile(r"\b(?!T[12] ?/ ?T?[12]\b)([CTLSD])(\d{1,2}) ?[-/–] ?(?:([CTLSD]) ?)?(\d{1,2})\b"
-                          r"(?! ?(?:[-/]? ?w\b|/ ?[a-z]|weight|signal|hyper|hypo|imag|sequence))", re.IGNORECASE)
 _HEADER = re.compile(r"^\W*(?:at )?(?:the )?\S+(?: level)?\s*:?\s*$", re.IGNORECASE)
 
 
@@ -240,24 +278,36 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
     # A level is explained in a sentence by a finding at that level read from it (or read from nowhere
     # in particular): "narrowing at C4/5 and on the left at C5/6" is not explained by a C5-C6 finding of
     # the next sentence.
-    placed = [(_levels_named(f.level or ""), list(f.evidence or ())) for f in findings]
+    placed = [({f.level} if f.level else set(), list(f.evidence or ()), f.assertion != "absent") for f in findings]
     said = [mention.quote.strip("… ") for mention in known]
     listed: dict[str, Mention] = {}
     any_level = False
-    carried: tuple[str, ...] = ()  # a header line ("L4/L5 level :") names the level of the lines after it
-    for start, end, sentence, levels, header in _level_clauses(text):
-        if header:
+    carried: list[str] = []  # a header line ("L4/L5 level :") names the level of the lines after it
+    # Clauses of a sentence are read apart ("a large protrusion at L5-S1 ...; mild bulge at L4-L5").
+    clauses = [(start + cut.start(), start + cut.end(), " ".join(cut.group().split()))
+               for start, end, sentence in sentence_spans(text)
+               for cut in re.finditer(r"[^;]+", text[start:end]) if cut.group().strip()]
+    named = [disc_levels(sentence) for _, _, sentence in clauses]
+    # A level's item runs from its clause to the next clause that names a level: "At L4-L5 there is a
+    # protrusion. It contacts the right L5 root." is explained by the finding read from the second sentence.
+    item_ends = [next((clauses[j][0] for j in range(i + 1, len(clauses)) if named[j]), len(text))
+                 for i in range(len(clauses))]
+    for (start, end, sentence), mentioned, item_end in zip(clauses, named, item_ends):
+        levels = [level for _, _, found in mentioned for level in found]
+        if levels and _HEADER.match(_blank_levels(sentence, mentioned)):
             carried = levels
             continue
         levels = levels or carried
+        # A denial explains only the clause it was read from; a stated finding its whole item.
         missing = [level for level in dict.fromkeys(levels) if not any(
-            level in at and (not spans or any(s.start < end and s.end > start for s in spans)) for at, spans in placed)]
+            level in at and (not spans or any(s.start < (item_end if told else end) and s.end > start for s in spans))
+            for at, spans, told in placed)]
         # The costlier tests after the cheap one: most clauses name no level the page leaves unexplained.
         if not missing or rules["not_findings"].search(sentence) or any(quote and quote in sentence for quote in said) \
                 or _states_a_mention(sentence, rules):
             continue
         kept = rules["unexplained"]["not"].sub(lambda m: " " * len(m.group()), sentence)
-        words = [m for m in rules["unexplained"]["review"].finditer(kept) if not _denied(sentence, m.start(), m.end(), rules)]
+        words = [m for m in rules["unexplained"]["review"].finditer(kept) if not denied(sentence, m.start(), m.end(), rules)]
         if not words or (all(m.group().lower().startswith("bulg") for m in words)
                          and rules["unexplained"]["benign_bulge"].search(sentence)):
             continue
@@ -269,31 +319,6 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
     return list(listed.values()), any_level
 
 
-@lru_cache(maxsize=32)
-def _level_clauses(text: str) -> tuple[tuple[int, int, str, tuple[str, ...], bool], ...]:
-    """The clauses of a text with the disc levels each names and whether it is a header line ("L4/L5
-    level :"), read once per text. Clauses of a sentence are read apart ("a large protrusion at L5-S1 ...;
-    mild bulge at L4-L5")."""
-    out = []
-    for start, end, _ in sentence_spans(text):
-        for cut in _CLAUSE.finditer(text, start, end):
-            sentence = " ".join(cut.group().split())
-            if sentence:
-                levels = tuple(_level_key(*parts) for parts in _LEVEL_PARTS.findall(sentence))
-                header = bool(levels) and bool(_HEADER.match(_LEVEL_PARTS.sub("L", sentence)))
-                out.append((cut.start(), cut.end(), sentence, levels, header))
-    return tuple(out)
-
-
-_CLAUSE = re.compile(r"[^;]+")
-
-
-@lru_cache(maxsize=1024)
-def _levels_named(level: str) -> frozenset[str]:
-    """The disc levels a finding's level names, in one spelling ("L4-L5")."""
-    return frozenset(_level_key(*parts) for parts in _LEVEL_PARTS.findall(level))
-
-
 def _suggestion(quote: str, rules: dict) -> Suggestion:
     kind = next((kind for kind, pattern in rules["suggestion_kinds"].items() if pattern.search(quote)), "other")
     # Why: what the words after the suggestion name ("... is advised to rule out secondary deposits"); the
@@ -301,6 +326,12 @@ def _suggestion(quote: str, rules: dict) -> Suggestion:
     said = rules["suggestions"].search(quote)
     purpose = quote[said.end():] if said else ""
     reasons = [k for k, pattern in rules["mentions"].items() if pattern.search(purpose)]
+    if not reasons and said and not _WORD.search(purpose):
+        # No words after it: the words before it in the same sentence are what to look at ("Small right
+        # kidney (correlate with US)"); words after it say why, even when they name nothing we know.
+        before = quote[:said.start()]
+        reasons = [k for k, pattern in rules["mentions"].items()
+                   if any(not denied(before, m.start(), m.end(), rules) for m in pattern.finditer(before))]
     if any(k not in rules["generic_kinds"] for k in reasons):
         reasons = [k for k in reasons if k not in rules["generic_kinds"]]
     return Suggestion(kind, tuple(reasons), quote)
@@ -333,13 +364,15 @@ def _text_regions(text: str) -> frozenset[str]:
     for all the languages of a request."""
     found = {region for region, patterns in scope_rules()["regions"].items() if any(p.search(text) for p in patterns)}
     # A level across two regions (T12-L1, C7-T1) is the edge of a scan of either: it names neither.
-    for upper, lower in _TEXT_LEVEL.findall(text):
-        if _LEVEL_REGIONS[upper.upper()] == _LEVEL_REGIONS[(lower or upper).upper()]:
-            found.add(_LEVEL_REGIONS[upper.upper()])
+    for level in _levels_of(text):
+        upper, _, lower = level.partition("-")
+        if _LEVEL_REGIONS[upper[0]] == _LEVEL_REGIONS[lower[0]]:
+            found.add(_LEVEL_REGIONS[upper[0]])
     # A single vertebra ("fracture of the C5 vertebral body") counts only in what the page lists as a
     # mention: elsewhere it is often the edge of the scan ("from T12 to S1") or the indication.
     for mention in mentions(text):
-        found.update(_LEVEL_REGIONS[match[0]] for match in _SPINE_LEVEL.findall(_TEXT_LEVEL.sub(" ", mention.quote)))
+        quote = _blank_levels(mention.quote, disc_levels(mention.quote))
+        found.update(_LEVEL_REGIONS[match[0]] for match in _SPINE_LEVEL.findall(quote))
     return frozenset(found)
 
 

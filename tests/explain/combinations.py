@@ -2,7 +2,7 @@
 
 Nerve roots: every degree x assertion x side x root (named / none / inferred) x cause set x severity,
 with the level and the radiologist's grade words cycled through so each appears with every degree.
-Stenoses: every type x assertion x severity x side x level x grade words.
+Stenoses: every type x assertion x severity x side x level x grade words, with the cause sets cycled through.
 """
 
 from __future__ import annotations
@@ -47,9 +47,10 @@ def nerve_root_combinations() -> list[Finding]:
 def stenosis_combinations() -> list[Finding]:
     out = []
     product = itertools.product(STENOSES, ASSERTIONS, (None, *SEVERITIES), SIDES, PLACES, GRADE_TEXTS)
-    for kind, assertion, severity, side, (level, _, _), grade_text in product:
+    for n, (kind, assertion, severity, side, (level, _, _), grade_text) in enumerate(product):
+        # The cause the page names for a narrowing (service/explain/causes.py), cycled through.
         out.append(Finding(kind, level=level, side=side, severity=severity, assertion=assertion,
-                           severity_text=grade_text))
+                           severity_text=grade_text, cause=list(CAUSE_SETS[n % len(CAUSE_SETS)])))
     return out
 
 

@@ -1,0 +1,102 @@
+"""What narrows an opening, read from the report's own sentence for that narrowing.
+
+The scored finding format gives a stenosis no cause (corpus FORMAT.md), yet a report usually names
+it in the same sentence ("a disc bulge narrowing both foramina"), and a page that names the cause of a
+squeezed root but never of a narrowed opening misleads. This module looks the cause up on the page's
+side, with the engine's own cause lexicon (mappings/extraction/causes.yaml) and level reading, in
+the finding's evidence sentence only: a cause from another sentence, another level or a denial
+("no disc herniation") is never borrowed. Words that name no cause by themselves (a bare "disc")
+are left out (mappings/explain/narrowing.yaml).
+
+The page also says one disc as one thing: when a finding lists several disc words ("herniation/
+protrusion", or a bulge read at the level beside it), it names the most specific one, as the engine
+does across statements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache, lru_cache
+
+import yaml
+
+from service.explain import scope
+from service.explain.phrasebook import MAPPINGS_DIR
+from service.extract import load_lexicon
+from service.extract.attributes import one_disc_cause
+from service.extract.finding import Finding
+from service.extract.levels import level_groups
+from service.extract.lexicon import CAUSE
+from service.extract.textview import plain_view, scan_view
+from service.extract.tokens import scan
+from service.extract.typos import repair
+
+OPENINGS = ("foraminal-stenosis", "lateral-recess-stenosis", "canal-stenosis")
+
+
+@cache
+def _rules() -> dict:
+    with open(MAPPINGS_DIR / "narrowing.yaml", encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    return {"not_by_itself": frozenset(word.lower() for word in raw["not_by_itself"]),
+            "never": frozenset(raw["never_named"])}
+
+
+@lru_cache(maxsize=32)
+def _scanned(text: str) -> tuple[str, list]:
+    """The engine's view and tokens of one text, scanned once for all its findings and languages."""
+    view = scan_view(plain_view(text))
+    return view, scan(view, load_lexicon())
+
+
+def page_causes(finding: Finding, text: str | None) -> list[str]:
+    """The causes the page names for a finding: its own, or for a stated or hedged narrowing without
+    one, those its evidence sentence gives for its level; one disc word per disc."""
+    causes = list(finding.cause)
+    if not causes and finding.type in OPENINGS and finding.assertion != "absent" and text:
+        causes = _sentence_causes(finding, text)
+    return one_disc_cause(causes)
+
+
+def with_page_causes(findings: list[Finding], text: str | None) -> list[Finding]:
+    """The findings as the page tells them (a copy where the causes differ; the Bundle keeps its own)."""
+    told = []
+    for finding in findings:
+        causes = page_causes(finding, text)
+        told.append(finding if causes == finding.cause else replace(finding, cause=causes))
+    return told
+
+
+def _sentence_causes(finding: Finding, text: str) -> list[str]:
+    rules = _rules()
+    view, tokens = _scanned(text)
+    lexicon = load_lexicon()
+    found: list[str] = []
+    for span in finding.evidence:
+        if not 0 <= span.start < span.end <= len(text):
+            continue
+        inside = repair([token for token in tokens if span.start <= token.start and token.end <= span.end],
+                        view, span.start, span.end, lexicon)
+        found.extend(_causes_for_level(inside, view, finding.level, text, span.start, span.end, rules))
+    return list(dict.fromkeys(found))
+
+
+def _causes_for_level(tokens: list, view: str, level: str | None, text: str, start: int, end: int,
+                      rules: dict) -> list[str]:
+    """The stated causes of the part of one sentence that speaks of ``level``: the whole sentence when it
+    names no other level; else from the level's own mention (or the sentence's start, when no level is
+    named before it) to the next other level named. Levels listed together ("L4-5 and L5-S1") are one."""
+    groups = level_groups(tokens, view, load_lexicon())
+    if any(level not in group.levels for group in groups):
+        own = next((group for group in groups if level in group.levels), None)
+        if own is None:
+            return []  # the sentence speaks of other levels and not by name of this one: no cause is sure
+        first = start if groups[0] is own else tokens[own.last].end
+        after = next((tokens[group.first].start for group in groups if group.first > own.last), end)
+        tokens = [token for token in tokens if first <= token.start and token.end <= after]
+    sentence = text[start:end]
+    rules_scope = scope.scope_rules()
+    return [token.value for token in tokens
+            if token.kind == CAUSE and token.value not in rules["never"]
+            and " ".join(text[token.start:token.end].lower().split()) not in rules["not_by_itself"]
+            and not scope.denied(sentence, token.start - start, token.end - start, rules_scope)]
