@@ -64,10 +64,14 @@ class Sampler(threading.Thread):
         self.pid = pid
         self.peaks: dict[int, dict] = {}
         self.stop = threading.Event()
+        self.startup_cpu: float | None = None  # the main process's CPU time when its first child appeared
 
     def run(self) -> None:
         while not self.stop.is_set():
-            for pid in [self.pid, *_descendants(self.pid)]:
+            children = _descendants(self.pid)
+            if children and self.startup_cpu is None:
+                self.startup_cpu = _cpu(self.pid)
+            for pid in [self.pid, *children]:
                 memory = _memory(pid)
                 if memory:
                     peak = self.peaks.setdefault(pid, {"rss": 0.0, "pss": 0.0, "name": _name(pid), "cpu": 0.0})
@@ -165,7 +169,17 @@ def run_mode(mode: str, source: Path, out: Path, cores: int, baseline: str | Non
         "worker_rss_mb_max": round(max((peak["rss"] for peak in workers), default=0.0), 1),
         "worker_pss_mb_max": round(max((peak["pss"] for peak in workers), default=0.0), 1),
         "main_rss_mb": round(peaks[0]["rss"], 1) if peaks else 0.0,
-        "main_cpu_seconds": round(peaks[0]["cpu"], 1) if peaks else 0.0,
+        "main_cpu_seconds": round(peaks[0]["cpu"], 2) if peaks else 0.0,
+        # The main process's own CPU time per report (with --workers N it reads, hands out and writes;
+        # with one worker it is the whole run), and the workers' (summed, and each worker's seconds).
+        "main_cpu_ms_per_report": round(1000 * peaks[0]["cpu"] / reports, 3) if peaks else 0.0,
+        # With workers: the main process's CPU time before it started them (imports, the engine's load,
+        # which the workers inherit), and per report after that: what handing out and writing costs.
+        "main_startup_cpu_seconds": None if sampler.startup_cpu is None else round(sampler.startup_cpu, 2),
+        "main_cpu_ms_per_report_after_startup": None if sampler.startup_cpu is None or not peaks else
+        round(1000 * (peaks[0]["cpu"] - sampler.startup_cpu) / reports, 3),
+        "workers_cpu_ms_per_report": round(1000 * sum(peak["cpu"] for peak in workers) / reports, 3),
+        "worker_cpu_seconds": [round(peak["cpu"], 2) for peak in workers],
         "java_rss_mb": round(sum(peak["rss"] for peak in peaks if peak["name"] == "java"), 1),
         "run_seconds_reported": run_seconds,
         # CPU time of the run's processes (Spark's JVM and Python workers too), which the other users of

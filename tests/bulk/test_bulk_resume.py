@@ -12,10 +12,14 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from service.bulk import pieces
+
 from bulk_helpers import TRANSACTION_TIME, corpus_reports, output_files, write_ndjson
 from service.bulk import Options, run
 from service.bulk.output import CHECKPOINT
+from service.bulk.pieces import PARTS
 from service.bulk.source import read_lines
+from service.cli import main
 
 
 def test_a_run_killed_halfway_resumes_to_the_same_files(tmp_path):
@@ -52,6 +56,30 @@ def _position(checkpoint: Path) -> tuple[int, int]:
         return tuple(json.loads(checkpoint.read_text())["position"])
     except (OSError, ValueError):
         return (-1, -1)
+
+
+def test_a_worker_that_dies_stops_the_run_and_resume_finishes_it(tmp_path, monkeypatch, capsys):
+    source = write_ndjson(tmp_path / "in.ndjson", corpus_reports(60))
+    run(Options(str(source), str(tmp_path / "whole"), workers=1, transaction_time=TRANSACTION_TIME))
+    enrich_line = pieces.enrich_line
+
+    def dies_on_line_45(line, file, number, job):
+        if number == 45:
+            os._exit(3)  # as a worker killed by the system would: no exception, no result
+        return enrich_line(line, file, number, job)
+
+    monkeypatch.setattr(pieces, "enrich_line", dies_on_line_45)  # the forked workers have it too
+    monkeypatch.setattr("service.bulk.local.PIECE_BYTES", 2048)
+    out = tmp_path / "out"
+    command = ["bulk", str(source), str(out), "--workers", "2", "--checkpoint-seconds", "0",
+               "--transaction-time", TRANSACTION_TIME]
+    assert main(command) == 1
+    assert "--resume" in capsys.readouterr().err
+    assert 0 < _position(out / CHECKPOINT)[1] < 45
+    monkeypatch.setattr(pieces, "enrich_line", enrich_line)
+    assert main([*command, "--resume"]) == 0
+    assert output_files(out) == output_files(tmp_path / "whole")
+    assert not (out / PARTS).exists()
 
 
 def test_resume_rewrites_what_followed_the_last_checkpoint(tmp_path):
