@@ -221,6 +221,32 @@ def projections(results: list[dict], cores: int) -> dict:
             "ten_million_reports": projected}
 
 
+def table(results: list[dict], projection: dict) -> list[str]:
+    """The numbers the issue asks for, as text: per mode every run's rate, CPU and memory, then the
+    projected hours for 10 million reports."""
+    lines = [f"{'mode':<14}{'reports/s':<18}{'CPU ms/report':<16}{'main ms/report*':<18}"
+             f"{'workers ms/report':<19}worker peak RSS / PSS MB"]
+    for mode in dict.fromkeys(result["mode"] for result in results):
+        runs = [result for result in results if result["mode"] == mode]
+
+        def each(key: str) -> str:
+            return ", ".join("-" if run.get(key) is None else f"{run[key]:g}" for run in runs)
+
+        lines.append(f"{mode:<14}{each('reports_per_s'):<18}{each('cpu_ms_per_report'):<16}"
+                     f"{each('main_cpu_ms_per_report_after_startup'):<18}{each('workers_cpu_ms_per_report'):<19}"
+                     f"{max(run['worker_rss_mb_max'] for run in runs):g} / "
+                     f"{max(run['worker_pss_mb_max'] for run in runs):g}")
+    lines.append("* the main process after its start-up (with one process: none; on Spark: the driver after "
+                 "the JVM started)")
+    hours = projection.get("ten_million_reports", {})
+    if hours:
+        lines.append("10 million reports, from the measured rates: " + ", ".join(
+            f"{n} cores {hours[f'{n}_cores_hours']} h" for n in (2, 16, 64)) + "".join(
+            f"; Spark on {n} cores {hours[f'spark_{n}_cores_hours']} h" for n in (16, 64)
+            if f"spark_{n}_cores_hours" in hours))
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=20_000)
@@ -252,6 +278,7 @@ def main() -> int:
     summary = {"cores": cores, "reports": reports, "corpora": used, "results": results,
                "projection": projections(results, cores)}
     print(json.dumps(summary["projection"], indent=1))
+    print("\n".join(table(results, summary["projection"])))
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=1) + "\n")
     return 0

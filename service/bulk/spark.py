@@ -28,6 +28,7 @@ from service.bulk.source import Position
 from service.bulk.work import Job, warm_up
 
 PIECE_BYTES = 32 << 20  # at most this much input per task: a kill loses at most one piece per core
+ROUNDS = 4
 JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 log = logging.getLogger("enricher.bulk")
 _warm: set = set()
@@ -83,8 +84,10 @@ def enrich_files(files: list[Path], job: Job, start: Position, master: str | Non
 
 
 def pieces(files: list[Path], start: Position, parallelism: int) -> list[Piece]:
-    """The pieces of the input from ``start`` on: at least one per core per file (so that every core has
-    work), at most ``PIECE_BYTES`` each, in a whole number of rounds of the cores."""
+    """The pieces of the input from ``start`` on: at least ``ROUNDS`` per core per file (so that every
+    core has work, and a core that falls behind, on a shared machine or a slower executor, leaves the
+    others less to wait for at the end), at most ``PIECE_BYTES`` each, in a whole number of rounds of the
+    cores."""
     found: list[Piece] = []
     before = sum(file.stat().st_size for file in files[:start.file])
     for index in range(start.file, len(files)):
@@ -93,7 +96,7 @@ def pieces(files: list[Path], start: Position, parallelism: int) -> list[Piece]:
         if path.name.endswith(".gz"):
             bounds = [(0, 0)]
         else:
-            count = max(1, -(-size // PIECE_BYTES))
+            count = max(ROUNDS * parallelism, -(-size // PIECE_BYTES))
             count = -(-count // parallelism) * parallelism
             with open(path, "rb") as handle:
                 bounds = list(line_starts(handle, iter([size * k // count for k in range(1, count)]), size))

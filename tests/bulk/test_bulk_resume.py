@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,8 +19,8 @@ from service.bulk import pieces
 from bulk_helpers import TRANSACTION_TIME, corpus_reports, output_files, write_ndjson
 from service.bulk import Options, run
 from service.bulk.output import CHECKPOINT
-from service.bulk.pieces import PARTS
-from service.bulk.source import read_lines
+from service.bulk.pieces import PARTS, cut
+from service.bulk.source import Position, read_lines
 from service.cli import main
 
 
@@ -125,3 +127,14 @@ def test_lines_are_read_one_at_a_time(tmp_path):
     tracemalloc.stop()
     assert numbers[:3] == [(1, False), (2, True), (3, False)] and numbers[-1] == (20_002, False)
     assert peak < 8 << 20, f"reading held {peak} bytes"
+    # The pieces for --workers: a plain file is only scanned for line ends, a .gz file's lines are held
+    # a piece at a time.
+    packed = tmp_path / "big.ndjson.gz"
+    with open(path, "rb") as source, gzip.open(packed, "wb", compresslevel=1) as target:
+        shutil.copyfileobj(source, target)
+    for name in (path, packed):
+        tracemalloc.start()
+        count = sum(1 for _ in cut([name], Position(), 128 << 10, 1 << 20))
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert count > 2 and peak < 8 << 20, f"cutting {name.name} held {peak} bytes"
