@@ -42,23 +42,15 @@ def store(server, text: str, report_id: str = "mri-1", **extra) -> dict:
               "identifier": [{"system": "urn:oid:2.16.840.1.113883.19.5.99", "value": f"ACC-{report_id}"}],
               "code": {"text": "MR Lumbar spine"}, "subject": {"reference": "Patient/p-ehr"},
               "conclusion": text, **extra}
-    answer = server.put(f"DiagnosticReport/{report_id}", dumps(report))
-    assert answer.status_code in (200, 201), answer.text
-    return loads(answer.content)
-
-
-def read(server, path: str) -> dict:
-    answer = server.get(path)
-    assert answer.status_code == 200, answer.text
-    return loads(answer.content)
+    return server.store(report)
 
 
 def state(server, report_id: str = "mri-1") -> dict:
     """The report, every Observation and Provenance on the server (each checked by both validators), and the
     live Observations, which the report's result must point at exactly."""
-    report = read(server, f"DiagnosticReport/{report_id}")
-    observations = [e["resource"] for e in read(server, "Observation?_count=1000").get("entry", [])]
-    provenances = [e["resource"] for e in read(server, "Provenance?_count=1000").get("entry", [])]
+    report = server.read(f"DiagnosticReport/{report_id}")
+    observations = [e["resource"] for e in server.read("Observation?_count=1000").get("entry", [])]
+    provenances = [e["resource"] for e in server.read("Provenance?_count=1000").get("entry", [])]
     for resource in [report, *observations, *provenances]:
         assert server.validation_issues(resource) == [], resource["resourceType"]
         assert validate_resource(resource, resource["resourceType"]) == [], resource["resourceType"]
@@ -128,7 +120,7 @@ class EditingSession(requests.Session):
     def request(self, method, url, *args, **kwargs):
         if method == "POST" and self.edits > 0:
             self.edits -= 1
-            current = read(self.server, "DiagnosticReport/mri-1")
+            current = self.server.read("DiagnosticReport/mri-1")
             current.pop("meta")
             current["issued"] = f"2026-12-07T09:0{self.edits}:00Z"
             assert self.server.put("DiagnosticReport/mri-1", dumps(current)).status_code == 200

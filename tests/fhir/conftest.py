@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from service.fhir.io import dumps, loads
+
 SERVER_DIR = Path(__file__).resolve().parents[1] / "fhirserver"
 STARTUP_SECONDS = 60
 
@@ -40,6 +42,18 @@ class FhirServer:
 
     def post(self, path: str, body: bytes) -> requests.Response:
         return self.session.post(self.url(path), data=body, timeout=60)
+
+    def read(self, path: str) -> dict:
+        """GET ``path``, which must answer 200; its resource as parsed by the service's lossless reader."""
+        answer = self.get(path)
+        assert answer.status_code == 200, answer.text
+        return loads(answer.content)
+
+    def store(self, report: dict) -> dict:
+        """PUT a DiagnosticReport as the EHR would; the stored version (with ``meta.versionId``)."""
+        answer = self.put(f"DiagnosticReport/{report['id']}", dumps(report))
+        assert answer.status_code in (200, 201), answer.text
+        return loads(answer.content)
 
     def validation_issues(self, resource: dict) -> list[dict]:
         """Medplum's validateResource on ``resource``: its error issues ([] when valid)."""

@@ -54,19 +54,6 @@ def ehr_report(patient: str, text: str, report_id: str = "mri-1") -> dict:
             "effectiveDateTime": "2026-05-01T08:30:00+02:00", "conclusion": text}
 
 
-def store(server, report: dict) -> dict:
-    """The EHR writes its report; the service is given the stored version (with meta.versionId)."""
-    answer = server.put(f"DiagnosticReport/{report['id']}", dumps(report))
-    assert answer.status_code in (200, 201), answer.text
-    return loads(answer.content)
-
-
-def read(server, path: str) -> dict:
-    answer = server.get(path)
-    assert answer.status_code == 200, answer.text
-    return loads(answer.content)
-
-
 def post(server, bundle: dict):
     return server.post("", dumps(bundle))
 
@@ -78,13 +65,13 @@ def enrich_and_post(server, report: dict, **options) -> tuple[dict, object]:
 
 
 def search(server, query: str) -> list[dict]:
-    bundle = read(server, f"{query}{'&' if '?' in query else '?'}_count=1000")
+    bundle = server.read(f"{query}{'&' if '?' in query else '?'}_count=1000")
     return [entry["resource"] for entry in bundle.get("entry", [])]
 
 
 def server_state(server, patient: str, report_id: str = "mri-1") -> dict:
     """What the server holds for the patient, each resource checked by both validators."""
-    report = read(server, f"DiagnosticReport/{report_id}")
+    report = server.read(f"DiagnosticReport/{report_id}")
     observations = search(server, f"Observation?subject=Patient/{patient}")
     provenances = search(server, "Provenance")
     for resource in [report, *observations, *provenances]:
@@ -120,7 +107,7 @@ def snomed_codes(observation: dict) -> set[str]:
 
 
 def test_create_writes_one_observation_per_finding_and_one_provenance(medplum):
-    sent = store(medplum, ehr_report("p-create", REPORT))
+    sent = medplum.store(ehr_report("p-create", REPORT))
     bundle, answer = enrich_and_post(medplum, sent)
     assert answer.status_code == 200, answer.text
     assert {entry["response"]["status"][:3] for entry in answer.json()["entry"]} <= {"200", "201"}
@@ -139,7 +126,7 @@ def test_create_writes_one_observation_per_finding_and_one_provenance(medplum):
 
 
 def test_retry_three_times_creates_and_changes_nothing(medplum):
-    sent = store(medplum, ehr_report("p-retry", REPORT))
+    sent = medplum.store(ehr_report("p-retry", REPORT))
     bundle, answer = enrich_and_post(medplum, sent)
     assert answer.status_code == 200
     before = server_state(medplum, "p-retry")
@@ -155,7 +142,7 @@ def test_retry_three_times_creates_and_changes_nothing(medplum):
 
 def test_retry_without_a_version_is_a_plain_idempotent_put(medplum):
     report = ehr_report("p-noversion", REPORT)
-    store(medplum, report)
+    medplum.store(report)
     bundle, answer = enrich_and_post(medplum, loads(dumps(report)))  # no meta.versionId: no If-Match
     assert answer.status_code == 200 and "ifMatch" not in bundle["entry"][0]["request"]
     before = server_state(medplum, "p-noversion")
@@ -169,11 +156,11 @@ def test_retry_without_a_version_is_a_plain_idempotent_put(medplum):
 
 
 def test_re_read_re_enrich_post_creates_nothing_new(medplum):
-    sent = store(medplum, ehr_report("p-reread", REPORT))
+    sent = medplum.store(ehr_report("p-reread", REPORT))
     assert enrich_and_post(medplum, sent)[1].status_code == 200
     first = server_state(medplum, "p-reread")
     for _ in range(2):
-        bundle, answer = enrich_and_post(medplum, read(medplum, "DiagnosticReport/mri-1"))
+        bundle, answer = enrich_and_post(medplum, medplum.read("DiagnosticReport/mri-1"))
         assert answer.status_code == 200, answer.text
         assert not any(entry["request"]["method"] in ("PATCH", "DELETE") for entry in bundle["entry"])
     again = server_state(medplum, "p-reread")
@@ -183,12 +170,12 @@ def test_re_read_re_enrich_post_creates_nothing_new(medplum):
 
 
 def test_a_correction_replaces_the_value(medplum):
-    sent = store(medplum, ehr_report("p-correct", REPORT))
+    sent = medplum.store(ehr_report("p-correct", REPORT))
     assert enrich_and_post(medplum, sent)[1].status_code == 200
     [mild] = by_type(server_state(medplum, "p-correct"), "canal-stenosis")
-    corrected = read(medplum, "DiagnosticReport/mri-1")
+    corrected = medplum.read("DiagnosticReport/mri-1")
     corrected["conclusion"] = CORRECTED  # the radiologist's correction, written by the EHR
-    corrected = store(medplum, corrected)
+    corrected = medplum.store(corrected)
     bundle, answer = enrich_and_post(medplum, corrected)
     assert answer.status_code == 200, answer.text
     state = server_state(medplum, "p-correct")
@@ -203,12 +190,12 @@ def test_a_correction_replaces_the_value(medplum):
 
 @pytest.mark.parametrize("retraction", ["entered-in-error", "delete"])
 def test_an_amendment_retracts_the_finding_it_removes(medplum, retraction):
-    sent = store(medplum, ehr_report("p-amend", REPORT))
+    sent = medplum.store(ehr_report("p-amend", REPORT))
     assert enrich_and_post(medplum, sent)[1].status_code == 200
     [foraminal] = by_type(server_state(medplum, "p-amend"), "foraminal-stenosis")
-    amended = read(medplum, "DiagnosticReport/mri-1")
+    amended = medplum.read("DiagnosticReport/mri-1")
     amended["conclusion"] = AMENDED
-    amended = store(medplum, amended)
+    amended = medplum.store(amended)
     bundle, answer = enrich_and_post(medplum, amended, retraction=retraction)
     assert answer.status_code == 200, answer.text
     state = server_state(medplum, "p-amend")
@@ -219,14 +206,14 @@ def test_an_amendment_retracts_the_finding_it_removes(medplum, retraction):
     else:
         assert gone.json()["status"] == "entered-in-error" and len(state["all"]) == 4
     # Re-enriching the amended report retracts nothing more and creates nothing.
-    again, answer = enrich_and_post(medplum, read(medplum, "DiagnosticReport/mri-1"), retraction=retraction)
+    again, answer = enrich_and_post(medplum, medplum.read("DiagnosticReport/mri-1"), retraction=retraction)
     assert answer.status_code == 200
     assert not any(entry["request"]["method"] in ("PATCH", "DELETE") for entry in again["entry"])
     assert server_state(medplum, "p-amend")["live"].keys() == state["live"].keys()
 
 
 def test_twenty_five_findings_in_one_transaction(medplum):
-    sent = store(medplum, ehr_report("p-25", TWENTY_FIVE))
+    sent = medplum.store(ehr_report("p-25", TWENTY_FIVE))
     bundle, answer = enrich_and_post(medplum, sent)
     assert answer.status_code == 200, answer.text
     assert len(bundle["entry"]) == 27  # more than the 8 conditional entries Medplum allows: none is conditional
@@ -234,13 +221,13 @@ def test_twenty_five_findings_in_one_transaction(medplum):
     state = server_state(medplum, "p-25")
     assert len(state["live"]) == len(state["all"]) == 25
     assert post(medplum, bundle).status_code == 412
-    bundle, answer = enrich_and_post(medplum, read(medplum, "DiagnosticReport/mri-1"))
+    bundle, answer = enrich_and_post(medplum, medplum.read("DiagnosticReport/mri-1"))
     assert answer.status_code == 200
     assert len(server_state(medplum, "p-25")["all"]) == 25
 
 
 def test_a_negative_report(medplum):
-    sent = store(medplum, ehr_report("p-negative", NEGATIVE))
+    sent = medplum.store(ehr_report("p-negative", NEGATIVE))
     bundle, answer = enrich_and_post(medplum, sent)
     assert answer.status_code == 200, answer.text
     state = server_state(medplum, "p-negative")
@@ -248,39 +235,39 @@ def test_a_negative_report(medplum):
     for observation in state["live"].values():
         assert value_code(observation) == ABSENT
         assert snomed_codes(observation) == set()  # no disorder code on a denied finding
-    bundle, answer = enrich_and_post(medplum, read(medplum, "DiagnosticReport/mri-1"))
+    bundle, answer = enrich_and_post(medplum, medplum.read("DiagnosticReport/mri-1"))
     assert answer.status_code == 200 and len(server_state(medplum, "p-negative")["all"]) == 15
 
 
 def test_a_report_without_spine_content_gives_a_valid_bundle_that_takes_back_old_additions(medplum):
-    sent = store(medplum, ehr_report("p-none", REPORT))
+    sent = medplum.store(ehr_report("p-none", REPORT))
     assert enrich_and_post(medplum, sent)[1].status_code == 200
-    changed = read(medplum, "DiagnosticReport/mri-1")
+    changed = medplum.read("DiagnosticReport/mri-1")
     changed["conclusion"] = "Normal chest radiograph."
-    changed = store(medplum, changed)
+    changed = medplum.store(changed)
     bundle, answer = enrich_and_post(medplum, changed)
     assert answer.status_code == 200, answer.text
     assert [entry["request"]["method"] for entry in bundle["entry"]] == ["PUT"] + ["PATCH"] * 4
     state = server_state(medplum, "p-none")
     assert state["live"] == {} and "result" not in state["report"] and "presentedForm" not in state["report"]
-    fresh = store(medplum, ehr_report("p-none2", "Normal chest radiograph.", "cxr-2"))
+    fresh = medplum.store(ehr_report("p-none2", "Normal chest radiograph.", "cxr-2"))
     bundle, answer = enrich_and_post(medplum, fresh)
     assert [entry["request"]["method"] for entry in bundle["entry"]] == ["PUT"] and answer.status_code == 200
 
 
 def test_someone_elses_edit_is_never_overwritten(medplum):
-    sent = store(medplum, ehr_report("p-edit", REPORT))
+    sent = medplum.store(ehr_report("p-edit", REPORT))
     bundle = enrich(sent, ["en"], mode="transaction")
     edited = loads(dumps(sent))
     edited["conclusion"] = REPORT + "\nADDENDUM: compared with the prior study, unchanged."
-    edited = store(medplum, edited)  # another writer's edit lands between our read and our write
+    edited = medplum.store(edited)  # another writer's edit lands between our read and our write
     answer = post(medplum, bundle)
     assert answer.status_code == 412, answer.text
     state = server_state(medplum, "p-edit")
     assert state["report"]["conclusion"] == edited["conclusion"] and state["all"] == [] and state["provenances"] == []
     assert not report_written(state["report"], bundle)
     # Re-read, re-enrich, post: the other writer's edit stays, the additions land.
-    bundle, answer = enrich_and_post(medplum, read(medplum, "DiagnosticReport/mri-1"))
+    bundle, answer = enrich_and_post(medplum, medplum.read("DiagnosticReport/mri-1"))
     assert answer.status_code == 200
     state = server_state(medplum, "p-edit")
     assert state["report"]["conclusion"] == edited["conclusion"] and len(state["live"]) == 4
@@ -295,13 +282,13 @@ def test_real_multi_level_reports(medplum):
     counted = sorted(((len(extract_findings(row["text"])), index) for index, row in enumerate(rows)), reverse=True)
     for rank, (count, index) in enumerate(counted[:3]):
         patient, report_id = f"p-real-{rank}", f"real-{rank}"
-        sent = store(medplum, ehr_report(patient, rows[index]["text"], report_id))
+        sent = medplum.store(ehr_report(patient, rows[index]["text"], report_id))
         bundle, answer = enrich_and_post(medplum, sent)
         assert answer.status_code == 200, answer.text
         state = server_state(medplum, patient, report_id)
         assert len(state["live"]) == len(state["all"]) == len(bundle["entry"]) - 2 > 0
         assert post(medplum, bundle).status_code == 412
-        assert enrich_and_post(medplum, read(medplum, f"DiagnosticReport/{report_id}"))[1].status_code == 200
+        assert enrich_and_post(medplum, medplum.read(f"DiagnosticReport/{report_id}"))[1].status_code == 200
         assert len(server_state(medplum, patient, report_id)["all"]) == len(state["all"])
 
 
@@ -322,7 +309,7 @@ def test_the_services_own_resources_validate_with_medplum(medplum):
 
 def test_a_report_without_id_is_found_by_its_identifier(medplum):
     report = ehr_report("p-identifier", REPORT, "mri-9")
-    store(medplum, report)
+    medplum.store(report)
     without_id = {key: value for key, value in report.items() if key != "id"}  # e.g. from an HL7 v2 feed
     for attempt in range(2):
         bundle, answer = enrich_and_post(medplum, loads(dumps(without_id)))
