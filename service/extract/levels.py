@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from service.extract.lexicon import LABEL, LEVEL, TERM, Lexicon
+from service.extract.lexicon import CAUSE, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, ROOT, TERM, Lexicon
 
 if TYPE_CHECKING:  # tokens.py reads levels with this module
     from service.extract.tokens import Token
 
+# The kinds of the last word of a statement and of the head words of the next one (opens_item).
+_STATEMENT_ENDS = frozenset({NARROW, NORMAL, CAUSE, ROOT, LOC})
+_STATEMENT_HEADS = frozenset({NARROW, NORMAL, CAUSE, LADDER, LOC})
 _VERTEBRA = re.compile(r"([ctls])\s?(\d{1,2})")
 _GLUED = re.compile(r"([cl])(\d)(\d)$|l5s1$|c7t1$|t12l1$|l6s1$")
 
@@ -133,7 +136,16 @@ def level_groups(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Level
 def opens_item(tokens: list[Token], first: int, last: int, view: str) -> bool:
     """"L3-4 mild bulge, mild bilat NF narrowing, L4-5 mod canal stenosis": the levels ``tokens[first:last + 1]``
     after a comma, followed right away by words of their own, open the next item of a comma dump; they do not
-    close the phrase before them."""
+    close the phrase before them. So does a disc level standing bare between two statements of run-on
+    dictation ("L3-4 mild bulge no stenosis L4-5 moderate canal stenosis"): after the head noun of one, before
+    a phrase with a head noun of its own ("stenosis L4-5 mild" keeps its level)."""
     after = last + 1
-    return (first > 0 and after < len(tokens) and "," in view[tokens[first - 1].end:tokens[first].start]
-            and tokens[after].kind not in (TERM, LABEL, LEVEL) and not view[tokens[last].end:tokens[after].start].strip())
+    if first == 0 or after >= len(tokens) or tokens[after].kind in (TERM, LABEL, LEVEL) \
+            or view[tokens[last].end:tokens[after].start].strip():
+        return False
+    gap = view[tokens[first - 1].end:tokens[first].start]
+    if "," in gap:
+        return True
+    if gap.strip() or tokens[first].detail.single or tokens[first - 1].kind not in _STATEMENT_ENDS:
+        return False
+    return any(t.kind in _STATEMENT_HEADS for t in tokens[after:after + 3])

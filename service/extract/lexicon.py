@@ -175,6 +175,10 @@ class Lexicon:
     denial_values: frozenset = frozenset()                # "none", "nil": a cell or label value that denies
     header_after_re: re.Pattern = _NEVER                  # "level:" after a level opening a sentence
     level_intro_re: re.Pattern = _NEVER                   # "at the level of" between a finding and its level
+    emphasis_re: re.Pattern = _NEVER                      # "noticeably at" before a level: the worst of several
+    landmark_re: re.Pattern = _NEVER                      # "below" before a level: a landmark, not the place
+    subject_gap_re: re.Pattern = _NEVER                   # "the" alone before a level: a new clause's subject
+    location_coordinator_re: re.Pattern = _NEVER          # "and" between two openings of one narrowing word
     passive_pronoun_re: re.Pattern = _NEVER               # "It is" standing for the root named before
     side_subject_re: re.Pattern = _NEVER                  # "The" before a side that is a sentence's subject
     side_item_re: re.Pattern = _NEVER                     # "... at C4-5 and on the left at C5-6": a side's item
@@ -679,6 +683,10 @@ def _grammar_patterns(grammar: dict) -> dict:
         header_after_re=re.compile(rf"\s{{0,8}}{words('level_header_words')}?\s{{0,8}}"
                                    r"(?:\([^()\n]{0,40}\)\s{0,4})?(?:[:|]|-\s|\u2013)"),
         level_intro_re=re.compile(rf"\s*(?:,\s*)?(?:{words('level_introducers')}\s+)?"),
+        location_coordinator_re=re.compile(rf"[\s,]*(?:{words('location_coordinators')})?[\s,]*"),
+        landmark_re=re.compile(rf"(?<![a-z]){words('landmark_words')}\s+(?:{words('level_introducers')}\s+)?$"),
+        subject_gap_re=re.compile(rf"[\s,]*{words('clause_subjects')}\s+"),
+        emphasis_re=re.compile(rf"(?<![a-z]){words('emphasis_words')}[\s,]+(?:{words('level_introducers')}\s+)?$"),
         passive_pronoun_re=re.compile(rf"{words('passive_pronouns')}(?![a-z])"),
         side_subject_re=re.compile(rf"[\s\-*•]*(?:{words('side_subject_openers')}\s+)?$", re.I),
         side_item_re=re.compile(rf"[\s,]*(?:{words('new_item_joiners')})\s+(?:(?:{words('side_prepositions')})\s+)?"

@@ -23,7 +23,7 @@ from service.extract.mention import Mention
 from service.extract.roots import RootReader
 from service.extract.sections import find_sections
 from service.extract.sentences import split_sentences
-from service.extract.stenosis import read_stenoses
+from service.extract.stenosis import read_stenoses, run_on_clause
 from service.extract.tables import find_tables
 from service.extract.textview import plain_view, scan_view
 from service.extract.tokens import Token, TokenIndex, labelled_roots, scan, sided_name_roots, verb_object_roots
@@ -32,6 +32,12 @@ from service.extract.typos import repair
 _FORWARD_GAP = 48
 _HEADS = frozenset({NARROW, NORMAL, LADDER})
 _SIDED_STENOSES = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
+
+
+def _landmark(group: LevelGroup, tokens: list[Token], view: str, lexicon: Lexicon) -> bool:
+    """A level named as a landmark ("below the L4/L5 level"), not as the place of what the sentence states."""
+    start = tokens[group.first].start
+    return lexicon.landmark_re.search(view, max(0, start - _EMPHASIS_REACH), start) is not None
 
 
 def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Token], view: str, lexicon: Lexicon):
@@ -48,21 +54,50 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
             start = tokens[group.first].start
             if start - end <= _FORWARD_GAP and all(t.kind in (LOC, ZONE, SIDE) for t in between) \
                     and lexicon.level_intro_re.fullmatch(view, tokens[group.first - 1].end, start) \
+                    and not lexicon.subject_gap_re.fullmatch(view, tokens[group.first - 1].end, start) \
                     and not opens_item(tokens, group.first, group.last, view):
+                # (not "... canal stenosis the L5-S1 level is unremarkable": a new clause's subject)
                 return group.levels
             break
     if mention.last + 1 < len(tokens) and tokens[mention.last + 1].kind == WIDE \
             and not view[end:tokens[mention.last + 1].start].strip():
         return [None]  # "no canal stenosis at any level": the spine, not the level named before
     before = [group for group in groups if group.last < mention.first]
+    if len(before) > 1:
+        places = [group for group in before if not _landmark(group, tokens, view, lexicon)]
+        before = places or before
     if before:
         discs = [group for group in before if not tokens[group.first].detail.single]
         return (discs or before)[-1].levels
     for group in groups:
-        # A level later in the sentence, unless a terminator ("except", ";") separates it from the finding.
-        if not any(t.kind == TERM for t in tokens[mention.last + 1:group.first]):
+        # A level later in the sentence, unless a terminator ("except", ";") or a new clause of run-on
+        # dictation separates it from the finding.
+        if not any(t.kind == TERM for t in tokens[mention.last + 1:group.first]) \
+                and not any(run_on_clause(tokens, k, view, lexicon) for k in range(mention.last + 1, group.first + 1)):
             return group.levels
     return None
+
+
+_EMPHASIS_REACH = 40
+
+
+def _past_emphasis(mention: Mention, levels: list, header_levels: list | None, groups: list[LevelGroup],
+                   tokens: list[Token], view: str, lexicon: Lexicon) -> list:
+    """"L3-L4, L4-L5:\nBulges with facet hypertrophy, noticeably at L4-L5 level, compressing the thecal sac and
+    encroaching exit canals": under a header listing several levels, a level named as the most affected of
+    them ("noticeably at", "mainly at") does not narrow to itself what a later clause (after a comma) states;
+    the header's levels hold. A finding in the emphasis's own clause ("noticeably at L4-L5 where the Lt exit
+    canal is compressed") stays at that level."""
+    if not header_levels or len(header_levels) < 2 or not set(levels) < set(header_levels):
+        return levels
+    for group in groups:
+        if group.levels != levels or group.last >= mention.first:
+            continue
+        start = tokens[group.first].start
+        if lexicon.emphasis_re.search(view, max(0, start - _EMPHASIS_REACH), start) \
+                and "," in view[tokens[group.last].end:tokens[mention.first].start]:
+            return header_levels
+    return levels
 
 
 class _Segment:
@@ -358,6 +393,7 @@ class _Report:
                     fitting = [lvl for lvl in state.item_levels if root_fits_level(mention.root, lvl)]
                     levels = fitting if len(fitting) == 1 else levels
             else:
+                levels = _past_emphasis(mention, levels, segment.levels, groups, tokens, view, lexicon)
                 used_levels = levels
             if mention.root and len(levels) > 1:
                 # "Severe left C5-6 and C6-7 foraminal stenoses with compression of the left C6 root": of the

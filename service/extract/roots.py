@@ -307,8 +307,10 @@ class RootReader:
         found = self._causes_between(lower, first_word)
         if not found and lower > 0 and tokens[lower - 1].kind == ROOT and all(
                 tokens[j].kind in (LOC, ZONE) for j in range(lower, first_word)) \
-                and self.lexicon.object_and_re.search(self.view, tokens[lower - 1].end, tokens[first_word].start):
-            # "An extrusion compresses the S1 root and displaces the S2 root": a shared subject.
+                and (self.lexicon.object_and_re.search(self.view, tokens[lower - 1].end, tokens[first_word].start)
+                     or self._next_in_series(first_word)):
+            # "An extrusion compresses the S1 root and displaces the S2 root": a shared subject; so in a series
+            # ("protrusion compressing the S1 root in the recess, compressing the L5 root in the foramen").
             found = self._causes_between(self._clause_start(lower - 1), lower - 1)
         if root < first_word:
             # The root is the subject: "the L4 root is intimately associated with the protrusion".
@@ -334,6 +336,20 @@ class RootReader:
         if not found:
             found = self._causes_through_stenosis(lower)
         return found
+
+    def _next_in_series(self, word: int) -> bool:
+        """An active ladder verb right after a comma: the next item of a series of verbs sharing one subject."""
+        tokens = self.tokens
+        return word > 0 and tokens[word].kind == LADDER and tokens[word].detail.form == "verb" \
+            and self.view[tokens[word - 1].end:tokens[word].start].strip() == ","
+
+    def subjectless(self, word: int) -> bool:
+        """"Disc protrusion noted at L4-L5.\nSignificantly compressing the thecal sac and the left exit nerve root":
+        a sentence that opens with an active ladder verb (after a level or a grade word) has the subject of the
+        sentence before."""
+        tokens = self.tokens
+        return tokens[word].kind == LADDER and tokens[word].detail.form == "verb" \
+            and all(tokens[k].kind in (LEVEL, LABEL, GRADE) for k in range(word))
 
     def _cause_list(self, first: int) -> list[str]:
         """The cause at ``first`` and those listed with it ("by a combination of disc bulge and facet
@@ -464,7 +480,9 @@ class RootReader:
         if assertion != ABSENT:
             ladder = [item for item in chosen if tokens[item[0]].kind == LADDER]
             if ladder:
-                best = max(ladder, key=lambda item: RUNG_RANK[tokens[item[0]].value])
+                # Of two words on the same rung, the one nearest the root ("mild encroachment and marked
+                # impingement of the S1 root": marked).
+                best = max(ladder, key=lambda item: (RUNG_RANK[tokens[item[0]].value], -abs(item[0] - root)))
                 degree = tokens[best[0]].value
                 grade = grade_before(tokens, best[0], self.view, self.lexicon)
                 severity = grade.value if grade is not None else None
@@ -481,7 +499,7 @@ class RootReader:
         # however, the protrusion may contact them").
         stated = [w for w, _, _ in chosen]
         causes = [] if assertion == ABSENT else self.causes(root, min(stated), max(stated))
-        if assertion != ABSENT and not causes and back_reference:
+        if assertion != ABSENT and not causes and (back_reference or self.subjectless(first_word)):
             causes = list(previous.causes)
         zone = self._zone(root, first_word, combine_sides(inline + shared_sides))
         role = self._role(root)

@@ -55,7 +55,7 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
             gap = token.start - previous.end
             if gap > _MAX_GAP or not joins(lexicon.filler_re, view, previous.end, token.start) \
                     and view[previous.end:token.start].strip(" :") != "" \
-                    or token.kind == LEVEL and opens_item(tokens, i, i, view) \
+                    or token.kind == LEVEL and opens_item(tokens, i, i, view) or run_on_clause(tokens, i, view, lexicon) \
                     or previous.kind == GRADE and len(current) >= 2 and tokens[current[-2]].kind == LOC \
                     and "." in view[previous.end:token.start]:  # "bilat LR sev. bilat NF mod."
                 chains.append(current)
@@ -65,6 +65,19 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
     if current:
         chains.append(current)
     return chains
+
+
+def run_on_clause(tokens: list[Token], i: int, view: str, lexicon: Lexicon) -> bool:
+    """Whether ``tokens[i]`` opens a new clause of run-on dictation: a level or an opening right after a
+    clause-subject word alone ("the"), after a stenosis phrase ("... mild central canal stenosis the L5-S1
+    level is unremarkable", "... encroaching exiting neural canals\nthe spinal canal appears narrowed"). Not
+    a narrowing word's object ("narrowing the neural foramina")."""
+    if i == 0:
+        return False
+    token, previous = tokens[i], tokens[i - 1]
+    if not (token.kind == LEVEL and previous.kind in (LOC, NARROW) or token.kind == LOC and previous.kind == LOC):
+        return False
+    return lexicon.subject_gap_re.fullmatch(view, previous.end, token.start) is not None
 
 
 def _of_an_object(tokens: list[Token], i: int, view: str) -> bool:
@@ -507,6 +520,36 @@ def _slashed_pairs(tokens: list[Token], modifiers: list[int], view: str, lexicon
     return pairs if pairs[0][0] != pairs[1][0] else None
 
 
+def _coordinated_before(tokens: list[Token], i: int, head: int, view: str, lexicon: Lexicon) -> bool:
+    """"mild exit and central narrowing", "central and bilateral foraminal stenosis": a weak location joined by a
+    coordinator to the openings that stand, with their own sides and grades only, right before the narrowing word."""
+    between = range(i + 1, head)
+    if not between or not any(tokens[k].kind == LOC for k in between) \
+            or any(tokens[k].kind not in (LOC, SIDE, GRADE) for k in between):
+        return False
+    return lexicon.location_coordinator_re.fullmatch(view, tokens[i].end, tokens[i + 1].start) is not None
+
+
+def _own_modifiers(tokens: list[Token], kept: list[int], modifiers: list[int], head: int) -> dict | None:
+    """"moderate central canal and mild bilateral foraminal narrowing": openings of different types before one
+    narrowing word, each with its own grade, keep their own sides and grades (and share those after the
+    narrowing word). None when they do not each have a grade: a grade before the first then covers them all
+    ("mild central and bilateral foraminal stenosis")."""
+    places = [i for i in kept if i < head]
+    if len({tokens[i].value for i in places}) < 2 or len(places) != len(kept):
+        return None
+    own: dict = {}
+    start = -1
+    for place in places:
+        mine = [i for i in modifiers if start < i < place or (i > place and i < head and not any(
+            p > place and p < i for p in places) and tokens[i].kind == SIDE)]
+        if not any(tokens[i].kind == GRADE and tokens[i].value for i in mine if i < place):
+            return None
+        own.setdefault(tokens[place].value, []).extend(mine + [i for i in modifiers if i > head])
+        start = place
+    return own
+
+
 def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: list[int], view: str, context: Context,
                  lexicon: Lexicon) -> list[Mention]:
     head_token = tokens[head]
@@ -524,9 +567,11 @@ def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: lis
             continue  # a verb narrows its object ("compressing the sac and encroaching the Lt exit canal")
         if head_token.kind == LADDER and tokens[i].detail.graded_only:
             continue  # "compressing / encroaching upon the thecal sac" is no canal stenosis
-        # "spinal", "central" make a stenosis only right before a narrowing word ("central stenosis").
-        if tokens[i].detail.weak and not (head_token.kind == NARROW and i == head - 1
-                                        and not view[tokens[i].end:head_token.start].strip(" -")):
+        # "spinal", "central" make a stenosis only right before a narrowing word ("central stenosis"), or
+        # coordinated with the openings before it ("mild central and bilateral foraminal stenosis").
+        if tokens[i].detail.weak and not (head_token.kind == NARROW and (
+                (i == head - 1 and not view[tokens[i].end:head_token.start].strip(" -"))
+                or _coordinated_before(tokens, i, head, view, lexicon))):
             continue
         kept.append(i)
     if not kept or context.silenced(head):
@@ -555,8 +600,11 @@ def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: lis
         if tokens[i].value not in types:
             types.append(tokens[i].value)
     plural = any(tokens[i].detail.plural for i in kept)
+    own = _own_modifiers(tokens, kept, modifiers, head)
     trigger: Token | None
     for finding_type in types:
+        if own is not None:
+            modifiers = own[finding_type]
         if head_token.kind in (NORMAL, NEG):
             assertion, trigger = ABSENT, head_token
         else:

@@ -164,8 +164,8 @@ GRAMMAR_CASES = [
      (),
      [('canal-stenosis', 'L4-L5', None, None, None, 'severe', 'present', '')],
      [('canal-stenosis', 'L4-L5', None, None, None, None, 'present', '')]),
-    ('copulas', 'looks',
-     'L4-5: left foraminal stenosis looks severe.',
+    ('copulas', 'proves',
+     'L4-5: left foraminal stenosis proves severe.',
      (),
      [('foraminal-stenosis', 'L4-L5', None, 'left', None, None, 'present', '')],
      [('foraminal-stenosis', 'L4-L5', None, 'left', None, 'severe', 'present', '')]),
@@ -342,5 +342,30 @@ def test_every_grammar_category_is_tested():
     import yaml
 
     categories = set(yaml.safe_load((DEFAULT_DIR / "grammar.yaml").read_text(encoding="utf-8")))
-    own_tests = {"root_name_sides", "name_joiners", "vertebra_aliases", "not_a_root_after"}
+    own_tests = {"root_name_sides", "name_joiners", "vertebra_aliases", "not_a_root_after", "emphasis_words",
+                 "location_coordinators", "landmark_words"}
     assert categories - own_tests - {case[0] for case in GRAMMAR_CASES} == set()
+
+
+def test_an_emphasis_word(lexicon_copy):
+    text = "L3-4, L4-5: bulges, chiefly at L4-5, narrowing the neural foramina."
+    assert {f["level"] for f in read(text)} == {"L4-L5"}
+    _add(lexicon_copy / "grammar.yaml", "emphasis_words", "chiefly")
+    assert {f["level"] for f in read(text, lexicon_copy)} == {"L3-L4", "L4-L5"}
+
+
+def test_a_location_coordinator(lexicon_copy):
+    """Shown by taking a word out: the category holds the usual coordinators already."""
+    text = "L4-5: mild central and bilateral foraminal stenosis."
+    assert {f["type"] for f in read(text)} == {"foraminal-stenosis", "canal-stenosis"}
+    path = lexicon_copy / "grammar.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("location_coordinators: [and, ", "location_coordinators: ["),
+                    encoding="utf-8")
+    assert {f["type"] for f in read(text, lexicon_copy)} == {"foraminal-stenosis"}
+
+
+def test_a_landmark_word(lexicon_copy):
+    text = "Fragment posterior to the L5 body beyond the L4/L5 level, compressing the left exit nerve root."
+    assert {f["level"] for f in read(text)} == {"L4-L5"}
+    _add(lexicon_copy / "grammar.yaml", "landmark_words", "beyond")
+    assert {f["level"] for f in read(text, lexicon_copy)} == {"L5"}
