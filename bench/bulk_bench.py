@@ -64,10 +64,14 @@ class Sampler(threading.Thread):
         self.pid = pid
         self.peaks: dict[int, dict] = {}
         self.stop = threading.Event()
+        self.startup_cpu: float | None = None  # the main process's CPU time when its first child appeared
 
     def run(self) -> None:
         while not self.stop.is_set():
-            for pid in [self.pid, *_descendants(self.pid)]:
+            children = _descendants(self.pid)
+            if children and self.startup_cpu is None:
+                self.startup_cpu = _cpu(self.pid)
+            for pid in [self.pid, *children]:
                 memory = _memory(pid)
                 if memory:
                     peak = self.peaks.setdefault(pid, {"rss": 0.0, "pss": 0.0, "name": _name(pid), "cpu": 0.0})
@@ -165,7 +169,17 @@ def run_mode(mode: str, source: Path, out: Path, cores: int, baseline: str | Non
         "worker_rss_mb_max": round(max((peak["rss"] for peak in workers), default=0.0), 1),
         "worker_pss_mb_max": round(max((peak["pss"] for peak in workers), default=0.0), 1),
         "main_rss_mb": round(peaks[0]["rss"], 1) if peaks else 0.0,
-        "main_cpu_seconds": round(peaks[0]["cpu"], 1) if peaks else 0.0,
+        "main_cpu_seconds": round(peaks[0]["cpu"], 2) if peaks else 0.0,
+        # The main process's own CPU time per report (with --workers N it reads, hands out and writes;
+        # with one worker it is the whole run), and the workers' (summed, and each worker's seconds).
+        "main_cpu_ms_per_report": round(1000 * peaks[0]["cpu"] / reports, 3) if peaks else 0.0,
+        # With workers: the main process's CPU time before it started them (imports, the engine's load,
+        # which the workers inherit), and per report after that: what handing out and writing costs.
+        "main_startup_cpu_seconds": None if sampler.startup_cpu is None else round(sampler.startup_cpu, 2),
+        "main_cpu_ms_per_report_after_startup": None if sampler.startup_cpu is None or not peaks else
+        round(1000 * (peaks[0]["cpu"] - sampler.startup_cpu) / reports, 3),
+        "workers_cpu_ms_per_report": round(1000 * sum(peak["cpu"] for peak in workers) / reports, 3),
+        "worker_cpu_seconds": [round(peak["cpu"], 2) for peak in workers],
         "java_rss_mb": round(sum(peak["rss"] for peak in peaks if peak["name"] == "java"), 1),
         "run_seconds_reported": run_seconds,
         # CPU time of the run's processes (Spark's JVM and Python workers too), which the other users of
@@ -196,6 +210,13 @@ def projections(results: list[dict], cores: int) -> dict:
         for n in (16, 64):
             projected[f"spark_{n}_cores_hours"] = round(10_000_000 / (spark_per_core * n) / 3600, 1)
     cpu = {result["mode"]: result["cpu_ms_per_report"] for result in results}
+    # On idle cores the rate is what the CPU time per report allows (the mean of the runs), the
+    # start-up left aside: it is seconds against hours.
+    by_cpu = {}
+    for mode in dict.fromkeys(result["mode"] for result in results):
+        runs = [result["cpu_ms_per_report"] for result in results if result["mode"] == mode]
+        if mode != "one" and runs:
+            by_cpu[mode] = {str(n): round(10_000_000 * sum(runs) / len(runs) / n / 3_600_000, 2) for n in (2, 16, 64)}
     return {"one_process_reports_per_s": one,
             "cpu_ms_per_report": cpu,
             # On idle cores every process gets a whole core: the rate its CPU time per report allows.
@@ -204,7 +225,36 @@ def projections(results: list[dict], cores: int) -> dict:
             "scaling": round(best.get("all", one) / one, 2), "efficiency": round(efficiency, 2),
             "spark_reports_per_s": best.get("spark"),
             "spark_vs_all_cores": round(best["spark"] / best["all"], 2) if "spark" in best and "all" in best else None,
-            "ten_million_reports": projected}
+            "ten_million_reports": projected, "ten_million_reports_idle_cores_by_cpu": by_cpu}
+
+
+def table(results: list[dict], projection: dict) -> list[str]:
+    """The numbers the issue asks for, as text: per mode every run's rate, CPU and memory, then the
+    projected hours for 10 million reports."""
+    lines = ["mode | reports/s | CPU ms/report | main ms/report* | workers ms/report | worker peak RSS / PSS MB"]
+    for mode in dict.fromkeys(result["mode"] for result in results):
+        runs = [result for result in results if result["mode"] == mode]
+
+        def each(key: str) -> str:
+            return ", ".join("-" if run.get(key) is None else f"{run[key]:g}" for run in runs)
+
+        lines.append(f"{mode} | {each('reports_per_s')} | {each('cpu_ms_per_report')} | "
+                     f"{each('main_cpu_ms_per_report_after_startup')} | {each('workers_cpu_ms_per_report')} | "
+                     f"{max(run['worker_rss_mb_max'] for run in runs):g} / "
+                     f"{max(run['worker_pss_mb_max'] for run in runs):g}")
+    lines.append("* the main process after its start-up (with one process: none; on Spark: the driver after "
+                 "the JVM started)")
+    hours = projection.get("ten_million_reports", {})
+    if hours:
+        lines.append("10 million reports, from the measured rates: " + ", ".join(
+            f"{n} cores {hours[f'{n}_cores_hours']} h" for n in (2, 16, 64)) + "".join(
+            f"; Spark on {n} cores {hours[f'spark_{n}_cores_hours']} h" for n in (16, 64)
+            if f"spark_{n}_cores_hours" in hours))
+    by_cpu = projection.get("ten_million_reports_idle_cores_by_cpu", {})
+    for mode, hours in by_cpu.items():
+        lines.append(f"10 million reports on idle cores, from {mode}'s CPU time per report: " +
+                     ", ".join(f"{n} cores {hours[str(n)]} h" for n in (2, 16, 64)))
+    return lines
 
 
 def main() -> int:
@@ -238,6 +288,7 @@ def main() -> int:
     summary = {"cores": cores, "reports": reports, "corpora": used, "results": results,
                "projection": projections(results, cores)}
     print(json.dumps(summary["projection"], indent=1))
+    print("\n".join(table(results, summary["projection"])))
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=1) + "\n")
     return 0

@@ -150,6 +150,8 @@ def run_enrich(args: argparse.Namespace) -> int:
 
 
 def run_bulk(args: argparse.Namespace) -> int:
+    from concurrent.futures.process import BrokenProcessPool
+
     from service.bulk import Options, run
     from service.bulk.output import ResumeError
 
@@ -170,6 +172,10 @@ def run_bulk(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ResumeError) as error:
         print(f"enricher: {error}", file=sys.stderr)
         return 2
+    except BrokenProcessPool:
+        print("enricher: a worker process died (killed, or out of memory); the output is kept as of the last "
+              "checkpoint: go on with --resume", file=sys.stderr)
+        return 1
     except ImportError as error:
         if not args.spark:
             raise

@@ -1,8 +1,10 @@
 """``enricher bulk IN OUT``: the whole run, on this machine's cores or on Spark.
 
-The run reads the input files in order, has their lines enriched (``service.bulk.local`` or
-``service.bulk.spark``; both give each line's output in input order) and writes them to the output
-folder (``service.bulk.output``), which keeps the checkpoint a killed run resumes from. Every resource
+With one worker the run reads the input's lines, enriches them and writes their output to the output
+folder (``service.bulk.output``), which keeps the checkpoint a killed run resumes from. With more, or
+on Spark, the input is cut into pieces that workers enrich into part files of their own
+(``service.bulk.pieces``, ``service.bulk.local``, ``service.bulk.spark``), and the run appends those to
+the output folder in input order. Every resource
 carries the run's transaction time as its production time, so that the same input and options give the
 same files whatever the number of workers, however often the run was stopped, and on Spark.
 """
@@ -91,19 +93,25 @@ def _enrich_into(folder: OutputFolder, files: list[Path], job: Job, options: Opt
     start = folder.position
     reader = _Reader(files, start, job.max_line_bytes)
     shown = options.show_progress if options.show_progress is not None else sys.stderr.isatty()
-    if options.spark:
-        from service.bulk.spark import enrich_files
+    workers = options.workers or os.cpu_count() or 1
+    if options.spark or workers > 1:
+        if options.spark:
+            from service.bulk.spark import enrich_files
 
+            pieces = enrich_files(files, job, start, options.master, folder.folder, shown)
+        else:
+            from service.bulk.local import enrich_files
+
+            pieces = enrich_files(files, job, start, workers, folder.folder)
         with progress.bar(shown, total_bytes=reader.total, done_bytes=reader.consumed()) as bar:
-            for done in enrich_files(files, job, start, options.master, folder.folder, shown):
+            for done in pieces:
                 folder.append(done.parts, done.counts, done.position)
                 bar.advance(done.piece.done_bytes, folder.counts.reports + folder.counts.errors)
         return
     from service.bulk.local import enrich_lines
 
-    results = enrich_lines(reader.lines(), job, options.workers or os.cpu_count() or 1)
     with progress.bar(shown, total_bytes=reader.total, done_bytes=reader.consumed()) as bar:
-        for file, number, output in results:
+        for file, number, output in enrich_lines(reader.lines(), job):
             folder.write(file, number, output)
             bar.advance(reader.consumed(), folder.counts.reports + folder.counts.errors)
         bar.advance(reader.total, folder.counts.reports + folder.counts.errors)

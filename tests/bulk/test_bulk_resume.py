@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,10 +14,14 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from service.bulk import pieces
+
 from bulk_helpers import TRANSACTION_TIME, corpus_reports, output_files, write_ndjson
 from service.bulk import Options, run
 from service.bulk.output import CHECKPOINT
-from service.bulk.source import read_lines
+from service.bulk.pieces import PARTS, cut
+from service.bulk.source import Position, read_lines
+from service.cli import main
 
 
 def test_a_run_killed_halfway_resumes_to_the_same_files(tmp_path):
@@ -52,6 +58,30 @@ def _position(checkpoint: Path) -> tuple[int, int]:
         return tuple(json.loads(checkpoint.read_text())["position"])
     except (OSError, ValueError):
         return (-1, -1)
+
+
+def test_a_worker_that_dies_stops_the_run_and_resume_finishes_it(tmp_path, monkeypatch, capsys):
+    source = write_ndjson(tmp_path / "in.ndjson", corpus_reports(60))
+    run(Options(str(source), str(tmp_path / "whole"), workers=1, transaction_time=TRANSACTION_TIME))
+    enrich_line = pieces.enrich_line
+
+    def dies_on_line_45(line, file, number, job):
+        if number == 45:
+            os._exit(3)  # as a worker killed by the system would: no exception, no result
+        return enrich_line(line, file, number, job)
+
+    monkeypatch.setattr(pieces, "enrich_line", dies_on_line_45)  # the forked workers have it too
+    monkeypatch.setattr("service.bulk.local.PIECE_BYTES", 2048)
+    out = tmp_path / "out"
+    command = ["bulk", str(source), str(out), "--workers", "2", "--checkpoint-seconds", "0",
+               "--transaction-time", TRANSACTION_TIME]
+    assert main(command) == 1
+    assert "--resume" in capsys.readouterr().err
+    assert 0 < _position(out / CHECKPOINT)[1] < 45
+    monkeypatch.setattr(pieces, "enrich_line", enrich_line)
+    assert main([*command, "--resume"]) == 0
+    assert output_files(out) == output_files(tmp_path / "whole")
+    assert not (out / PARTS).exists()
 
 
 def test_resume_rewrites_what_followed_the_last_checkpoint(tmp_path):
@@ -97,3 +127,14 @@ def test_lines_are_read_one_at_a_time(tmp_path):
     tracemalloc.stop()
     assert numbers[:3] == [(1, False), (2, True), (3, False)] and numbers[-1] == (20_002, False)
     assert peak < 8 << 20, f"reading held {peak} bytes"
+    # The pieces for --workers: a plain file is only scanned for line ends, a .gz file's lines are held
+    # a piece at a time.
+    packed = tmp_path / "big.ndjson.gz"
+    with open(path, "rb") as source, gzip.open(packed, "wb", compresslevel=1) as target:
+        shutil.copyfileobj(source, target)
+    for name in (path, packed):
+        tracemalloc.start()
+        count = sum(1 for _ in cut([name], Position(), 128 << 10, 1 << 20))
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert count > 2 and peak < 8 << 20, f"cutting {name.name} held {peak} bytes"

@@ -4,7 +4,9 @@ installed by .ci/run, where these tests never skip."""
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import shutil
 
 import pytest
@@ -25,9 +27,10 @@ if MISSING:
     pytest.fail(f"{MISSING}: .ci/run installs it", pytrace=False)
 
 
-def test_spark_writes_what_the_local_run_writes(spark, mixed_input, tmp_path, monkeypatch):
-    # Pieces of 4 KB: the plain file is cut in several places, the .gz file is one piece.
-    monkeypatch.setattr("service.bulk.spark.PIECE_BYTES", 4096)
+def test_spark_writes_what_the_local_run_writes(spark, mixed_input, tmp_path, monkeypatch, caplog):
+    # Pieces of 1 KB: the plain file is cut in several places, the .gz file is one piece.
+    monkeypatch.setattr("service.bulk.spark.PIECE_BYTES", 1024)
+    caplog.set_level(logging.INFO, logger="enricher.bulk")
     local = run(Options(str(mixed_input), str(tmp_path / "local"), workers=1, transaction_time=TRANSACTION_TIME))
     on_spark = run(Options(str(mixed_input), str(tmp_path / "spark"), spark=True, master="local[2]",
                            transaction_time=TRANSACTION_TIME))
@@ -35,6 +38,10 @@ def test_spark_writes_what_the_local_run_writes(spark, mixed_input, tmp_path, mo
     assert (on_spark.reports, on_spark.findings, on_spark.errors) == (local.reports, local.findings, local.errors)
     assert spark.sparkContext.master == "local[2]"
     assert not (tmp_path / "spark" / ".enricher-bulk-parts").exists()
+    # The engine is loaded once per Python worker (two in local[2]; none if earlier tests warmed them),
+    # not once per piece.
+    found = re.search(r"Spark enriched (\d+) pieces in [\d.]+ s, loading the engine (\d+) times", caplog.text)
+    assert found and int(found[2]) <= 2 < int(found[1]), caplog.text
 
 
 def test_spark_resumes_a_stopped_local_run(spark, mixed_input, tmp_path, monkeypatch):
