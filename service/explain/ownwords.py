@@ -9,7 +9,8 @@ sentence, with the patterns of mappings/explain/own_words.yaml and the grade wor
   having enough room;
 - a sentence that grades two things differently ("mild exit and moderate central stenosis") gives no
   grade in the page's sentence, unless the grade stands right beside the finding's side ("moderate left
-  and mild right"): the report's words below it give the grades;
+  and mild right") or right before the finding's own words ("severe central spinal stenosis"): the
+  report's words below it give the grades; a grade word used as a size ("moderate-sized") grades nothing;
 - "more to the left" on a finding of both sides is said.
 
 Nothing here adds a finding; the Bundle's Observations keep the engine's fields.
@@ -49,6 +50,11 @@ def _rules() -> dict:
         "more_on": [(side, re.compile(pattern, re.IGNORECASE)) for side, patterns in raw["more_on"].items()
                     for pattern in patterns],
         "side_after_grade": re.compile(raw["side_after_grade"], re.IGNORECASE),
+        "size_after_grade": re.compile(raw["size_after_grade"], re.IGNORECASE),
+        "own_words": {kind: re.compile(pattern, re.IGNORECASE)
+                      for kind, pattern in raw["own_words_after_grade"].items()},
+        "own_words_reach": int(raw["own_words_reach"]),
+        "own_words_breaks": re.compile(raw["own_words_breaks"], re.IGNORECASE),
         "grades": re.compile(r"\b(?:" + "|".join(re.escape(word) for word in words) + r")\b", re.IGNORECASE),
         "limited_denial": re.compile(raw["limited_denial"].replace("{grade}", "|".join(re.escape(w) for w in words)),
                                      re.IGNORECASE),
@@ -102,7 +108,8 @@ def _grades_differ(finding: Finding, sentences: list[str], rules: dict) -> bool:
     rules_scope = scope.scope_rules()
     for sentence in sentences:
         stated = [word for word in rules["grades"].finditer(sentence)
-                  if not scope.denied(sentence, word.start(), word.end(), rules_scope)]
+                  if not scope.denied(sentence, word.start(), word.end(), rules_scope)
+                  and not rules["size_after_grade"].match(sentence, word.end())]
         # "mild to moderate", "moderate-severe": one grade of one thing.
         graded = [[stated[0]]] if stated else []
         for before, word in zip(stated, stated[1:]):
@@ -118,7 +125,27 @@ def _grades_differ(finding: Finding, sentences: list[str], rules: dict) -> bool:
                 and (side := rules["side_after_grade"].match(sentence, word.end())) is not None
                 and side.group("side").lower()[0] == finding.side[0] for word in stated):
             continue
+        if any(rules["meanings"].get(word.group().lower()) == _meaning_of(finding, rules)
+               and _before_own_words(finding, sentence, word, stated, rules) for word in stated):
+            continue
         return True
+    return False
+
+
+def _before_own_words(finding: Finding, sentence: str, word: re.Match, stated: list, rules: dict) -> bool:
+    """Whether a grade word stands right before the finding's own words ("severe central spinal stenosis"),
+    with no other grade word nor a coordinator between them."""
+    own = rules["own_words"].get(finding.type)
+    if own is None:
+        return False
+    words = list(re.finditer(r"\S+", sentence[word.end():]))[:rules["own_words_reach"]]
+    for index, following in enumerate(words):
+        gap = sentence[word.end():word.end() + following.start()]
+        if rules["own_words_breaks"].search(gap) or any(word.end() <= other.start() < word.end() + following.start()
+                                                         for other in stated):
+            return False
+        if own.match(following.group()):
+            return True
     return False
 
 

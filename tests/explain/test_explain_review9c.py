@@ -195,6 +195,24 @@ def test_a_grade_beside_its_side_stays():
     assert not tell(_narrowing(joined, severity="mild-to-moderate", severity_text="mild to moderate"), joined).grade_in_words
 
 
+def test_a_grade_right_before_the_findings_own_words_stays():
+    """A sentence that grades a herniation's size and the canal: the canal's grade stands before its words."""
+    text = "At C5-C6 a moderate-sized right paracentral herniation with severe central spinal stenosis."
+    canal = _narrowing(text, kind="canal-stenosis", level="C5-C6", side=None, severity="severe", severity_text="severe")
+    assert tell(canal, text).finding.severity == "severe" and not tell(canal, text).grade_in_words
+    text = "At L4-L5 a mild bulge with moderate narrowing of the left neural foramen and severe canal stenosis."
+    foramen = _narrowing(text, severity="moderate", severity_text="moderate")
+    assert tell(foramen, text).grade_in_words  # "moderate narrowing of the left neural foramen": too far
+    canal = _narrowing(text, kind="canal-stenosis", side=None, severity="severe", severity_text="severe")
+    assert not tell(canal, text).grade_in_words
+
+
+def test_a_grade_word_used_as_a_size_grades_nothing():
+    text = "L5-S1: a moderate sized disc protrusion with mild left foraminal narrowing."
+    foramen = _narrowing(text, level="L5-S1", severity="mild", severity_text="mild")
+    assert not tell(foramen, text).grade_in_words
+
+
 # --- quotes and sides --------------------------------------------------------------------------------
 
 def test_a_quote_never_starts_with_a_header_line():
