@@ -349,3 +349,10 @@ def test_a_cause_in_another_sentence_under_the_same_level_is_not_borrowed():
     # extrusion narrows the foramen; the page does not guess it.
     text = "C5/6: Disc extrusion. Moderate left exit stenosis."
     assert page_causes(_narrowing(text, "Moderate left exit stenosis.", level="C5-C6"), text) == []
+
+
+def test_a_bracketed_side_and_a_swapped_sac_still_name_the_sac_pressure():
+    """Review 9e: "largely compressing (Lt) thecal sca" is large pressure on the sac, listed and reviewed."""
+    text = "Right paracentral protrusion at L3/L4, markedly compressing (Rt) thecal sca and the exit nerve root."
+    found = [mention for mention in page_mentions([], text)[0] if mention.kind == "sac"]
+    assert found and found[0].review
