@@ -77,7 +77,9 @@ def opening_object(book: dict, finding: Finding) -> Phrase:
     elif finding.side == "bilateral":
         key = "both"
     else:
-        key = "unsided_absent" if finding.assertion == "absent" else "unsided"
+        # A denial, or a finding placed at no level ("multilevel ... encroaching exit canals"), speaks of the
+        # openings in general: the plural.
+        key = "unsided_many" if finding.assertion == "absent" or finding.level is None else "unsided"
     return _noun(book, forms[key], side=finding.side)
 
 

@@ -131,7 +131,7 @@ def test_an_adequate_canal_is_not_told_as_no_narrowing(language):
     denial = _narrowing(text, "The spinal canal is still adequate.", kind="canal-stenosis", side=None,
                         assertion="absent")
     explanation = explain([denial], language, text=text)
-    opening = book["openings"]["canal-stenosis"]["unsided_absent"]["phrase"]
+    opening = book["openings"]["canal-stenosis"]["unsided_many"]["phrase"]
     assert book["opening_adequate"]["one"].format(object=opening) in explanation.text
     assert book["opening_absent"]["phrase"].format(object=opening, limit="") not in explanation.text
 
@@ -356,3 +356,13 @@ def test_a_bracketed_side_and_a_swapped_sac_still_name_the_sac_pressure():
     text = "Right paracentral protrusion at L3/L4, markedly compressing (Rt) thecal sca and the exit nerve root."
     found = [mention for mention in page_mentions([], text)[0] if mention.kind == "sac"]
     assert found and found[0].review
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_narrowing_at_no_level_speaks_of_the_openings_in_the_plural(language):
+    """Review 9e: "Multilevel bulges encroaching the exit canals" is not one "nerve opening"."""
+    book = phrasebook(language)
+    text = "Multilevel mild disc bulges encroaching upon the exit canals."
+    foramina = _narrowing(text, level=None, side=None)
+    sentence = explain([foramina], language, text=text).finding_sentences[0]
+    assert book["openings"]["foraminal-stenosis"]["unsided_many"]["phrase"] in sentence.lower()
