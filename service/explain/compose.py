@@ -174,7 +174,7 @@ def opening_sentence(book: dict, finding: Finding, with_level: bool = True, name
     opening = opening_object(book, finding)
     intro = _level_intro(book, finding, with_level)
     if finding.assertion == "absent" and finding.severity_text == ADEQUATE:
-        # "The spinal canal is still adequate": enough room, which is not "no narrowing" (ownwords.py).
+        # "The canal remains adequate": enough room, which is not "no narrowing" (ownwords.py).
         return _finish(book, [intro + book["opening_adequate"][opening.number].format(object=opening.text)])
     if finding.assertion == "absent":
         limit = _denial_limit(book, finding, book["opening_absent"].get("gender"))

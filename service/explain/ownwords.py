@@ -5,9 +5,9 @@ sentence, with the patterns of mappings/explain/own_words.yaml and the grade wor
 
 - a denial limited by a grade word ("not causing significant narrowing") stays limited, even when the
   engine read it as a plain denial: the page copy gets the grade word;
-- a canal called adequate ("the spinal canal is still adequate") is not "no narrowing": it is said as
+- a canal called adequate ("the canal remains adequate") is not "no narrowing": it is said as
   having enough room;
-- a sentence that grades two things differently ("mild exit and moderate central stenosis") gives no
+- a sentence that grades two things differently ("slight exit and moderate central narrowing") gives no
   grade in the page's sentence, unless the grade stands right beside the finding's side ("moderate left
   and mild right") or right before the finding's own words ("severe central spinal stenosis"): the
   report's words below it give the grades; a grade word used as a size ("moderate-sized") grades nothing;

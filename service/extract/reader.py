@@ -400,9 +400,8 @@ def _read_mentions(sentence: _Sentence, state: _State, heads: bool,
 
 def _stated_levels(mention: Mention, sentence: _Sentence, segment: _Segment, lexicon: Lexicon) -> list | None:
     """The levels the sentence gives a mention (``resolve_levels``); None when it names none for it. A root
-    denial on a line of its own after a "LEVEL: finding." line is the spine's: "L5-S1: Lt protrusion
-    noted.\nNo significant thecal sac or nerve root compression noted." (FORMAT.md, rulings from real
-    reports)."""
+    denial on a line of its own after a "LEVEL: finding." line is the spine's: "L4-L5: right bulge
+    seen.\nNo nerve root or thecal sac compression is seen." (FORMAT.md, rulings from real reports)."""
     view, start = sentence.view, sentence.start
     levels = resolve_levels(mention, sentence.groups, sentence.tokens, view, lexicon)
     if levels is None and mention.type == "nerve-root" and mention.assertion == ABSENT and mention.root is None \

@@ -593,7 +593,7 @@ def _slashed_pairs(tokens: list[Token], modifiers: list[int], view: str, lexicon
 
 
 def _coordinated_before(tokens: list[Token], i: int, head: int, view: str, lexicon: Lexicon) -> bool:
-    """"mild exit and central narrowing", "central and bilateral foraminal stenosis": a weak location joined by a
+    """"slight exit and central narrowing", "central and bilateral foraminal stenosis": a weak location joined by a
     coordinator to the openings that stand, with their own sides and grades only, right before the narrowing word."""
     between = range(i + 1, head)
     if not between or not any(tokens[k].kind == LOC for k in between) \

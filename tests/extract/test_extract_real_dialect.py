@@ -191,8 +191,8 @@ def test_a_side_and_level_after_a_stenosis_are_an_item_of_their_own():
 
 
 def test_a_root_denial_on_a_line_after_a_level_line_is_the_spines():
-    found = read("L4-L5: Rt paracentral disc protrusion noted.\nNo significant nerve root compression noted.\n")
+    found = read("L3-L4: Lt foraminal disc herniation is noted.\nNo significant nerve root compression is noted.\n")
     assert single(find(found, type=NERVE)).get("level") is None
     # A header's level still covers a wrapped line, and the sentences of its own line.
-    found = read("L4-L5: Rt paracentral disc protrusion noted. No nerve\nroot compression at this level.\n")
-    assert single(find(found, type=NERVE))["level"] == "L4-L5"
+    found = read("L3-L4: Lt foraminal disc herniation is noted. No nerve\nroot compression at this level.\n")
+    assert single(find(found, type=NERVE))["level"] == "L3-L4"

@@ -38,7 +38,7 @@ def test_an_emphasis_without_a_header_is_the_finding_level():
 
 
 def test_a_weak_location_coordinated_with_the_openings_before_the_narrowing_word():
-    assert {(f["type"], f.get("severity")) for f in read("C3/4: Mild exit and central narrowing.")} == {
+    assert {(f["type"], f.get("severity")) for f in read("C4/5: slight exit and central narrowing.")} == {
         (FORAMEN, "mild"), (CANAL, "mild")}
     found = read("L4-5: mild central and bilateral foraminal stenosis.")
     assert single(find(found, type=CANAL))["severity"] == "mild"
@@ -50,7 +50,7 @@ def test_each_opening_keeps_its_own_grade():
     for text, canal, foramen in (
             ("L4-5: moderate central canal and mild bilateral foraminal narrowing.", "moderate", "mild"),
             ("T11-12: severe canal and moderate left foraminal stenosis.", "severe", "moderate"),
-            ("C6/7: Mild exit and moderate central stenosis.", "moderate", "mild")):
+            ("C5/6: slight exit and moderate central narrowing.", "moderate", "mild")):
         found = read(text)
         assert single(find(found, type=CANAL))["severity"] == canal, text
         assert single(find(found, type=FORAMEN))["severity"] == foramen, text
@@ -64,7 +64,7 @@ def test_a_side_that_predominates_keeps_the_finding_bilateral():
                  "L4-5: bilateral foraminal narrowing, more pronounced on the left side.",
                  "T10-11: facet hypertrophy with foraminal narrowing on either side."):
         assert single(find(read(text), type=FORAMEN))["side"] == "bilateral", text
-    found = read("C6-7: there may be effect on either exiting C7, more likely on the left.")
+    found = read("C6-7: possible impingement of either exiting C7 root, more likely on the left.")
     assert single(found) == {"type": "nerve-root", "level": "C6-C7", "root": "C7", "side": "bilateral",
                              "degree": "impingement", "assertion": "possible"}
     # "More prominent" describes the structure, not a predominance of a bilateral finding: its side holds.
@@ -80,7 +80,7 @@ def test_sequences_joined_by_symbols_are_no_level():
 
 
 def test_bone_words_inside_the_stenosis_phrase():
-    assert single(read("In particular, there is right L4-L5 osseous foraminal encroachment."))["side"] == "right"
+    assert single(read("Notably there is right-sided L3-L4 osseous foraminal encroachment."))["side"] == "right"
     assert single(read("C5-6: left bony foraminal narrowing."))["side"] == "left"
 
 
