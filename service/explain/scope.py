@@ -101,7 +101,10 @@ def disc_levels(words: str) -> tuple[tuple[int, int, tuple[str, ...]], ...]:
     "L4/5 and L5-S1" -> (0, 4, ("L4-L5",)), (9, 14, ("L5-S1",)). A single vertebra ("L5") and an MRI
     sequence ("T2 weighted") are not disc levels (service/extract/levels.py reads them)."""
     view = scan_view(plain_view(words))
-    return tuple((token.start, token.end, tuple(token.value)) for token in scan(view, load_lexicon())
+    lexicon = load_lexicon()
+    if lexicon.level_re.search(view) is None and lexicon.named_level_word_re.search(view) is None:
+        return ()  # most clauses name no level: the whole scan only where one may stand
+    return tuple((token.start, token.end, tuple(token.value)) for token in scan(view, lexicon)
                  if token.kind == LEVEL and not token.detail.single)
 
 

@@ -104,6 +104,7 @@ class Lexicon:
     root_scan_re: re.Pattern = _NEVER            # root_re led by the character before the mention
 
     level_re: re.Pattern = _NEVER
+    named_level_word_re: re.Pattern = _NEVER           # the first word of a level named in words ("lumbosacral")
     single_before_re: re.Pattern = _NEVER
     not_level_after_re: re.Pattern = _NEVER
     not_single_after_re: re.Pattern = _NEVER           # after a single vertebra only ("T2 W", "T1 and T2")
@@ -587,6 +588,8 @@ def _load(directory: str) -> Lexicon:
         root_scan_re=after_boundary(root_re.pattern, root_re.flags),
 
         level_re=_level_regex(levels, parts, _literal(grammar.get("measurement_units"))),
+        named_level_word_re=re.compile(_alternation(
+            [phrase.split()[0] for phrases in levels.get("named_levels", {}).values() for phrase in phrases])),
         vertebra_aliases=dict(grammar.get("vertebra_aliases") or {}),
         name_side_words={phrase_key(w): side for side, words in (grammar.get("root_name_sides") or {}).items()
                          for w in words},
