@@ -18,6 +18,7 @@ Nothing here adds a finding; the Bundle's Observations keep the engine's fields.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 from functools import cache
@@ -138,15 +139,16 @@ def _before_own_words(finding: Finding, sentence: str, word: re.Match, stated: l
     own = rules["own_words"].get(finding.type)
     if own is None:
         return False
-    words = list(re.finditer(r"\S+", sentence[word.end():]))[:rules["own_words_reach"]]
-    for index, following in enumerate(words):
-        gap = sentence[word.end():word.end() + following.start()]
-        if rules["own_words_breaks"].search(gap) or any(word.end() <= other.start() < word.end() + following.start()
-                                                         for other in stated):
+    for following in itertools.islice(_WORD.finditer(sentence, word.end()), rules["own_words_reach"]):
+        if rules["own_words_breaks"].search(sentence, word.end(), following.start()) \
+                or any(word.end() <= other.start() < following.start() for other in stated):
             return False
         if own.match(following.group()):
             return True
     return False
+
+
+_WORD = re.compile(r"\S+")
 
 
 _JOINED = re.compile(r"\s*(?:-|/|to|or)\s*", re.IGNORECASE)
