@@ -139,9 +139,9 @@ def test_a_root_named_after_its_head():
 
 
 def test_a_line_opening_at_a_level_starts_findings_after_the_indication():
-    text = ("Clinical Indication: Neck and lower back pain.\n\nA noncontrast MRI examination was obtained.\n\n"
-            "At L2-3 there is a mild diffuse disc bulge leading to minimal central canal narrowing.")
-    assert single(find(read(text), type=CANAL))["level"] == "L2-L3"
+    text = ("Clinical Indication: Low back pain radiating to the left leg.\n\nSagittal and axial images were "
+            "acquired.\n\nAt L3-4 there is a small broad disc bulge causing minimal central canal narrowing.")
+    assert single(find(read(text), type=CANAL))["level"] == "L3-L4"
 
 
 def test_a_grade_after_a_verbs_object_is_not_a_stenosis_grade():
