@@ -25,7 +25,9 @@ from service.extract.tokens import scan
 # A sentence ends at '.', '!' or '?' before a space ('?' not before a lower-case word: "sac ? sequestrated disc" queries), at a blank line, and at a line break before a capital,
 # a digit or a bullet (telegraphic notes put one statement per line; a wrapped line goes on in lower case),
 # and after a line that ends in a colon (a header: "IMPRESSION:" is never part of a quote).
-_SENTENCE_END = re.compile(r"(?<=[.!])\s+|(?<=\?)\s+(?![a-z?])|\n\s*\n|\n(?=\s*(?:[-*•]|\d|[A-Z]))|(?<=:)[ \t]*\n")
+# Every cut starts at white space: the leading look-ahead spares the five branches at every other character
+# (the same cuts on every text of the corpora, twice as fast).
+_SENTENCE_END = re.compile(r"(?=\s)(?:(?<=[.!])\s+|(?<=\?)\s+(?![a-z?])|\n\s*\n|\n(?=\s*(?:[-*•]|\d|[A-Z]))|(?<=:)[ \t]*\n)")
 _WORD = re.compile(r"[A-Za-z0-9/'-]+")
 _LEVEL = re.compile(r"\b([CTLSD])\d{1,2}\b")
 # A spine level in a sentence ("L2", "T12"), not an MRI sequence ("T1", "T2").
