@@ -255,6 +255,7 @@ def _blank_levels(sentence: str, mentioned) -> str:
     return sentence
 
 
+_CLAUSE = re.compile(r"[^;]+")
 _HEADER = re.compile(r"^\W*(?:at )?(?:the )?\S+(?: level)?\s*:?\s*$", re.IGNORECASE)
 
 
@@ -289,14 +290,19 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
     any_level = False
     carried: list[str] = []  # a header line ("L4/L5 level :") names the level of the lines after it
     # Clauses of a sentence are read apart ("a large protrusion at L5-S1 ...; mild bulge at L4-L5").
-    clauses = [(start + cut.start(), start + cut.end(), " ".join(cut.group().split()))
-               for start, end, sentence in sentence_spans(text)
-               for cut in re.finditer(r"[^;]+", text[start:end]) if cut.group().strip()]
+    clauses = [(cut.start(), cut.end(), " ".join(cut.group().split()))
+               for start, end, _ in sentence_spans(text)
+               for cut in _CLAUSE.finditer(text, start, end) if not cut.group().isspace()]
     named = [disc_levels(sentence) for _, _, sentence in clauses]
     # A level's item runs from its clause to the next clause that names a level: "At L4-L5 there is a
     # protrusion. It contacts the right L5 root." is explained by the finding read from the second sentence.
-    item_ends = [next((clauses[j][0] for j in range(i + 1, len(clauses)) if named[j]), len(text))
-                 for i in range(len(clauses))]
+    item_ends = []
+    next_named = len(text)
+    for (clause_start, _, _), levels in zip(reversed(clauses), reversed(named)):
+        item_ends.append(next_named)
+        if levels:
+            next_named = clause_start
+    item_ends.reverse()
     for (start, end, sentence), mentioned, item_end in zip(clauses, named, item_ends):
         levels = [level for _, _, found in mentioned for level in found]
         if levels and _HEADER.match(_blank_levels(sentence, mentioned)):
