@@ -84,7 +84,7 @@ def read_json_body() -> object:
         raise RequestError.single(415, "Send the body as it is or gzip-compressed (Content-Encoding: gzip).")
     data = _body_within_limit()
     if encoding == "gzip":
-        data = _gunzip(data, request.max_content_length)
+        data = _gunzip(data, req.max_content_length)
     if not data.strip():
         raise RequestError.single(400, "The request body is empty.")
     return loads(data)
@@ -112,10 +112,11 @@ def _body_within_limit() -> bytes:
     """The body, 413 past ``MAX_CONTENT_LENGTH``: by Content-Length (checked by Werkzeug before reading)
     or, for a chunked body without one, while reading it. Werkzeug's own stream limit would silently
     truncate a chunked body at the limit, so that case reads the server's terminated stream here."""
-    limit = request.max_content_length
-    if request.content_length is not None or limit is None or "wsgi.input_terminated" not in request.environ:
-        return request.get_data(cache=False)
-    stream = request.environ["wsgi.input"]
+    req = request._get_current_object()  # one context lookup, not one per use
+    limit = req.max_content_length
+    if req.content_length is not None or limit is None or "wsgi.input_terminated" not in req.environ:
+        return req.get_data(cache=False)
+    stream = req.environ["wsgi.input"]
     chunks: list[bytes] = []
     total = 0
     while chunk := stream.read(min(64 * 1024, limit + 1 - total)):
