@@ -11,7 +11,11 @@ transaction Bundle; ``--batch N`` posts a batch Bundle of N copies of the report
 instead, and also prints the time per entry. ``--corpus`` posts each report of a JSON Lines corpus
 (``{"id", "text"}``, as the conclusion of a DiagnosticReport) in turn instead of one report again and
 again, so that what is kept per text (the scope reading) or per finding (sentences, coded parts) helps
-only as much as it would across real reports; one pass warms up, the median is over ``--requests``.
+only as much as it would across real reports; one pass warms up, the median is over ``--requests``. Use a
+corpus larger than the per-text caches (32 texts): ../shared/corpus/real/real-dev.jsonl (145 reports) rather
+than ../shared/corpus/dev.jsonl (25), whose every text stays cached after the warm-up pass.
+``--breakdown`` also prints where the CPU time of a request goes, step by step (each step's function
+timed in place, in the thread's CPU time; the rest of the view and Flask's own handling by difference).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import statistics
 import time
 from pathlib import Path
 
+import service.api.fhir
+import service.enrich
 from service import create_app
 
 DEFAULT_REPORT = Path(__file__).resolve().parents[1] / "tests" / "api" / "data" / "lumbar-mri-report.json"
@@ -30,13 +36,17 @@ OPERATION_REQUEST = b'{"method":"POST","url":"DiagnosticReport/$enrich"}'
 
 
 def measure(path: str, body: bytes | list[bytes], requests: int, warmup: int, entries: int = 0,
-            cpu: list[float] | None = None) -> list[float]:
+            cpu: list[float] | None = None, breakdown: bool = False) -> list[float]:
     """Wall-clock seconds per request; the thread's CPU seconds per request go into ``cpu`` when given (on a
-    machine others share, the wall clock counts their work too)."""
-    client = create_app({"LOG_LEVEL": "WARNING"}).test_client()  # no access-log lines on the terminal
+    machine others share, the wall clock counts their work too); with ``breakdown``, prints where it went."""
+    app = create_app({"LOG_LEVEL": "WARNING"})  # no access-log lines on the terminal
+    steps = Breakdown(app) if breakdown else None
+    client = app.test_client()
     bodies = body if isinstance(body, list) else [body]
     for index in range(warmup):
         _post(client, path, bodies[index % len(bodies)], entries)
+    if steps is not None:
+        steps.reset()
     timings = []
     for index in range(requests):
         started, started_cpu = time.perf_counter(), time.thread_time()
@@ -44,7 +54,57 @@ def measure(path: str, body: bytes | list[bytes], requests: int, warmup: int, en
         timings.append(time.perf_counter() - started)
         if cpu is not None:
             cpu.append(time.thread_time() - started_cpu)
+    if steps is not None:
+        print("CPU time per request by step:", *steps.lines(requests), sep="\n")
     return timings
+
+
+# (module, function, step): what --breakdown times, each where its caller looks it up.
+STEPS = (
+    (service.api.fhir, "read_json_body", "read and parse the body"),
+    (service.api.fhir, "ensure_valid_report", "R4B validation of the report"),
+    (service.enrich, "report_text", "text sources of the report"),
+    (service.enrich, "read_findings", "engine (extract_findings)"),
+    (service.enrich, "_explanations", "patient explanation"),
+    (service.enrich, "observation", "Observations"),
+    (service.enrich, "_evidence_spans", "evidence spans"),
+    (service.enrich, "_content_digest", "Provenance digest"),
+    (service.api.fhir, "record_findings", "metrics"),
+    (service.api.fhir, "preferred_response", "JSON encoding and the response"),
+)
+
+
+class Breakdown:
+    """CPU seconds spent in each of ``STEPS``, in the view and in the whole request."""
+
+    def __init__(self, app) -> None:
+        self.spent: dict[str, float] = dict.fromkeys([step for _, _, step in STEPS] + ["view", "request"], 0.0)
+        self.requests = 0
+        for module, name, step in STEPS:
+            setattr(module, name, self._timed(getattr(module, name), step))
+        view = "fhir.enrich_report"
+        app.view_functions[view] = self._timed(app.view_functions[view], "view")
+        app.wsgi_app = self._timed(app.wsgi_app, "request")
+
+    def _timed(self, function, step: str):
+        def timed(*args, **kwargs):
+            started = time.thread_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.spent[step] += time.thread_time() - started
+        return timed
+
+    def reset(self) -> None:
+        self.spent = dict.fromkeys(self.spent, 0.0)
+
+    def lines(self, requests: int) -> list[str]:
+        per = {step: seconds * 1000 / requests for step, seconds in self.spent.items()}
+        steps = [step for _, _, step in STEPS]
+        rows = [(step, per[step]) for step in steps]
+        rows.append(("rest of the view (Bundle, ids, ...)", per["view"] - sum(per[step] for step in steps)))
+        rows.append(("Flask, hooks and the test client", per["request"] - per["view"]))
+        return [f"  {step:38s} {ms:6.2f} ms" for step, ms in rows] + [f"  {'whole request (mean)':38s} {per['request']:6.2f} ms"]
 
 
 def corpus_bodies(corpus: Path) -> list[bytes]:
@@ -86,11 +146,14 @@ def main() -> None:
     parser.add_argument("--mode", choices=("collection", "transaction"), default="collection")
     parser.add_argument("--batch", type=int, default=0, help="entries per batch Bundle (0: post the report alone)")
     parser.add_argument("--corpus", type=Path, help="post each report of this JSON Lines corpus in turn")
+    parser.add_argument("--breakdown", action="store_true", help="print the CPU time of each step of a request")
     args = parser.parse_args()
+    if args.breakdown and args.batch:
+        parser.error("--breakdown times single $enrich requests, not batches")
     if args.corpus:
         bodies = corpus_bodies(args.corpus)
         cpu: list[float] = []
-        timings = sorted(measure(ENRICH, bodies, args.requests, len(bodies), cpu=cpu))
+        timings = sorted(measure(ENRICH, bodies, args.requests, len(bodies), cpu=cpu, breakdown=args.breakdown))
         median = statistics.median(timings)
         print(f"corpus: {args.corpus.name} ({len(bodies)} reports, each in turn), {args.requests} requests "
               f"after one pass of warm-up")
@@ -100,7 +163,7 @@ def main() -> None:
     report = args.report.read_bytes()
     path, body = request_body(report, args.mode, args.batch)
     cpu = []
-    timings = sorted(measure(path, body, args.requests, args.warmup, args.batch, cpu=cpu))
+    timings = sorted(measure(path, body, args.requests, args.warmup, args.batch, cpu=cpu, breakdown=args.breakdown))
     median = statistics.median(timings)
     p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
     print(f"report: {args.report.name} ({len(report)} bytes), mode {args.mode}, "
