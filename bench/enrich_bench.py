@@ -14,6 +14,9 @@ again, so that what is kept per text (the scope reading) or per finding (sentenc
 only as much as it would across real reports; one pass warms up, the median is over ``--requests``. Use a
 corpus larger than the per-text caches (32 texts): ../shared/corpus/real/real-dev.jsonl (145 reports) rather
 than ../shared/corpus/dev.jsonl (25), whose every text stays cached after the warm-up pass.
+``--cold`` forgets, before each request, what the explanation keeps per text, sentence or clause (the
+caches of service.explain.scope, causes and ownwords), as for a report the service has not seen: with the same
+report posted again and again those caches answer every lookup, which real traffic does not do.
 ``--breakdown`` also prints where the CPU time of a request goes, step by step (each step's function
 timed in place, in the thread's CPU time; the rest of the view and Flask's own handling by difference).
 """
@@ -29,6 +32,7 @@ from pathlib import Path
 import service.api.fhir
 import service.enrich
 from service import create_app
+from service.explain import ownwords, scope
 
 DEFAULT_REPORT = Path(__file__).resolve().parents[1] / "tests" / "api" / "data" / "lumbar-mri-report.json"
 ENRICH = "/fhir/DiagnosticReport/$enrich"
@@ -36,7 +40,7 @@ OPERATION_REQUEST = b'{"method":"POST","url":"DiagnosticReport/$enrich"}'
 
 
 def measure(path: str, body: bytes | list[bytes], requests: int, warmup: int, entries: int = 0,
-            cpu: list[float] | None = None, breakdown: bool = False) -> list[float]:
+            cpu: list[float] | None = None, breakdown: bool = False, cold: bool = False) -> list[float]:
     """Wall-clock seconds per request; the thread's CPU seconds per request go into ``cpu`` when given (on a
     machine others share, the wall clock counts their work too); with ``breakdown``, prints where it went."""
     app = create_app({"LOG_LEVEL": "WARNING"})  # no access-log lines on the terminal
@@ -49,6 +53,8 @@ def measure(path: str, body: bytes | list[bytes], requests: int, warmup: int, en
         steps.reset()
     timings = []
     for index in range(requests):
+        if cold:
+            forget_texts()
         started, started_cpu = time.perf_counter(), time.thread_time()
         _post(client, path, bodies[index % len(bodies)], entries)
         timings.append(time.perf_counter() - started)
@@ -57,6 +63,15 @@ def measure(path: str, body: bytes | list[bytes], requests: int, warmup: int, en
     if steps is not None:
         print("CPU time per request by step:", *steps.lines(requests), sep="\n")
     return timings
+
+
+# What the explanation keeps per text, sentence or clause (--cold forgets them before each request).
+TEXT_CACHES = (scope._scan, scope._text_regions, scope.disc_levels, scope.scanned, ownwords._stated_grades)
+
+
+def forget_texts() -> None:
+    for cached in TEXT_CACHES:
+        cached.cache_clear()
 
 
 # (module, function, step): what --breakdown times, each where its caller looks it up.
@@ -147,15 +162,18 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=0, help="entries per batch Bundle (0: post the report alone)")
     parser.add_argument("--corpus", type=Path, help="post each report of this JSON Lines corpus in turn")
     parser.add_argument("--breakdown", action="store_true", help="print the CPU time of each step of a request")
+    parser.add_argument("--cold", action="store_true",
+                        help="forget the explanation's per-text caches before each request (a report not seen before)")
     args = parser.parse_args()
     if args.breakdown and args.batch:
         parser.error("--breakdown times single $enrich requests, not batches")
     if args.corpus:
         bodies = corpus_bodies(args.corpus)
         cpu: list[float] = []
-        timings = sorted(measure(ENRICH, bodies, args.requests, len(bodies), cpu=cpu, breakdown=args.breakdown))
+        timings = sorted(measure(ENRICH, bodies, args.requests, len(bodies), cpu=cpu, breakdown=args.breakdown,
+                                 cold=args.cold))
         median = statistics.median(timings)
-        print(f"corpus: {args.corpus.name} ({len(bodies)} reports, each in turn), {args.requests} requests "
+        print(f"corpus: {args.corpus.name} ({len(bodies)} reports, each in turn{', cold' if args.cold else ''}), {args.requests} requests "
               f"after one pass of warm-up")
         print(f"median {median * 1000:.2f} ms   p95 {timings[round(0.95 * len(timings)) - 1] * 1000:.2f} ms   "
               f"{len(timings) / sum(timings):.0f} requests/s (one process)   CPU median {statistics.median(cpu) * 1000:.2f} ms")
@@ -163,10 +181,11 @@ def main() -> None:
     report = args.report.read_bytes()
     path, body = request_body(report, args.mode, args.batch)
     cpu = []
-    timings = sorted(measure(path, body, args.requests, args.warmup, args.batch, cpu=cpu, breakdown=args.breakdown))
+    timings = sorted(measure(path, body, args.requests, args.warmup, args.batch, cpu=cpu, breakdown=args.breakdown,
+                                 cold=args.cold))
     median = statistics.median(timings)
     p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
-    print(f"report: {args.report.name} ({len(report)} bytes), mode {args.mode}, "
+    print(f"report: {args.report.name} ({len(report)} bytes), mode {args.mode}, {'cold, ' if args.cold else ''}"
           f"{f'batches of {args.batch}, ' if args.batch else ''}{args.requests} requests after {args.warmup} warm-up")
     print(f"median {median * 1000:.2f} ms   p95 {p95 * 1000:.2f} ms   "
           f"{len(timings) / sum(timings):.0f} requests/s (one process)   CPU median {statistics.median(cpu) * 1000:.2f} ms")

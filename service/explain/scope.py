@@ -114,6 +114,24 @@ def _levels_of(words: str) -> list[str]:
     return list(dict.fromkeys(level for _, _, levels in disc_levels(words) for level in levels))
 
 
+@lru_cache(maxsize=32)
+def scanned(text: str) -> tuple[str, list]:
+    """The engine's view and tokens of one whole text, scanned once for all its findings and languages: the
+    page's causes (causes.py) and the text's own levels (its regions) read the same scan."""
+    view = scan_view(plain_view(text))
+    return view, scan(view, load_lexicon())
+
+
+def _text_levels(text: str) -> list[str]:
+    """``_levels_of(text)``, from the text's one scan."""
+    view, tokens = scanned(text)
+    lexicon = load_lexicon()
+    if lexicon.level_re.search(view) is None and lexicon.named_level_word_re.search(view) is None:
+        return []  # as disc_levels: no level pattern, no level
+    return list(dict.fromkeys(level for token in tokens if token.kind == LEVEL and not token.detail.single
+                              for level in token.value))
+
+
 def _phrase(words: str) -> str:
     return r"\s+".join(re.escape(word) for word in words.split())
 
@@ -185,15 +203,19 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
     found: dict[str, Mention] = {}
     suggested: dict[str, Suggestion] = {}
     carried: tuple[str, ...] = ()  # the levels of the last sentence that named one, for a placed kind
+    # The kinds whose words the text holds at all: each sentence is a piece of the folded text, so a kind absent
+    # from it is absent from every sentence (one search per kind, not one per kind and sentence).
+    folded = " ".join(text.split()).lower()
+    present = {kind for kind in rules["mentions"] if rules["mention_words"][kind].search(folded)}
     for sentence in sentences(text):
         lowered = sentence.lower()
-        named = tuple(_levels_of(sentence)) if any(ch.isdigit() for ch in sentence) else ()
+        named = tuple(_levels_of(sentence)) if any(map(str.isdigit, sentence)) else ()
         if _SECTION_START.match(sentence):
             carried = ()
         carried = named or carried
         specific = False  # a generic kind ("a lesion") says nothing more than a specific one of the same words
         for kind, pattern in () if rules["not_findings"].search(sentence) else rules["mentions"].items():
-            if kind in found or not rules["mention_words"][kind].search(lowered):
+            if kind in found or kind not in present or not rules["mention_words"][kind].search(lowered):
                 continue
             stated = next((m for m in pattern.finditer(sentence) if not denied(sentence, m.start(), m.end(), rules)), None)
             if stated is not None and (kind not in rules["generic_kinds"] or not specific):
@@ -375,7 +397,7 @@ def _text_regions(text: str) -> frozenset[str]:
     for all the languages of a request."""
     found = {region for region, patterns in scope_rules()["regions"].items() if any(p.search(text) for p in patterns)}
     # A level across two regions (T12-L1, C7-T1) is the edge of a scan of either: it names neither.
-    for level in _levels_of(text):
+    for level in _text_levels(text):
         upper, _, lower = level.partition("-")
         if _LEVEL_REGIONS[upper[0]] == _LEVEL_REGIONS[lower[0]]:
             found.add(_LEVEL_REGIONS[upper[0]])
