@@ -32,7 +32,7 @@ from pathlib import Path
 import service.api.fhir
 import service.enrich
 from service import create_app
-from service.explain import ownwords, scope
+from service.explain import causes, ownwords, scope
 
 DEFAULT_REPORT = Path(__file__).resolve().parents[1] / "tests" / "api" / "data" / "lumbar-mri-report.json"
 ENRICH = "/fhir/DiagnosticReport/$enrich"
@@ -66,7 +66,9 @@ def measure(path: str, body: bytes | list[bytes], requests: int, warmup: int, en
 
 
 # What the explanation keeps per text, sentence or clause (--cold forgets them before each request).
-TEXT_CACHES = (scope._scan, scope._text_regions, scope.disc_levels, scope.scanned, ownwords._stated_grades)
+TEXT_CACHES = [cached for module, names in ((scope, ("_scan", "_text_regions", "disc_levels", "scanned", "_level_tokens")),
+                                             (causes, ("_scanned",)), (ownwords, ("_stated_grades",)))
+               for name in names if hasattr(cached := getattr(module, name, None), "cache_clear")]
 
 
 def forget_texts() -> None:
