@@ -3,7 +3,8 @@ scan of the words alone) gives, on every sentence and clause of every corpus at 
 
 The page reads the levels of each sentence and clause from the one scan of the whole text (one scan per
 report instead of one per sentence); this is the proof that nothing changed. Corpora: tests/corpus/*.jsonl,
-eval/heldout/*.jsonl and, when beside the checkout, ../shared/corpus/real (read at test time, never copied).
+eval/heldout/*.jsonl and, when beside the checkout, ../shared/corpus/real/real-dev.jsonl (read at test time,
+never copied).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from service.explain import scope
 ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT.parent / "shared" / "corpus" / "real"
 CORPORA = sorted((ROOT / "tests" / "corpus").glob("*.jsonl")) + sorted((ROOT / "eval" / "heldout").glob("*.jsonl")) \
-    + [path for path in (REAL / "real-dev.jsonl", REAL / "unlabelled.jsonl") if path.exists()]
+    + [path for path in (REAL / "real-dev.jsonl",) if path.exists()]
 CLAUSE = re.compile(r"[^;]+")
 
 # Shapes the corpora may lack: levels over line breaks and runs of spaces, at the edges of a clause, named
