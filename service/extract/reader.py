@@ -32,6 +32,7 @@ from service.extract.typos import repair
 _FORWARD_GAP = 48
 _HEADS = frozenset({NARROW, NORMAL, LADDER})
 _SIDED_STENOSES = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
+_SPINE_DENIALS = frozenset({"nerve-root", "canal-stenosis"})
 
 
 def _landmark(group: LevelGroup, tokens: list[Token], view: str, lexicon: Lexicon) -> bool:
@@ -399,24 +400,29 @@ def _read_mentions(sentence: _Sentence, state: _State, heads: bool,
 
 
 def _stated_levels(mention: Mention, sentence: _Sentence, segment: _Segment, lexicon: Lexicon) -> list | None:
-    """The levels the sentence gives a mention (``resolve_levels``); None when it names none for it. A root
-    denial on a line of its own after a "LEVEL: finding." line is the spine's: "L4-L5: right bulge
-    seen.\nNo nerve root or thecal sac compression is seen." (FORMAT.md, rulings from real reports)."""
+    """The levels the sentence gives a mention (``resolve_levels``); None when it names none for it. A root or
+    canal denial on a line of its own after a "LEVEL: finding." line is the spine's: "L4-L5: right bulge
+    seen.\nNo nerve root or thecal sac compression is seen.", "... \nAdequate spinal canal." (FORMAT.md,
+    rulings from real reports)."""
     view, start = sentence.view, sentence.start
     levels = resolve_levels(mention, sentence.groups, sentence.tokens, view, lexicon)
-    if levels is None and mention.type == "nerve-root" and mention.assertion == ABSENT and mention.root is None \
+    if levels is None and mention.type in _SPINE_DENIALS and mention.assertion == ABSENT and mention.root is None \
             and segment.line_end is not None and start > segment.line_end and _opens_a_line(view, start):
         return [None]
     return levels
 
 
-def _carried_levels(mention: Mention, state: _State, wide: bool) -> list:
+def _carried_levels(mention: Mention, state: _State, wide: bool, refers: bool = False) -> list:
     """The levels of a mention whose sentence names none: the segment's, else the ones named last in it; a
     spine-wide statement ("at any level") has none. A level that cannot hold the root the mention names is
     not its level ("... explained by the left S1 compression" after a sentence on L4-5); a root named in a
     numbered item continues the item before when exactly one of its levels fits ("1. Extrusion at L4-L5 ...
-    2. The left L5 root is compressed.")."""
+    2. The left L5 root is compressed."). A denial naming no level outside a level header's segment is the
+    spine's, not the level named last ("Mild bulge at L3-L4.\nAdequate spinal canal.": FORMAT.md's denial of
+    the whole spine), unless it refers back to it ("no canal stenosis at these levels")."""
     segment = state.segment
+    if mention.assertion == ABSENT and not segment.levels and not refers:
+        wide = True
     levels = [None] if wide else (segment.levels or segment.previous or [None])
     if mention.root and levels != [None] and not any(root_fits_level(mention.root, lvl) for lvl in levels):
         levels = [None]
@@ -543,7 +549,7 @@ class _Report:
                 continue
             stated = _stated_levels(mention, sentence, state.segment, lexicon)
             if stated is None:
-                levels = _carried_levels(mention, state, wide)
+                levels = _carried_levels(mention, state, wide, REF in sentence.kinds)
             else:
                 levels = used_levels = _past_emphasis(mention, stated, state.segment.levels, sentence.groups, tokens,
                                                       view, lexicon)

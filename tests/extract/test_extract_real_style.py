@@ -165,3 +165,27 @@ def test_a_level_named_as_a_landmark_is_not_the_place_of_the_finding():
     # The landmark alone still places the finding.
     assert single(read("Fragment migrating below the L4-5 disc level, compressing the left L5 nerve root."))[
         "level"] == "L4-L5"
+
+
+def test_a_closing_denial_without_a_level_is_the_whole_spine():
+    # FORMAT.md: a denial of the whole spine is one finding with no level; the level named last is not its place.
+    for text in ("Small disc bulge seen at L2-L3 level.\nNo appreciable nerve root compression.\nCanal is adequate.",
+                 "Broad bulge at the L5/S1 level, indenting the thecal sac. No significant nerve root compression. "
+                 "Adequate spinal canal.",
+                 "C5-C6: mild disc osteophyte complex.\nC6-C7: small bulge seen.\nAdequate spinal canal."):
+        found = read(text)
+        denials = [f for f in found if f["assertion"] == "absent"]
+        assert denials and all("level" not in f for f in denials), (text, found)
+
+
+def test_a_denial_referring_back_keeps_the_levels_it_refers_to():
+    found = read("Shallow protrusions at T5-6 and T8-9 indent the ventral sac. There is no canal stenosis at these "
+                 "levels.")
+    assert {f.get("level") for f in find(found, type=CANAL, assertion="absent")} == {"T5-T6", "T8-T9"}
+
+
+def test_a_denial_under_a_level_header_stays_at_that_level():
+    found = read("L2-3: Mild bulge. No canal stenosis.\nL3-4: Moderate facet arthropathy.")
+    assert single(find(found, type=CANAL, assertion="absent"))["level"] == "L2-L3"
+    found = read("At L1-2 the disc is normal and there is no foraminal narrowing.")
+    assert single(find(found, type=FORAMEN, assertion="absent"))["level"] == "L1-L2"
