@@ -185,6 +185,7 @@ class Lexicon:
     side_item_re: re.Pattern = _NEVER                     # "... at C4-5 and on the left at C5-6": a side's item
     side_phrase_re: re.Pattern = _NEVER                   # "on", "to" before a side: a side phrase
     counting_sides: frozenset = frozenset()               # "both" counts roots, gives no side
+    capital_only_sides: frozenset = frozenset()           # "L", "R": a side as a capital, unsure in lower case
 
     def entry(self, text: str) -> Entry | None:
         return self.entries.get(phrase_key(text))
@@ -700,6 +701,7 @@ def _grammar_patterns(grammar: dict) -> dict:
                                 rf"(?:the\s+)?$"),
         side_phrase_re=re.compile(rf"{words('side_prepositions')}\s"),
         counting_sides=texts("counting_sides"),
+        capital_only_sides=texts("capital_only_sides"),
     )
 
 

@@ -338,6 +338,30 @@ def _repair_words(sentence: _Sentence, end: int, lexicon: Lexicon) -> None:
             sentence.kinds = {t.kind for t in repaired}
 
 
+def _unsure_sides(sentence: _Sentence, source: str, lexicon: Lexicon) -> list[int]:
+    """Pass 2b: a side letter written in lower case alone ("... compressing thecal sac and l exit nerve roots"),
+    where notes write the shorthand as a capital ("L foraminal stenosis"), may be a typo as well as a side: it
+    gives no side (a plural then reads as both sides, FORMAT.md). Returns where such letters stand, so that the
+    findings around them ask for review (``_flag_unsure``). Letters of both sides in one sentence ("mild r and
+    moderate l foraminal narrowing") contrast the sides: they stay sides."""
+    letters = [t for t in sentence.tokens if t.kind == SIDE and source[t.start:t.end] in lexicon.capital_only_sides]
+    if len({t.value for t in letters}) > 1:
+        return []
+    unsure = [t.start for t in letters]
+    if unsure:
+        sentence.retokened([t for t in sentence.tokens if t.start not in unsure], lexicon)
+    return unsure
+
+
+def _flag_unsure(mentions: list[Mention], tokens: list[Token], unsure: list[int]) -> None:
+    """A finding whose phrase held a side letter read as no side, or had one right before it, is marked as a
+    fallback reading: the page says less and asks for review."""
+    for mention in mentions:
+        start = tokens[mention.first - 1].end if mention.first else 0
+        if any(start <= at < tokens[mention.last].end for at in unsure):
+            mention.fallback = True
+
+
 def _heads(sentence: _Sentence) -> bool:
     """Whether the sentence holds a word that can head a finding: a narrowing, normal-state or ladder word, or
     a grade next to a location, which can state a stenosis on its own ("Foramina: moderate right, mild left")."""
@@ -498,7 +522,8 @@ class _Report:
 
         1. ``_enter_segment``: a numbered item or a sentence opening with a level starts a new level context
            ("L4-5: ...", "2. ...").
-        2. ``_repair_words``: misspelt lexicon words become tokens ("disc protruion").
+        2. ``_repair_words``: misspelt lexicon words become tokens ("disc protruion"); ``_unsure_sides``: a
+           lower-case side letter alone gives no side ("and l exit nerve roots").
         3. Nothing to read ("Normal alignment."): only the level context moves on (``_pass_over``).
         4. ``_complete_roots``: roots named the telegraphic way become root tokens ("R L5 compressed").
         5. ``_read_mentions``: the stenosis and nerve-root mentions, with ConText's assertions.
@@ -512,12 +537,16 @@ class _Report:
         if question or not tokens:
             return
         _repair_words(sentence, end, lexicon)
+        unsure = _unsure_sides(sentence, self.text if source is None else source, lexicon) \
+            if lexicon.capital_only_sides and SIDE in sentence.kinds else []
         heads = _heads(sentence)
         if not heads and CAUSE not in sentence.kinds:
             _pass_over(sentence, state)
             return
         _complete_roots(sentence, state, lexicon)
         reader, mentions = _read_mentions(sentence, state, heads, lexicon)
+        if unsure:
+            _flag_unsure(mentions, sentence.tokens, unsure)
         if section == "addendum" and not mentions:
             self._clear_levels(sentence)
         used_levels = self._place(sentence, mentions, state, evidence, section,

@@ -2,7 +2,9 @@
 these tests; the real reports stay in ../shared): linking verbs in the past, the most affected of several
 levels under a header, run-on dictation."""
 
-from extract_helpers import CANAL, FORAMEN, find, read, single
+from extract_helpers import CANAL, FORAMEN, NERVE, find, only, read, single
+
+from service import extract_findings
 
 
 def test_linking_verbs_in_the_past_tense():
@@ -189,3 +191,15 @@ def test_a_denial_under_a_level_header_stays_at_that_level():
     assert single(find(found, type=CANAL, assertion="absent"))["level"] == "L2-L3"
     found = read("At L1-2 the disc is normal and there is no foraminal narrowing.")
     assert single(find(found, type=FORAMEN, assertion="absent"))["level"] == "L1-L2"
+
+
+def test_a_lone_lower_case_side_letter_gives_no_side_and_asks_for_review():
+    found = extract_findings("L3/L4: wide disc bulge, mildly compressing the thecal sac and r exit nerve roots.")
+    root = single([f for f in found if f["type"] == NERVE])
+    assert (root["side"], root["severity"], root["reading"]) == ("bilateral", "mild", "fallback")
+    found = extract_findings("C6-7: moderate l foraminal narrowing.")
+    assert (single(found)["side"], single(found)["reading"]) == (None, "fallback")
+    # written as a capital, the letter is the shorthand of a side; letters of both sides contrast them
+    assert only("C6-7: moderate L foraminal narrowing.", FORAMEN)["side"] == "left"
+    assert {(f["side"], f["severity"]) for f in read("L4-5: mild r and moderate l foraminal narrowing.")} == {
+        ("right", "mild"), ("left", "moderate")}
