@@ -203,3 +203,12 @@ def test_a_lone_lower_case_side_letter_gives_no_side_and_asks_for_review():
     assert only("C6-7: moderate L foraminal narrowing.", FORAMEN)["side"] == "left"
     assert {(f["side"], f["severity"]) for f in read("L4-5: mild r and moderate l foraminal narrowing.")} == {
         ("right", "mild"), ("left", "moderate")}
+
+
+def test_a_narrowing_listed_beside_the_root_finding_keeps_its_side_to_itself():
+    found = read("At L2-3 a broad central protrusion flattens the ventral sac, with bilateral foraminal narrowing and "
+                 "nerve root deformity.")
+    assert single(find(found, type=FORAMEN))["side"] == "bilateral"
+    assert "side" not in single(find(found, type=NERVE))
+    # a narrowing that is the subject of the ladder verb gives the root its side
+    assert only("L4-5: bilateral foraminal narrowing compressing the exiting roots.", NERVE)["side"] == "bilateral"
