@@ -185,6 +185,7 @@ class Lexicon:
     side_item_re: re.Pattern = _NEVER                     # "... at C4-5 and on the left at C5-6": a side's item
     side_phrase_re: re.Pattern = _NEVER                   # "on", "to" before a side: a side phrase
     counting_sides: frozenset = frozenset()               # "both" counts roots, gives no side
+    verb_degree_re: re.Pattern = _NEVER                   # "largely" right before a ladder word: words of degree
     capital_only_sides: frozenset = frozenset()           # "L", "R": a side as a capital, unsure in lower case
 
     def entry(self, text: str) -> Entry | None:
@@ -553,7 +554,8 @@ def _load(directory: str) -> Lexicon:
     _add_ladder(builder, _read(path, "ladder.yaml"))
     for cause, phrases in _read(path, "causes.yaml").get("causes", {}).items():
         builder.add_all(phrases, Entry(CAUSE, cause))
-    _add_grades(builder, _read(path, "grades.yaml"))
+    grade_data = _read(path, "grades.yaml")
+    _add_grades(builder, grade_data)
     for level, phrases in levels.get("named_levels", {}).items():
         builder.add_all(phrases, Entry(LEVEL, (level,), LevelDetail(False)))
     roles = [p for phrases in anatomy.get("roles", {}).values() for p in phrases]
@@ -642,6 +644,7 @@ def _load(directory: str) -> Lexicon:
         # Compared without spaces: ", and" is ",and" too.
         list_words=frozenset((phrase_key(w) or w.strip()).replace(" ", "") for w in _spelled(levels.get("list_words")))
         - {""},
+        verb_degree_re=re.compile(rf"(?<![a-z])(?:{_alternation(grade_data.get('verb_degree_words', []))})[ \t]+$"),
         span_openers_re=re.compile(rf"(?<![a-z0-9])(?:{_alternation(levels.get('span_openers', []))})[\s\-]+$"),
         root_central_keys=central,
         source=str(path),

@@ -545,7 +545,14 @@ class RootReader:
         if not ladder:
             return None, None
         best = max(ladder, key=lambda item: (RUNG_RANK[tokens[item[0]].value], -abs(item[0] - root)))
-        return tokens[best[0]].value, grade_before(tokens, best[0], self.view, self.lexicon)
+        word = tokens[best[0]]
+        grade = grade_before(tokens, best[0], self.view, self.lexicon)
+        if grade is None:
+            # "largely compressing the exit root": words of degree, no severity (grades.yaml verb_degree_words)
+            said = self.lexicon.verb_degree_re.search(self.view, max(0, word.start - 24), word.start)
+            if said is not None:
+                grade = Token(GRADE, said.start(), said.end(), None)
+        return word.value, grade
 
     def _coordinated_findings(self, structure: int, root: int) -> bool:
         """The stenosis phrase ending at ``structure`` and the root's noun phrase are two items of one list,

@@ -212,3 +212,14 @@ def test_a_narrowing_listed_beside_the_root_finding_keeps_its_side_to_itself():
     assert "side" not in single(find(found, type=NERVE))
     # a narrowing that is the subject of the ladder verb gives the root its side
     assert only("L4-5: bilateral foraminal narrowing compressing the exiting roots.", NERVE)["side"] == "bilateral"
+
+
+def test_largely_on_a_ladder_verb_is_the_radiologists_degree_without_a_severity():
+    # FORMAT.md: "largely" is no grade word; the page still needs the radiologist's words of degree
+    found = extract_findings("L3-L4: left paracentral protrusion, largely compressing the Lt sac and exit nerve root.")
+    root = single([f for f in found if f["type"] == NERVE])
+    assert (root["side"], root["degree"], root["severity"], root["severity_text"]) == (
+        "left", "compression", None, "largely")
+    # elsewhere the word means "mostly" and says nothing of degree
+    found = extract_findings("L4-5: protrusion encroaching both exit canals (largely the right one).")
+    assert single(found)["severity_text"] is None
