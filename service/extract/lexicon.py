@@ -149,6 +149,7 @@ class Lexicon:
     root_cache: dict = field(default_factory=dict)    # (matched root text, generic) -> RootMention
     typo_index: dict = field(default_factory=dict)    # one-deletion variants of lexicon words -> Entry
     typo_cache: dict = field(default_factory=dict)    # a word as read -> its repair (Entry) or None
+    typo_pairs: dict = field(default_factory=dict)    # first word -> second word's variants -> Entry ("thecal nsac")
     not_typos: frozenset = frozenset()
     not_abbreviation_after_re: re.Pattern = _NEVER   # a shorthand right after these names a body part
     # The small words of report grammar (grammar.yaml), one pattern or set per category.
@@ -574,12 +575,13 @@ def _load(directory: str) -> Lexicon:
         return _alternation(grammar.get(key) or [])
 
     root_re = _root_regex(anatomy, roles, parts)
-    from service.extract.typos import build_typo_index  # noqa: PLC0415 - typos imports this module
+    from service.extract.typos import build_pair_index, build_typo_index  # noqa: PLC0415 - typos imports this module
 
     typo_index = build_typo_index(builder.entries, not_typos)
     _add_abbreviations(builder, anatomy.get("abbreviations") or {})
     return Lexicon(
         typo_index=typo_index,
+        typo_pairs=build_pair_index(builder.entries, not_typos),
         not_abbreviation_after_re=re.compile(
             rf"(?<![a-z0-9])(?:{_alternation(anatomy.get('abbreviations_not_after', []))})[\s:]{{1,3}}$"),
         not_typos=not_typos,
