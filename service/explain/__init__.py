@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from service.explain import scope
 from service.explain.causes import with_page_causes
-from service.explain.ownwords import Told, tell
+from service.explain.ownwords import Told, report_wide, tell
 from service.explain.compose import (LADDER_RUNGS, finding_sentence, join_list, ladder_line, nerve_root_object,
                                      opening_object, rung_key, sentence_case, unplaced_lines)
 from service.explain.grades import GradeWords, plain_grade, read_grade_words
@@ -86,7 +86,8 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     # What each finding's own sentence says that its fields may not (ownwords.py): a limited or "adequate"
     # denial, grades the page leaves to the report's words, "more to the left".
     told = [tell(finding, text) for finding in with_page_causes(list(findings), text)]
-    findings = [t.finding for t in told]
+    # A denial the report writes for the whole scan is told at no level (ownwords.report_wide).
+    findings = report_wide([t.finding for t in told], text)
     extras = [_extra(book_for(language), t) for t in told]
     mentions, unread, unexplained = scope.page_mentions(findings, text)
     if not findings and not any(scope.about_the_spine(mention, text) for mention in mentions):

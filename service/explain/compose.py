@@ -78,7 +78,8 @@ def opening_object(book: dict, finding: Finding) -> Phrase:
         key = "both"
     else:
         # A denial, or a finding placed at no level ("multilevel ... encroaching exit canals"), speaks of the
-        # openings in general: the plural.
+        # openings in general: the plural. At a level with no side, the page cannot tell one opening from
+        # both ("foraminal narrowing" beside a central disc): "one or both".
         key = "unsided_many" if finding.assertion == "absent" or finding.level is None else "unsided"
     return _noun(book, forms[key], side=finding.side)
 
@@ -103,7 +104,14 @@ def join_list(book: dict, words: list[str]) -> str:
 
 
 def _level_intro(book: dict, finding: Finding, with_level: bool = True) -> str:
-    return book["level_intro"].format(level=finding.level) if finding.level and with_level else ""
+    """"At L4-L5, "; for a stated or hedged finding placed at no level, "At one or more levels, ": the report
+    may speak of several ("multilevel bulges") or name one the engine could not read, and the page must not
+    read as one place. A denial at no level is the report's own, for the whole scan: no intro."""
+    if not with_level:
+        return ""
+    if finding.level:
+        return book["level_intro"].format(level=finding.level)
+    return book["no_level_intro"] if finding.assertion != "absent" else ""
 
 
 def _finish(book: dict, sentences: list[str]) -> str:
@@ -225,6 +233,8 @@ def _likely_root_sentence(book: dict, finding: Finding) -> str:
     forms = book["likely_root"]
     if finding.side == "bilateral":
         return forms["both"].format(root=root)
+    if finding.side is None:
+        return forms["unsided"].format(root=root)  # "one or both" openings: no "it"
     side = _side_word(book, finding.side, forms.get("gender")) if finding.side in ("left", "right") else ""
     return forms["one"].format(root=root, side=forms["side"].format(side=side) if side else "")
 

@@ -11,7 +11,9 @@ sentence, with the patterns of mappings/explain/own_words.yaml and the grade wor
   grade in the page's sentence, unless the grade stands right beside the finding's side ("moderate left
   and mild right") or right before the finding's own words ("severe central spinal stenosis"): the
   report's words below it give the grades; a grade word used as a size ("moderate-sized") grades nothing;
-- "more to the left" on a finding of both sides is said.
+- "more to the left" on a finding of both sides is said;
+- a denial written for the whole report ("Adequate spinal canal" on a closing line of its own) is told with
+  no level, even when the engine pinned it to the level named last (``report_wide``).
 
 Nothing here adds a finding; the Bundle's Observations keep the engine's fields.
 """
@@ -60,6 +62,7 @@ def _rules() -> dict:
         "limited_denial": re.compile(raw["limited_denial"].replace("{grade}", "|".join(re.escape(w) for w in words)),
                                      re.IGNORECASE),
         "meanings": {word.lower(): meaning for word, meaning in grade_words()["meanings"].items()},
+        "pinned_by_words": re.compile(raw["pinned_by_words"], re.IGNORECASE),
     }
 
 
@@ -158,3 +161,39 @@ def _meaning_of(finding: Finding, rules: dict) -> str | None:
     if finding.severity_text and finding.severity_text.lower() in rules["meanings"]:
         return rules["meanings"][finding.severity_text.lower()]
     return {"mild": "mild", "moderate": "moderate", "severe": "severe"}.get(finding.severity or "")
+
+
+def report_wide(findings: list[Finding], text: str | None) -> list[Finding]:
+    """The findings with a report-wide denial told at no level.
+
+    A denial is report-wide when each of its sentences stands on a line of its own, names no level ("L4-L5",
+    "L5") and no "this level", and the line before it is not a level's heading ("L4/L5 level:"): the
+    engine may pin it to the level named last, and "At L3-L4, the canal has enough room" then reads as if
+    another level's canal had not. Only where the page states nothing of the same type, so that no
+    unpinned denial can meet a stated finding of its kind (the guard's conflicts stay the engine's)."""
+    if not text:
+        return findings
+    rules = _rules()
+    stated = {finding.type for finding in findings if finding.assertion != "absent"}
+    # "Both sides" on such a denial is the engine's reading of a plural ("nerve roots"): the whole report's.
+    return [replace(finding, level=None, side=None if finding.side == "bilateral" else finding.side)
+            if finding.assertion == "absent" and finding.level and finding.type not in stated
+            and _on_own_lines(finding, text, rules) else finding
+            for finding in findings]
+
+
+def _on_own_lines(finding: Finding, text: str, rules: dict) -> bool:
+    spans = [span for span in finding.evidence if 0 <= span.start < span.end <= len(text)]
+    if not spans:
+        return False
+    for span in spans:
+        line_start = text.rfind("\n", 0, span.start) + 1
+        line_end = text.find("\n", span.end)
+        line = text[line_start:len(text) if line_end < 0 else line_end]
+        if text[line_start:span.start].strip(" \t-*•") or scope.names_a_level(line) \
+                or rules["pinned_by_words"].search(line):
+            return False
+        before = text[:line_start].rstrip().rsplit("\n", 1)[-1]
+        if scope.is_level_heading(before):
+            return False
+    return True

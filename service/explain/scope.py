@@ -256,6 +256,18 @@ def _blank_levels(sentence: str, mentioned) -> str:
 _HEADER = re.compile(r"^\W*(?:at )?(?:the )?\S+(?: level)?\s*:?\s*$", re.IGNORECASE)
 
 
+def names_a_level(words: str) -> bool:
+    """Whether some words name a spine level: a disc level ("L4/5") or a vertebra ("L5", not "T2")."""
+    return bool(disc_levels(words)) or bool(_SPINE_LEVEL.search(words))
+
+
+def is_level_heading(line: str) -> bool:
+    """Whether a line only names a level, as a heading for the lines below it ("L4/L5 level :")."""
+    folded = " ".join(line.split())
+    mentioned = disc_levels(folded)
+    return bool(mentioned) and bool(_HEADER.match(_blank_levels(folded, mentioned)))
+
+
 def page_mentions(findings, text: str | None) -> tuple[list[Mention], list[Mention], bool]:
     """What the page lists under "Your report also mentions" (the scope mentions and the levels it does
     not explain, in the page's order), the unexplained levels listed, and whether any level is unexplained."""
@@ -286,6 +298,7 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
     listed: dict[str, Mention] = {}
     any_level = False
     carried: list[str] = []  # a header line ("L4/L5 level :") names the level of the lines after it
+    heading = ""
     # Clauses of a sentence are read apart ("a large protrusion at L5-S1 ...; mild bulge at L4-L5").
     clauses = [(start + cut.start(), start + cut.end(), " ".join(cut.group().split()))
                for start, end, sentence in sentence_spans(text)
@@ -298,7 +311,7 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
     for (start, end, sentence), mentioned, item_end in zip(clauses, named, item_ends):
         levels = [level for _, _, found in mentioned for level in found]
         if levels and _HEADER.match(_blank_levels(sentence, mentioned)):
-            carried = levels
+            carried, heading = levels, sentence
             continue
         levels = levels or carried
         # A denial explains only the clause it was read from; a stated finding its whole item.
@@ -315,11 +328,42 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
                          and rules["unexplained"]["benign_bulge"].search(sentence)):
             continue
         any_level = True
-        if any(rules["unexplained"]["listed"].search(m.group()) for m in words):
-            for level in missing:
-                if level not in listed and len(listed) < 3:
-                    listed[level] = Mention("unread", _shorten(sentence, words[0].start()), level=level)
+        # Listed only at the level its words belong to ("a protrusion at L4-5 ..., compared to L3-4 mild facet
+        # hypertrophy" lists nothing at L3-L4), quoted with the words that name that level: a level carried
+        # from a heading line is quoted with that heading.
+        own = [m for m in words if rules["unexplained"]["listed"].search(m.group())]
+        for level in missing:
+            word = next((m for m in own if level in _owner(m.start(), sentence, mentioned, carried)), None)
+            if word is not None and level not in listed and len(listed) < 3:
+                quote = _shorten(sentence, word.start())
+                if not mentioned:
+                    quote = f"{heading}{BETWEEN}{quote.removeprefix('… ')}"
+                listed[level] = Mention("unread", quote, level=level)
     return list(listed.values()), any_level
+
+
+BETWEEN = " … "
+
+
+def _owner(at: int, sentence: str, mentioned, carried: list[str]) -> tuple[str, ...]:
+    """The levels some words at ``at`` of a clause belong to: the levels named last before them, else the
+    first named after them, else those of the heading above the clause. Levels listed together ("L3-4
+    and L4-5 levels", "D12/L1 & L4/L5") are named at once."""
+    listed: list[list] = []
+    for start, end, levels in mentioned:
+        if listed and _LISTED.fullmatch(sentence, listed[-1][1], start):
+            listed[-1][1:] = [end, listed[-1][2] + levels]
+        else:
+            listed.append([start, end, levels])
+    before = [levels for start, end, levels in listed if end <= at]
+    if before:
+        return before[-1]
+    after = [levels for start, end, levels in listed if start >= at]
+    return after[0] if after else tuple(carried)
+
+
+# Between two levels named together: joiners and brackets only.
+_LISTED = re.compile(r"[\s,&/()]*(?:(?:and|or|to|through|&)[\s,&/()]*)?", re.IGNORECASE)
 
 
 def _suggestion(quote: str, rules: dict) -> Suggestion:

@@ -1,0 +1,174 @@
+"""The page-side classes of the fifth radiologist review of issue 9 (50 unseen real reports), with
+sentences of our own: the page stays right whatever the engine reads.
+
+A finding placed at no level is said "at one or more levels", and an opening at a level with no side as
+"one or both"; an ungraded compression is not ranked below a mild one; a denial the report writes for
+the whole scan is not pinned to a level; an item for a level the page does not explain names only the
+level its words belong to, and its quote holds that level.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from service.explain import explain
+from service.explain.compose import finding_sentence
+from service.explain.outline import told_in_order
+from service.explain.ownwords import report_wide
+from service.explain.phrasebook import phrasebook
+from service.explain.scope import page_mentions
+from service.extract.finding import Evidence, Finding
+
+from combinations import stenosis_combinations
+
+LANGUAGES = ("en", "es")
+
+
+def _at(text: str, sentence: str) -> list[Evidence]:
+    start = text.index(sentence)
+    return [Evidence(start, start + len(sentence))]
+
+
+def _level_words(book: dict) -> str:
+    return book["no_level_intro"].strip(" ,")
+
+
+# --- no level, no side: never one place ------------------------------------------------------------
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_stated_finding_at_no_level_is_said_at_one_or_more_levels(language):
+    book = phrasebook(language)
+    for finding in stenosis_combinations():
+        if finding.level is not None or finding.assertion == "absent":
+            continue
+        sentence = finding_sentence(book, finding)
+        assert sentence.lower().startswith(_level_words(book).lower()), sentence
+    root = Finding("nerve-root", degree="compression", cause=["disc-bulge"])
+    assert finding_sentence(book, root).lower().startswith(_level_words(book).lower())
+    # A denial at no level is the report's own for the whole scan: no "one or more levels".
+    denial = Finding("canal-stenosis", assertion="absent")
+    assert _level_words(book).lower() not in finding_sentence(book, denial).lower()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_opening_at_a_level_with_no_side_is_one_or_both(language):
+    book = phrasebook(language)
+    for kind in ("foraminal-stenosis", "lateral-recess-stenosis"):
+        finding = Finding(kind, level="L4-L5", severity="mild")
+        sentence = finding_sentence(book, finding)
+        assert book["openings"][kind]["unsided"]["phrase"] in sentence, sentence
+        assert book["openings"][kind]["unsided"]["many"]
+    # The singular is kept for a side the report names.
+    left = Finding("foraminal-stenosis", level="L4-L5", side="left")
+    assert book["openings"]["foraminal-stenosis"]["unsided"]["phrase"] not in finding_sentence(book, left)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_grouped_page_heads_findings_of_no_level_as_one_or_more_levels(language):
+    book = phrasebook(language)
+    findings = [Finding("foraminal-stenosis", level=level, side="left", severity="mild") for level in ("L3-L4", "L4-L5")]
+    findings += [Finding("canal-stenosis", level="L4-L5", severity="moderate"),
+                 Finding("foraminal-stenosis", side="bilateral"), Finding("canal-stenosis", severity="mild")]
+    text = explain(findings, language).text
+    assert book["level_other"] in text
+
+
+# --- order: rung and grade together ---------------------------------------------------------------
+
+def test_an_ungraded_compression_is_not_ranked_below_a_mild_one():
+    mild = Finding("nerve-root", level="L4-L5", side="bilateral", degree="compression", severity="mild")
+    ungraded = Finding("nerve-root", level="L5-S1", side="left", degree="compression")
+    assert told_in_order([mild, ungraded]) == [1, 0]
+    # ... nor below a mild one when the report grades it in words the engine left as text.
+    largely = replace(ungraded, severity_text="largely")
+    assert told_in_order([mild, largely]) == [1, 0]
+    # A severe compression stays before an ungraded one, and a moderate one never below it.
+    assert told_in_order([ungraded, replace(mild, severity="severe")]) == [1, 0]
+    assert told_in_order([replace(mild, severity="moderate"), ungraded]) == [0, 1]
+    # "Largely compressing" (severe in words) before an ungraded compression.
+    assert told_in_order([ungraded, largely]) == [1, 0]
+    # The order never puts a grade into words: the ungraded one says none.
+    for language in LANGUAGES:
+        book = phrasebook(language)
+        assert not any(word in finding_sentence(book, ungraded) for word in book["grades"].values())
+
+
+# --- a report-wide denial is not pinned to a level -------------------------------------------------
+
+REPORT = ("Lumbar MRI\n"
+          "L4-L5: Broad disc bulge narrowing both exit foramina.\n"
+          "L3-L4: Small disc bulge.\n"
+          "The spinal canal is adequate.\n"
+          "No significant compression of the nerve roots.\n")
+
+
+def _report_findings(text: str, level: str = "L3-L4") -> list[Finding]:
+    return [Finding("foraminal-stenosis", level="L4-L5", side="bilateral",
+                    evidence=_at(text, "L4-L5: Broad disc bulge narrowing both exit foramina.")),
+            Finding("canal-stenosis", level=level, assertion="absent",
+                    evidence=_at(text, "The spinal canal is adequate.")),
+            Finding("nerve-root", level=level, side="bilateral", assertion="absent", severity_text="significant",
+                    evidence=_at(text, "No significant compression of the nerve roots."))]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_denial_on_a_closing_line_of_its_own_is_told_at_no_level(language):
+    book = phrasebook(language)
+    explanation = explain(_report_findings(REPORT), language, text=REPORT)
+    assert book["level_intro"].format(level="L3-L4") not in explanation.text
+    said = explanation.finding_sentences
+    assert not said[1].startswith(book["level_intro"].format(level="L3-L4"))
+    assert not said[2].startswith(book["level_intro"].format(level="L3-L4"))
+    # "Both sides" was the engine's reading of "roots": the whole report's denial names no side.
+    assert book["nerve_root"]["both"]["phrase"] not in said[2]
+
+
+def test_a_denial_under_a_level_heading_or_beside_its_level_keeps_the_level():
+    headed = "L3-L4 level:\nThe spinal canal is adequate.\n"
+    finding = Finding("canal-stenosis", level="L3-L4", assertion="absent", evidence=_at(headed, "The spinal canal is adequate."))
+    assert report_wide([finding], headed)[0].level == "L3-L4"
+    inline = "There is a small bulge at L3-L4. The spinal canal is adequate.\n"
+    finding = replace(finding, evidence=_at(inline, "The spinal canal is adequate."))
+    assert report_wide([finding], inline)[0].level == "L3-L4"
+    at_this = "L3-L4: Small bulge.\nThe spinal canal is adequate at this level.\n"
+    finding = replace(finding, evidence=_at(at_this, "The spinal canal is adequate at this level."))
+    assert report_wide([finding], at_this)[0].level == "L3-L4"
+
+
+def test_a_denial_is_not_unpinned_beside_a_stated_finding_of_its_kind():
+    """Unpinned, "no canal narrowing" would meet "the canal is narrow at L4-L5" on the same page."""
+    text = "L4-L5: Mild canal stenosis.\nL3-L4: Small bulge.\nNo canal stenosis.\n"
+    stated = Finding("canal-stenosis", level="L4-L5", severity="mild", evidence=_at(text, "L4-L5: Mild canal stenosis."))
+    denial = Finding("canal-stenosis", level="L3-L4", assertion="absent", evidence=_at(text, "No canal stenosis."))
+    assert report_wide([stated, denial], text)[1].level == "L3-L4"
+
+
+def test_a_denial_limited_by_a_misspelt_grade_stays_limited():
+    text = "L5-S1: Mild bulge.\nNo signficant compression of the nerve root.\n"
+    finding = Finding("nerve-root", level="L5-S1", assertion="absent",
+                      evidence=_at(text, "No signficant compression of the nerve root."))
+    for language in LANGUAGES:
+        book = phrasebook(language)
+        sentence = explain([finding], language, text=text).finding_sentences[0]
+        assert book["partial_denial"]["smaller"] in sentence, sentence
+
+
+# --- a level the page does not explain --------------------------------------------------------------
+
+def test_an_unexplained_item_names_only_the_level_its_words_belong_to():
+    text = ("At L2-3 a large central protrusion narrows both foramina, more than at L1-2 where the facets are worn.\n"
+            "Disc extrusions are seen at the L4-5 and L5-S1 levels.\n")
+    finding = Finding("foraminal-stenosis", level="L2-L3", side="bilateral",
+                      evidence=_at(text, text.splitlines()[0]))
+    _, unread, _ = page_mentions([finding], text)
+    assert [mention.level for mention in unread] == ["L4-L5", "L5-S1"]
+
+
+def test_an_unexplained_item_under_a_heading_quotes_the_heading():
+    text = "L4/L5 level:\n- broad disc extrusion reaching the left side.\n"
+    _, unread, _ = page_mentions([], text)
+    assert [mention.level for mention in unread] == ["L4-L5"]
+    assert re.search(r"L4/L5", unread[0].quote) and "extrusion" in unread[0].quote
