@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from service.explain import scope
 from service.explain.causes import with_page_causes
 from service.explain.ownwords import Told, report_wide, tell
-from service.explain.compose import (LADDER_RUNGS, finding_sentence, join_list, ladder_line, nerve_root_object,
+from service.explain.compose import (LADDER_RUNGS, cause_subject, finding_sentence, join_list, ladder_line, nerve_root_object,
                                      opening_object, rung_key, sentence_case, unplaced_lines)
 from service.explain.grades import GradeWords, plain_grade, read_grade_words
 from service.explain.guard import conflicts
@@ -129,8 +129,12 @@ def book_for(language: str) -> dict:
 
 
 def _extra(book: dict, told: Told) -> str:
-    """What a finding's sentence adds from its own words: the worse side, or that the grades are the report's."""
+    """What a finding's sentence adds from its own words: a hedged cause, the worse side, or that the grades
+    are the report's."""
     said = []
+    if told.cause_hedge:
+        subject = cause_subject(book, list(told.hedged_causes))
+        said.append(book["cause_hedged"][told.cause_hedge].format(subject=subject.text))
     if told.more_on:
         side = book["sides"][told.more_on]
         said.append(book["more_on"].format(side=side.get("m", side) if isinstance(side, dict) else side))

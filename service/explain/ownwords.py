@@ -28,6 +28,7 @@ from functools import cache
 import yaml
 
 from service.explain import scope
+from service.explain.causes import cause_words
 from service.explain.compose import ADEQUATE
 from service.explain.grades import grade_words
 from service.explain.phrasebook import MAPPINGS_DIR
@@ -41,6 +42,10 @@ class Told:
     finding: Finding
     more_on: str | None = None       # "left"/"right": a finding of both sides the report says is worse on one
     grade_in_words: bool = False     # its grade is left to the report's own words
+    # What presses, when the report hedges it ("mostly fibrosis", "probably disc material"): the causes and
+    # how sure the report is ("mostly", "likely", "possible"). The finding then names no cause itself.
+    hedged_causes: tuple[str, ...] = ()
+    cause_hedge: str | None = None
 
 
 @cache
@@ -63,6 +68,10 @@ def _rules() -> dict:
                                      re.IGNORECASE),
         "meanings": {word.lower(): meaning for word, meaning in grade_words()["meanings"].items()},
         "pinned_by_words": re.compile(raw["pinned_by_words"], re.IGNORECASE),
+        # A hedge word, then at most `cause_hedge_reach` words before the cause's own words.
+        "cause_hedges": [(meaning, re.compile(rf"\b(?:{pattern})\b(?:\W+\w+){{0,{int(raw['cause_hedge_reach'])}}}\W*$",
+                                              re.IGNORECASE))
+                         for meaning, pattern in raw["cause_hedges"].items()],
     }
 
 
@@ -82,10 +91,27 @@ def tell(finding: Finding, text: str | None) -> Told:
     if finding.assertion == "absent":
         return Told(_limited_denial(finding, sentences, rules))
     more_on = _more_on(finding, sentences, rules)
+    hedge = _cause_hedge(finding, text, rules)
+    hedged = {"hedged_causes": tuple(finding.cause), "cause_hedge": hedge} if hedge else {}
+    if hedge:
+        finding = replace(finding, cause=[])
     if finding.severity or finding.severity_text:
         if _grades_differ(finding, sentences, rules):
-            return Told(replace(finding, severity=None, severity_text=None), more_on, grade_in_words=True)
-    return Told(finding, more_on)
+            return Told(replace(finding, severity=None, severity_text=None), more_on, grade_in_words=True, **hedged)
+    return Told(finding, more_on, **hedged)
+
+
+def _cause_hedge(finding: Finding, text: str, rules: dict) -> str | None:
+    """How sure the report is of what presses, when a hedge stands right before a cause's words in the
+    finding's own sentence ("mostly fibrosis compressing ..."): "mostly", "likely" or "possible"."""
+    if not finding.cause or finding.assertion == "absent":
+        return None
+    for start, _, _ in cause_words(finding, text):
+        clause = re.split(r"[,;:.()]", text[max(0, start - 80):start])[-1]
+        for meaning, pattern in rules["cause_hedges"]:
+            if pattern.search(clause):
+                return meaning
+    return None
 
 
 def _limited_denial(finding: Finding, sentences: list[str], rules: dict) -> Finding:

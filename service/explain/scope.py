@@ -193,11 +193,14 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
         for kind, pattern in () if rules["not_findings"].search(sentence) else rules["mentions"].items():
             if kind in found or not rules["mention_words"][kind].search(lowered):
                 continue
-            stated = next((m for m in pattern.finditer(sentence) if not denied(sentence, m.start(), m.end(), rules)), None)
-            if stated is not None and (kind not in rules["generic_kinds"] or not specific):
-                key = f"{kind}#{len(found)}" if kind in rules["each_sentence"] else kind
-                found[key] = _mention(kind, sentence, stated, rules,
-                                      carried if kind in rules["placed"] and not named else ())
+            said = [m for m in pattern.finditer(sentence) if not denied(sentence, m.start(), m.end(), rules)]
+            if said and (kind not in rules["generic_kinds"] or not specific):
+                # Each problem the sentence states of its kind is listed ("cord compression and abnormal cord
+                # signal": pressure on the cord, and a change in it), above the sentence's words once.
+                for stated in _one_per_problem(kind, said, rules):
+                    key = f"{kind}#{len(found)}" if kind in rules["each_sentence"] or kind in found else kind
+                    found[key] = _mention(kind, sentence, stated, rules,
+                                          carried if kind in rules["placed"] and not named else ())
                 specific = specific or kind not in rules["generic_kinds"]
         if rules["suggestion_words"].search(lowered) and not rules["suggestion_not"].search(sentence) \
                 and (match := rules["suggestions"].search(sentence)):
@@ -208,6 +211,20 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
     return tuple(sorted(found.values(), key=lambda mention: order.index(mention.kind))), tuple(suggested.values())
 
 
+def _problem(kind: str, words: str, rules: dict) -> str | None:
+    return next((name for name, pattern in rules["problems"].get(kind, ()) if pattern.search(words)), None)
+
+
+def _one_per_problem(kind: str, said: list[re.Match], rules: dict) -> list[re.Match]:
+    """The first match of each problem a sentence states of one kind (one match when the kind has none)."""
+    if kind not in rules["problems"]:
+        return said[:1]
+    by_problem: dict[str | None, re.Match] = {}
+    for match in said:
+        by_problem.setdefault(_problem(kind, match.group(), rules), match)
+    return list(by_problem.values())
+
+
 def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[str, ...] = ()) -> Mention:
     """A mention with its problem (from the matched words), its grade and whether it asks for review.
 
@@ -215,7 +232,7 @@ def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[
     protrusion compressing the thecal sac"); the page says a grade only when it is the matched words' own
     ("largely compressing the thecal sac"), not a word of the thing that presses ("mild bulges compressing
     the thecal sac": the bulges are mild, the pressure is not graded)."""
-    problem = next((name for name, pattern in rules["problems"].get(kind, ()) if pattern.search(stated.group())), None)
+    problem = _problem(kind, stated.group(), rules)
     grade = shown = None
     if kind in rules["grades"]:
         before = sentence[:stated.start()]

@@ -172,3 +172,73 @@ def test_an_unexplained_item_under_a_heading_quotes_the_heading():
     _, unread, _ = page_mentions([], text)
     assert [mention.level for mention in unread] == ["L4-L5"]
     assert re.search(r"L4/L5", unread[0].quote) and "extrusion" in unread[0].quote
+
+
+# --- what the report also mentions: each item of a sentence ------------------------------------------
+
+def _kinds(text: str) -> list[tuple[str, str | None]]:
+    mentions, _, _ = page_mentions([], text)
+    return [(mention.kind, mention.problem) for mention in mentions]
+
+
+def test_a_sentence_with_several_problems_of_the_cord_lists_each():
+    text = "At C4-C5 a large disc extrusion causes cord compression and high T2 cord signal."
+    assert {("cord", "pressure"), ("cord", "change")} <= set(_kinds(text))
+    for language in LANGUAGES:
+        book = phrasebook(language)
+        page = explain([], language, text=text).text
+        assert book["scope"]["problems"]["cord"]["pressure"] in page
+        assert book["scope"]["problems"]["cord"]["change"] in page
+
+
+def test_cord_signal_named_at_the_end_of_a_list_is_listed_and_bones_in_a_list_too():
+    text = ("The study shows low T1 signal in the T4, T6 and T9 vertebral bodies, and bright T2 signal in the "
+            "lower brainstem, and thoracic cord (T2-T5).")
+    kinds = _kinds(text)
+    assert ("cord", "change") in kinds and any(kind == "bone" for kind, _ in kinds)
+    # A cord the report calls normal is not listed.
+    assert not any(kind == "cord" for kind, _ in _kinds("The T2 signal of the thoracic cord is normal."))
+    assert not any(kind == "cord" for kind, _ in _kinds("No abnormal signal in the cervical cord."))
+
+
+def test_a_separate_cord_sentence_is_listed_beside_a_tumour_sentence():
+    text = ("There is patchy high T2 signal in the medulla and the cervical cord (C3-C6).\n"
+            "Enhancing nodules along the cauda equina are in keeping with metastatic spread.")
+    kinds = [kind for kind, _ in _kinds(text)]
+    assert "cord" in kinds and "tumour" in kinds
+
+
+def test_distortion_or_attenuation_of_the_thecal_sac_is_listed():
+    for text in ("At L2-3 a broad protrusion causes effacement and attenuation of the ventral thecal sac.",
+                 "At L3-4 a smaller protrusion causes slight thecal sac distortion."):
+        assert "sac" in [kind for kind, _ in _kinds(text)], text
+
+
+# --- a hedged cause is never told as fact ------------------------------------------------------------
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_hedged_cause_keeps_its_hedge(language):
+    book = phrasebook(language)
+    cases = [("L3-L4: enhancing tissue on the right, mostly fibrosis, narrowing the right exit foramen.", "mostly"),
+             ("L3-L4: soft tissue on the right, probably disc material, narrowing the right exit foramen.", "likely")]
+    for text, meaning in cases:
+        finding = Finding("foraminal-stenosis", level="L3-L4", side="right", evidence=_at(text, text))
+        sentence = explain([finding], language, text=text).finding_sentences[0]
+        # The firm "X causes this narrowing" is not said; the hedged line is.
+        firm = [form.format(subject=cause["phrase"]) for form in book["narrowing_cause"]["present"].values()
+                for cause in book["causes"].values()]
+        assert not any(said.lower() in sentence.lower() for said in firm), sentence
+        hedged = book["cause_hedged"][meaning].split("{subject}")[0]
+        assert hedged in sentence, sentence
+    # A root squeezed by hedged tissue: "something" squeezes it, and the report's guess follows with its hedge.
+    text = "L5-S1: enhancing tissue, mostly granulation tissue, compressing the left S1 root."
+    root = Finding("nerve-root", level="L5-S1", side="left", root="S1", degree="compression", cause=["scar"],
+                   evidence=_at(text, text))
+    sentence = explain([root], language, text=text).finding_sentences[0]
+    assert book["cause_hedged"]["mostly"].format(subject=book["causes"]["scar"]["phrase"]) in sentence
+    assert book["rungs"]["compression"]["present"]["one"].format(
+        subject=book["nobody"]["phrase"], object="").strip().lower() in sentence.lower()
+    # Without the hedge the cause is said as the report says it.
+    firm = "L5-S1: granulation tissue compressing the left S1 root."
+    root = replace(root, evidence=_at(firm, firm))
+    assert book["cause_hedged"]["mostly"].split("{subject}")[0] not in explain([root], language, text=firm).finding_sentences[0]
