@@ -186,7 +186,9 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
     for sentence in sentences(text):
         lowered = sentence.lower()
         named = tuple(_levels_of(sentence)) if any(ch.isdigit() for ch in sentence) else ()
-        if _SECTION_START.match(sentence):
+        # A level is carried into the sentences after it ("C4/5: ... . Mild cord flattening."), not past a sentence
+        # that places its words at a vertebra of its own ("posterior to the L4 vertebral body").
+        if _SECTION_START.match(sentence) or (not named and _AT_VERTEBRA.search(sentence)):
             carried = ()
         carried = named or carried
         specific = False  # a generic kind ("a lesion") says nothing more than a specific one of the same words
@@ -250,6 +252,8 @@ def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[
 
 # Between a grade word and the words it grades: nothing but a space, a comma or an article.
 _ADJACENT = re.compile(r"[\s,]*(?:(?:the|a|an)\s+)?", re.IGNORECASE)
+# A single vertebra named as a place ("posterior to the L4 vertebral body", "L1 vertebra").
+_AT_VERTEBRA = re.compile(r"\b(?!T[12]\b)[CTLSD]\d{1,2}\s+(?:vertebra\w*|body|bodies|level)\b", re.IGNORECASE)
 # A sentence that opens a section of its own ("IMPRESSION: ..."): levels named before it are not carried in.
 _SECTION_START = re.compile(r"^\W*(?:impression|conclusion|opinion|summary|comment|findings|indication|history)\b",
                             re.IGNORECASE)

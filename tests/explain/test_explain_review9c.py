@@ -329,7 +329,7 @@ def test_a_level_the_page_explains_in_part_is_not_called_unexplained(language):
 
 
 def test_marrow_reconversion_is_listed():
-    assert _kinds("Vertebral bone marrow signal reconversion is seen.") == [("bone", None, True)]
+    assert _kinds("Vertebral bone marrow signal reconversion is seen.") == [("bone", "marrow", True)]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -242,3 +242,22 @@ def test_a_hedged_cause_keeps_its_hedge(language):
     firm = "L5-S1: granulation tissue compressing the left S1 root."
     root = replace(root, evidence=_at(firm, firm))
     assert book["cause_hedged"]["mostly"].split("{subject}")[0] not in explain([root], language, text=firm).finding_sentences[0]
+
+
+def test_a_pocket_of_fluid_and_a_marrow_change_are_named():
+    assert ("collection", None) in _kinds("Enhancing tissue at the operated level with a small fluid collection.")
+    assert ("bone", "marrow") in _kinds("Diffusely low marrow signal in the lumbar vertebrae, correlate with a bone scan.")
+    for language in LANGUAGES:
+        text = "L3-L4: soft tissue at the operation site with a small collection behind it."
+        assert phrasebook(language)["scope"]["kinds"]["collection"] in explain([], language, text=text).text
+
+
+def test_a_sentence_placed_at_its_own_vertebra_does_not_take_the_level_before():
+    text = ("L2/L3: broad protrusion compressing the thecal sac.\n"
+            "A small low-signal focus behind the L3 vertebral body indents the thecal sac.")
+    mentions, _, _ = page_mentions([], text)
+    sac = [mention for mention in mentions if mention.kind == "sac"]
+    assert [mention.at for mention in sac] == [(), ()]
+    # A sentence with no level of its own under a level keeps it ("C4/5: ... . Mild cord flattening.").
+    carried, _, _ = page_mentions([], "C4/5: central disc bulge. Mild cord flattening.")
+    assert [mention.at for mention in carried if mention.kind == "cord"] == [("C4-C5",)]
