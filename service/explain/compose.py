@@ -127,7 +127,8 @@ def _grade_sentence(book: dict, severity: str | None, written: str | None = None
     said = read_grade_words(written) if written and written.strip() else None
     if grade:
         if said and adds_to_severity(said, severity):
-            return book["grade_sentence_said"].format(grade=grade, words=said.written)
+            # The radiologist's own meaning when it can be said plainly ("minimal", not the engine's "mild").
+            return book["grade_sentence_said"].format(grade=plain_grade(book, said) or grade, words=said.written)
         return book["grade_sentence"].format(grade=grade)
     if said:
         plain = plain_grade(book, said)

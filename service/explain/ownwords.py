@@ -12,6 +12,8 @@ sentence, with the patterns of mappings/explain/own_words.yaml and the grade wor
   and mild right") or right before the finding's own words ("severe central spinal stenosis"): the
   report's words below it give the grades; a grade word used as a size ("moderate-sized") grades nothing;
 - "more to the left" on a finding of both sides is said;
+- a narrowing the engine left ungraded keeps the one grade word standing right before its word ("borderline
+  stenotic");
 - a denial written for the whole report ("Adequate spinal canal" on a closing line of its own) is told with
   no level, even when the engine pinned it to the level named last (``report_wide``).
 
@@ -68,6 +70,7 @@ def _rules() -> dict:
                                      re.IGNORECASE),
         "meanings": {word.lower(): meaning for word, meaning in grade_words()["meanings"].items()},
         "pinned_by_words": re.compile(raw["pinned_by_words"], re.IGNORECASE),
+        "narrowing_word": re.compile(raw["narrowing_word"], re.IGNORECASE),
         # A hedge word, then at most `cause_hedge_reach` words before the cause's own words.
         "cause_hedges": [(meaning, re.compile(rf"\b(?:{pattern})\b(?:\W+\w+){{0,{int(raw['cause_hedge_reach'])}}}\W*$",
                                               re.IGNORECASE))
@@ -95,10 +98,29 @@ def tell(finding: Finding, text: str | None) -> Told:
     hedged = {"hedged_causes": tuple(finding.cause), "cause_hedge": hedge} if hedge else {}
     if hedge:
         finding = replace(finding, cause=[])
+    if not (finding.severity or finding.severity_text) and finding.type in _OPENINGS:
+        graded = _grade_beside(sentences, rules)
+        finding = replace(finding, severity_text=graded) if graded else finding
     if finding.severity or finding.severity_text:
         if _grades_differ(finding, sentences, rules):
             return Told(replace(finding, severity=None, severity_text=None), more_on, grade_in_words=True, **hedged)
     return Told(finding, more_on, **hedged)
+
+
+_OPENINGS = ("foraminal-stenosis", "lateral-recess-stenosis", "canal-stenosis")
+
+
+def _grade_beside(sentences: list[str], rules: dict) -> str | None:
+    """The one grade word of a finding's sentence when it stands right before the narrowing word ("canal is
+    borderline stenotic"): a narrowing the engine left ungraded is not told as plain "narrow"."""
+    rules_scope = scope.scope_rules()
+    for sentence in sentences:
+        stated = [word for word in rules["grades"].finditer(sentence)
+                  if not scope.denied(sentence, word.start(), word.end(), rules_scope)
+                  and not rules["size_after_grade"].match(sentence, word.end())]
+        if len(stated) == 1 and rules["narrowing_word"].match(sentence, stated[0].end()):
+            return stated[0].group()
+    return None
 
 
 def _cause_hedge(finding: Finding, text: str, rules: dict) -> str | None:

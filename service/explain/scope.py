@@ -430,7 +430,11 @@ def regions(findings, text: str | None) -> set[str]:
 def _text_regions(text: str) -> frozenset[str]:
     """The regions the words and disc levels of one text name (and the vertebrae of its mentions), read once
     for all the languages of a request."""
-    found = {region for region, patterns in scope_rules()["regions"].items() if any(p.search(text) for p in patterns)}
+    # Not from why the scan was done ("Clinical indication: neck and lower back pain" on a lumbar scan): the
+    # warning signs follow what was imaged.
+    rules = scope_rules()
+    imaged = " ".join(sentence for sentence in sentences(text) if not rules["not_findings"].search(sentence))
+    found = {region for region, patterns in rules["regions"].items() if any(p.search(imaged) for p in patterns)}
     # A level across two regions (T12-L1, C7-T1) is the edge of a scan of either: it names neither.
     for level in _levels_of(text):
         upper, _, lower = level.partition("-")

@@ -32,6 +32,11 @@ def _at(text: str, sentence: str) -> list[Evidence]:
     return [Evidence(start, start + len(sentence))]
 
 
+def _meaning(book: dict, meaning: str) -> str:
+    word = book["grade_meanings"][meaning]
+    return word["m"] if isinstance(word, dict) else word
+
+
 def _level_words(book: dict) -> str:
     return book["no_level_intro"].strip(" ,")
 
@@ -261,3 +266,33 @@ def test_a_sentence_placed_at_its_own_vertebra_does_not_take_the_level_before():
     # A sentence with no level of its own under a level keeps it ("C4/5: ... . Mild cord flattening.").
     carried, _, _ = page_mentions([], "C4/5: central disc bulge. Mild cord flattening.")
     assert [mention.at for mention in carried if mention.kind == "cord"] == [("C4-C5",)]
+
+
+# --- grades said as the radiologist means them, regions from what was imaged ----------------------------
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_radiologists_own_grade_word_is_said_not_the_engines_rounding(language):
+    book = phrasebook(language)
+    text = "At L1-2 a small bulge causes minimal central canal narrowing."
+    finding = Finding("canal-stenosis", level="L1-L2", severity="mild", severity_text="minimal", evidence=_at(text, text))
+    sentence = explain([finding], language, text=text).finding_sentences[0]
+    assert book["grade_sentence_said"].format(grade=_meaning(book, "minimal")) in sentence
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_ungraded_narrowing_keeps_the_grade_right_before_its_word(language):
+    book = phrasebook(language)
+    text = "At T11-12 the canal is borderline stenotic, with thick ligaments."
+    finding = Finding("canal-stenosis", level="T11-T12", evidence=_at(text, text))
+    sentence = explain([finding], language, text=text).finding_sentences[0]
+    assert _meaning(book, "borderline") in sentence
+    # Two grades in the sentence: neither is moved onto the narrowing.
+    text = "At T11-12 a mild bulge; the canal is borderline stenotic."
+    finding = replace(finding, evidence=_at(text, text))
+    assert _meaning(book, "borderline") not in explain([finding], language, text=text).finding_sentences[0]
+
+
+def test_the_indication_does_not_choose_the_warning_signs():
+    from service.explain.scope import regions
+    text = "Clinical indication: neck pain and low back pain.\nL4-L5: mild bulge narrowing the left foramen."
+    assert regions([], text) == {"lower_back"}
