@@ -135,6 +135,8 @@ def _extra(book: dict, told: Told) -> str:
     if told.cause_hedge:
         subject = cause_subject(book, list(told.hedged_causes))
         said.append(book["cause_hedged"][told.cause_hedge].format(subject=subject.text))
+    if told.more_levels:
+        said.append(book["more_levels"])
     if told.more_on:
         side = book["sides"][told.more_on]
         said.append(book["more_on"].format(side=side.get("m", side) if isinstance(side, dict) else side))

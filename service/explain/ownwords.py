@@ -12,6 +12,7 @@ sentence, with the patterns of mappings/explain/own_words.yaml and the grade wor
   and mild right") or right before the finding's own words ("severe central spinal stenosis"): the
   report's words below it give the grades; a grade word used as a size ("moderate-sized") grades nothing;
 - "more to the left" on a finding of both sides is said;
+- a finding at one level whose sentence speaks of many ("multilevel bulges ..., noticeably at L4-L5") says so;
 - a narrowing the engine left ungraded keeps the one grade word standing right before its word ("borderline
   stenotic");
 - a denial written for the whole report ("Adequate spinal canal" on a closing line of its own) is told with
@@ -48,6 +49,8 @@ class Told:
     # how sure the report is ("mostly", "likely", "possible"). The finding then names no cause itself.
     hedged_causes: tuple[str, ...] = ()
     cause_hedge: str | None = None
+    # Its sentence speaks of many levels ("multilevel bulges ..., noticeably at L4-L5") and names one at most.
+    more_levels: bool = False
 
 
 @cache
@@ -71,6 +74,8 @@ def _rules() -> dict:
         "meanings": {word.lower(): meaning for word, meaning in grade_words()["meanings"].items()},
         "pinned_by_words": re.compile(raw["pinned_by_words"], re.IGNORECASE),
         "narrowing_word": re.compile(raw["narrowing_word"], re.IGNORECASE),
+        "multilevel": re.compile(raw["multilevel"], re.IGNORECASE),
+        "at_that_level": re.compile(raw["at_that_level"], re.IGNORECASE),
         # A hedge word, then at most `cause_hedge_reach` words before the cause's own words.
         "cause_hedges": [(meaning, re.compile(rf"\b(?:{pattern})\b(?:\W+\w+){{0,{int(raw['cause_hedge_reach'])}}}\W*$",
                                               re.IGNORECASE))
@@ -96,6 +101,9 @@ def tell(finding: Finding, text: str | None) -> Told:
     more_on = _more_on(finding, sentences, rules)
     hedge = _cause_hedge(finding, text, rules)
     hedged = {"hedged_causes": tuple(finding.cause), "cause_hedge": hedge} if hedge else {}
+    if finding.level and any(rules["multilevel"].search(sentence) and len(scope.disc_levels(sentence)) <= 1
+                             and not rules["at_that_level"].search(sentence) for sentence in sentences):
+        hedged["more_levels"] = True
     if hedge:
         finding = replace(finding, cause=[])
     if not (finding.severity or finding.severity_text) and finding.type in _OPENINGS:

@@ -296,3 +296,22 @@ def test_the_indication_does_not_choose_the_warning_signs():
     from service.explain.scope import regions
     text = "Clinical indication: neck pain and low back pain.\nL4-L5: mild bulge narrowing the left foramen."
     assert regions([], text) == {"lower_back"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_finding_at_one_level_of_a_multilevel_sentence_says_there_may_be_more(language):
+    book = phrasebook(language)
+    text = "Multilevel disc bulges, most marked at L2-L3 level, narrowing both exit foramina."
+    finding = Finding("foraminal-stenosis", level="L2-L3", side="bilateral", evidence=_at(text, text))
+    assert book["more_levels"] in explain([finding], language, text=text).finding_sentences[0]
+    tied = "Multilevel disc bulges, largest at L2-L3 level, where it narrows both exit foramina."
+    finding = replace(finding, evidence=_at(tied, tied))
+    assert book["more_levels"] not in explain([finding], language, text=tied).finding_sentences[0]
+
+
+def test_a_quote_holds_the_level_the_page_says():
+    text = "Lumbar MRI\nBroad disc bulges at L2-L3 and L3-L4 levels\nnarrowing both exit foramina.\n"
+    finding = Finding("foraminal-stenosis", level="L3-L4", side="bilateral", evidence=_at(text, "narrowing both exit foramina."))
+    from service.explain.quotes import evidence_quote
+    quote = evidence_quote([finding], text)
+    assert quote.startswith("Broad disc bulges at L2-L3 and L3-L4 levels") and quote.endswith("narrowing both exit foramina.")
