@@ -248,23 +248,42 @@ def _mention_items(book: dict, mentions: list, told_levels: set | frozenset = fr
     """One item per quote: the kinds one sentence states are said together above its words once; the same
     words stated at several levels ("Mild cord flattening." under three levels) are one item with its levels."""
     items: dict[str, dict] = {}
+    # Levels one sentence leaves unexplained alike are said in one line ("... at L3-L4 and L4-L5 ...").
+    unread: dict[tuple, list] = {}
+    for mention in mentions:
+        if mention.kind == "unread" and mention.level:
+            unread.setdefault((mention.quote, mention.problem, mention.level in told_levels), []).append(mention)
+    lines = {id(same[0]): _mention_line(book, replace(same[0], level=join_list(book, list(dict.fromkeys(m.level for m in same)))),
+                                        told_levels, more=key[2])
+             for key, same in unread.items()}
+    mentions = [m for m in mentions if not (m.kind == "unread" and m.level) or id(m) in lines]
+    for mention in mentions:
+        if mention.kind == "unread" and mention.level:
+            unread.setdefault((mention.quote, mention.problem, mention.level in told_levels), []).append(mention)
+    joined = {id(same[0]): replace(same[0], level=join_list(book, list(dict.fromkeys(m.level for m in same)))) for same in unread.values()}
+    mentions = [joined.get(id(m), m) for m in mentions
+                if not (m.kind == "unread" and m.level) or id(m) in joined]
+    told_levels = set(told_levels) | {joined[key].level for key in joined
+                                      if any(m.level in told_levels for m in mentions if m is joined[key])}
     for mention in mentions:
         item = items.setdefault(mention.quote, {"lines": {}, "at": [], "quote": mention.quote})
-        item["lines"].setdefault(_mention_line(book, mention, told_levels), None)
+        item["lines"].setdefault(lines.get(id(mention)) or _mention_line(book, mention, told_levels), None)
         item["at"] += [level for level in mention.at if level not in item["at"]]
     return [{"line": " ".join([*item["lines"], *([book["scope"]["said_at"].format(level=join_list(book, item["at"]))]
                                                   if item["at"] else [])]),
              "quote": item["quote"]} for item in items.values()]
 
 
-def _mention_line(book: dict, mention, told_levels: set | frozenset = frozenset()) -> str:
+def _mention_line(book: dict, mention, told_levels: set | frozenset = frozenset(), more: bool | None = None) -> str:
     """What the report also mentions, in plain words: the problem when the kind has problems ("pressure
     on the spinal cord"), the place of a level the page does not explain, and the grade when given."""
     words = book["scope"]
     line = words["problems"].get(mention.kind, {}).get(mention.problem) or words["kinds"][mention.kind]
     if mention.kind == "unread":
         # A level the page explains something of is not "something this page does not explain" as a whole.
-        at = words["unread_more_at" if mention.level in told_levels else "unread_at"]
+        disc = "_disc" if mention.problem == "disc" else ""
+        more = mention.level in told_levels if more is None else more
+        at = words[f"unread{disc}_more_at" if more else f"unread{disc}_at"]
         line = at.format(level=mention.level) if mention.level else line
     if mention.grade and mention.kind == "slip":
         number = _ROMAN.get(mention.grade.split()[-1].lower(), mention.grade.split()[-1])

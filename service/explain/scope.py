@@ -359,7 +359,8 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
                 quote = _shorten(sentence, word.start())
                 if not mentioned:
                     quote = f"{heading}{BETWEEN}{quote.removeprefix('… ')}"
-                listed[level] = Mention("unread", quote, level=level)
+                disc = rules["unexplained"]["disc"].match(word.group()) is not None
+                listed[level] = Mention("unread", quote, problem="disc" if disc else None, level=level)
     return list(listed.values()), any_level
 
 

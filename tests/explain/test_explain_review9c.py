@@ -324,8 +324,9 @@ def test_a_level_the_page_explains_in_part_is_not_called_unexplained(language):
     root = Finding("nerve-root", level="L4-L5", root="L5", side="right", degree="contact",
                    evidence=_at(text, "At L4-L5, a right protrusion touches the right L5 root."))
     page = explain([root], language, text=text).text
-    assert book["scope"]["unread_more_at"].format(level="L4-L5") in page
-    assert book["scope"]["unread_at"].format(level="L4-L5") not in page
+    # An extrusion: "more about a disc at L4-L5 than this page explains".
+    assert book["scope"]["unread_disc_more_at"].format(level="L4-L5") in page
+    assert book["scope"]["unread_disc_at"].format(level="L4-L5") not in page
 
 
 def test_marrow_reconversion_is_listed():

@@ -315,3 +315,12 @@ def test_a_quote_holds_the_level_the_page_says():
     from service.explain.quotes import evidence_quote
     quote = evidence_quote([finding], text)
     assert quote.startswith("Broad disc bulges at L2-L3 and L3-L4 levels") and quote.endswith("narrowing both exit foramina.")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_unexplained_disc_levels_of_one_sentence_are_one_plain_item(language):
+    book = phrasebook(language)
+    text = "Disc extrusions are seen at the L2-3 and L3-4 levels."
+    page = explain([], language, text=text).text
+    line = book["scope"]["unread_disc_at"].format(level=f'L2-L3{book["and"]}L3-L4')
+    assert page.count(line) == 1
