@@ -79,6 +79,7 @@ def scope_rules() -> dict:
         "order": [*raw["order"], *(kind for kind in raw["mentions"] if kind not in raw["order"])],
         "each_sentence": frozenset(raw["each_sentence"]),
         "placed": frozenset(raw["placed"]),
+        "many_levels": re.compile(raw["many_levels"], re.IGNORECASE),
         "quiet_kinds": frozenset(raw["quiet_kinds"]),
         "problems": {kind: [(problem, re.compile(p, re.IGNORECASE)) for problem, p in problems.items()]
                      for kind, problems in raw["problems"].items()},
@@ -183,6 +184,7 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
     found: dict[str, Mention] = {}
     suggested: dict[str, Suggestion] = {}
     carried: tuple[str, ...] = ()  # the levels of the last sentence that named one, for a placed kind
+    carried_words = ""
     for sentence in sentences(text):
         lowered = sentence.lower()
         named = tuple(_levels_of(sentence)) if any(ch.isdigit() for ch in sentence) else ()
@@ -190,6 +192,11 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
         # that places its words at a vertebra of its own ("posterior to the L4 vertebral body").
         if _SECTION_START.match(sentence) or (not named and _AT_VERTEBRA.search(sentence)):
             carried = ()
+        here = () if rules["many_levels"].search(sentence) else carried  # "multilevel ..." is at no one level
+        if named:
+            # The words that name the carried levels ("C3/4"): a mention placed by them quotes them too.
+            mentioned = disc_levels(sentence)
+            carried_words = sentence[mentioned[0][0]:mentioned[-1][1]]
         carried = named or carried
         specific = False  # a generic kind ("a lesion") says nothing more than a specific one of the same words
         for kind, pattern in () if rules["not_findings"].search(sentence) else rules["mentions"].items():
@@ -202,7 +209,7 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
                 for stated in _one_per_problem(kind, said, rules):
                     key = f"{kind}#{len(found)}" if kind in rules["each_sentence"] or kind in found else kind
                     found[key] = _mention(kind, sentence, stated, rules,
-                                          carried if kind in rules["placed"] and not named else ())
+                                          here if kind in rules["placed"] and not named else (), carried_words)
                 specific = specific or kind not in rules["generic_kinds"]
         if rules["suggestion_words"].search(lowered) and not rules["suggestion_not"].search(sentence) \
                 and (match := rules["suggestions"].search(sentence)):
@@ -227,7 +234,8 @@ def _one_per_problem(kind: str, said: list[re.Match], rules: dict) -> list[re.Ma
     return list(by_problem.values())
 
 
-def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[str, ...] = ()) -> Mention:
+def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[str, ...] = (),
+             level_words: str = "") -> Mention:
     """A mention with its problem (from the matched words), its grade and whether it asks for review.
 
     Any grade word of the clause before the matched words, or inside them, asks for review ("a large
@@ -247,7 +255,12 @@ def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[
                or _ADJACENT.fullmatch(joined, word.end(), len(clause) + 1)]
         shown = own[-1].group() if own else None
     review = kind not in rules["review_grades"] or bool(rules["review_grades"][kind].search(f"{grade or ''} {stated.group()}"))
-    return Mention(kind, _shorten(sentence, stated.start()), problem, shown, review, at=at)
+    quote = _shorten(sentence, stated.start())
+    if at:
+        # Placed at a level its sentence does not name: the quote holds the words that name it ("C3/4 … Mild
+        # cord flattening."), so the page never states a level its quote does not hold.
+        quote = f"{level_words}{BETWEEN}{quote.removeprefix('… ')}"
+    return Mention(kind, quote, problem, shown, review, at=at)
 
 
 # Between a grade word and the words it grades: nothing but a space, a comma or an article.

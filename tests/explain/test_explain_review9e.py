@@ -324,3 +324,12 @@ def test_unexplained_disc_levels_of_one_sentence_are_one_plain_item(language):
     page = explain([], language, text=text).text
     line = book["scope"]["unread_disc_at"].format(level=f'L2-L3{book["and"]}L3-L4')
     assert page.count(line) == 1
+
+
+def test_an_also_mentions_item_never_states_a_level_its_quote_does_not_hold():
+    text = "C3/4: central osteophyte complex. Mild cord flattening.\nMultilevel small protrusions indent the thecal sac."
+    mentions, _, _ = page_mentions([], text)
+    placed = [mention for mention in mentions if mention.at]
+    assert placed and all(any(word in mention.quote for word in ("C3/4",)) for mention in placed)
+    # The multilevel sentence is placed at no level.
+    assert [mention.at for mention in mentions if mention.kind == "sac"] == [()]
