@@ -16,7 +16,7 @@ does across statements.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache, lru_cache
+from functools import cache
 
 import yaml
 
@@ -27,8 +27,6 @@ from service.extract.attributes import one_disc_cause
 from service.extract.finding import Finding
 from service.extract.levels import level_groups
 from service.extract.lexicon import CAUSE
-from service.extract.textview import plain_view, scan_view
-from service.extract.tokens import scan
 from service.extract.typos import repair
 
 OPENINGS = ("foraminal-stenosis", "lateral-recess-stenosis", "canal-stenosis")
@@ -42,11 +40,7 @@ def _rules() -> dict:
             "never": frozenset(raw["never_named"])}
 
 
-@lru_cache(maxsize=32)
-def _scanned(text: str) -> tuple[str, list]:
-    """The engine's view and tokens of one text, scanned once for all its findings and languages."""
-    view = scan_view(plain_view(text))
-    return view, scan(view, load_lexicon())
+_scanned = scope.scanned  # the engine's view and tokens of one text, scanned once (regions read them too)
 
 
 def page_causes(finding: Finding, text: str | None) -> list[str]:
@@ -100,3 +94,12 @@ def _causes_for_level(tokens: list, view: str, level: str | None, text: str, sta
             if token.kind == CAUSE and token.value not in rules["never"]
             and " ".join(text[token.start:token.end].lower().split()) not in rules["not_by_itself"]
             and not scope.denied(sentence, token.start - start, token.end - start, rules_scope)]
+
+
+def cause_words(finding: Finding, text: str) -> list[tuple[int, int, str]]:
+    """Where the finding's own sentence names its causes: [start, end) offsets in ``text`` and the cause."""
+    view, tokens = _scanned(text)
+    wanted = set(finding.cause)
+    return [(token.start, token.end, token.value) for span in finding.evidence if 0 <= span.start < span.end <= len(text)
+            for token in tokens
+            if token.kind == CAUSE and token.value in wanted and span.start <= token.start and token.end <= span.end]
