@@ -141,7 +141,7 @@ def _names_the_finding(finding: Finding, sentence: str, start: int, end: int, ru
     if own is None:
         return False
     before = rules["subject_before_grade"].search(re.split(r"[,;:.(]", sentence[:start])[-1])
-    after = re.split(r"[,;:.(]|\b\w+ing\b", sentence[end:], maxsplit=1)[0]
+    after = re.split(r"[,;:.]|\b\w+ing\b", sentence[end:], maxsplit=1)[0]
     return (before is not None and own.fullmatch(before.group("own")) is not None) or own.search(after) is not None
 
 

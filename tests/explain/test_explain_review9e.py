@@ -338,7 +338,7 @@ def test_an_also_mentions_item_never_states_a_level_its_quote_does_not_hold():
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_an_ungraded_root_keeps_the_grade_of_what_presses_on_it_and_no_other(language):
     book = phrasebook(language)
-    text = "L2-L3: central protrusion, largely compressing the thecal sac and the right exit nerve root."
+    text = "L2-L3: central protrusion, largely compressing (right) thecal sac and the right exit nerve root."
     root = Finding("nerve-root", level="L2-L3", side="right", degree="compression", cause=["disc-protrusion"],
                    evidence=_at(text, text))
     sentence = explain([root], language, text=text).finding_sentences[0]
