@@ -350,3 +350,12 @@ def test_an_ungraded_root_keeps_the_grade_of_what_presses_on_it_and_no_other(lan
     for finding in (foramen, canal):
         sentence = explain([finding], language, text=text).finding_sentences[0]
         assert _meaning(book, "large") not in sentence, sentence
+
+
+def test_an_adequate_canal_at_no_level_leaves_a_mild_stenosis_standing():
+    from service.explain.guard import conflicts
+    from service.explain.compose import ADEQUATE
+    mild = Finding("canal-stenosis", level="L4-L5", severity="mild")
+    adequate = Finding("canal-stenosis", assertion="absent", severity_text=ADEQUATE)
+    assert conflicts([mild, adequate]) == []
+    assert conflicts([replace(mild, severity="severe"), adequate]) == [[0, 1]]
