@@ -149,6 +149,10 @@ class Lexicon:
     root_cache: dict = field(default_factory=dict)    # (matched root text, generic) -> RootMention
     typo_index: dict = field(default_factory=dict)    # one-deletion variants of lexicon words -> Entry
     typo_cache: dict = field(default_factory=dict)    # a word as read -> its repair (Entry) or None
+    typo_pairs: dict = field(default_factory=dict)    # first word -> second word's variants -> Entry ("thecal nsac")
+    typo_clean: set = field(default_factory=set)      # the words of typo_cache that are no typos
+    abbreviation_cache: dict = field(default_factory=dict)  # the characters before a full stop -> an abbreviation
+    shorthand_cache: dict = field(default_factory=dict)     # ... -> a grade's shorthand ("mod.")
     not_typos: frozenset = frozenset()
     not_abbreviation_after_re: re.Pattern = _NEVER   # a shorthand right after these names a body part
     # The small words of report grammar (grammar.yaml), one pattern or set per category.
@@ -185,6 +189,8 @@ class Lexicon:
     side_item_re: re.Pattern = _NEVER                     # "... at C4-5 and on the left at C5-6": a side's item
     side_phrase_re: re.Pattern = _NEVER                   # "on", "to" before a side: a side phrase
     counting_sides: frozenset = frozenset()               # "both" counts roots, gives no side
+    verb_degree_re: re.Pattern = _NEVER                   # "largely" right before a ladder word: words of degree
+    capital_only_sides: frozenset = frozenset()           # "L", "R": a side as a capital, unsure in lower case
 
     def entry(self, text: str) -> Entry | None:
         return self.entries.get(phrase_key(text))
@@ -552,7 +558,8 @@ def _load(directory: str) -> Lexicon:
     _add_ladder(builder, _read(path, "ladder.yaml"))
     for cause, phrases in _read(path, "causes.yaml").get("causes", {}).items():
         builder.add_all(phrases, Entry(CAUSE, cause))
-    _add_grades(builder, _read(path, "grades.yaml"))
+    grade_data = _read(path, "grades.yaml")
+    _add_grades(builder, grade_data)
     for level, phrases in levels.get("named_levels", {}).items():
         builder.add_all(phrases, Entry(LEVEL, (level,), LevelDetail(False)))
     roles = [p for phrases in anatomy.get("roles", {}).values() for p in phrases]
@@ -571,12 +578,13 @@ def _load(directory: str) -> Lexicon:
         return _alternation(grammar.get(key) or [])
 
     root_re = _root_regex(anatomy, roles, parts)
-    from service.extract.typos import build_typo_index  # noqa: PLC0415 - typos imports this module
+    from service.extract.typos import build_pair_index, build_typo_index  # noqa: PLC0415 - typos imports this module
 
     typo_index = build_typo_index(builder.entries, not_typos)
     _add_abbreviations(builder, anatomy.get("abbreviations") or {})
     return Lexicon(
         typo_index=typo_index,
+        typo_pairs=build_pair_index(builder.entries, not_typos),
         not_abbreviation_after_re=re.compile(
             rf"(?<![a-z0-9])(?:{_alternation(anatomy.get('abbreviations_not_after', []))})[\s:]{{1,3}}$"),
         not_typos=not_typos,
@@ -641,6 +649,7 @@ def _load(directory: str) -> Lexicon:
         # Compared without spaces: ", and" is ",and" too.
         list_words=frozenset((phrase_key(w) or w.strip()).replace(" ", "") for w in _spelled(levels.get("list_words")))
         - {""},
+        verb_degree_re=re.compile(rf"(?<![a-z])(?:{_alternation(grade_data.get('verb_degree_words', []))})[ \t]+$"),
         span_openers_re=re.compile(rf"(?<![a-z0-9])(?:{_alternation(levels.get('span_openers', []))})[\s\-]+$"),
         root_central_keys=central,
         source=str(path),
@@ -700,6 +709,7 @@ def _grammar_patterns(grammar: dict) -> dict:
                                 rf"(?:the\s+)?$"),
         side_phrase_re=re.compile(rf"{words('side_prepositions')}\s"),
         counting_sides=texts("counting_sides"),
+        capital_only_sides=texts("capital_only_sides"),
     )
 
 

@@ -32,6 +32,7 @@ from service.extract.typos import repair
 _FORWARD_GAP = 48
 _HEADS = frozenset({NARROW, NORMAL, LADDER})
 _SIDED_STENOSES = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
+_SPINE_DENIALS = frozenset({"nerve-root", "canal-stenosis"})
 
 
 def _landmark(group: LevelGroup, tokens: list[Token], view: str, lexicon: Lexicon) -> bool:
@@ -337,6 +338,30 @@ def _repair_words(sentence: _Sentence, end: int, lexicon: Lexicon) -> None:
             sentence.kinds = {t.kind for t in repaired}
 
 
+def _unsure_sides(sentence: _Sentence, source: str, lexicon: Lexicon) -> list[int]:
+    """Pass 2b: a side letter written in lower case alone ("... compressing thecal sac and l exit nerve roots"),
+    where notes write the shorthand as a capital ("L foraminal stenosis"), may be a typo as well as a side: it
+    gives no side (a plural then reads as both sides, FORMAT.md). Returns where such letters stand, so that the
+    findings around them ask for review (``_flag_unsure``). Letters of both sides in one sentence ("mild r and
+    moderate l foraminal narrowing") contrast the sides: they stay sides."""
+    letters = [t for t in sentence.tokens if t.kind == SIDE and source[t.start:t.end] in lexicon.capital_only_sides]
+    if len({t.value for t in letters}) > 1:
+        return []
+    unsure = [t.start for t in letters]
+    if unsure:
+        sentence.retokened([t for t in sentence.tokens if t.start not in unsure], lexicon)
+    return unsure
+
+
+def _flag_unsure(mentions: list[Mention], tokens: list[Token], unsure: list[int]) -> None:
+    """A finding whose phrase held a side letter read as no side, or had one right before it, is marked as a
+    fallback reading: the page says less and asks for review."""
+    for mention in mentions:
+        start = tokens[mention.first - 1].end if mention.first else 0
+        if any(start <= at < tokens[mention.last].end for at in unsure):
+            mention.fallback = True
+
+
 def _heads(sentence: _Sentence) -> bool:
     """Whether the sentence holds a word that can head a finding: a narrowing, normal-state or ladder word, or
     a grade next to a location, which can state a stenosis on its own ("Foramina: moderate right, mild left")."""
@@ -399,24 +424,29 @@ def _read_mentions(sentence: _Sentence, state: _State, heads: bool,
 
 
 def _stated_levels(mention: Mention, sentence: _Sentence, segment: _Segment, lexicon: Lexicon) -> list | None:
-    """The levels the sentence gives a mention (``resolve_levels``); None when it names none for it. A root
-    denial on a line of its own after a "LEVEL: finding." line is the spine's: "L4-L5: right bulge
-    seen.\nNo nerve root or thecal sac compression is seen." (FORMAT.md, rulings from real reports)."""
+    """The levels the sentence gives a mention (``resolve_levels``); None when it names none for it. A root or
+    canal denial on a line of its own after a "LEVEL: finding." line is the spine's: "L4-L5: right bulge
+    seen.\nNo nerve root or thecal sac compression is seen.", "... \nAdequate spinal canal." (FORMAT.md,
+    rulings from real reports)."""
     view, start = sentence.view, sentence.start
     levels = resolve_levels(mention, sentence.groups, sentence.tokens, view, lexicon)
-    if levels is None and mention.type == "nerve-root" and mention.assertion == ABSENT and mention.root is None \
+    if levels is None and mention.type in _SPINE_DENIALS and mention.assertion == ABSENT and mention.root is None \
             and segment.line_end is not None and start > segment.line_end and _opens_a_line(view, start):
         return [None]
     return levels
 
 
-def _carried_levels(mention: Mention, state: _State, wide: bool) -> list:
+def _carried_levels(mention: Mention, state: _State, wide: bool, refers: bool = False) -> list:
     """The levels of a mention whose sentence names none: the segment's, else the ones named last in it; a
     spine-wide statement ("at any level") has none. A level that cannot hold the root the mention names is
     not its level ("... explained by the left S1 compression" after a sentence on L4-5); a root named in a
     numbered item continues the item before when exactly one of its levels fits ("1. Extrusion at L4-L5 ...
-    2. The left L5 root is compressed.")."""
+    2. The left L5 root is compressed."). A denial naming no level outside a level header's segment is the
+    spine's, not the level named last ("Mild bulge at L3-L4.\nAdequate spinal canal.": FORMAT.md's denial of
+    the whole spine), unless it refers back to it ("no canal stenosis at these levels")."""
     segment = state.segment
+    if mention.assertion == ABSENT and not segment.levels and not refers:
+        wide = True
     levels = [None] if wide else (segment.levels or segment.previous or [None])
     if mention.root and levels != [None] and not any(root_fits_level(mention.root, lvl) for lvl in levels):
         levels = [None]
@@ -492,7 +522,8 @@ class _Report:
 
         1. ``_enter_segment``: a numbered item or a sentence opening with a level starts a new level context
            ("L4-5: ...", "2. ...").
-        2. ``_repair_words``: misspelt lexicon words become tokens ("disc protruion").
+        2. ``_repair_words``: misspelt lexicon words become tokens ("disc protruion"); ``_unsure_sides``: a
+           lower-case side letter alone gives no side ("and l exit nerve roots").
         3. Nothing to read ("Normal alignment."): only the level context moves on (``_pass_over``).
         4. ``_complete_roots``: roots named the telegraphic way become root tokens ("R L5 compressed").
         5. ``_read_mentions``: the stenosis and nerve-root mentions, with ConText's assertions.
@@ -506,12 +537,16 @@ class _Report:
         if question or not tokens:
             return
         _repair_words(sentence, end, lexicon)
+        unsure = _unsure_sides(sentence, self.text if source is None else source, lexicon) \
+            if lexicon.capital_only_sides and SIDE in sentence.kinds else []
         heads = _heads(sentence)
         if not heads and CAUSE not in sentence.kinds:
             _pass_over(sentence, state)
             return
         _complete_roots(sentence, state, lexicon)
         reader, mentions = _read_mentions(sentence, state, heads, lexicon)
+        if unsure:
+            _flag_unsure(mentions, sentence.tokens, unsure)
         if section == "addendum" and not mentions:
             self._clear_levels(sentence)
         used_levels = self._place(sentence, mentions, state, evidence, section,
@@ -543,7 +578,7 @@ class _Report:
                 continue
             stated = _stated_levels(mention, sentence, state.segment, lexicon)
             if stated is None:
-                levels = _carried_levels(mention, state, wide)
+                levels = _carried_levels(mention, state, wide, REF in sentence.kinds)
             else:
                 levels = used_levels = _past_emphasis(mention, stated, state.segment.levels, sentence.groups, tokens,
                                                       view, lexicon)

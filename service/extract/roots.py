@@ -545,15 +545,34 @@ class RootReader:
         if not ladder:
             return None, None
         best = max(ladder, key=lambda item: (RUNG_RANK[tokens[item[0]].value], -abs(item[0] - root)))
-        return tokens[best[0]].value, grade_before(tokens, best[0], self.view, self.lexicon)
+        word = tokens[best[0]]
+        grade = grade_before(tokens, best[0], self.view, self.lexicon)
+        if grade is None:
+            # "largely compressing the exit root": words of degree, no severity (grades.yaml verb_degree_words)
+            said = self.lexicon.verb_degree_re.search(self.view, max(0, word.start - 24), word.start)
+            if said is not None:
+                grade = Token(GRADE, said.start(), said.end(), None)
+        return word.value, grade
+
+    def _coordinated_findings(self, structure: int, root: int) -> bool:
+        """The stenosis phrase ending at ``structure`` and the root's noun phrase are two items of one list,
+        joined by a coordinator alone ("... foraminal narrowing and nerve root distortion")."""
+        start = self._noun_phrase_start(root)
+        return structure < start and all(self.tokens[j].kind in (NARROW, LOC) for j in range(structure, start)) \
+            and self.lexicon.object_and_re.fullmatch(self.view, self.tokens[structure].end,
+                                                     self.tokens[start].start) is not None
 
     def _name_side(self, root: int, first_word: int, back_reference: bool, previous) -> str | None:
         """Pass 5, for a root named without a side: the side of the structure before it in its clause ("left
         paracentral protrusion contacting the S1 root"); of the same cause in the sentence before ("Left
         paracentral protrusion. The protrusion contacts the S1 root."); after "This ...", the side of the
-        sentence before."""
+        sentence before. A narrowing listed beside the root's own finding ("bilateral foraminal narrowing and
+        nerve root distortion") is not what acts on the root: its side stays its own."""
         tokens = self.tokens
         side, structure = self.structure(self._clause_start(min(root, first_word)), min(root, first_word))
+        if side is not None and structure is not None and first_word > root and tokens[structure].kind in (NARROW, LOC) \
+                and self._coordinated_findings(structure, root):
+            side = None
         if side is None and structure is not None and tokens[structure].kind == CAUSE:
             side = previous.cause_sides.get(tokens[structure].value)
         if side is None and back_reference:

@@ -6,6 +6,8 @@ first time. A word of five letters or more that the lexicon does
 not know is matched to a one-word lexicon entry (ladder, narrowing, cause, location, side, grade) one
 edit away (symmetric deletions); a variant that could be two different entries is left alone, and so
 are real words listed under `not_typos` in mappings/extraction/anatomy.yaml ("patient" is not "patent").
+A short second word of a two-word entry, one edit away after a first word spelt right, is repaired the same
+way ("thecal nsac", "thecal sca").
 """
 
 from __future__ import annotations
@@ -40,6 +42,43 @@ def build_typo_index(entries: dict, not_typos) -> dict:
     return index
 
 
+def build_pair_index(entries: dict, not_typos) -> dict:
+    """Two-word entries by their first word: the second word and its one-deletion variants -> Entry, for a
+    short second word misspelt after a first word spelt right ("thecal nsac", "thecal sca")."""
+    pairs: dict[str, dict[str, Entry]] = {}
+    for key, entry in entries.items():
+        words = key.split(" ")
+        if entry.kind not in _KINDS or len(words) != 2 or len(words[0]) < 5 or len(words[1]) < 3 \
+                or not (words[0].isalpha() and words[1].isalpha()):
+            continue
+        variants = pairs.setdefault(words[0], {})
+        for variant in _deletions(words[1]) | {words[1]}:
+            known = variants.get(variant)
+            if known is None:
+                variants[variant] = entry
+            elif (known.kind, known.value, known.detail) != (entry.kind, entry.value, entry.detail):
+                variants[variant] = _AMBIGUOUS
+    for word in not_typos:
+        for variants in pairs.values():
+            variants.pop(word, None)
+    return pairs
+
+
+_PAIR = re.compile(r"(?<![a-z])([a-z]{5,})[ \t]+([a-z]{3,6})\b")
+
+
+def _correct_pair(first: str, second: str, lexicon: Lexicon) -> Entry | None:
+    variants = lexicon.typo_pairs.get(first)
+    if not variants or first + " " + second in lexicon.entries or second in lexicon.entries \
+            or second in lexicon.not_typos:
+        return None
+    for variant in (second, *_deletions(second)):
+        entry = variants.get(variant)
+        if entry is not None:
+            return None if entry is _AMBIGUOUS else entry
+    return None
+
+
 def _correct(word: str, lexicon: Lexicon) -> Entry | None:
     cache = lexicon.typo_cache
     if word in cache:
@@ -54,11 +93,23 @@ def _correct(word: str, lexicon: Lexicon) -> Entry | None:
                 break
     if len(cache) < 50_000:
         cache[word] = found
+        if found is None:
+            lexicon.typo_clean.add(word)
     return found
 
 
 def repair(tokens: list[Token], view: str, start: int, end: int, lexicon: Lexicon) -> list[Token]:
-    """``tokens`` with tokens added for misspelt lexicon words in the gaps between them."""
+    """``tokens`` with tokens added for misspelt lexicon words in the gaps between them.
+
+    Most sentences have none: when no word of the sentence can be repaired, nor begins a two-word entry
+    (``typo_pairs``), its gaps are not read one by one.
+    A token begins and ends between words, never inside one, so the words of the gaps are words of the
+    sentence (tests/extract/test_extract_scanning.py checks this of every token)."""
+    words = set(_WORD.findall(view, start, end))
+    pairs = lexicon.typo_pairs
+    if not any(_correct(word, lexicon) is not None for word in words - lexicon.typo_clean) \
+            and not (pairs and any(word in pairs for word in words)):
+        return tokens
     added = []
     cursor = start
     for token in tokens + [None]:
@@ -67,6 +118,11 @@ def repair(tokens: list[Token], view: str, start: int, end: int, lexicon: Lexico
             entry = _correct(match.group(), lexicon)
             if entry is not None:
                 added.append(Token(entry.kind, match.start(), match.end(), entry.value, entry.detail))
+        if lexicon.typo_pairs:
+            for match in _PAIR.finditer(view, cursor, gap_end):
+                entry = _correct_pair(match.group(1), match.group(2), lexicon)
+                if entry is not None:
+                    added.append(Token(entry.kind, match.start(), match.end(), entry.value, entry.detail))
         if token is not None:
             cursor = token.end
     if not added:

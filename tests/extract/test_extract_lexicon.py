@@ -78,3 +78,13 @@ def test_an_abbreviation_longer_than_its_letters_is_refused(lexicon_copy):
     _add_abbreviation(lexicon_copy / "anatomy.yaml", "xs", "bilateral neural foraminal narrowing")
     with pytest.raises(LexiconError):
         load_lexicon(lexicon_copy)
+
+
+def test_an_added_verb_degree_word_is_kept_as_the_radiologists_words(lexicon_copy):
+    text = "L5-S1: protrusion hugely compressing the left S1 root."
+    assert extract_findings(text)[0].severity_text is None
+    path = lexicon_copy / "grades.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("verb_degree_words: [", "verb_degree_words: [hugely, "),
+                    encoding="utf-8")
+    edited = extract_findings(text, lexicon_copy)[0]
+    assert (edited.severity, edited.severity_text) == (None, "hugely")

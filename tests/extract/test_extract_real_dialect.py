@@ -196,3 +196,18 @@ def test_a_root_denial_on_a_line_after_a_level_line_is_the_spines():
     # A header's level still covers a wrapped line, and the sentences of its own line.
     found = read("L3-L4: Lt foraminal disc herniation is noted. No nerve\nroot compression at this level.\n")
     assert single(find(found, type=NERVE))["level"] == "L3-L4"
+
+
+def test_a_short_second_word_misspelt_after_a_first_word_spelt_right():
+    for text in ("L2-L3: diffuse bulge, compressing the thecal nsac and both exit canals.",
+                 "L2-L3: diffuse bulge, compressing the thecal scac and both exit canals."):
+        assert single(find(read(text), type=FORAMEN))["side"] == "bilateral", text
+    # a real word after the first word is left alone
+    assert not find(read("L2-L3: the thecal and spinal sizes are normal."), type=FORAMEN)
+
+
+def test_levels_joined_as_typed():
+    for text in ("Diffuse bulges noted, mainly at L3/L4 level and L5/S1 levels, encroaching upon exit neural canals.",
+                 "Bulge noted at L3/L4 & and L5-S1levels, mild encroaching exiting neural canal.",
+                 "Bulges noted noticeably at L3/L4/&L5/S1 levels, encroaching both exit neural canals."):
+        assert {f["level"] for f in find(read(text), type=FORAMEN)} == {"L3-L4", "L5-S1"}, text

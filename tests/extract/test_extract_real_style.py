@@ -2,7 +2,9 @@
 these tests; the real reports stay in ../shared): linking verbs in the past, the most affected of several
 levels under a header, run-on dictation."""
 
-from extract_helpers import CANAL, FORAMEN, find, read, single
+from extract_helpers import CANAL, FORAMEN, NERVE, find, only, read, single
+
+from service import extract_findings
 
 
 def test_linking_verbs_in_the_past_tense():
@@ -165,3 +167,59 @@ def test_a_level_named_as_a_landmark_is_not_the_place_of_the_finding():
     # The landmark alone still places the finding.
     assert single(read("Fragment migrating below the L4-5 disc level, compressing the left L5 nerve root."))[
         "level"] == "L4-L5"
+
+
+def test_a_closing_denial_without_a_level_is_the_whole_spine():
+    # FORMAT.md: a denial of the whole spine is one finding with no level; the level named last is not its place.
+    for text in ("Small disc bulge seen at L2-L3 level.\nNo appreciable nerve root compression.\nCanal is adequate.",
+                 "Broad bulge at the L5/S1 level, indenting the thecal sac. No significant nerve root compression. "
+                 "Adequate spinal canal.",
+                 "C5-C6: mild disc osteophyte complex.\nC6-C7: small bulge seen.\nAdequate spinal canal."):
+        found = read(text)
+        denials = [f for f in found if f["assertion"] == "absent"]
+        assert denials and all("level" not in f for f in denials), (text, found)
+
+
+def test_a_denial_referring_back_keeps_the_levels_it_refers_to():
+    found = read("Shallow protrusions at T5-6 and T8-9 indent the ventral sac. There is no canal stenosis at these "
+                 "levels.")
+    assert {f.get("level") for f in find(found, type=CANAL, assertion="absent")} == {"T5-T6", "T8-T9"}
+
+
+def test_a_denial_under_a_level_header_stays_at_that_level():
+    found = read("L2-3: Mild bulge. No canal stenosis.\nL3-4: Moderate facet arthropathy.")
+    assert single(find(found, type=CANAL, assertion="absent"))["level"] == "L2-L3"
+    found = read("At L1-2 the disc is normal and there is no foraminal narrowing.")
+    assert single(find(found, type=FORAMEN, assertion="absent"))["level"] == "L1-L2"
+
+
+def test_a_lone_lower_case_side_letter_gives_no_side_and_asks_for_review():
+    found = extract_findings("L3/L4: wide disc bulge, mildly compressing the thecal sac and r exit nerve roots.")
+    root = single([f for f in found if f["type"] == NERVE])
+    assert (root["side"], root["severity"], root["reading"]) == ("bilateral", "mild", "fallback")
+    found = extract_findings("C6-7: moderate l foraminal narrowing.")
+    assert (single(found)["side"], single(found)["reading"]) == (None, "fallback")
+    # written as a capital, the letter is the shorthand of a side; letters of both sides contrast them
+    assert only("C6-7: moderate L foraminal narrowing.", FORAMEN)["side"] == "left"
+    assert {(f["side"], f["severity"]) for f in read("L4-5: mild r and moderate l foraminal narrowing.")} == {
+        ("right", "mild"), ("left", "moderate")}
+
+
+def test_a_narrowing_listed_beside_the_root_finding_keeps_its_side_to_itself():
+    found = read("At L2-3 a broad central protrusion flattens the ventral sac, with bilateral foraminal narrowing and "
+                 "nerve root deformity.")
+    assert single(find(found, type=FORAMEN))["side"] == "bilateral"
+    assert "side" not in single(find(found, type=NERVE))
+    # a narrowing that is the subject of the ladder verb gives the root its side
+    assert only("L4-5: bilateral foraminal narrowing compressing the exiting roots.", NERVE)["side"] == "bilateral"
+
+
+def test_largely_on_a_ladder_verb_is_the_radiologists_degree_without_a_severity():
+    # FORMAT.md: "largely" is no grade word; the page still needs the radiologist's words of degree
+    found = extract_findings("L3-L4: left paracentral protrusion, largely compressing the Lt sac and exit nerve root.")
+    root = single([f for f in found if f["type"] == NERVE])
+    assert (root["side"], root["degree"], root["severity"], root["severity_text"]) == (
+        "left", "compression", None, "largely")
+    # elsewhere the word means "mostly" and says nothing of degree
+    found = extract_findings("L4-5: protrusion encroaching both exit canals (largely the right one).")
+    assert single(found)["severity_text"] is None
