@@ -16,6 +16,7 @@ from service.explain.grades import adds_to_severity, plain_grade, read_grade_wor
 from service.extract.finding import Finding
 
 LADDER_RUNGS = ("contact", "displacement", "compression")
+_BELOW_MILD = {"minimal", "borderline"}
 ADEQUATE = "adequate"  # the severity_text of a denial the report words as "adequate" (ownwords.py)
 UNSTATED = "unstated"
 
@@ -127,8 +128,11 @@ def _grade_sentence(book: dict, severity: str | None, written: str | None = None
     said = read_grade_words(written) if written and written.strip() else None
     if grade:
         if said and adds_to_severity(said, severity):
-            # The radiologist's own meaning when it can be said plainly ("minimal", not the engine's "mild").
-            return book["grade_sentence_said"].format(grade=plain_grade(book, said) or grade, words=said.written)
+            # The radiologist's own meaning when it is less than any grade ("minimal", "borderline"): never the
+            # engine's rounding up to "mild".
+            below = said.meanings and set(said.meanings) <= _BELOW_MILD
+            return book["grade_sentence_said"].format(grade=(below and plain_grade(book, said)) or grade,
+                                                      words=said.written)
         return book["grade_sentence"].format(grade=grade)
     if said:
         plain = plain_grade(book, said)

@@ -13,7 +13,7 @@ the report, or the report may disagree with itself: either way, this page cannot
 
 from __future__ import annotations
 
-from service.explain.compose import rung_key
+from service.explain.compose import ADEQUATE, rung_key
 from service.explain.grades import read_grade_words
 from service.extract.finding import Finding
 
@@ -46,7 +46,12 @@ def same_place(a: Finding, b: Finding) -> bool:
 
 
 def _denial_limit(denial: Finding) -> float | None:
-    """The least amount a limited denial rules out ("no significant" -> 2.0), None when unlimited."""
+    """The least amount a limited denial rules out ("no significant" -> 2.0), None when unlimited.
+
+    A canal called adequate (ownwords.py) has enough room: that rules out a significant narrowing, not a mild
+    one ("adequate spinal canal" for the whole scan beside "mild canal stenosis at L4-L5")."""
+    if denial.severity_text == ADEQUATE:
+        return _MEANING_RANK["significant"]
     if denial.severity_text and denial.severity_text.strip():
         meanings = read_grade_words(denial.severity_text).meanings
         if not meanings:

@@ -13,8 +13,8 @@ sentence, with the patterns of mappings/explain/own_words.yaml and the grade wor
   report's words below it give the grades; a grade word used as a size ("moderate-sized") grades nothing;
 - "more to the left" on a finding of both sides is said;
 - a finding at one level whose sentence speaks of many ("multilevel bulges ..., noticeably at L4-L5") says so;
-- a narrowing the engine left ungraded keeps the one grade word standing right before its word ("borderline
-  stenotic");
+- a finding the engine left ungraded keeps the one grade word standing right before its word ("borderline
+  stenotic", "largely compressing");
 - a denial written for the whole report ("Adequate spinal canal" on a closing line of its own) is told with
   no level, even when the engine pinned it to the level named last (``report_wide``).
 
@@ -77,6 +77,8 @@ def _rules() -> dict:
         "narrowing_word": re.compile(raw["narrowing_word"], re.IGNORECASE),
         "multilevel": re.compile(raw["multilevel"], re.IGNORECASE),
         "at_that_level": re.compile(raw["at_that_level"], re.IGNORECASE),
+        "subject_before_grade": re.compile(raw["subject_before_grade"], re.IGNORECASE),
+        "graded_words": {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in raw["graded_words"].items()},
         # A hedge word, then at most `cause_hedge_reach` words before the cause's own words.
         "cause_hedges": [(meaning, re.compile(rf"\b(?:{pattern})\b(?:\W+\w+){{0,{int(raw['cause_hedge_reach'])}}}\W*$",
                                               re.IGNORECASE))
@@ -107,8 +109,8 @@ def tell(finding: Finding, text: str | None) -> Told:
         hedged["more_levels"] = True
     if hedge:
         finding = replace(finding, cause=[])
-    if not (finding.severity or finding.severity_text) and finding.type in _OPENINGS:
-        graded = _grade_beside(sentences, rules)
+    if not (finding.severity or finding.severity_text) and finding.assertion != "absent":
+        graded = _grade_beside(finding, sentences, rules)
         finding = replace(finding, severity_text=graded) if graded else finding
     if finding.severity or finding.severity_text:
         if _grades_differ(finding, sentences, rules):
@@ -116,20 +118,32 @@ def tell(finding: Finding, text: str | None) -> Told:
     return Told(finding, more_on, **hedged)
 
 
-_OPENINGS = ("foraminal-stenosis", "lateral-recess-stenosis", "canal-stenosis")
-
-
-def _grade_beside(sentences: list[str], rules: dict) -> str | None:
-    """The one grade word of a finding's sentence when it stands right before the narrowing word ("canal is
-    borderline stenotic"): a narrowing the engine left ungraded is not told as plain "narrow"."""
+def _grade_beside(finding: Finding, sentences: list[str], rules: dict) -> str | None:
+    """The one grade word of a finding's sentence when it stands right before the narrowing or pressing word
+    ("canal is borderline stenotic", "largely compressing the sac and the exit root"): a finding the engine
+    left ungraded is not told as plain "narrow" or "squeezed"."""
     rules_scope = scope.scope_rules()
     for sentence in sentences:
         stated = [word for word in rules["grades"].finditer(sentence)
                   if not scope.denied(sentence, word.start(), word.end(), rules_scope)
                   and not rules["size_after_grade"].match(sentence, word.end())]
-        if len(stated) == 1 and rules["narrowing_word"].match(sentence, stated[0].end()):
-            return stated[0].group()
+        word = stated[0] if len(stated) == 1 else None
+        verb = rules["narrowing_word"].match(sentence, word.end()) if word else None
+        if verb and _names_the_finding(finding, sentence, word.start(), verb.end(), rules):
+            return word.group()
     return None
+
+
+def _names_the_finding(finding: Finding, sentence: str, start: int, end: int, rules: dict) -> bool:
+    """Whether the graded words speak of this finding: its own words just before them ("canal is borderline
+    stenotic") or in what they act on, up to the next comma or verb ("largely compressing the sac and the exit
+    root" grades the root; "largely compressing the sac and encroaching the exit canals" not the canals)."""
+    own = rules["graded_words"].get(finding.type)
+    if own is None:
+        return False
+    before = rules["subject_before_grade"].search(re.split(r"[,;:.(]", sentence[:start])[-1])
+    after = re.split(r"[,;:.]|\b\w+ing\b", sentence[end:], maxsplit=1)[0]
+    return (before is not None and own.fullmatch(before.group("own")) is not None) or own.search(after) is not None
 
 
 def _cause_hedge(finding: Finding, text: str, rules: dict) -> str | None:

@@ -333,3 +333,29 @@ def test_an_also_mentions_item_never_states_a_level_its_quote_does_not_hold():
     assert placed and all(any(word in mention.quote for word in ("C3/4",)) for mention in placed)
     # The multilevel sentence is placed at no level.
     assert [mention.at for mention in mentions if mention.kind == "sac"] == [()]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_ungraded_root_keeps_the_grade_of_what_presses_on_it_and_no_other(language):
+    book = phrasebook(language)
+    text = "L2-L3: central protrusion, largely compressing (right) thecal sac and the right exit nerve root."
+    root = Finding("nerve-root", level="L2-L3", side="right", degree="compression", cause=["disc-protrusion"],
+                   evidence=_at(text, text))
+    sentence = explain([root], language, text=text).finding_sentences[0]
+    assert book["grade_sentence"].format(grade=_meaning(book, "large")) in sentence
+    # A grade of the sac is not moved onto the canals another verb acts on, nor onto a canal stenosis.
+    text = "L2-L3: central protrusion, largely compressing the thecal sac and encroaching on both exit canals."
+    foramen = Finding("foraminal-stenosis", level="L2-L3", side="bilateral", evidence=_at(text, text))
+    canal = Finding("canal-stenosis", level="L2-L3", evidence=_at(text, text))
+    for finding in (foramen, canal):
+        sentence = explain([finding], language, text=text).finding_sentences[0]
+        assert _meaning(book, "large") not in sentence, sentence
+
+
+def test_an_adequate_canal_at_no_level_leaves_a_mild_stenosis_standing():
+    from service.explain.guard import conflicts
+    from service.explain.compose import ADEQUATE
+    mild = Finding("canal-stenosis", level="L4-L5", severity="mild")
+    adequate = Finding("canal-stenosis", assertion="absent", severity_text=ADEQUATE)
+    assert conflicts([mild, adequate]) == []
+    assert conflicts([replace(mild, severity="severe"), adequate]) == [[0, 1]]
