@@ -187,6 +187,7 @@ class Lexicon:
     side_phrase_re: re.Pattern = _NEVER                   # "on", "to" before a side: a side phrase
     counting_sides: frozenset = frozenset()               # "both" counts roots, gives no side
     verb_degree_re: re.Pattern = _NEVER                   # "largely" right before a ladder word: words of degree
+    degree_head_re: re.Pattern = _NEVER                   # ... or opening a narrowing phrase ("borderline narrowing")
     capital_only_sides: frozenset = frozenset()           # "L", "R": a side as a capital, unsure in lower case
 
     def entry(self, text: str) -> Entry | None:
@@ -647,6 +648,7 @@ def _load(directory: str) -> Lexicon:
         list_words=frozenset((phrase_key(w) or w.strip()).replace(" ", "") for w in _spelled(levels.get("list_words")))
         - {""},
         verb_degree_re=re.compile(rf"(?<![a-z])(?:{_alternation(grade_data.get('verb_degree_words', []))})[ \t]+$"),
+        degree_head_re=re.compile(rf"(?:{_alternation(grade_data.get('verb_degree_words', []))})(?=[ \t])"),
         span_openers_re=re.compile(rf"(?<![a-z0-9])(?:{_alternation(levels.get('span_openers', []))})[\s\-]+$"),
         root_central_keys=central,
         source=str(path),

@@ -586,6 +586,9 @@ class _Report:
             if mention.assertion == ABSENT and levels == [None] and mention.graded:
                 continue  # a spine-wide partial denial ("no high-grade stenosis") is not labelled
             side = _side_of(mention, levels, sentence, state, leading_side, lexicon)
+            if mention.severity_span is None and mention.assertion != ABSENT:
+                mention.severity_span = next(filter(None, (
+                    _degree_words(tokens[j], view, lexicon) for j in range(mention.anchor, mention.first - 1, -1))), None)
             for finding in _findings_of(mention, levels, side, evidence, section, source, lexicon):
                 if mention.tentative:
                     self.tentative.add(id(finding))
@@ -680,6 +683,18 @@ def read_report(text: str, lexicon: Lexicon, deadline: float | None = None) -> R
         for section in sections:
             report.read_section(plain, view, section, index)
     return Reading(report.findings, report.tentative, report.summaries, report.cleared)
+
+
+def _degree_words(anchor: Token, view: str, lexicon: Lexicon) -> tuple[int, int] | None:
+    """Where words of degree that are no grade stand for an ungraded finding: right before its ladder or
+    narrowing word or its phrase ("canal is borderline stenotic", "borderline canal stenosis") or opening it
+    ("borderline narrowing"); grades.yaml
+    verb_degree_words. The finding keeps no severity; the page says the radiologist's words."""
+    before = lexicon.verb_degree_re.search(view, max(0, anchor.start - 24), anchor.start)
+    if before is not None:
+        return before.start(), before.end()
+    head = lexicon.degree_head_re.match(view, anchor.start)
+    return (head.start(), head.end()) if head is not None and head.end() <= anchor.end else None
 
 
 def _severity_text(mention: Mention, source: str, lexicon: Lexicon) -> str | None:

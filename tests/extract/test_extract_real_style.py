@@ -223,3 +223,13 @@ def test_largely_on_a_ladder_verb_is_the_radiologists_degree_without_a_severity(
     # elsewhere the word means "mostly" and says nothing of degree
     found = extract_findings("L4-5: protrusion encroaching both exit canals (largely the right one).")
     assert single(found)["severity_text"] is None
+
+
+def test_borderline_is_kept_as_the_radiologists_words_without_a_severity():
+    # FORMAT.md: "borderline stenosis" is present with no severity; the page must not drop the word
+    for text, kind in (("T12-L1: Canal is borderline stenotic.", CANAL),
+                       ("T12-L1: borderline central canal narrowing.", CANAL),
+                       ("C4-5: borderline narrowing of the right foramen.", FORAMEN)):
+        finding = single([f for f in extract_findings(text) if f["type"] == kind])
+        assert (finding["assertion"], finding["severity"], finding["severity_text"]) == (
+            "present", None, "borderline"), text
