@@ -19,6 +19,7 @@ import yaml
 from service.explain.phrasebook import MAPPINGS_DIR
 from service.extract import load_lexicon
 from service.extract.lexicon import LEVEL
+from service.extract.sections import find_sections
 from service.extract.textview import plain_view, scan_view
 from service.extract.tokens import scan
 
@@ -361,10 +362,23 @@ def regions(findings, text: str | None) -> set[str]:
     return found
 
 
+def _without_indication(text: str) -> str:
+    """The text with its indication and history sections blanked (the engine's sections.yaml): a region named
+    there ("Indication: neck and lower back pain") is the patient's complaint, not the region scanned, which
+    the title, technique and findings name."""
+    plain = plain_view(text)
+    sections = [section for section in find_sections(plain, scan_view(plain), load_lexicon())
+                if section.name == "indication"]
+    for section in sections:
+        text = text[:section.start] + " " * (section.end - section.start) + text[section.end:]
+    return text
+
+
 @lru_cache(maxsize=32)
 def _text_regions(text: str) -> frozenset[str]:
     """The regions the words and disc levels of one text name (and the vertebrae of its mentions), read once
     for all the languages of a request."""
+    text = _without_indication(text)
     found = {region for region, patterns in scope_rules()["regions"].items() if any(p.search(text) for p in patterns)}
     # A level across two regions (T12-L1, C7-T1) is the edge of a scan of either: it names neither.
     for level in _levels_of(text):
