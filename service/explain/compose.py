@@ -103,6 +103,10 @@ def join_list(book: dict, words: list[str]) -> str:
 
 
 def _level_intro(book: dict, finding: Finding, with_level: bool = True) -> str:
+    # A finding the report states at several levels, this one the most affected, says so even under its
+    # level's heading: the other levels have no finding of their own on the page.
+    if finding.level and finding.multilevel:
+        return book["level_intro_most"].format(level=finding.level)
     return book["level_intro"].format(level=finding.level) if finding.level and with_level else ""
 
 
@@ -254,7 +258,7 @@ def finding_sentence(book: dict, finding: Finding, with_level: bool = True, name
     """
     key = (id(book), finding.type, finding.level, finding.root, finding.side, finding.degree, finding.severity,
            finding.assertion, finding.zone, finding.role, tuple(finding.cause), finding.root_inferred,
-           finding.severity_text, with_level, name_root)
+           finding.severity_text, finding.multilevel, with_level, name_root)
     known = _SENTENCES.get(key)
     if known is not None and known[0] is book:  # the book itself is kept, so its id is never reused
         return known[1]

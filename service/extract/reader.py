@@ -101,6 +101,19 @@ def _past_emphasis(mention: Mention, levels: list, header_levels: list | None, g
     return levels
 
 
+def _emphasised(mention: Mention, levels: list, groups: list[LevelGroup], tokens: list[Token], view: str,
+                lexicon: Lexicon) -> bool:
+    """Whether ``levels`` are named as the most affected of several ("multilevel bulges, noticeably at L4-L5,
+    compressing ...") and the mention stands in a later clause: not one in the emphasis's own clause
+    ("noticeably at L5-S1 where the left S1 root is compressed"), which is at that level alone."""
+    for group in groups:
+        if group.levels == levels and group.last < mention.first:
+            start = tokens[group.first].start
+            return lexicon.emphasis_re.search(view, max(0, start - _EMPHASIS_REACH), start) is not None \
+                and "," in view[tokens[group.last].end:tokens[mention.first].start]
+    return False
+
+
 class _Segment:
     """Level context of a run of sentences under one level header or numbered item."""
 
@@ -582,6 +595,8 @@ class _Report:
             else:
                 levels = used_levels = _past_emphasis(mention, stated, state.segment.levels, sentence.groups, tokens,
                                                       view, lexicon)
+                mention.multilevel = wide and levels == stated and _emphasised(mention, stated, sentence.groups, tokens,
+                                                                               view, lexicon)
             levels = _levels_fitting_root(mention, levels)
             if mention.assertion == ABSENT and levels == [None] and mention.graded:
                 continue  # a spine-wide partial denial ("no high-grade stenosis") is not labelled
@@ -726,6 +741,6 @@ def _findings_of(mention: Mention, levels: list, side: str | None, evidence: Evi
             role=mention.role if mention.type == "nerve-root" else None,
             cause=list(mention.cause) if mention.type == "nerve-root" else [],
             evidence=[evidence], assertion_triggers=triggers, section=section, severity_text=severity_text,
-            reading="fallback" if mention.fallback else None,
+            reading="fallback" if mention.fallback else None, multilevel=mention.multilevel,
         ))
     return out

@@ -233,3 +233,14 @@ def test_borderline_is_kept_as_the_radiologists_words_without_a_severity():
         finding = single([f for f in extract_findings(text) if f["type"] == kind])
         assert (finding["assertion"], finding["severity"], finding["severity_text"]) == (
             "present", None, "borderline"), text
+
+
+def test_the_most_affected_of_several_levels_is_marked_multilevel():
+    found = extract_findings("Multilevel disc bulges with facet arthropathy, mainly at L3-L4 level, compressing the "
+                             "thecal sac and encroaching exit canals.")
+    foramen = single([f for f in found if f["type"] == FORAMEN])
+    assert (foramen["level"], foramen["side"], foramen["multilevel"]) == ("L3-L4", "bilateral", True)
+    # a finding in the emphasis's own clause is at that level alone; a level named plainly is no emphasis
+    for text in ("Multilevel disc bulges, most marked at L5-S1 where the left S1 root is compressed.",
+                 "Multilevel degenerative change. At L4-5 there is moderate left foraminal stenosis."):
+        assert not any(f["multilevel"] for f in extract_findings(text)), text

@@ -1,5 +1,6 @@
-"""The warning signs follow the region scanned, never a region named in the indication or history (the
-patient's complaint): own sentences, in the layout of real reports."""
+"""Classes of the fifth radiologist review of issue 9 that the page shows, with sentences of our own: the warning
+signs follow the region scanned, never a region named in the indication or history (the patient's complaint); a
+finding stated at several levels, one named as the most affected, is told at several levels."""
 
 from __future__ import annotations
 
@@ -29,3 +30,13 @@ def test_a_lumbar_study_with_a_neck_complaint_gets_the_cauda_equina_signs_only(l
     page = explain(extract_findings(LUMBAR), language, text=LUMBAR).text
     assert signs["urgent_after"] in page
     assert signs["cord_after"] not in page
+
+
+MULTILEVEL = "Multilevel disc bulges with facet arthropathy, mainly at L3-L4 level, encroaching both exit canals."
+
+
+@pytest.mark.parametrize("language", ("en", "es"))
+def test_a_multilevel_finding_is_told_at_several_levels(language):
+    intro = phrasebook(language)["level_intro_most"].format(level="L3-L4")
+    page = explain(extract_findings(MULTILEVEL), language, text=MULTILEVEL).text
+    assert intro.strip() in page
