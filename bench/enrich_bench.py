@@ -11,7 +11,14 @@ transaction Bundle; ``--batch N`` posts a batch Bundle of N copies of the report
 instead, and also prints the time per entry. ``--corpus`` posts each report of a JSON Lines corpus
 (``{"id", "text"}``, as the conclusion of a DiagnosticReport) in turn instead of one report again and
 again, so that what is kept per text (the scope reading) or per finding (sentences, coded parts) helps
-only as much as it would across real reports; one pass warms up, the median is over ``--requests``.
+only as much as it would across real reports; one pass warms up, the median is over ``--requests``. Use a
+corpus larger than the per-text caches (32 texts): ../shared/corpus/real/real-dev.jsonl (145 reports) rather
+than ../shared/corpus/dev.jsonl (25), whose every text stays cached after the warm-up pass.
+``--cold`` forgets, before each request, what the explanation keeps per text, sentence or clause (the
+caches of service.explain.scope, causes and ownwords), as for a report the service has not seen: with the same
+report posted again and again those caches answer every lookup, which real traffic does not do.
+``--breakdown`` also prints where the CPU time of a request goes, step by step (each step's function
+timed in place, in the thread's CPU time; the rest of the view and Flask's own handling by difference).
 """
 
 from __future__ import annotations
@@ -22,7 +29,10 @@ import statistics
 import time
 from pathlib import Path
 
+import service.api.fhir
+import service.enrich
 from service import create_app
+from service.explain import causes, ownwords, scope
 
 DEFAULT_REPORT = Path(__file__).resolve().parents[1] / "tests" / "api" / "data" / "lumbar-mri-report.json"
 ENRICH = "/fhir/DiagnosticReport/$enrich"
@@ -30,21 +40,88 @@ OPERATION_REQUEST = b'{"method":"POST","url":"DiagnosticReport/$enrich"}'
 
 
 def measure(path: str, body: bytes | list[bytes], requests: int, warmup: int, entries: int = 0,
-            cpu: list[float] | None = None) -> list[float]:
+            cpu: list[float] | None = None, breakdown: bool = False, cold: bool = False) -> list[float]:
     """Wall-clock seconds per request; the thread's CPU seconds per request go into ``cpu`` when given (on a
-    machine others share, the wall clock counts their work too)."""
-    client = create_app({"LOG_LEVEL": "WARNING"}).test_client()  # no access-log lines on the terminal
+    machine others share, the wall clock counts their work too); with ``breakdown``, prints where it went."""
+    app = create_app({"LOG_LEVEL": "WARNING"})  # no access-log lines on the terminal
+    steps = Breakdown(app) if breakdown else None
+    client = app.test_client()
     bodies = body if isinstance(body, list) else [body]
     for index in range(warmup):
         _post(client, path, bodies[index % len(bodies)], entries)
+    if steps is not None:
+        steps.reset()
     timings = []
     for index in range(requests):
+        if cold:
+            forget_texts()
         started, started_cpu = time.perf_counter(), time.thread_time()
         _post(client, path, bodies[index % len(bodies)], entries)
         timings.append(time.perf_counter() - started)
         if cpu is not None:
             cpu.append(time.thread_time() - started_cpu)
+    if steps is not None:
+        print("CPU time per request by step:", *steps.lines(requests), sep="\n")
     return timings
+
+
+# What the explanation keeps per text, sentence or clause (--cold forgets them before each request).
+TEXT_CACHES = [cached for module, names in ((scope, ("_scan", "_text_regions", "disc_levels", "scanned", "_level_tokens")),
+                                             (causes, ("_scanned",)), (ownwords, ("_stated_grades",)))
+               for name in names if hasattr(cached := getattr(module, name, None), "cache_clear")]
+
+
+def forget_texts() -> None:
+    for cached in TEXT_CACHES:
+        cached.cache_clear()
+
+
+# (module, function, step): what --breakdown times, each where its caller looks it up.
+STEPS = (
+    (service.api.fhir, "read_json_body", "read and parse the body"),
+    (service.api.fhir, "ensure_valid_report", "R4B validation of the report"),
+    (service.enrich, "report_text", "text sources of the report"),
+    (service.enrich, "read_findings", "engine (extract_findings)"),
+    (service.enrich, "_explanations", "patient explanation"),
+    (service.enrich, "observation", "Observations"),
+    (service.enrich, "_evidence_spans", "evidence spans"),
+    (service.enrich, "_content_digest", "Provenance digest"),
+    (service.api.fhir, "record_findings", "metrics"),
+    (service.api.fhir, "preferred_response", "JSON encoding and the response"),
+)
+
+
+class Breakdown:
+    """CPU seconds spent in each of ``STEPS``, in the view and in the whole request."""
+
+    def __init__(self, app) -> None:
+        self.spent: dict[str, float] = dict.fromkeys([step for _, _, step in STEPS] + ["view", "request"], 0.0)
+        self.requests = 0
+        for module, name, step in STEPS:
+            setattr(module, name, self._timed(getattr(module, name), step))
+        view = "fhir.enrich_report"
+        app.view_functions[view] = self._timed(app.view_functions[view], "view")
+        app.wsgi_app = self._timed(app.wsgi_app, "request")
+
+    def _timed(self, function, step: str):
+        def timed(*args, **kwargs):
+            started = time.thread_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.spent[step] += time.thread_time() - started
+        return timed
+
+    def reset(self) -> None:
+        self.spent = dict.fromkeys(self.spent, 0.0)
+
+    def lines(self, requests: int) -> list[str]:
+        per = {step: seconds * 1000 / requests for step, seconds in self.spent.items()}
+        steps = [step for _, _, step in STEPS]
+        rows = [(step, per[step]) for step in steps]
+        rows.append(("rest of the view (Bundle, ids, ...)", per["view"] - sum(per[step] for step in steps)))
+        rows.append(("Flask, hooks and the test client", per["request"] - per["view"]))
+        return [f"  {step:38s} {ms:6.2f} ms" for step, ms in rows] + [f"  {'whole request (mean)':38s} {per['request']:6.2f} ms"]
 
 
 def corpus_bodies(corpus: Path) -> list[bytes]:
@@ -86,13 +163,19 @@ def main() -> None:
     parser.add_argument("--mode", choices=("collection", "transaction"), default="collection")
     parser.add_argument("--batch", type=int, default=0, help="entries per batch Bundle (0: post the report alone)")
     parser.add_argument("--corpus", type=Path, help="post each report of this JSON Lines corpus in turn")
+    parser.add_argument("--breakdown", action="store_true", help="print the CPU time of each step of a request")
+    parser.add_argument("--cold", action="store_true",
+                        help="forget the explanation's per-text caches before each request (a report not seen before)")
     args = parser.parse_args()
+    if args.breakdown and args.batch:
+        parser.error("--breakdown times single $enrich requests, not batches")
     if args.corpus:
         bodies = corpus_bodies(args.corpus)
         cpu: list[float] = []
-        timings = sorted(measure(ENRICH, bodies, args.requests, len(bodies), cpu=cpu))
+        timings = sorted(measure(ENRICH, bodies, args.requests, len(bodies), cpu=cpu, breakdown=args.breakdown,
+                                 cold=args.cold))
         median = statistics.median(timings)
-        print(f"corpus: {args.corpus.name} ({len(bodies)} reports, each in turn), {args.requests} requests "
+        print(f"corpus: {args.corpus.name} ({len(bodies)} reports, each in turn{', cold' if args.cold else ''}), {args.requests} requests "
               f"after one pass of warm-up")
         print(f"median {median * 1000:.2f} ms   p95 {timings[round(0.95 * len(timings)) - 1] * 1000:.2f} ms   "
               f"{len(timings) / sum(timings):.0f} requests/s (one process)   CPU median {statistics.median(cpu) * 1000:.2f} ms")
@@ -100,10 +183,11 @@ def main() -> None:
     report = args.report.read_bytes()
     path, body = request_body(report, args.mode, args.batch)
     cpu = []
-    timings = sorted(measure(path, body, args.requests, args.warmup, args.batch, cpu=cpu))
+    timings = sorted(measure(path, body, args.requests, args.warmup, args.batch, cpu=cpu, breakdown=args.breakdown,
+                                 cold=args.cold))
     median = statistics.median(timings)
     p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
-    print(f"report: {args.report.name} ({len(report)} bytes), mode {args.mode}, "
+    print(f"report: {args.report.name} ({len(report)} bytes), mode {args.mode}, {'cold, ' if args.cold else ''}"
           f"{f'batches of {args.batch}, ' if args.batch else ''}{args.requests} requests after {args.warmup} warm-up")
     print(f"median {median * 1000:.2f} ms   p95 {p95 * 1000:.2f} ms   "
           f"{len(timings) / sum(timings):.0f} requests/s (one process)   CPU median {statistics.median(cpu) * 1000:.2f} ms")

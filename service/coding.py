@@ -60,8 +60,10 @@ def observation(
     report_reference: str,
     evidence: list[SourceSpan],
     sentence: str | None = None,
+    inherited: dict | None = None,
 ) -> dict:
-    """The Observation for one finding of ``report`` (``report_reference`` is its fullUrl)."""
+    """The Observation for one finding of ``report`` (``report_reference`` is its fullUrl). ``inherited`` is
+    ``inherited_elements(report)``, for a caller that builds many Observations of one report."""
     terms = terminology()
     fixed = _fixed_parts(terms)
     code, value, body_site, components = _coded_parts(terms, finding)
@@ -87,18 +89,20 @@ def observation(
     resource["status"] = "preliminary"
     resource["category"] = [{"coding": [dict(fixed["category"])], "text": "Imaging"}]
     resource["code"] = code
-    if "subject" in report:
-        resource["subject"] = copy_json(report["subject"])
-    for name in _INHERITED_TIMES:
-        for key in (name, f"_{name}"):
-            if key in report:
-                resource[key] = copy_json(report[key])
+    for key, element in (inherited_elements(report) if inherited is None else inherited).items():
+        resource[key] = copy_json(element)
     resource["valueCodeableConcept"] = value
     if sentence:
         resource["note"] = [{"text": sentence}]
     resource["bodySite"] = body_site
     resource["component"] = components
     return resource
+
+
+def inherited_elements(report: dict) -> dict:
+    """What an Observation of ``report`` inherits from it, in Observation order: the subject and the times."""
+    keys = ("subject", *(key for name in _INHERITED_TIMES for key in (name, f"_{name}")))
+    return {key: report[key] for key in keys if key in report}
 
 
 def _fixed_parts(terms: Terminology) -> dict:
@@ -262,4 +266,4 @@ def _components(terms: Terminology, finding: Finding) -> list[dict]:
     return components
 
 
-__all__ = ["finding_keys", "observation_uuid", "observation_id", "observation"]
+__all__ = ["finding_keys", "observation_uuid", "observation_id", "observation", "inherited_elements"]

@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
 
-from service.coding import finding_keys, observation, observation_id
+from service.coding import finding_keys, inherited_elements, observation, observation_id
 from service.explain import explain
 from service.extract import BudgetExceeded, extract_findings
 from service.fhir import bundle as fhir_bundle
@@ -118,6 +118,7 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
     review = fhir_bundle.review_extension(_review_url(), explanations[0].status, explanations[0].review_reasons) \
         if explanations else None
     observations = []
+    inherited = inherited_elements(original)
     for index, (finding, key) in enumerate(zip(findings, finding_keys(findings))):
         if index in withheld:
             continue
@@ -129,6 +130,7 @@ def enrich(report: dict, languages=("en",), mode: str = "collection", now: datet
             report_reference=report_reference,
             evidence=spans,
             sentence=sentences[index] if index < len(sentences) else None,
+            inherited=inherited,
         ))
 
     observation_urls = [f"urn:uuid:{resource['id']}" for resource in observations]

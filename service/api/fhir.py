@@ -43,7 +43,7 @@ def enrich_report():
     ensure_valid_report(operation_input)
     languages = _languages(operation_input)
     fetched = attachment_contents(ehr_client(), operation_input.report, marks().is_addition)
-    bundle = _enrich(operation_input, fetched)
+    bundle = _enrich(operation_input, fetched, languages)
     # The summary reads the report's text again: made only when Prefer asks for it.
     summary = partial(enrichment_summary, operation_input.report, fetched, bundle)
     return preferred_response(bundle, summary, headers={"Content-Language": ", ".join(languages)})
@@ -67,15 +67,16 @@ def _languages(operation_input: EnrichInput) -> list[str]:
     )
 
 
-def _enrich(operation_input: EnrichInput, fetched: dict | None = None) -> dict:
+def _enrich(operation_input: EnrichInput, fetched: dict | None = None, languages: list[str] | None = None) -> dict:
     """The operation on a checked input (``ensure_valid_report`` passed): the Bundle, its findings counted.
     Attachments that point at the configured FHIR server (``url``, ``Binary``) are fetched from it (unless
-    the caller did)."""
+    the caller did); ``languages`` are the input's (``_languages``) unless the caller resolved them."""
     if fetched is None:
         fetched = attachment_contents(ehr_client(), operation_input.report, marks().is_addition)
-    bundle = enrich(operation_input.report, _languages(operation_input), operation_input.mode or "collection",
-                    fhir_base=current_app.config["FHIR_BASE_URL"], limits=request_limits(),
-                    retraction=current_app.config["RETRACTION"], fetched=fetched)
+    config = current_app.config
+    bundle = enrich(operation_input.report, languages or _languages(operation_input),
+                    operation_input.mode or "collection", fhir_base=config["FHIR_BASE_URL"], limits=request_limits(),
+                    retraction=config["RETRACTION"], fetched=fetched)
     record_findings(finding_labels(bundle))
     return bundle
 

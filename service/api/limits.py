@@ -15,8 +15,8 @@ from service.enrich import Limits
 
 
 def request_limits() -> Limits:
-    config = current_app.config
-    if "deadline" not in g:
-        g.deadline = time.monotonic() + float(config["ENGINE_BUDGET_SECONDS"])
+    config, ctx = current_app.config, g._get_current_object()  # one context lookup each
+    if "deadline" not in ctx:
+        ctx.deadline = time.monotonic() + float(config["ENGINE_BUDGET_SECONDS"])
     return Limits(max_text_bytes=config["MAX_TEXT_BYTES"], max_observations=config["MAX_OBSERVATIONS"],
-                  deadline=g.deadline, max_evidence_spans=config.get("MAX_EVIDENCE_SPANS"))
+                  deadline=ctx.deadline, max_evidence_spans=config.get("MAX_EVIDENCE_SPANS"))

@@ -38,13 +38,14 @@ JSON_FORMAT = re.compile(JSON_FORMAT_PATTERN)
 
 def require_json_response() -> None:
     """406 unless the caller accepts JSON (``_format`` wins over ``Accept``, as in FHIR)."""
-    requested_format = request.args.get("_format")
+    req = request._get_current_object()  # one context lookup, not one per use
+    requested_format = req.args.get("_format") if req.query_string else None
     if requested_format is not None:
         if not JSON_FORMAT.fullmatch(requested_format):
             raise RequestError.single(406, "This server only speaks JSON: use _format=json.", "_format")
         return
-    if request.headers.get("Accept") and not any(
-        quality > 0 and _acceptable(value) for value, quality in request.accept_mimetypes
+    if req.headers.get("Accept") and not any(
+        quality > 0 and _acceptable(value) for value, quality in req.accept_mimetypes
     ):
         raise RequestError.single(
             406, "This server only answers application/fhir+json or application/json, FHIR version 4.0."
@@ -69,20 +70,21 @@ def _fhir_version_is_r4(parameters) -> bool:
 
 def read_json_body() -> object:
     """The request body parsed losslessly: 415 wrong content type, 413 too large, 400 not JSON."""
-    if request.mimetype not in JSON_MEDIA_TYPES:
+    req = request._get_current_object()  # one context lookup, not one per use
+    if req.mimetype not in JSON_MEDIA_TYPES:
         raise RequestError.single(415, "Send the body as application/fhir+json or application/json.")
-    parameters = {name.lower(): value for name, value in request.mimetype_params.items()}
+    parameters = {name.lower(): value for name, value in req.mimetype_params.items()}
     if not _fhir_version_is_r4([f"fhirversion={parameters['fhirversion']}"] if "fhirversion" in parameters else []):
         raise RequestError.single(415, "This server reads FHIR version 4.0 (R4) only.")
     charset = parameters.get("charset", "utf-8").strip().lower()
     if charset not in ("utf-8", "utf8"):
         raise RequestError.single(415, "The body must be UTF-8 encoded JSON.")
-    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    encoding = req.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding not in ("identity", "", "gzip"):
         raise RequestError.single(415, "Send the body as it is or gzip-compressed (Content-Encoding: gzip).")
     data = _body_within_limit()
     if encoding == "gzip":
-        data = _gunzip(data, request.max_content_length)
+        data = _gunzip(data, req.max_content_length)
     if not data.strip():
         raise RequestError.single(400, "The request body is empty.")
     return loads(data)
@@ -110,10 +112,11 @@ def _body_within_limit() -> bytes:
     """The body, 413 past ``MAX_CONTENT_LENGTH``: by Content-Length (checked by Werkzeug before reading)
     or, for a chunked body without one, while reading it. Werkzeug's own stream limit would silently
     truncate a chunked body at the limit, so that case reads the server's terminated stream here."""
-    limit = request.max_content_length
-    if request.content_length is not None or limit is None or "wsgi.input_terminated" not in request.environ:
-        return request.get_data(cache=False)
-    stream = request.environ["wsgi.input"]
+    req = request._get_current_object()  # one context lookup, not one per use
+    limit = req.max_content_length
+    if req.content_length is not None or limit is None or "wsgi.input_terminated" not in req.environ:
+        return req.get_data(cache=False)
+    stream = req.environ["wsgi.input"]
     chunks: list[bytes] = []
     total = 0
     while chunk := stream.read(min(64 * 1024, limit + 1 - total)):

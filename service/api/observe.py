@@ -57,9 +57,25 @@ class Metrics:
             ["type", "assertion"], registry=self.registry,
         )
 
+        # The labelled children, by their label values: prometheus_client checks and joins the values on
+        # every ``labels()`` call, several times per request.
+        self._children: dict[tuple, object] = {}
+
+    def _child(self, metric, *values: str):
+        key = (metric, *values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children.setdefault(key, metric.labels(*values))
+        return child
+
     def count_findings(self, findings: list[tuple[str, str]]) -> None:
         for (finding_type, assertion), count in collections.Counter(findings).items():
-            self.findings.labels(type=finding_type, assertion=assertion).inc(count)
+            self._child(self.findings, finding_type, assertion).inc(count)
+
+    def answered(self, route: str, method: str, status: str, seconds: float) -> None:
+        """Count one answered request and its time."""
+        self._child(self.requests, route, method, status).inc()
+        self._child(self.latency, route, method, status).observe(seconds)
 
     def exposition(self) -> tuple[bytes, str]:
         """The metrics in Prometheus text format, summed over all workers in multiprocess mode."""
@@ -76,8 +92,9 @@ def metrics() -> Metrics:
 
 def record_findings(findings: list[tuple[str, str]]) -> None:
     """Note the (type, assertion) of each finding a request returned, for the log line and metrics."""
-    g.finding_count = g.get("finding_count", 0) + len(findings)
-    metrics().count_findings(findings)
+    ctx = g._get_current_object()
+    ctx.finding_count = ctx.get("finding_count", 0) + len(findings)
+    current_app.extensions["enricher.metrics"].count_findings(findings)
 
 
 @dataclass
@@ -126,14 +143,18 @@ def configure_logging(level: str) -> None:
 
 
 def _start() -> None:
-    g.started = time.perf_counter()
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = incoming if SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    # The request and g are read through their proxies once: each proxy access costs a context lookup.
+    req, ctx = request._get_current_object(), g._get_current_object()
+    ctx.started = time.perf_counter()
+    incoming = req.headers.get(REQUEST_ID_HEADER, "")
+    ctx.request_id = incoming if SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    ctx.method, ctx.route = _method(req), _route(req)
+    path = req.path
     _in_flight[threading.get_ident()] = InFlight(
-        g.request_id, _method(), _route(), request.path == "/fhir" or request.path.startswith("/fhir/"),
-        g.started, request.environ.get("gunicorn.socket"))
+        ctx.request_id, ctx.method, ctx.route, path == "/fhir" or path.startswith("/fhir/"),
+        ctx.started, req.environ.get("gunicorn.socket"))
     if _board is not None:
-        _board.put(g.request_id, _method(), _route())
+        _board.put(ctx.request_id, ctx.method, ctx.route)
 
 
 def _forget(_error=None) -> None:
@@ -142,26 +163,28 @@ def _forget(_error=None) -> None:
         _board.clear()
 
 
-def _route() -> str:
-    return request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+def _route(req=None) -> str:
+    rule = (req or request).url_rule
+    return rule.rule if rule is not None else "<unmatched>"
 
 
-def _method() -> str:
-    return request.method if request.method in KNOWN_METHODS else "OTHER"
+def _method(req=None) -> str:
+    method = (req or request).method
+    return method if method in KNOWN_METHODS else "OTHER"
 
 
 def _finish(response):
-    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+    req, ctx = request._get_current_object(), g._get_current_object()
+    elapsed = time.perf_counter() - ctx.get("started", time.perf_counter())
     if (current := _in_flight.get(threading.get_ident())) is not None:
         current.answered = True
-    route = _route()
+    # Known once the route matched; a request refused before (a 404, a 405) has none yet.
+    route = ctx.get("route") or _route(req)
+    method = ctx.get("method") or _method(req)
     status = str(response.status_code)
-    method = _method()
-    request_id = g.get("request_id") or uuid.uuid4().hex
+    request_id = ctx.get("request_id") or uuid.uuid4().hex
     response.headers[REQUEST_ID_HEADER] = request_id
-    recorder = metrics()
-    recorder.requests.labels(route=route, method=method, status=status).inc()
-    recorder.latency.labels(route=route, method=method, status=status).observe(elapsed)
+    current_app.extensions["enricher.metrics"].answered(route, method, status, elapsed)
     if access_log.isEnabledFor(logging.INFO):
         access_log.info(json.dumps({
             "event": "request",
@@ -169,9 +192,9 @@ def _finish(response):
             "method": method,
             "route": route,
             "status": response.status_code,
-            "bytes_in": request.content_length or 0,
+            "bytes_in": req.content_length or 0,
             "bytes_out": response.calculate_content_length() or 0,
-            "findings": g.get("finding_count", 0),
+            "findings": ctx.get("finding_count", 0),
             "duration_ms": round(elapsed * 1000, 3),
         }))
     return response

@@ -52,9 +52,10 @@ def _preflight():
 
 
 def _cors(response: Response) -> Response:
+    if not current_app.config.get("CORS_ORIGINS"):
+        return response  # no portal origins configured: nothing to add (most deployments)
     origin = _allowed_origin()
-    if current_app.config.get("CORS_ORIGINS"):
-        response.vary.add("Origin")  # the answer differs by origin: caches must keep them apart
+    response.vary.add("Origin")  # the answer differs by origin: caches must keep them apart
     if origin is not None:
         response.headers["Access-Control-Allow-Origin"] = origin
         if request.method != "OPTIONS":
@@ -63,10 +64,11 @@ def _cors(response: Response) -> Response:
 
 
 def _compress(response: Response) -> Response:
+    req = request._get_current_object()  # one context lookup, not one per use
     if response.direct_passthrough or response.is_streamed or response.status_code in (204, 304) \
-            or "Content-Encoding" in response.headers or request.method == "HEAD":
+            or "Content-Encoding" in response.headers or req.method == "HEAD":
         return response
-    if request.accept_encodings.quality("gzip") <= 0:
+    if "HTTP_ACCEPT_ENCODING" not in req.environ or req.accept_encodings.quality("gzip") <= 0:
         return response
     response.vary.add("Accept-Encoding")
     body = response.get_data()

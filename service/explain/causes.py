@@ -16,7 +16,7 @@ does across statements.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache, lru_cache
+from functools import cache
 
 import yaml
 
@@ -27,8 +27,6 @@ from service.extract.attributes import one_disc_cause
 from service.extract.finding import Finding
 from service.extract.levels import level_groups
 from service.extract.lexicon import CAUSE
-from service.extract.textview import plain_view, scan_view
-from service.extract.tokens import scan
 from service.extract.typos import repair
 
 OPENINGS = ("foraminal-stenosis", "lateral-recess-stenosis", "canal-stenosis")
@@ -42,11 +40,7 @@ def _rules() -> dict:
             "never": frozenset(raw["never_named"])}
 
 
-@lru_cache(maxsize=32)
-def _scanned(text: str) -> tuple[str, list]:
-    """The engine's view and tokens of one text, scanned once for all its findings and languages."""
-    view = scan_view(plain_view(text))
-    return view, scan(view, load_lexicon())
+_scanned = scope.scanned  # the engine's view and tokens of one text, scanned once (regions read them too)
 
 
 def page_causes(finding: Finding, text: str | None) -> list[str]:

@@ -21,7 +21,8 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
+from typing import NamedTuple
 
 import yaml
 
@@ -106,42 +107,60 @@ def _more_on(finding: Finding, sentences: list[str], rules: dict) -> str | None:
 
 def _grades_differ(finding: Finding, sentences: list[str], rules: dict) -> bool:
     """Whether the sentence grades things differently and the finding's grade is not tied to its own side."""
-    rules_scope = scope.scope_rules()
     for sentence in sentences:
-        stated = [word for word in rules["grades"].finditer(sentence)
-                  if not scope.denied(sentence, word.start(), word.end(), rules_scope)
-                  and not rules["size_after_grade"].match(sentence, word.end())]
-        # "mild to moderate", "moderate-severe": one grade of one thing.
-        graded = [[stated[0]]] if stated else []
-        for before, word in zip(stated, stated[1:]):
-            if _JOINED.fullmatch(sentence, before.end(), word.start()):
-                graded[-1].append(word)
-            else:
-                graded.append([word])
-        meanings = {tuple(rules["meanings"].get(word.group().lower()) for word in group) for group in graded}
-        if len(meanings) < 2:
+        stated, several = _stated_grades(sentence)
+        if not several:
             continue
         if finding.side in ("left", "right") and any(
-                rules["meanings"].get(word.group().lower()) == _meaning_of(finding, rules)
-                and (side := rules["side_after_grade"].match(sentence, word.end())) is not None
+                rules["meanings"].get(word.text) == _meaning_of(finding, rules)
+                and (side := rules["side_after_grade"].match(sentence, word.end)) is not None
                 and side.group("side").lower()[0] == finding.side[0] for word in stated):
             continue
-        if any(rules["meanings"].get(word.group().lower()) == _meaning_of(finding, rules)
+        if any(rules["meanings"].get(word.text) == _meaning_of(finding, rules)
                and _before_own_words(finding, sentence, word, stated, rules) for word in stated):
             continue
         return True
     return False
 
 
-def _before_own_words(finding: Finding, sentence: str, word: re.Match, stated: list, rules: dict) -> bool:
+class _Grade(NamedTuple):
+    """A grade word a sentence states (not denied, not a size), lower-cased, at [start, end)."""
+
+    start: int
+    end: int
+    text: str
+
+
+@lru_cache(maxsize=1024)
+def _stated_grades(sentence: str) -> tuple[tuple[_Grade, ...], bool]:
+    """The grade words a sentence states, and whether they grade things differently (two or more meanings).
+
+    Depends on the sentence alone: read once for every finding of the sentence and every language of a
+    request (a report's sentences rarely repeat across reports, so this is no cache of whole reports)."""
+    rules, rules_scope = _rules(), scope.scope_rules()
+    stated = [word for word in rules["grades"].finditer(sentence)
+              if not scope.denied(sentence, word.start(), word.end(), rules_scope)
+              and not rules["size_after_grade"].match(sentence, word.end())]
+    # "mild to moderate", "moderate-severe": one grade of one thing.
+    graded = [[stated[0]]] if stated else []
+    for before, word in zip(stated, stated[1:]):
+        if _JOINED.fullmatch(sentence, before.end(), word.start()):
+            graded[-1].append(word)
+        else:
+            graded.append([word])
+    meanings = {tuple(rules["meanings"].get(word.group().lower()) for word in group) for group in graded}
+    return tuple(_Grade(word.start(), word.end(), word.group().lower()) for word in stated), len(meanings) >= 2
+
+
+def _before_own_words(finding: Finding, sentence: str, word: _Grade, stated: tuple[_Grade, ...], rules: dict) -> bool:
     """Whether a grade word stands right before the finding's own words ("severe central spinal stenosis"),
     with no other grade word nor a coordinator between them."""
     own = rules["own_words"].get(finding.type)
     if own is None:
         return False
-    for following in itertools.islice(_WORD.finditer(sentence, word.end()), rules["own_words_reach"]):
-        if rules["own_words_breaks"].search(sentence, word.end(), following.start()) \
-                or any(word.end() <= other.start() < following.start() for other in stated):
+    for following in itertools.islice(_WORD.finditer(sentence, word.end), rules["own_words_reach"]):
+        if rules["own_words_breaks"].search(sentence, word.end, following.start()) \
+                or any(word.end <= other.start < following.start() for other in stated):
             return False
         if own.match(following.group()):
             return True

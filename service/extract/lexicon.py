@@ -150,6 +150,9 @@ class Lexicon:
     typo_index: dict = field(default_factory=dict)    # one-deletion variants of lexicon words -> Entry
     typo_cache: dict = field(default_factory=dict)    # a word as read -> its repair (Entry) or None
     typo_pairs: dict = field(default_factory=dict)    # first word -> second word's variants -> Entry ("thecal nsac")
+    typo_clean: set = field(default_factory=set)      # the words of typo_cache that are no typos
+    abbreviation_cache: dict = field(default_factory=dict)  # the characters before a full stop -> an abbreviation
+    shorthand_cache: dict = field(default_factory=dict)     # ... -> a grade's shorthand ("mod.")
     not_typos: frozenset = frozenset()
     not_abbreviation_after_re: re.Pattern = _NEVER   # a shorthand right after these names a body part
     # The small words of report grammar (grammar.yaml), one pattern or set per category.

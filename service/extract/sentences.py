@@ -95,6 +95,20 @@ def _add(sentences: list[Sentence], text: str, piece_start: int, piece_end: int,
     return pending_item
 
 
+def _before_full_stop(pattern: re.Pattern, text: str, start: int, stop: int, cache: dict) -> bool:
+    """Whether ``pattern`` (a short form, "approx", "mod", that must end at the full stop and not follow a
+    letter) is found in ``text[start:stop]``. The answer depends only on those few characters and the one
+    before them, which repeat from report to report ("stenosis.", "root."): ``cache`` (the pattern's own)
+    remembers it."""
+    key = text[start - 1:stop] if start else "\0" + text[:stop]  # "\0": no letter before, as at the start
+    known = cache.get(key)
+    if known is None:
+        known = pattern.search(text, start, stop) is not None
+        if len(cache) < 20_000:
+            cache[key] = known
+    return known
+
+
 def split_sentences(text: str, start: int, end: int, lexicon: Lexicon) -> list[Sentence]:
     sentences: list[Sentence] = []
     pending_item = False  # a numbered item's number or a blank line came before: the next sentence starts an item
@@ -103,11 +117,13 @@ def split_sentences(text: str, start: int, end: int, lexicon: Lexicon) -> list[S
         mark_start, mark_end = match.span()
         first = text[mark_start]
         if mark_end - mark_start == 1:
-            if first == "." and lexicon.abbreviation_re.search(text, max(start, mark_start - 8), mark_start):
+            if first == "." and _before_full_stop(lexicon.abbreviation_re, text, max(start, mark_start - 8),
+                                                  mark_start, lexicon.abbreviation_cache):
                 continue
             if first == "\n" and _wrapped(text, mark_start, end, lexicon):
                 continue
-            if first == "." and lexicon.grade_shorthand_re.search(text, max(start, mark_start - 4), mark_start) \
+            if first == "." and _before_full_stop(lexicon.grade_shorthand_re, text, max(start, mark_start - 4),
+                                                  mark_start, lexicon.shorthand_cache) \
                     and lexicon.grade_continues_re.match(text, mark_end, end):
                 continue  # "mod. L NFN": the grade's abbreviation, not the end of the sentence
         pending_item = _add(sentences, text, cursor, mark_end, pending_item)

@@ -93,11 +93,23 @@ def _correct(word: str, lexicon: Lexicon) -> Entry | None:
                 break
     if len(cache) < 50_000:
         cache[word] = found
+        if found is None:
+            lexicon.typo_clean.add(word)
     return found
 
 
 def repair(tokens: list[Token], view: str, start: int, end: int, lexicon: Lexicon) -> list[Token]:
-    """``tokens`` with tokens added for misspelt lexicon words in the gaps between them."""
+    """``tokens`` with tokens added for misspelt lexicon words in the gaps between them.
+
+    Most sentences have none: when no word of the sentence can be repaired, nor begins a two-word entry
+    (``typo_pairs``), its gaps are not read one by one.
+    A token begins and ends between words, never inside one, so the words of the gaps are words of the
+    sentence (tests/extract/test_extract_scanning.py checks this of every token)."""
+    words = set(_WORD.findall(view, start, end))
+    pairs = lexicon.typo_pairs
+    if not any(_correct(word, lexicon) is not None for word in words - lexicon.typo_clean) \
+            and not (pairs and any(word in pairs for word in words)):
+        return tokens
     added = []
     cursor = start
     for token in tokens + [None]:
