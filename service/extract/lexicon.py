@@ -158,6 +158,7 @@ class Lexicon:
     # The small words of report grammar (grammar.yaml), one pattern or set per category.
     abbreviation_re: re.Pattern = _NEVER                  # "approx." before a full stop: no sentence end
     dangling_re: re.Pattern = _NEVER                      # a line ending in "the", "of": wrapped inside a sentence
+    continuing_re: re.Pattern = _NEVER                    # a line opening "With ...", "Compressing ...": the line before goes on
     wrap_opener_re: re.Pattern = _NEVER                   # a wrapped line's next line: a root name, "5 mm", "NFN"
     grade_shorthand_re: re.Pattern = _NEVER               # "mod." before a full stop ...
     grade_continues_re: re.Pattern = _NEVER               # ... that goes on ("mod. L NFN")
@@ -672,6 +673,7 @@ def _grammar_patterns(grammar: dict) -> dict:
     return dict(
         abbreviation_re=re.compile(rf"(?<![A-Za-z]){abbreviations}$", re.I),
         dangling_re=re.compile(rf"(?<![A-Za-z]){words('dangling_words')}[ \t]*$", re.I),
+        continuing_re=re.compile(rf"[ \t]*{words('continuing_openers')}(?![A-Za-z])", re.I),
         wrap_opener_re=re.compile(
             r"[ \t]*(?:[CTLS]\d{1,2}(?!\d|\s*[-/\u2013]\s*[CTLS]?\d|\s*[:|])"
             rf"|\d+(?:\.\d+)?\s*{words('measurement_units')}\b|[A-Z]{{2,5}}\b(?!\s*:))"),

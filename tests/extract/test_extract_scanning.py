@@ -15,7 +15,7 @@ from service.extract import load_lexicon
 from service.extract.sentences import split_sentences
 from service.extract.textview import plain_view, scan_view
 from service.extract.tokens import Token, scan
-from service.extract.typos import _WORD, _correct, repair
+from service.extract.typos import _PAIR, _WORD, _correct, _correct_pair, repair
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPORA = sorted((ROOT / "tests" / "corpus").glob("*.jsonl")) + sorted((ROOT / "eval" / "heldout").glob("*.jsonl"))
@@ -52,12 +52,16 @@ def _check_token_edges(text: str, lexicon) -> None:
 
 
 def _read_every_gap(tokens: list, view: str, start: int, end: int, lexicon) -> list:
-    """Repair the long way: every word of every gap between the tokens looked up."""
+    """Repair the long way: every word and every two-word run of every gap between the tokens looked up."""
     added = []
     cursor = start
     for token in tokens + [None]:
         for match in _WORD.finditer(view, cursor, token.start if token is not None else end):
             entry = _correct(match.group(), lexicon)
+            if entry is not None:
+                added.append(Token(entry.kind, match.start(), match.end(), entry.value, entry.detail))
+        for match in _PAIR.finditer(view, cursor, token.start if token is not None else end):
+            entry = _correct_pair(match.group(1), match.group(2), lexicon)
             if entry is not None:
                 added.append(Token(entry.kind, match.start(), match.end(), entry.value, entry.detail))
         if token is not None:
