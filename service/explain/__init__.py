@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 
 from service.explain import scope
 from service.explain.causes import with_page_causes
-from service.explain.ownwords import Told, tell
-from service.explain.compose import (LADDER_RUNGS, finding_sentence, join_list, ladder_line, nerve_root_object,
+from service.explain.ownwords import Told, report_wide, tell
+from service.explain.compose import (LADDER_RUNGS, cause_subject, finding_sentence, join_list, ladder_line, nerve_root_object,
                                      opening_object, rung_key, sentence_case, unplaced_lines)
 from service.explain.grades import GradeWords, plain_grade, read_grade_words
 from service.explain.guard import conflicts
@@ -86,7 +86,8 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     # What each finding's own sentence says that its fields may not (ownwords.py): a limited or "adequate"
     # denial, grades the page leaves to the report's words, "more to the left".
     told = [tell(finding, text) for finding in with_page_causes(list(findings), text)]
-    findings = [t.finding for t in told]
+    # A denial the report writes for the whole scan is told at no level (ownwords.report_wide).
+    findings = report_wide([t.finding for t in told], text)
     extras = [_extra(book_for(language), t) for t in told]
     mentions, unread, unexplained = scope.page_mentions(findings, text)
     if not findings and not any(scope.about_the_spine(mention, text) for mention in mentions):
@@ -128,8 +129,14 @@ def book_for(language: str) -> dict:
 
 
 def _extra(book: dict, told: Told) -> str:
-    """What a finding's sentence adds from its own words: the worse side, or that the grades are the report's."""
+    """What a finding's sentence adds from its own words: a hedged cause, the worse side, or that the grades
+    are the report's."""
     said = []
+    if told.cause_hedge:
+        subject = cause_subject(book, list(told.hedged_causes))
+        said.append(book["cause_hedged"][told.cause_hedge].format(subject=subject.text))
+    if told.more_levels:
+        said.append(book["more_levels"])
     if told.more_on:
         side = book["sides"][told.more_on]
         said.append(book["more_on"].format(side=side.get("m", side) if isinstance(side, dict) else side))
@@ -241,23 +248,42 @@ def _mention_items(book: dict, mentions: list, told_levels: set | frozenset = fr
     """One item per quote: the kinds one sentence states are said together above its words once; the same
     words stated at several levels ("Mild cord flattening." under three levels) are one item with its levels."""
     items: dict[str, dict] = {}
+    # Levels one sentence leaves unexplained alike are said in one line ("... at L3-L4 and L4-L5 ...").
+    unread: dict[tuple, list] = {}
+    for mention in mentions:
+        if mention.kind == "unread" and mention.level:
+            unread.setdefault((mention.quote, mention.problem, mention.level in told_levels), []).append(mention)
+    lines = {id(same[0]): _mention_line(book, replace(same[0], level=join_list(book, list(dict.fromkeys(m.level for m in same)))),
+                                        told_levels, more=key[2])
+             for key, same in unread.items()}
+    mentions = [m for m in mentions if not (m.kind == "unread" and m.level) or id(m) in lines]
+    for mention in mentions:
+        if mention.kind == "unread" and mention.level:
+            unread.setdefault((mention.quote, mention.problem, mention.level in told_levels), []).append(mention)
+    joined = {id(same[0]): replace(same[0], level=join_list(book, list(dict.fromkeys(m.level for m in same)))) for same in unread.values()}
+    mentions = [joined.get(id(m), m) for m in mentions
+                if not (m.kind == "unread" and m.level) or id(m) in joined]
+    told_levels = set(told_levels) | {joined[key].level for key in joined
+                                      if any(m.level in told_levels for m in mentions if m is joined[key])}
     for mention in mentions:
         item = items.setdefault(mention.quote, {"lines": {}, "at": [], "quote": mention.quote})
-        item["lines"].setdefault(_mention_line(book, mention, told_levels), None)
+        item["lines"].setdefault(lines.get(id(mention)) or _mention_line(book, mention, told_levels), None)
         item["at"] += [level for level in mention.at if level not in item["at"]]
     return [{"line": " ".join([*item["lines"], *([book["scope"]["said_at"].format(level=join_list(book, item["at"]))]
                                                   if item["at"] else [])]),
              "quote": item["quote"]} for item in items.values()]
 
 
-def _mention_line(book: dict, mention, told_levels: set | frozenset = frozenset()) -> str:
+def _mention_line(book: dict, mention, told_levels: set | frozenset = frozenset(), more: bool | None = None) -> str:
     """What the report also mentions, in plain words: the problem when the kind has problems ("pressure
     on the spinal cord"), the place of a level the page does not explain, and the grade when given."""
     words = book["scope"]
     line = words["problems"].get(mention.kind, {}).get(mention.problem) or words["kinds"][mention.kind]
     if mention.kind == "unread":
         # A level the page explains something of is not "something this page does not explain" as a whole.
-        at = words["unread_more_at" if mention.level in told_levels else "unread_at"]
+        disc = "_disc" if mention.problem == "disc" else ""
+        more = mention.level in told_levels if more is None else more
+        at = words[f"unread{disc}_more_at" if more else f"unread{disc}_at"]
         line = at.format(level=mention.level) if mention.level else line
     if mention.grade and mention.kind == "slip":
         number = _ROMAN.get(mention.grade.split()[-1].lower(), mention.grade.split()[-1])

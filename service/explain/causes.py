@@ -94,3 +94,12 @@ def _causes_for_level(tokens: list, view: str, level: str | None, text: str, sta
             if token.kind == CAUSE and token.value not in rules["never"]
             and " ".join(text[token.start:token.end].lower().split()) not in rules["not_by_itself"]
             and not scope.denied(sentence, token.start - start, token.end - start, rules_scope)]
+
+
+def cause_words(finding: Finding, text: str) -> list[tuple[int, int, str]]:
+    """Where the finding's own sentence names its causes: [start, end) offsets in ``text`` and the cause."""
+    view, tokens = _scanned(text)
+    wanted = set(finding.cause)
+    return [(token.start, token.end, token.value) for span in finding.evidence if 0 <= span.start < span.end <= len(text)
+            for token in tokens
+            if token.kind == CAUSE and token.value in wanted and span.start <= token.start and token.end <= span.end]

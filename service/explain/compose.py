@@ -78,7 +78,8 @@ def opening_object(book: dict, finding: Finding) -> Phrase:
         key = "both"
     else:
         # A denial, or a finding placed at no level ("multilevel ... encroaching exit canals"), speaks of the
-        # openings in general: the plural.
+        # openings in general: the plural. At a level with no side, the page cannot tell one opening from
+        # both ("foraminal narrowing" beside a central disc): "one or both".
         key = "unsided_many" if finding.assertion == "absent" or finding.level is None else "unsided"
     return _noun(book, forms[key], side=finding.side)
 
@@ -103,11 +104,18 @@ def join_list(book: dict, words: list[str]) -> str:
 
 
 def _level_intro(book: dict, finding: Finding, with_level: bool = True) -> str:
-    # A finding the report states at several levels, this one the most affected, says so even under its
-    # level's heading: the other levels have no finding of their own on the page.
+    """"At L4-L5, "; for a stated or hedged finding placed at no level, "At one or more levels, ": the report
+    may speak of several ("multilevel bulges") or name one the engine could not read, and the page must not
+    read as one place. A denial at no level is the report's own, for the whole scan: no intro. A finding the
+    report states at several levels, this one the most affected (Finding.multilevel), says so even under its
+    level's heading: the other levels have no finding of their own on the page."""
     if finding.level and finding.multilevel:
         return book["level_intro_most"].format(level=finding.level)
-    return book["level_intro"].format(level=finding.level) if finding.level and with_level else ""
+    if not with_level:
+        return ""
+    if finding.level:
+        return book["level_intro"].format(level=finding.level)
+    return book["no_level_intro"] if finding.assertion != "absent" else ""
 
 
 def _finish(book: dict, sentences: list[str]) -> str:
@@ -123,7 +131,8 @@ def _grade_sentence(book: dict, severity: str | None, written: str | None = None
     said = read_grade_words(written) if written and written.strip() else None
     if grade:
         if said and adds_to_severity(said, severity):
-            return book["grade_sentence_said"].format(grade=grade, words=said.written)
+            # The radiologist's own meaning when it can be said plainly ("minimal", not the engine's "mild").
+            return book["grade_sentence_said"].format(grade=plain_grade(book, said) or grade, words=said.written)
         return book["grade_sentence"].format(grade=grade)
     if said:
         plain = plain_grade(book, said)
@@ -229,6 +238,8 @@ def _likely_root_sentence(book: dict, finding: Finding) -> str:
     forms = book["likely_root"]
     if finding.side == "bilateral":
         return forms["both"].format(root=root)
+    if finding.side is None:
+        return forms["unsided"].format(root=root)  # "one or both" openings: no "it"
     side = _side_word(book, finding.side, forms.get("gender")) if finding.side in ("left", "right") else ""
     return forms["one"].format(root=root, side=forms["side"].format(side=side) if side else "")
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from service.explain.compose import rung_key
+from service.explain.grades import read_grade_words
 from service.explain.phrasebook import ordering
+from service.explain.scope import scope_rules
 from service.extract.finding import Finding
 
 
@@ -24,16 +26,35 @@ class Group:
 
 
 def weight(finding: Finding) -> float:
-    """How serious a finding reads: its rung or its grade, a hedge lower."""
+    """How serious a finding reads: its rung and its grade together, a hedge lower.
+
+    The grade is the radiologist's (``severity``, else the meaning of their words, "largely" -> severe); a
+    rung stated (not hedged) with no grade ranks as ``ungraded_rung_grade`` says (an ungraded compression as at least
+    moderate: "compressing the left root" is not less than "mildly compressing"). That grade orders only;
+    the page never says it."""
     weights = ordering()
+    grade = finding.severity or _grade_of_words(finding.severity_text)
     if finding.type == "nerve-root":
-        value = weights["rung_weight"][rung_key(finding)]
-        value += weights["nerve_root_grade_bonus"].get(finding.severity, 0.0)
+        key = rung_key(finding)
+        value = weights["rung_weight"][key]
+        if not grade and finding.assertion == "present":
+            grade = weights["ungraded_rung_grade"].get(key)
+        value += weights["nerve_root_grade_bonus"].get(grade, 0.0)
     else:
-        value = weights["grade_weight"].get(finding.severity or "ungraded", weights["grade_weight"]["ungraded"])
+        value = weights["grade_weight"].get(grade or "ungraded", weights["grade_weight"]["ungraded"])
     if finding.assertion == "possible":
         value -= weights["possible_penalty"]
     return value
+
+
+def _grade_of_words(written: str | None) -> str | None:
+    """The worst grade the radiologist's words mean ("mild to marked" -> severe), None when unknown."""
+    if not written or not written.strip():
+        return None
+    meanings = read_grade_words(written).meanings or \
+        tuple(filter(None, [scope_rules()["grade_meanings"].get(written.strip().lower())]))
+    ranked = [m for m in ordering()["meaning_grades"] if m in meanings]
+    return ordering()["meaning_grades"][ranked[-1]] if ranked else None
 
 
 def told_in_order(findings: list[Finding]) -> list[int]:

@@ -11,7 +11,12 @@ sentence, with the patterns of mappings/explain/own_words.yaml and the grade wor
   grade in the page's sentence, unless the grade stands right beside the finding's side ("moderate left
   and mild right") or right before the finding's own words ("severe central spinal stenosis"): the
   report's words below it give the grades; a grade word used as a size ("moderate-sized") grades nothing;
-- "more to the left" on a finding of both sides is said.
+- "more to the left" on a finding of both sides is said;
+- a finding at one level whose sentence speaks of many ("multilevel bulges ..., noticeably at L4-L5") says so;
+- a narrowing the engine left ungraded keeps the one grade word standing right before its word ("borderline
+  stenotic");
+- a denial written for the whole report ("Adequate spinal canal" on a closing line of its own) is told with
+  no level, even when the engine pinned it to the level named last (``report_wide``).
 
 Nothing here adds a finding; the Bundle's Observations keep the engine's fields.
 """
@@ -27,6 +32,7 @@ from typing import NamedTuple
 import yaml
 
 from service.explain import scope
+from service.explain.causes import cause_words
 from service.explain.compose import ADEQUATE
 from service.explain.grades import grade_words
 from service.explain.phrasebook import MAPPINGS_DIR
@@ -40,6 +46,12 @@ class Told:
     finding: Finding
     more_on: str | None = None       # "left"/"right": a finding of both sides the report says is worse on one
     grade_in_words: bool = False     # its grade is left to the report's own words
+    # What presses, when the report hedges it ("mostly fibrosis", "probably disc material"): the causes and
+    # how sure the report is ("mostly", "likely", "possible"). The finding then names no cause itself.
+    hedged_causes: tuple[str, ...] = ()
+    cause_hedge: str | None = None
+    # Its sentence speaks of many levels ("multilevel bulges ..., noticeably at L4-L5") and names one at most.
+    more_levels: bool = False
 
 
 @cache
@@ -61,6 +73,14 @@ def _rules() -> dict:
         "limited_denial": re.compile(raw["limited_denial"].replace("{grade}", "|".join(re.escape(w) for w in words)),
                                      re.IGNORECASE),
         "meanings": {word.lower(): meaning for word, meaning in grade_words()["meanings"].items()},
+        "pinned_by_words": re.compile(raw["pinned_by_words"], re.IGNORECASE),
+        "narrowing_word": re.compile(raw["narrowing_word"], re.IGNORECASE),
+        "multilevel": re.compile(raw["multilevel"], re.IGNORECASE),
+        "at_that_level": re.compile(raw["at_that_level"], re.IGNORECASE),
+        # A hedge word, then at most `cause_hedge_reach` words before the cause's own words.
+        "cause_hedges": [(meaning, re.compile(rf"\b(?:{pattern})\b(?:\W+\w+){{0,{int(raw['cause_hedge_reach'])}}}\W*$",
+                                              re.IGNORECASE))
+                         for meaning, pattern in raw["cause_hedges"].items()],
     }
 
 
@@ -80,10 +100,50 @@ def tell(finding: Finding, text: str | None) -> Told:
     if finding.assertion == "absent":
         return Told(_limited_denial(finding, sentences, rules))
     more_on = _more_on(finding, sentences, rules)
+    hedge = _cause_hedge(finding, text, rules)
+    hedged = {"hedged_causes": tuple(finding.cause), "cause_hedge": hedge} if hedge else {}
+    # (a finding the engine read as the most affected of several levels says so in its level: not twice)
+    if finding.level and not finding.multilevel and any(rules["multilevel"].search(sentence) and len(scope.disc_levels(sentence)) <= 1
+                             and not rules["at_that_level"].search(sentence) for sentence in sentences):
+        hedged["more_levels"] = True
+    if hedge:
+        finding = replace(finding, cause=[])
+    if not (finding.severity or finding.severity_text) and finding.type in _OPENINGS:
+        graded = _grade_beside(sentences, rules)
+        finding = replace(finding, severity_text=graded) if graded else finding
     if finding.severity or finding.severity_text:
         if _grades_differ(finding, sentences, rules):
-            return Told(replace(finding, severity=None, severity_text=None), more_on, grade_in_words=True)
-    return Told(finding, more_on)
+            return Told(replace(finding, severity=None, severity_text=None), more_on, grade_in_words=True, **hedged)
+    return Told(finding, more_on, **hedged)
+
+
+_OPENINGS = ("foraminal-stenosis", "lateral-recess-stenosis", "canal-stenosis")
+
+
+def _grade_beside(sentences: list[str], rules: dict) -> str | None:
+    """The one grade word of a finding's sentence when it stands right before the narrowing word ("canal is
+    borderline stenotic"): a narrowing the engine left ungraded is not told as plain "narrow"."""
+    rules_scope = scope.scope_rules()
+    for sentence in sentences:
+        stated = [word for word in rules["grades"].finditer(sentence)
+                  if not scope.denied(sentence, word.start(), word.end(), rules_scope)
+                  and not rules["size_after_grade"].match(sentence, word.end())]
+        if len(stated) == 1 and rules["narrowing_word"].match(sentence, stated[0].end()):
+            return stated[0].group()
+    return None
+
+
+def _cause_hedge(finding: Finding, text: str, rules: dict) -> str | None:
+    """How sure the report is of what presses, when a hedge stands right before a cause's words in the
+    finding's own sentence ("mostly fibrosis compressing ..."): "mostly", "likely" or "possible"."""
+    if not finding.cause or finding.assertion == "absent":
+        return None
+    for start, _, _ in cause_words(finding, text):
+        clause = re.split(r"[,;:.()]", text[max(0, start - 80):start])[-1]
+        for meaning, pattern in rules["cause_hedges"]:
+            if pattern.search(clause):
+                return meaning
+    return None
 
 
 def _limited_denial(finding: Finding, sentences: list[str], rules: dict) -> Finding:
@@ -177,3 +237,39 @@ def _meaning_of(finding: Finding, rules: dict) -> str | None:
     if finding.severity_text and finding.severity_text.lower() in rules["meanings"]:
         return rules["meanings"][finding.severity_text.lower()]
     return {"mild": "mild", "moderate": "moderate", "severe": "severe"}.get(finding.severity or "")
+
+
+def report_wide(findings: list[Finding], text: str | None) -> list[Finding]:
+    """The findings with a report-wide denial told at no level.
+
+    A denial is report-wide when each of its sentences stands on a line of its own, names no level ("L4-L5",
+    "L5") and no "this level", and the line before it is not a level's heading ("L4/L5 level:"): the
+    engine may pin it to the level named last, and "At L3-L4, the canal has enough room" then reads as if
+    another level's canal had not. Only where the page states nothing of the same type, so that no
+    unpinned denial can meet a stated finding of its kind (the guard's conflicts stay the engine's)."""
+    if not text:
+        return findings
+    rules = _rules()
+    stated = {finding.type for finding in findings if finding.assertion != "absent"}
+    # "Both sides" on such a denial is the engine's reading of a plural ("nerve roots"): the whole report's.
+    return [replace(finding, level=None, side=None if finding.side == "bilateral" else finding.side)
+            if finding.assertion == "absent" and finding.level and finding.type not in stated
+            and _on_own_lines(finding, text, rules) else finding
+            for finding in findings]
+
+
+def _on_own_lines(finding: Finding, text: str, rules: dict) -> bool:
+    spans = [span for span in finding.evidence if 0 <= span.start < span.end <= len(text)]
+    if not spans:
+        return False
+    for span in spans:
+        line_start = text.rfind("\n", 0, span.start) + 1
+        line_end = text.find("\n", span.end)
+        line = text[line_start:len(text) if line_end < 0 else line_end]
+        if text[line_start:span.start].strip(" \t-*•") or scope.names_a_level(line) \
+                or rules["pinned_by_words"].search(line):
+            return False
+        before = text[:line_start].rstrip().rsplit("\n", 1)[-1]
+        if scope.is_level_heading(before):
+            return False
+    return True

@@ -2,11 +2,13 @@
 
 Shown beside the plain sentence so a patient can find it in their report. Only spans that fit the
 text are used; whitespace is folded, repeated spans are shown once, and a long quote is cut at a
-word with an ellipsis. The words are escaped by the HTML template like everything else.
+word with an ellipsis. Words that do not name their finding's level get the line above them that does. The
+words are escaped by the HTML template like everything else.
 """
 
 from __future__ import annotations
 
+from service.explain.scope import disc_levels
 from service.extract.finding import Finding
 
 LONGEST_QUOTE = 300
@@ -19,14 +21,31 @@ def evidence_quote(findings: list[Finding], text: str | None) -> str | None:
         return None
     spans = []
     for finding in findings:
-        for evidence in finding.evidence:
-            if 0 <= evidence.start < evidence.end <= len(text):
-                words = " ".join(text[evidence.start:evidence.end].split())
-                if words and words not in spans:
-                    spans.append(words)
+        inside = [e for e in finding.evidence if 0 <= e.start < e.end <= len(text)]
+        heading = _level_line(finding, inside, text)
+        for words in ([heading] if heading else []) + [" ".join(text[e.start:e.end].split()) for e in inside]:
+            if words and words not in spans:
+                spans.append(words)
     if not spans:
         return None
     return _shorten(_without_open_bracket(BETWEEN_SPANS.join(spans)))
+
+
+def _level_line(finding: Finding, inside: list, text: str) -> str | None:
+    """The line right above a finding's words that names its level, when the words do not ("Bulges at L3-L4 and
+    L4-L5 levels" above the wrapped "Compressing the thecal sac and exit canals"): the quote then holds the
+    level the page says."""
+    if not finding.level or not inside:
+        return None
+    first = min(e.start for e in inside)
+    if any(finding.level in levels for e in inside for _, _, levels in disc_levels(text[e.start:e.end])):
+        return None
+    above = text[:first].rstrip(" \t")
+    if not above.endswith("\n"):
+        return None  # the words do not start a line: what is before them on it is not a heading
+    line = above.rstrip().rsplit("\n", 1)[-1]
+    folded = " ".join(line.split())
+    return folded if any(finding.level in levels for _, _, levels in disc_levels(folded)) else None
 
 
 def _without_open_bracket(quote: str) -> str:

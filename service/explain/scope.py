@@ -20,7 +20,6 @@ import yaml
 from service.explain.phrasebook import MAPPINGS_DIR
 from service.extract import load_lexicon
 from service.extract.lexicon import LEVEL
-from service.extract.sections import find_sections
 from service.extract.textview import plain_view, scan_view
 from service.extract.tokens import scan
 
@@ -83,6 +82,7 @@ def scope_rules() -> dict:
         "order": [*raw["order"], *(kind for kind in raw["mentions"] if kind not in raw["order"])],
         "each_sentence": frozenset(raw["each_sentence"]),
         "placed": frozenset(raw["placed"]),
+        "many_levels": re.compile(raw["many_levels"], re.IGNORECASE),
         "quiet_kinds": frozenset(raw["quiet_kinds"]),
         "problems": {kind: [(problem, re.compile(p, re.IGNORECASE)) for problem, p in problems.items()]
                      for kind, problems in raw["problems"].items()},
@@ -243,26 +243,36 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
     found: dict[str, Mention] = {}
     suggested: dict[str, Suggestion] = {}
     carried: tuple[str, ...] = ()  # the levels of the last sentence that named one, for a placed kind
+    carried_words = ""
     # The kinds whose words the text holds at all: each sentence is a piece of the folded text, so a kind absent
     # from it is absent from every sentence (one search per kind, not one per kind and sentence).
     folded = " ".join(text.split()).lower()
     present = {kind for kind in rules["mentions"] if rules["mention_words"][kind].search(folded)}
     for start, end, sentence in sentence_spans(text):
         lowered = sentence.lower()
-        named = tuple(dict.fromkeys(level for _, _, levels in levels_in(text, start, end) for level in levels)) \
-            if any(map(str.isdigit, sentence)) else ()
-        if _SECTION_START.match(sentence):
+        mentioned = levels_in(text, start, end) if any(map(str.isdigit, sentence)) else ()
+        named = tuple(dict.fromkeys(level for _, _, levels in mentioned for level in levels))
+        # A level is carried into the sentences after it ("C4/5: ... . Mild cord flattening."), not past a sentence
+        # that places its words at a vertebra of its own ("posterior to the L4 vertebral body").
+        if _SECTION_START.match(sentence) or (not named and _AT_VERTEBRA.search(sentence)):
             carried = ()
+        here = () if rules["many_levels"].search(sentence) else carried  # "multilevel ..." is at no one level
+        if named:
+            # The words that name the carried levels ("C3/4"): a mention placed by them quotes them too.
+            carried_words = sentence[mentioned[0][0]:mentioned[-1][1]]
         carried = named or carried
         specific = False  # a generic kind ("a lesion") says nothing more than a specific one of the same words
         for kind, pattern in () if rules["not_findings"].search(sentence) else rules["mentions"].items():
             if kind in found or kind not in present or not rules["mention_words"][kind].search(lowered):
                 continue
-            stated = next((m for m in pattern.finditer(sentence) if not denied(sentence, m.start(), m.end(), rules)), None)
-            if stated is not None and (kind not in rules["generic_kinds"] or not specific):
-                key = f"{kind}#{len(found)}" if kind in rules["each_sentence"] else kind
-                found[key] = _mention(kind, sentence, stated, rules,
-                                      carried if kind in rules["placed"] and not named else ())
+            said = [m for m in pattern.finditer(sentence) if not denied(sentence, m.start(), m.end(), rules)]
+            if said and (kind not in rules["generic_kinds"] or not specific):
+                # Each problem the sentence states of its kind is listed ("cord compression and abnormal cord
+                # signal": pressure on the cord, and a change in it), above the sentence's words once.
+                for stated in _one_per_problem(kind, said, rules):
+                    key = f"{kind}#{len(found)}" if kind in rules["each_sentence"] or kind in found else kind
+                    found[key] = _mention(kind, sentence, stated, rules,
+                                          here if kind in rules["placed"] and not named else (), carried_words)
                 specific = specific or kind not in rules["generic_kinds"]
         if rules["suggestion_words"].search(lowered) and not rules["suggestion_not"].search(sentence) \
                 and (match := rules["suggestions"].search(sentence)):
@@ -273,14 +283,29 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
     return tuple(sorted(found.values(), key=lambda mention: order.index(mention.kind))), tuple(suggested.values())
 
 
-def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[str, ...] = ()) -> Mention:
+def _problem(kind: str, words: str, rules: dict) -> str | None:
+    return next((name for name, pattern in rules["problems"].get(kind, ()) if pattern.search(words)), None)
+
+
+def _one_per_problem(kind: str, said: list[re.Match], rules: dict) -> list[re.Match]:
+    """The first match of each problem a sentence states of one kind (one match when the kind has none)."""
+    if kind not in rules["problems"]:
+        return said[:1]
+    by_problem: dict[str | None, re.Match] = {}
+    for match in said:
+        by_problem.setdefault(_problem(kind, match.group(), rules), match)
+    return list(by_problem.values())
+
+
+def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[str, ...] = (),
+             level_words: str = "") -> Mention:
     """A mention with its problem (from the matched words), its grade and whether it asks for review.
 
     Any grade word of the clause before the matched words, or inside them, asks for review ("a large
     protrusion compressing the thecal sac"); the page says a grade only when it is the matched words' own
     ("largely compressing the thecal sac"), not a word of the thing that presses ("mild bulges compressing
     the thecal sac": the bulges are mild, the pressure is not graded)."""
-    problem = next((name for name, pattern in rules["problems"].get(kind, ()) if pattern.search(stated.group())), None)
+    problem = _problem(kind, stated.group(), rules)
     grade = shown = None
     if kind in rules["grades"]:
         before = sentence[:stated.start()]
@@ -293,11 +318,18 @@ def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[
                or _ADJACENT.fullmatch(joined, word.end(), len(clause) + 1)]
         shown = own[-1].group() if own else None
     review = kind not in rules["review_grades"] or bool(rules["review_grades"][kind].search(f"{grade or ''} {stated.group()}"))
-    return Mention(kind, _shorten(sentence, stated.start()), problem, shown, review, at=at)
+    quote = _shorten(sentence, stated.start())
+    if at:
+        # Placed at a level its sentence does not name: the quote holds the words that name it ("C3/4 … Mild
+        # cord flattening."), so the page never states a level its quote does not hold.
+        quote = f"{level_words}{BETWEEN}{quote.removeprefix('… ')}"
+    return Mention(kind, quote, problem, shown, review, at=at)
 
 
 # Between a grade word and the words it grades: nothing but a space, a comma or an article.
 _ADJACENT = re.compile(r"[\s,]*(?:(?:the|a|an)\s+)?", re.IGNORECASE)
+# A single vertebra named as a place ("posterior to the L4 vertebral body", "L1 vertebra").
+_AT_VERTEBRA = re.compile(r"\b(?!T[12]\b)[CTLSD]\d{1,2}\s+(?:vertebra\w*|body|bodies|level)\b", re.IGNORECASE)
 # A sentence that opens a section of its own ("IMPRESSION: ..."): levels named before it are not carried in.
 _SECTION_START = re.compile(r"^\W*(?:impression|conclusion|opinion|summary|comment|findings|indication|history)\b",
                             re.IGNORECASE)
@@ -320,6 +352,18 @@ def _blank_levels(sentence: str, mentioned) -> str:
 
 _CLAUSE = re.compile(r"[^;]+")
 _HEADER = re.compile(r"^\W*(?:at )?(?:the )?\S+(?: level)?\s*:?\s*$", re.IGNORECASE)
+
+
+def names_a_level(words: str) -> bool:
+    """Whether some words name a spine level: a disc level ("L4/5") or a vertebra ("L5", not "T2")."""
+    return bool(disc_levels(words)) or bool(_SPINE_LEVEL.search(words))
+
+
+def is_level_heading(line: str) -> bool:
+    """Whether a line only names a level, as a heading for the lines below it ("L4/L5 level :")."""
+    folded = " ".join(line.split())
+    mentioned = disc_levels(folded)
+    return bool(mentioned) and bool(_HEADER.match(_blank_levels(folded, mentioned)))
 
 
 def page_mentions(findings, text: str | None) -> tuple[list[Mention], list[Mention], bool]:
@@ -352,6 +396,7 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
     listed: dict[str, Mention] = {}
     any_level = False
     carried: list[str] = []  # a header line ("L4/L5 level :") names the level of the lines after it
+    heading = ""
     # Clauses of a sentence are read apart ("a large protrusion at L5-S1 ...; mild bulge at L4-L5").
     clauses = [(cut.start(), cut.end(), " ".join(cut.group().split()))
                for start, end, _ in sentence_spans(text)
@@ -369,7 +414,7 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
     for (start, end, sentence), mentioned, item_end in zip(clauses, named, item_ends):
         levels = [level for _, _, found in mentioned for level in found]
         if levels and _HEADER.match(_blank_levels(sentence, mentioned)):
-            carried = levels
+            carried, heading = levels, sentence
             continue
         levels = levels or carried
         # A denial explains only the clause it was read from; a stated finding its whole item.
@@ -386,11 +431,43 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
                          and rules["unexplained"]["benign_bulge"].search(sentence)):
             continue
         any_level = True
-        if any(rules["unexplained"]["listed"].search(m.group()) for m in words):
-            for level in missing:
-                if level not in listed and len(listed) < 3:
-                    listed[level] = Mention("unread", _shorten(sentence, words[0].start()), level=level)
+        # Listed only at the level its words belong to ("a protrusion at L4-5 ..., compared to L3-4 mild facet
+        # hypertrophy" lists nothing at L3-L4), quoted with the words that name that level: a level carried
+        # from a heading line is quoted with that heading.
+        own = [m for m in words if rules["unexplained"]["listed"].search(m.group())]
+        for level in missing:
+            word = next((m for m in own if level in _owner(m.start(), sentence, mentioned, carried)), None)
+            if word is not None and level not in listed and len(listed) < 3:
+                quote = _shorten(sentence, word.start())
+                if not mentioned:
+                    quote = f"{heading}{BETWEEN}{quote.removeprefix('… ')}"
+                disc = rules["unexplained"]["disc"].match(word.group()) is not None
+                listed[level] = Mention("unread", quote, problem="disc" if disc else None, level=level)
     return list(listed.values()), any_level
+
+
+BETWEEN = " … "
+
+
+def _owner(at: int, sentence: str, mentioned, carried: list[str]) -> tuple[str, ...]:
+    """The levels some words at ``at`` of a clause belong to: the levels named last before them, else the
+    first named after them, else those of the heading above the clause. Levels listed together ("L3-4
+    and L4-5 levels", "D12/L1 & L4/L5") are named at once."""
+    listed: list[list] = []
+    for start, end, levels in mentioned:
+        if listed and _LISTED.fullmatch(sentence, listed[-1][1], start):
+            listed[-1][1:] = [end, listed[-1][2] + levels]
+        else:
+            listed.append([start, end, levels])
+    before = [levels for start, end, levels in listed if end <= at]
+    if before:
+        return before[-1]
+    after = [levels for start, end, levels in listed if start >= at]
+    return after[0] if after else tuple(carried)
+
+
+# Between two levels named together: joiners and brackets only.
+_LISTED = re.compile(r"[\s,&/()]*(?:(?:and|or|to|through|&)[\s,&/()]*)?", re.IGNORECASE)
 
 
 def _suggestion(quote: str, rules: dict) -> Suggestion:
@@ -432,24 +509,15 @@ def regions(findings, text: str | None) -> set[str]:
     return found
 
 
-def _without_indication(text: str) -> str:
-    """The text with its indication and history sections blanked (the engine's sections.yaml): a region named
-    there ("Indication: neck and lower back pain") is the patient's complaint, not the region scanned, which
-    the title, technique and findings name."""
-    plain = plain_view(text)
-    sections = [section for section in find_sections(plain, scan_view(plain), load_lexicon())
-                if section.name == "indication"]
-    for section in sections:
-        text = text[:section.start] + " " * (section.end - section.start) + text[section.end:]
-    return text
-
-
 @lru_cache(maxsize=32)
 def _text_regions(text: str) -> frozenset[str]:
     """The regions the words and disc levels of one text name (and the vertebrae of its mentions), read once
     for all the languages of a request."""
-    text = _without_indication(text)
-    found = {region for region, patterns in scope_rules()["regions"].items() if any(p.search(text) for p in patterns)}
+    # Not from why the scan was done ("Clinical indication: neck and lower back pain" on a lumbar scan): the
+    # warning signs follow what was imaged.
+    rules = scope_rules()
+    imaged = " ".join(sentence for sentence in sentences(text) if not rules["not_findings"].search(sentence))
+    found = {region for region, patterns in rules["regions"].items() if any(p.search(imaged) for p in patterns)}
     # A level across two regions (T12-L1, C7-T1) is the edge of a scan of either: it names neither.
     for level in _text_levels(text):
         upper, _, lower = level.partition("-")

@@ -273,9 +273,8 @@ def test_spanish_agrees_in_gender_and_number_everywhere():
             verb = re.search(r"\b(está|están|podría|podrían)\b", text).group(1)
             assert verb.endswith("n") == plural, text
         elif finding.type != "nerve-root" and finding.assertion != "absent":
-            # Both sides, or openings of no side at no level ("multilevel ... exit canals"): plural.
-            plural = finding.side == "bilateral" or (finding.side is None and finding.level is None
-                                                     and finding.type != "canal-stenosis")
+            # Both sides, or openings of no side ("multilevel ... exit canals"; "one or both" at a level): plural.
+            plural = finding.side == "bilateral" or (finding.side is None and finding.type != "canal-stenosis")
             assert bool(re.search(r"\bestrechos\b", text)) == plural, text
 
 

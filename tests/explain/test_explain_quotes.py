@@ -10,7 +10,7 @@ import pytest
 
 from service.explain import explain
 from service.explain.causes import with_page_causes
-from service.explain.ownwords import tell
+from service.explain.ownwords import report_wide, tell
 from service.explain.quotes import LONGEST_QUOTE, evidence_quote
 from service.extract import extract_findings
 from service.extract.finding import Evidence, Finding
@@ -103,7 +103,8 @@ def test_every_corpus_report_with_its_own_words_parses_safely_and_reads_the_same
             if not findings:
                 continue  # a page of what the report also mentions only: it has no sentences of its own
             # ... and what a finding's own sentence says that its fields do not (ownwords.py), after it.
-            told = [tell(finding, report["text"]).finding for finding in with_page_causes(findings, report["text"])]
+            told = report_wide([tell(finding, report["text"]).finding
+                                for finding in with_page_causes(findings, report["text"])], report["text"])
             plain = explain(told, language)
             assert len(explanation.finding_sentences) == len(plain.finding_sentences), report["id"]
             assert all(said.startswith(own) for said, own in zip(explanation.finding_sentences, plain.finding_sentences)), \

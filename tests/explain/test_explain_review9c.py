@@ -282,8 +282,10 @@ def test_cord_flattening_is_listed_with_each_level(language):
     listed, _, _ = page_mentions([], text)
     assert [(m.kind, m.at) for m in listed] == [("cord", ("C4-C5",)), ("cord", ("C5-C6",)), ("cord", ("C6-C7",))]
     explanation = explain([], language, text=text)
-    assert book["scope"]["said_at"].format(level=f"C4-C5{book['and']}C6-C7") in explanation.text
-    assert book["scope"]["said_at"].format(level="C5-C6") in explanation.text
+    # Each level its own item, whose quote holds the words that name its level (review 9e).
+    for level, words in (("C4-C5", "C4/5"), ("C5-C6", "C5/6"), ("C6-C7", "C6/7")):
+        assert book["scope"]["said_at"].format(level=level) in explanation.text
+        assert any(m.quote.startswith(words) for m in listed if m.at == (level,))
 
 
 def test_a_level_is_not_carried_into_the_impression():
@@ -324,12 +326,13 @@ def test_a_level_the_page_explains_in_part_is_not_called_unexplained(language):
     root = Finding("nerve-root", level="L4-L5", root="L5", side="right", degree="contact",
                    evidence=_at(text, "At L4-L5, a right protrusion touches the right L5 root."))
     page = explain([root], language, text=text).text
-    assert book["scope"]["unread_more_at"].format(level="L4-L5") in page
-    assert book["scope"]["unread_at"].format(level="L4-L5") not in page
+    # An extrusion: "more about a disc at L4-L5 than this page explains".
+    assert book["scope"]["unread_disc_more_at"].format(level="L4-L5") in page
+    assert book["scope"]["unread_disc_at"].format(level="L4-L5") not in page
 
 
 def test_marrow_reconversion_is_listed():
-    assert _kinds("Vertebral bone marrow signal reconversion is seen.") == [("bone", None, True)]
+    assert _kinds("Vertebral bone marrow signal reconversion is seen.") == [("bone", "marrow", True)]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
