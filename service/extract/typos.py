@@ -79,6 +79,20 @@ def _correct_pair(first: str, second: str, lexicon: Lexicon) -> Entry | None:
     return None
 
 
+# Every pair of neighbouring words _PAIR could read, overlapping ones too: the second word is only looked at.
+_PAIR_AHEAD = re.compile(r"(?<![a-z])([a-z]{5,})[ \t]+(?=([a-z]{3,6})\b)")
+
+
+def _repairable_pair(view: str, start: int, end: int, words: set[str], lexicon: Lexicon) -> bool:
+    """Whether a pair of words of ``view[start:end]`` (``words``: its words of five letters or more) can be
+    repaired as a two-word entry; no need to look when none of the words is the first of such an entry."""
+    pairs = lexicon.typo_pairs
+    if not pairs or pairs.keys().isdisjoint(words):
+        return False
+    return any(first in pairs and _correct_pair(first, second, lexicon) is not None
+               for first, second in _PAIR_AHEAD.findall(view, start, end))
+
+
 def _correct(word: str, lexicon: Lexicon) -> Entry | None:
     cache = lexicon.typo_cache
     if word in cache:
@@ -101,14 +115,13 @@ def _correct(word: str, lexicon: Lexicon) -> Entry | None:
 def repair(tokens: list[Token], view: str, start: int, end: int, lexicon: Lexicon) -> list[Token]:
     """``tokens`` with tokens added for misspelt lexicon words in the gaps between them.
 
-    Most sentences have none: when no word of the sentence can be repaired, nor begins a two-word entry
-    (``typo_pairs``), its gaps are not read one by one.
-    A token begins and ends between words, never inside one, so the words of the gaps are words of the
-    sentence (tests/extract/test_extract_scanning.py checks this of every token)."""
+    Most sentences have none: when no word and no pair of words of the sentence can be repaired, its gaps are
+    not read one by one. A token begins and ends between words, never inside one, so the words and pairs of
+    the gaps are words and pairs of the sentence (tests/extract/test_extract_scanning.py checks this of every
+    token)."""
     words = set(_WORD.findall(view, start, end))
-    pairs = lexicon.typo_pairs
     if not any(_correct(word, lexicon) is not None for word in words - lexicon.typo_clean) \
-            and not (pairs and any(word in pairs for word in words)):
+            and not _repairable_pair(view, start, end, words, lexicon):
         return tokens
     added = []
     cursor = start

@@ -32,7 +32,9 @@ def test_reading_makes_no_reference_cycles():
         with_cycles = []
         for key, text in texts.items():
             extract_findings(text, lexicon)
-            if gc.collect():
+            # With the collector off, whatever the reading made is still in the youngest generation: a cycle
+            # it left unreachable is found there, without a pass over the lexicon's objects.
+            if gc.collect(0):
                 with_cycles.append(key)
     finally:
         gc.enable()

@@ -23,7 +23,7 @@ _LETTERS = set("abcdefghijklmnopqrstuvwxyz")
 _WORDS = ["L4-5", "L5-S1:", "C5-6", "left", "rt", "bilat", "no", "without", "may", "mild", "moderate to severe",
           "foraminal", "stenosis", "stenossis", "narrowing", "recess", "canal", "protrusion", "protruion", "disc",
           "buldge", "contacts", "compresed", "abuting", "impingement", "of the", "S1", "L5", "nerve root", "roots",
-          "exiting", "traversing", "NFN", "B/L", "mod.", "thecal sac", "levels", "L5/S1levels", "patient", "(S1)",
+          "exiting", "traversing", "NFN", "B/L", "mod.", "thecal sac", "thecal nsac", "thecal sca", "levels", "L5/S1levels", "patient", "(S1)",
           "\u2013", "\u00a0", "\u0130", "\u4e2d", "<b>", "&gt;", ";", ":", ",", ".", "\n", "|", "-", "/", "(", ")"]
 
 
@@ -52,15 +52,16 @@ def _check_token_edges(text: str, lexicon) -> None:
 
 
 def _read_every_gap(tokens: list, view: str, start: int, end: int, lexicon) -> list:
-    """Repair the long way: every word and every two-word run of every gap between the tokens looked up."""
+    """Repair the long way: every word and pair of words of every gap between the tokens looked up."""
     added = []
     cursor = start
     for token in tokens + [None]:
-        for match in _WORD.finditer(view, cursor, token.start if token is not None else end):
+        gap_end = token.start if token is not None else end
+        for match in _WORD.finditer(view, cursor, gap_end):
             entry = _correct(match.group(), lexicon)
             if entry is not None:
                 added.append(Token(entry.kind, match.start(), match.end(), entry.value, entry.detail))
-        for match in _PAIR.finditer(view, cursor, token.start if token is not None else end):
+        for match in _PAIR.finditer(view, cursor, gap_end):
             entry = _correct_pair(match.group(1), match.group(2), lexicon)
             if entry is not None:
                 added.append(Token(entry.kind, match.start(), match.end(), entry.value, entry.detail))
@@ -70,8 +71,8 @@ def _read_every_gap(tokens: list, view: str, start: int, end: int, lexicon) -> l
 
 
 def _check_repair(text: str, lexicon) -> None:
-    """Repair, which skips the gaps of a sentence none of whose words can be repaired, gives what reading
-    every gap gives."""
+    """Repair, which skips the gaps of a sentence none of whose words and pairs can be repaired, gives what
+    reading every gap gives."""
     view = scan_view(plain_view(text))
     tokens = scan(view, lexicon)
     for sentence in split_sentences(plain_view(text), 0, len(text), lexicon):
