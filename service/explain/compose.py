@@ -107,7 +107,11 @@ def join_list(book: dict, words: list[str]) -> str:
 def _level_intro(book: dict, finding: Finding, with_level: bool = True) -> str:
     """"At L4-L5, "; for a stated or hedged finding placed at no level, "At one or more levels, ": the report
     may speak of several ("multilevel bulges") or name one the engine could not read, and the page must not
-    read as one place. A denial at no level is the report's own, for the whole scan: no intro."""
+    read as one place. A denial at no level is the report's own, for the whole scan: no intro. A finding the
+    report states at several levels, this one the most affected (Finding.multilevel), says so even under its
+    level's heading: the other levels have no finding of their own on the page."""
+    if finding.level and finding.multilevel:
+        return book["level_intro_most"].format(level=finding.level)
     if not with_level:
         return ""
     if finding.level:
@@ -269,7 +273,7 @@ def finding_sentence(book: dict, finding: Finding, with_level: bool = True, name
     """
     key = (id(book), finding.type, finding.level, finding.root, finding.side, finding.degree, finding.severity,
            finding.assertion, finding.zone, finding.role, tuple(finding.cause), finding.root_inferred,
-           finding.severity_text, with_level, name_root)
+           finding.severity_text, finding.multilevel, with_level, name_root)
     known = _SENTENCES.get(key)
     if known is not None and known[0] is book:  # the book itself is kept, so its id is never reused
         return known[1]

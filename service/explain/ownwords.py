@@ -104,7 +104,8 @@ def tell(finding: Finding, text: str | None) -> Told:
     more_on = _more_on(finding, sentences, rules)
     hedge = _cause_hedge(finding, text, rules)
     hedged = {"hedged_causes": tuple(finding.cause), "cause_hedge": hedge} if hedge else {}
-    if finding.level and any(rules["multilevel"].search(sentence) and len(scope.disc_levels(sentence)) <= 1
+    # (a finding the engine read as the most affected of several levels says so in its level: not twice)
+    if finding.level and not finding.multilevel and any(rules["multilevel"].search(sentence) and len(scope.disc_levels(sentence)) <= 1
                              and not rules["at_that_level"].search(sentence) for sentence in sentences):
         hedged["more_levels"] = True
     if hedge:

@@ -60,6 +60,9 @@ class Finding:
     # "fallback" when no reading rule placed the root and the engine read only what the clause holds (a root
     # mention and a ladder word): the explanation says less and asks for review. None otherwise.
     reading: str | None = None
+    # True when the sentence states the finding at several levels and names this one as the most affected
+    # ("multilevel bulges, noticeably at L4-L5, encroaching the exit canals"): the page says so.
+    multilevel: bool = False
 
     def to_dict(self) -> dict:
         """FORMAT fields plus the extras the scorer ignores (root_inferred, evidence, triggers)."""
@@ -71,4 +74,5 @@ class Finding:
         out["section"] = self.section
         out["severity_text"] = self.severity_text
         out["reading"] = self.reading
+        out["multilevel"] = self.multilevel
         return out

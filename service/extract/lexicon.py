@@ -158,6 +158,7 @@ class Lexicon:
     # The small words of report grammar (grammar.yaml), one pattern or set per category.
     abbreviation_re: re.Pattern = _NEVER                  # "approx." before a full stop: no sentence end
     dangling_re: re.Pattern = _NEVER                      # a line ending in "the", "of": wrapped inside a sentence
+    continuing_re: re.Pattern = _NEVER                    # a line opening "With ...", "Compressing ...": the line before goes on
     wrap_opener_re: re.Pattern = _NEVER                   # a wrapped line's next line: a root name, "5 mm", "NFN"
     grade_shorthand_re: re.Pattern = _NEVER               # "mod." before a full stop ...
     grade_continues_re: re.Pattern = _NEVER               # ... that goes on ("mod. L NFN")
@@ -190,6 +191,7 @@ class Lexicon:
     side_phrase_re: re.Pattern = _NEVER                   # "on", "to" before a side: a side phrase
     counting_sides: frozenset = frozenset()               # "both" counts roots, gives no side
     verb_degree_re: re.Pattern = _NEVER                   # "largely" right before a ladder word: words of degree
+    degree_head_re: re.Pattern = _NEVER                   # ... or opening a narrowing phrase ("borderline narrowing")
     capital_only_sides: frozenset = frozenset()           # "L", "R": a side as a capital, unsure in lower case
 
     def entry(self, text: str) -> Entry | None:
@@ -650,6 +652,7 @@ def _load(directory: str) -> Lexicon:
         list_words=frozenset((phrase_key(w) or w.strip()).replace(" ", "") for w in _spelled(levels.get("list_words")))
         - {""},
         verb_degree_re=re.compile(rf"(?<![a-z])(?:{_alternation(grade_data.get('verb_degree_words', []))})[ \t]+$"),
+        degree_head_re=re.compile(rf"(?:{_alternation(grade_data.get('verb_degree_words', []))})(?=[ \t])"),
         span_openers_re=re.compile(rf"(?<![a-z0-9])(?:{_alternation(levels.get('span_openers', []))})[\s\-]+$"),
         root_central_keys=central,
         source=str(path),
@@ -670,6 +673,7 @@ def _grammar_patterns(grammar: dict) -> dict:
     return dict(
         abbreviation_re=re.compile(rf"(?<![A-Za-z]){abbreviations}$", re.I),
         dangling_re=re.compile(rf"(?<![A-Za-z]){words('dangling_words')}[ \t]*$", re.I),
+        continuing_re=re.compile(rf"[ \t]*{words('continuing_openers')}(?![A-Za-z])", re.I),
         wrap_opener_re=re.compile(
             r"[ \t]*(?:[CTLS]\d{1,2}(?!\d|\s*[-/\u2013]\s*[CTLS]?\d|\s*[:|])"
             rf"|\d+(?:\.\d+)?\s*{words('measurement_units')}\b|[A-Z]{{2,5}}\b(?!\s*:))"),

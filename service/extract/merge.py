@@ -67,6 +67,7 @@ def _combine(group: list[Finding]) -> Finding:
         cause=causes if first.assertion != "absent" else [],
         evidence=evidence, assertion_triggers=triggers, section=first.section, severity_text=severity_text,
         reading="fallback" if all(f.reading == "fallback" for f in group) else None,
+        multilevel=any(f.multilevel for f in group),
     )
 
 

@@ -101,6 +101,19 @@ def _past_emphasis(mention: Mention, levels: list, header_levels: list | None, g
     return levels
 
 
+def _emphasised(mention: Mention, levels: list, groups: list[LevelGroup], tokens: list[Token], view: str,
+                lexicon: Lexicon) -> bool:
+    """Whether ``levels`` are named as the most affected of several ("multilevel bulges, noticeably at L4-L5,
+    compressing ...") and the mention stands in a later clause: not one in the emphasis's own clause
+    ("noticeably at L5-S1 where the left S1 root is compressed"), which is at that level alone."""
+    for group in groups:
+        if group.levels == levels and group.last < mention.first:
+            start = tokens[group.first].start
+            return lexicon.emphasis_re.search(view, max(0, start - _EMPHASIS_REACH), start) is not None \
+                and "," in view[tokens[group.last].end:tokens[mention.first].start]
+    return False
+
+
 class _Segment:
     """Level context of a run of sentences under one level header or numbered item."""
 
@@ -582,10 +595,15 @@ class _Report:
             else:
                 levels = used_levels = _past_emphasis(mention, stated, state.segment.levels, sentence.groups, tokens,
                                                       view, lexicon)
+                mention.multilevel = wide and levels == stated and _emphasised(mention, stated, sentence.groups, tokens,
+                                                                               view, lexicon)
             levels = _levels_fitting_root(mention, levels)
             if mention.assertion == ABSENT and levels == [None] and mention.graded:
                 continue  # a spine-wide partial denial ("no high-grade stenosis") is not labelled
             side = _side_of(mention, levels, sentence, state, leading_side, lexicon)
+            if mention.severity_span is None and mention.assertion != ABSENT:
+                mention.severity_span = next(filter(None, (
+                    _degree_words(tokens[j], view, lexicon) for j in range(mention.anchor, mention.first - 1, -1))), None)
             for finding in _findings_of(mention, levels, side, evidence, section, source, lexicon):
                 if mention.tentative:
                     self.tentative.add(id(finding))
@@ -682,6 +700,18 @@ def read_report(text: str, lexicon: Lexicon, deadline: float | None = None) -> R
     return Reading(report.findings, report.tentative, report.summaries, report.cleared)
 
 
+def _degree_words(anchor: Token, view: str, lexicon: Lexicon) -> tuple[int, int] | None:
+    """Where words of degree that are no grade stand for an ungraded finding: right before its ladder or
+    narrowing word or its phrase ("canal is borderline stenotic", "borderline canal stenosis") or opening it
+    ("borderline narrowing"); grades.yaml
+    verb_degree_words. The finding keeps no severity; the page says the radiologist's words."""
+    before = lexicon.verb_degree_re.search(view, max(0, anchor.start - 24), anchor.start)
+    if before is not None:
+        return before.start(), before.end()
+    head = lexicon.degree_head_re.match(view, anchor.start)
+    return (head.start(), head.end()) if head is not None and head.end() <= anchor.end else None
+
+
 def _severity_text(mention: Mention, source: str, lexicon: Lexicon) -> str | None:
     """The radiologist's grade words for the finding; on a denial, the grade it was limited to, found in
     the grade words of the denial itself ("no significant", "without definite") when none stand apart."""
@@ -711,6 +741,6 @@ def _findings_of(mention: Mention, levels: list, side: str | None, evidence: Evi
             role=mention.role if mention.type == "nerve-root" else None,
             cause=list(mention.cause) if mention.type == "nerve-root" else [],
             evidence=[evidence], assertion_triggers=triggers, section=section, severity_text=severity_text,
-            reading="fallback" if mention.fallback else None,
+            reading="fallback" if mention.fallback else None, multilevel=mention.multilevel,
         ))
     return out

@@ -47,7 +47,7 @@ def _wrapped(text: str, newline: int, end: int, lexicon: Lexicon) -> bool:
         return False
     if _FRESH_LINE.match(text, newline + 1, end):
         return False
-    if lexicon.dangling_re.search(line):
+    if lexicon.dangling_re.search(line) or lexicon.continuing_re.match(text, newline + 1, end):
         return True
     return len(line.strip()) >= _WRAP_WIDTH and bool(lexicon.wrap_opener_re.match(text, newline + 1, end))
 

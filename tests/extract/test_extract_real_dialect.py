@@ -211,3 +211,9 @@ def test_levels_joined_as_typed():
                  "Bulge noted at L3/L4 & and L5-S1levels, mild encroaching exiting neural canal.",
                  "Bulges noted noticeably at L3/L4/&L5/S1 levels, encroaching both exit neural canals."):
         assert {f["level"] for f in find(read(text), type=FORAMEN)} == {"L3-L4", "L5-S1"}, text
+
+
+def test_the_ligamentum_flavum_as_dictated():
+    for text in ("L4-5: hypertrophied ligament flava and a bulge compressing the left L5 root.",
+                 "L4-5: bulge with thickened ligamenta flava compressing the left L5 root."):
+        assert set(single(find(read(text), type=NERVE))["cause"]) == {"disc-bulge", "ligamentum-flavum"}, text

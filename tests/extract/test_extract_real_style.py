@@ -223,3 +223,24 @@ def test_largely_on_a_ladder_verb_is_the_radiologists_degree_without_a_severity(
     # elsewhere the word means "mostly" and says nothing of degree
     found = extract_findings("L4-5: protrusion encroaching both exit canals (largely the right one).")
     assert single(found)["severity_text"] is None
+
+
+def test_borderline_is_kept_as_the_radiologists_words_without_a_severity():
+    # FORMAT.md: "borderline stenosis" is present with no severity; the page must not drop the word
+    for text, kind in (("T12-L1: Canal is borderline stenotic.", CANAL),
+                       ("T12-L1: borderline central canal narrowing.", CANAL),
+                       ("C4-5: borderline narrowing of the right foramen.", FORAMEN)):
+        finding = single([f for f in extract_findings(text) if f["type"] == kind])
+        assert (finding["assertion"], finding["severity"], finding["severity_text"]) == (
+            "present", None, "borderline"), text
+
+
+def test_the_most_affected_of_several_levels_is_marked_multilevel():
+    found = extract_findings("Multilevel disc bulges with facet arthropathy, mainly at L3-L4 level, compressing the "
+                             "thecal sac and encroaching exit canals.")
+    foramen = single([f for f in found if f["type"] == FORAMEN])
+    assert (foramen["level"], foramen["side"], foramen["multilevel"]) == ("L3-L4", "bilateral", True)
+    # a finding in the emphasis's own clause is at that level alone; a level named plainly is no emphasis
+    for text in ("Multilevel disc bulges, most marked at L5-S1 where the left S1 root is compressed.",
+                 "Multilevel degenerative change. At L4-5 there is moderate left foraminal stenosis."):
+        assert not any(f["multilevel"] for f in extract_findings(text)), text

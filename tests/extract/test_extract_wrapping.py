@@ -3,6 +3,7 @@
 import pytest
 
 from extract_helpers import find, read, single
+from service.extract import extract_findings
 from service.extract.lexicon import load_lexicon
 from service.extract.sentences import split_sentences
 
@@ -55,3 +56,12 @@ def test_denial_does_not_run_into_the_next_list_line():
 ])
 def test_list_line_ending_in_a_side_or_grade_is_not_wrapped_into_the_denial(text):
     assert single(find(read(text), type="foraminal-stenosis", side="right"))["assertion"] == "present"
+
+
+def test_a_line_opening_with_a_phrase_without_subject_continues_the_line_before():
+    # notes typed one phrase a line: the opening's cause and level are in the line before
+    text = "Broad disc bulges noted at L2-3 and L3-4 levels, abutting the thecal sac\nWith mild encroachment of " \
+           "the right exit neural canal at L3-L4 level"
+    (found,) = extract_findings(text)
+    assert (found.type, found.level, found.side, found.severity) == ("foraminal-stenosis", "L3-L4", "right", "mild")
+    assert text[found.evidence[0].start:].startswith("Broad disc bulges")
