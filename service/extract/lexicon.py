@@ -155,6 +155,7 @@ class Lexicon:
     shorthand_cache: dict = field(default_factory=dict)     # ... -> a grade's shorthand ("mod.")
     not_typos: frozenset = frozenset()
     not_abbreviation_after_re: re.Pattern = _NEVER   # a shorthand right after these names a body part
+    not_abbreviation_before_re: re.Pattern = _NEVER  # ... and right before these names the study
     # The small words of report grammar (grammar.yaml), one pattern or set per category.
     abbreviation_re: re.Pattern = _NEVER                  # "approx." before a full stop: no sentence end
     dangling_re: re.Pattern = _NEVER                      # a line ending in "the", "of": wrapped inside a sentence
@@ -589,6 +590,8 @@ def _load(directory: str) -> Lexicon:
         typo_pairs=build_pair_index(builder.entries, not_typos),
         not_abbreviation_after_re=re.compile(
             rf"(?<![a-z0-9])(?:{_alternation(anatomy.get('abbreviations_not_after', []))})[\s:]{{1,3}}$"),
+        not_abbreviation_before_re=re.compile(
+            rf"[\s:.]{{1,3}}(?:{_alternation(anatomy.get('abbreviations_not_before', []))})(?![a-z0-9])"),
         not_typos=not_typos,
         entries=builder.entries,
         phrases=PhraseScanner(builder.entries),

@@ -210,7 +210,8 @@ def _phrase_tokens(view: str, lexicon: Lexicon, start: int, end: int) -> list[To
         if entry is None:
             continue
         if entry.kind == COMPOUND:
-            if not lexicon.not_abbreviation_after_re.search(view, max(0, first - 16), first):
+            if not lexicon.not_abbreviation_after_re.search(view, max(0, first - 16), first) \
+                    and not lexicon.not_abbreviation_before_re.match(view, last, last + 16):
                 found.extend(_compound_tokens(entry.value, first, last))
         else:
             found.append(Token(entry.kind, first, last, entry.value, entry.detail))

@@ -282,6 +282,13 @@ def test_shorthand_after_an_imaging_study_names_a_body_part():
         [{"type": CANAL, "level": "L4-L5", "severity": "mild", "assertion": "present"}]
 
 
+def test_shorthand_before_an_imaging_study_names_the_study():
+    # "LSS" / "L.SS" before the study's name is the lumbosacral spine, not spinal stenosis.
+    assert read("L.SS MRI :\nMild bulge at L3-L4.") == []
+    assert read("LSS CT: normal alignment.") == []
+    assert find(read("Findings: SS at L4-5, mild."), type=CANAL) != []
+
+
 def test_root_names_in_the_plural_and_answer_headers():
     findings = read("Foramina: severe narrowing R/L at L5-S1, both L5s pinched by the pars fibrocartilage.")
     assert {"type": NERVE, "level": "L5-S1", "root": "L5", "side": "bilateral", "degree": "compression",
