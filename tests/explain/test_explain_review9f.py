@@ -1,0 +1,42 @@
+"""Page-side classes of the sixth radiologist review of issue 9 (50 unseen real reports), with sentences of
+our own: a kidney's cyst is named as a cyst on its side, not as "something about a kidney"; the spinal cord
+is described without placing it in the neck, since a cord finding can sit at the bottom of the thoracic spine.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from service.explain import explain
+from service.explain.phrasebook import phrasebook
+from service.explain.scope import page_mentions
+
+LANGUAGES = ("en", "es")
+
+
+def _kinds(text: str) -> list[tuple[str, str | None]]:
+    mentions, _, _ = page_mentions([], text)
+    return [(mention.kind, mention.problem) for mention in mentions]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_kidney_cyst_is_named_with_its_side(language):
+    book = phrasebook(language)
+    text = "At T12-L1 a disc bulge indents the thoracic cord. Incidental Rt renal cyst measuring 2 cm."
+    assert ("kidney", "cyst_right") in _kinds(text)
+    page = explain([], language, text=text).text
+    assert book["scope"]["problems"]["kidney"]["cyst_right"] in page
+    assert book["scope"]["kinds"]["kidney"] not in page
+    assert ("kidney", "cyst") in _kinds("A small simple renal cyst is seen.")
+    assert ("kidney", "stone") in _kinds("A 4 mm left renal calculus.")
+    assert ("kidney", "other") in _kinds("A small atrophic right kidney.")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_cord_is_not_described_as_a_neck_organ(language):
+    book = phrasebook(language)
+    text = "At T12-L1 a disc bulge indents the thoracic cord."
+    page = explain([], language, text=text).text
+    assert book["scope"]["problems"]["cord"]["pressure"] in page
+    for line in book["scope"]["problems"]["cord"].values():
+        assert "neck" not in line and "cuello" not in line
