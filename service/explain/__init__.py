@@ -285,7 +285,7 @@ def _mention_line(book: dict, mention, told_levels: set | frozenset = frozenset(
         more = mention.level in told_levels if more is None else more
         at = words[f"unread{disc}_more_at" if more else f"unread{disc}_at"]
         line = at.format(level=mention.level) if mention.level else line
-    if mention.grade and mention.kind == "slip":
+    if mention.grade and mention.kind == "slip" and mention.grade.lower().startswith("grade"):
         number = _ROMAN.get(mention.grade.split()[-1].lower(), mention.grade.split()[-1])
         line += " " + words["slip_grade"].format(grade=number)
     elif mention.grade:

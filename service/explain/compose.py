@@ -67,6 +67,8 @@ def nerve_root_object(book: dict, finding: Finding) -> Phrase:
         key = "named_side" if one_side else "named_both" if both else "named"
     else:
         key = "side" if one_side else "both" if both else "unnamed"
+        if key == "unnamed" and finding.assertion != "absent":
+            key = "unnamed_stated"  # a root of no stated side: "one or both", never "the roots" as if both
     return _noun(book, forms[key], root=finding.root, side=finding.side)
 
 
@@ -179,7 +181,8 @@ def nerve_root_sentence(book: dict, finding: Finding, with_level: bool = True) -
     clause = rung[finding.assertion][subject.number].format(subject=subject.text, object=root.text)
     sentences = [intro + clause + _term(book, rung["term"]) + "."]
     if not finding.root and finding.root_inferred:
-        sentences.append(book["inferred_root"][root.number].format(root=finding.root_inferred))
+        form = "unsided" if finding.side is None else root.number  # "one or both": the nerve, on one side or both
+        sentences.append(book["inferred_root"][form].format(root=finding.root_inferred))
     grade = _grade_sentence(book, finding.severity, finding.severity_text)
     sentences.append(grade)
     if key not in LADDER_RUNGS and not grade:

@@ -40,3 +40,32 @@ def test_the_cord_is_not_described_as_a_neck_organ(language):
     assert book["scope"]["problems"]["cord"]["pressure"] in page
     for line in book["scope"]["problems"]["cord"].values():
         assert "neck" not in line and "cuello" not in line
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_root_of_no_stated_side_is_one_or_both_and_a_denial_stays_plural(language):
+    from service.explain.compose import finding_sentence
+    from service.extract.finding import Finding
+
+    book = phrasebook(language)
+    stated = Finding("nerve-root", level="L5-S1", degree="compression", severity="mild", root_inferred="L5",
+                     cause=["disc-bulge"])
+    sentence = finding_sentence(book, stated)
+    assert book["nerve_root"]["unnamed_stated"]["phrase"] in sentence
+    assert book["inferred_root"]["unsided"].format(root="L5") in sentence
+    denied = Finding("nerve-root", level="L5-S1", degree="compression", assertion="absent")
+    assert book["nerve_root"]["unnamed"]["phrase"] in finding_sentence(book, denied)
+    assert book["nerve_root"]["unnamed_stated"]["phrase"] not in finding_sentence(book, denied)
+    # A side the report gives is kept as it is.
+    left = Finding("nerve-root", level="L5-S1", side="left", degree="compression", root_inferred="L5")
+    assert book["nerve_root"]["unnamed_stated"]["phrase"] not in finding_sentence(book, left)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_slip_keeps_its_grade_word_and_its_grade_number(language):
+    book = phrasebook(language)
+    mild = "At T12-L1 a disc bulge indents the thoracic cord.\nL4-L5: Mild anterolisthesis of L4 on L5."
+    page = explain([], language, text=mild).text
+    assert book["grade_sentence_said"].format(grade=book["grades"]["mild"]) in page
+    numbered = "At T12-L1 a disc bulge indents the thoracic cord.\nGrade 1 anterolisthesis of L4 on L5."
+    assert book["scope"]["slip_grade"].format(grade="1") in explain([], language, text=numbered).text
