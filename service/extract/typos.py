@@ -123,6 +123,11 @@ def repair(tokens: list[Token], view: str, start: int, end: int, lexicon: Lexico
     if not any(_correct(word, lexicon) is not None for word in words - lexicon.typo_clean) \
             and not _repairable_pair(view, start, end, words, lexicon):
         return tokens
+    return read_every_gap(tokens, view, start, end, lexicon)
+
+
+def read_every_gap(tokens: list[Token], view: str, start: int, end: int, lexicon: Lexicon) -> list[Token]:
+    """The long way of ``repair``: every word and pair of words of every gap between the tokens looked up."""
     added = []
     cursor = start
     for token in tokens + [None]:

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from service.extract import load_lexicon
 from service.extract.sentences import split_sentences
 from service.extract.textview import plain_view, scan_view
-from service.extract.tokens import Token, scan
-from service.extract.typos import _PAIR, _WORD, _correct, _correct_pair, repair
+from service.extract.tokens import scan
+from service.extract.typos import read_every_gap, repair
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPORA = sorted((ROOT / "tests" / "corpus").glob("*.jsonl")) + sorted((ROOT / "eval" / "heldout").glob("*.jsonl"))
@@ -51,25 +51,6 @@ def _check_token_edges(text: str, lexicon) -> None:
             assert not _cuts_a_word(view, edge), (before, after, view[max(0, edge - 20):edge + 20])
 
 
-def _read_every_gap(tokens: list, view: str, start: int, end: int, lexicon) -> list:
-    """Repair the long way: every word and pair of words of every gap between the tokens looked up."""
-    added = []
-    cursor = start
-    for token in tokens + [None]:
-        gap_end = token.start if token is not None else end
-        for match in _WORD.finditer(view, cursor, gap_end):
-            entry = _correct(match.group(), lexicon)
-            if entry is not None:
-                added.append(Token(entry.kind, match.start(), match.end(), entry.value, entry.detail))
-        for match in _PAIR.finditer(view, cursor, gap_end):
-            entry = _correct_pair(match.group(1), match.group(2), lexicon)
-            if entry is not None:
-                added.append(Token(entry.kind, match.start(), match.end(), entry.value, entry.detail))
-        if token is not None:
-            cursor = token.end
-    return sorted(tokens + added, key=lambda t: t.start)
-
-
 def _check_repair(text: str, lexicon) -> None:
     """Repair, which skips the gaps of a sentence none of whose words and pairs can be repaired, gives what
     reading every gap gives."""
@@ -78,7 +59,7 @@ def _check_repair(text: str, lexicon) -> None:
     for sentence in split_sentences(plain_view(text), 0, len(text), lexicon):
         inside = [t for t in tokens if sentence.start <= t.start and t.end <= sentence.end]
         quick = repair(inside, view, sentence.start, sentence.end, lexicon)
-        full = _read_every_gap(inside, view, sentence.start, sentence.end, lexicon)
+        full = read_every_gap(inside, view, sentence.start, sentence.end, lexicon)
         assert [(t.kind, t.start, t.end) for t in quick] == [(t.kind, t.start, t.end) for t in full]
 
 
