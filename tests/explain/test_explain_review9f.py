@@ -69,3 +69,7 @@ def test_a_slip_keeps_its_grade_word_and_its_grade_number(language):
     assert book["grade_sentence_said"].format(grade=book["grades"]["mild"]) in page
     numbered = "At T12-L1 a disc bulge indents the thoracic cord.\nGrade 1 anterolisthesis of L4 on L5."
     assert book["scope"]["slip_grade"].format(grade="1") in explain([], language, text=numbered).text
+
+
+def test_thecal_sac_pressure_is_listed_when_compressing_loses_its_p():
+    assert ("sac", None) in _kinds("Small right paracentral disc protrusion at L4-L5 level, comressing the thecal sac.")
