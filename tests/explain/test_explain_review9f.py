@@ -73,3 +73,10 @@ def test_a_slip_keeps_its_grade_word_and_its_grade_number(language):
 
 def test_thecal_sac_pressure_is_listed_when_compressing_loses_its_p():
     assert ("sac", None) in _kinds("Small right paracentral disc protrusion at L4-L5 level, comressing the thecal sac.")
+
+
+def test_a_lipoma_is_listed_quietly_under_the_skin_and_for_review_inside_the_canal():
+    skin, _, _ = page_mentions([], "Incidental subcutaneous lipoma at the level of the L2 vertebra.")
+    assert [(m.kind, m.review) for m in skin] == [("lipoma", False)]
+    canal, _, _ = page_mentions([], "A small intradural lipoma at the conus.")
+    assert [(m.kind, m.review) for m in canal] == [("lipoma", True)]
