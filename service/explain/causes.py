@@ -15,6 +15,7 @@ does across statements.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import cache
 
@@ -87,13 +88,24 @@ def _causes_for_level(tokens: list, view: str, level: str | None, text: str, sta
             return []  # the sentence speaks of other levels and not by name of this one: no cause is sure
         first = start if groups[0] is own else tokens[own.last].end
         after = next((tokens[group.first].start for group in groups if group.first > own.last), end)
-        tokens = [token for token in tokens if first <= token.start and token.end <= after]
+        # A cause placed by the level right after it ("ligamentum flavum hypertrophy at L4/L5") is that level's.
+        others = [tokens[group.first].start for group in groups if level not in group.levels]
+        tokens = [token for token in tokens if first <= token.start and token.end <= after
+                  and not (token.kind == CAUSE and _placed_after(view, token.end, others))]
     sentence = text[start:end]
     rules_scope = scope.scope_rules()
     return [token.value for token in tokens
             if token.kind == CAUSE and token.value not in rules["never"]
             and " ".join(text[token.start:token.end].lower().split()) not in rules["not_by_itself"]
             and not scope.denied(sentence, token.start - start, token.end - start, rules_scope)]
+
+
+_PLACED_BY = re.compile(r"[ \t]*(?:[a-z-]+[ \t]+){0,2}(?:at|of|in)[ \t]+(?:the[ \t]+)?(?:level[ \t]+)?", re.IGNORECASE)
+
+
+def _placed_after(view: str, end: int, level_starts: list[int]) -> bool:
+    """Whether another level follows these words closely ("... hypertrophy at L4/L5"), placing them there."""
+    return any(_PLACED_BY.fullmatch(view, end, at) is not None for at in level_starts if at >= end)
 
 
 def cause_words(finding: Finding, text: str) -> list[tuple[int, int, str]]:

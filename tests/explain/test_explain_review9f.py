@@ -80,3 +80,17 @@ def test_a_lipoma_is_listed_quietly_under_the_skin_and_for_review_inside_the_can
     assert [(m.kind, m.review) for m in skin] == [("lipoma", False)]
     canal, _, _ = page_mentions([], "A small intradural lipoma at the conus.")
     assert [(m.kind, m.review) for m in canal] == [("lipoma", True)]
+
+
+def test_a_cause_placed_by_the_level_right_after_it_is_that_levels_only():
+    from service.explain.causes import page_causes
+    from service.extract.finding import Evidence, Finding
+
+    text = ("Broad disc bulges at L3-L4 and L4-L5 narrowing both exit foramina, with thickened ligamentum flavum "
+            "at L4-L5 level.")
+    whole = [Evidence(0, len(text))]
+    upper = Finding("foraminal-stenosis", level="L3-L4", side="bilateral", evidence=whole)
+    lower = Finding("foraminal-stenosis", level="L4-L5", side="bilateral", evidence=whole)
+    assert "ligamentum-flavum" not in page_causes(upper, text)
+    assert "ligamentum-flavum" in page_causes(lower, text)
+    assert "disc-bulge" in page_causes(upper, text) and "disc-bulge" in page_causes(lower, text)
