@@ -94,3 +94,18 @@ def test_a_cause_placed_by_the_level_right_after_it_is_that_levels_only():
     assert "ligamentum-flavum" not in page_causes(upper, text)
     assert "ligamentum-flavum" in page_causes(lower, text)
     assert "disc-bulge" in page_causes(upper, text) and "disc-bulge" in page_causes(lower, text)
+
+
+def test_thecal_sac_pressure_is_listed_through_a_second_verb_and_typed_slips():
+    for text in ("Large central disc protrusion at L2-L3, severely compressing and filling the thecal sac.",
+                 "Diffuse disc bulge at L4-L5, cpmpressing the thecal sac.",
+                 "Diffuse disc bulge at L4-L5, compressing the theca sac."):
+        assert ("sac", None) in _kinds(text), text
+    largely, _, _ = page_mentions([], "Central disc protrusion at L1-L2, largely compressing and filling the thecal sac.")
+    assert [m.review for m in largely if m.kind == "sac"] == [True]
+
+
+def test_a_denial_does_not_reach_over_a_hedged_new_statement():
+    text = "Loss of height of the L1 vertebral body, with no marrow edema, mostly old fracture."
+    assert any(kind == "fracture" for kind, _ in _kinds(text))
+    assert not any(kind == "fracture" for kind, _ in _kinds("No marrow edema and no fracture."))
