@@ -258,14 +258,6 @@ def _mention_items(book: dict, mentions: list, told_levels: set | frozenset = fr
              for key, same in unread.items()}
     mentions = [m for m in mentions if not (m.kind == "unread" and m.level) or id(m) in lines]
     for mention in mentions:
-        if mention.kind == "unread" and mention.level:
-            unread.setdefault((mention.quote, mention.problem, mention.level in told_levels), []).append(mention)
-    joined = {id(same[0]): replace(same[0], level=join_list(book, list(dict.fromkeys(m.level for m in same)))) for same in unread.values()}
-    mentions = [joined.get(id(m), m) for m in mentions
-                if not (m.kind == "unread" and m.level) or id(m) in joined]
-    told_levels = set(told_levels) | {joined[key].level for key in joined
-                                      if any(m.level in told_levels for m in mentions if m is joined[key])}
-    for mention in mentions:
         item = items.setdefault(mention.quote, {"lines": {}, "at": [], "quote": mention.quote})
         item["lines"].setdefault(lines.get(id(mention)) or _mention_line(book, mention, told_levels), None)
         item["at"] += [level for level in mention.at if level not in item["at"]]
