@@ -61,6 +61,7 @@ def _rules() -> dict:
     words = sorted(grade_words()["meanings"], key=len, reverse=True)
     return {
         "adequate": re.compile(raw["adequate"], re.IGNORECASE),
+        "adequate_ways": {way: re.compile(pattern, re.IGNORECASE) for way, pattern in raw["adequate_ways"].items()},
         "more_on": [(side, re.compile(pattern, re.IGNORECASE)) for side, patterns in raw["more_on"].items()
                     for pattern in patterns],
         "side_after_grade": re.compile(raw["side_after_grade"], re.IGNORECASE),
@@ -161,8 +162,10 @@ def _cause_hedge(finding: Finding, text: str, rules: dict) -> str | None:
 
 
 def _limited_denial(finding: Finding, sentences: list[str], rules: dict) -> Finding:
-    if finding.type == "canal-stenosis" and any(rules["adequate"].search(s) for s in sentences):
-        return replace(finding, severity=None, severity_text=ADEQUATE)
+    said = [s for s in sentences if rules["adequate"].search(s)] if finding.type == "canal-stenosis" else []
+    if said:
+        way = next((way for way, pattern in rules["adequate_ways"].items() if pattern.search(said[0])), None)
+        return replace(finding, severity=None, severity_text=f"{ADEQUATE}/{way}" if way else ADEQUATE)
     if finding.severity or finding.severity_text:
         return finding
     for sentence in sentences:

@@ -1,0 +1,92 @@
+"""Page rules from blind reviews 9g and 9h of real reports, each tested on sentences written here: a bone
+bruise and a fibroid are listed; a wide collecting system of a kidney is named on its side with the
+ultrasound suggested for it; "appears adequate" keeps its hedge and "still" is said only when the report says
+it; a grade of an also-mentioned slip or sac pressure names what it grades; one named root on one side at no
+level is at one level; an adequate canal is no denial limited to a degree."""
+
+import pytest
+
+from service.explain import explain, phrasebook
+from service.explain.scope import page_mentions, suggestion_details
+from service.extract import extract_findings
+
+LANGUAGES = ("en", "es")
+
+
+def _page(text: str, language: str):
+    return explain(extract_findings(text), language, text=text)
+
+
+def _kinds(text: str) -> set:
+    listed, _, _ = page_mentions([], text)
+    return {(m.kind, m.problem) for m in listed}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_bone_bruise_is_listed_as_such(language):
+    book = phrasebook(language)
+    text = "L3-L4: mild bulge with mild left foraminal narrowing. A small bone contusion is seen in the L2 body."
+    assert ("bone", "bruise") in _kinds(text)
+    assert book["scope"]["problems"]["bone"]["bruise"] in _page(text, language).text
+    assert ("bone", "bruise") in _kinds("Bony bruise at the S2 vertebral body, likely after the fall.")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_fibroid_of_the_womb_is_listed(language):
+    book = phrasebook(language)
+    text = "L5-S1: moderate right foraminal stenosis. Incidental 3 cm intramural uterine fibroid."
+    assert book["scope"]["kinds"]["fibroid"] in _page(text, language).text
+    assert ("fibroid", None) in _kinds("A leiomyoma of the uterus is noted.")
+    assert not _kinds("No uterine fibroid.")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_wide_collecting_system_is_named_on_its_side_with_its_ultrasound(language):
+    book = phrasebook(language)
+    text = "L4-L5: bulge narrowing both exit foramina. Dilated left pelvi-calyceal system, correlate with renal US."
+    page = _page(text, language)
+    assert book["scope"]["problems"]["kidney"]["wide_left"] in page.text
+    assert book["scope"]["tests"]["ultrasound"] in page.text
+    assert page.status == "needs-review"
+    (suggestion,) = suggestion_details("Mild hydronephrosis on the right, correlate with kidney US.")
+    assert suggestion.kind == "ultrasound"
+    assert ("kidney", "wide_right") in _kinds("Mild right hydronephrosis.")
+    # An atrophic kidney is no wide collecting system.
+    assert ("kidney", "wide_left") not in _kinds("Atrophic left kidney.")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("sentence, way", [
+    ("The central canal appears adequate.", "seems"),
+    ("The central canal remains adequate.", "still"),
+    ("Adequate central canal.", "plain"),
+])
+def test_an_adequate_canal_keeps_the_reports_own_way_of_saying_it(language, sentence, way):
+    book = phrasebook(language)
+    text = f"L4-L5: disc bulge with mild bilateral foraminal narrowing. {sentence}"
+    page = _page(text, language).text
+    said = {w: book["opening_adequate"][w]["one"].split("{object}")[1] for w in book["opening_adequate"]}
+    (line,) = [line for line in page.splitlines() if line.endswith(said["plain"]) or line.endswith(said["seems"])]
+    # The longest way the line ends with is the one it says (" has enough room." ends " still has enough room.").
+    assert max((w for w in said if line.endswith(said[w])), key=lambda w: len(said[w])) == way
+    # No degree was named, so the short version does not point at one.
+    assert "reassure_limited" not in page and book["reassure_limited"] not in \
+        _page(sentence, language).text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_grade_of_a_slip_beside_sac_pressure_names_the_slip(language):
+    book = phrasebook(language)
+    text = "L4-L5 level where moderate anterolisthesis is seen, compressing the thecal sac and the exit foramina."
+    page = _page(text, language).text
+    own = book["scope"]["kind_grade"]["slip"]
+    assert own["sentence"].format(grade=book["grades"]["moderate"] if language == "en" else "moderado") in page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_one_named_root_on_one_side_without_a_level_is_at_one_level(language):
+    book = phrasebook(language)
+    page = _page("Left paracentral protrusion compressing the left S1 nerve root.", language)
+    assert page.finding_sentences[0].startswith(book["no_level_intro_one"].strip().rstrip(","))
+    both = _page("Disc bulges compressing the exiting nerve roots on both sides.", language)
+    assert all(not s.startswith(book["no_level_intro_one"].strip().rstrip(",")) for s in both.finding_sentences)
