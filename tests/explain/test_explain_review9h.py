@@ -90,3 +90,16 @@ def test_one_named_root_on_one_side_without_a_level_is_at_one_level(language):
     assert page.finding_sentences[0].startswith(book["no_level_intro_one"].strip().rstrip(","))
     both = _page("Disc bulges compressing the exiting nerve roots on both sides.", language)
     assert all(not s.startswith(book["no_level_intro_one"].strip().rstrip(",")) for s in both.finding_sentences)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_side_in_brackets_beside_a_finding_of_both_sides_is_where_it_is_worse(language):
+    book = phrasebook(language)
+    text = "Multilevel bulges, most marked at L3-L4 level (Rt side), encroaching the exit canals."
+    page = _page(text, language).text
+    (sentence,) = [s for s in _page(text, language).finding_sentences]
+    assert book["more_on"].split("{side}")[0] in sentence
+
+
+def test_pressure_on_the_sac_typed_as_one_word_is_listed():
+    assert ("sac", None) in _kinds("L3-L4 bulge, mildly compressing thecalsac and the exit canals.")
