@@ -103,3 +103,25 @@ def test_a_side_in_brackets_beside_a_finding_of_both_sides_is_where_it_is_worse(
 
 def test_pressure_on_the_sac_typed_as_one_word_is_listed():
     assert ("sac", None) in _kinds("L3-L4 bulge, mildly compressing thecalsac and the exit canals.")
+
+
+def _causes(text: str) -> dict:
+    from service.explain.causes import with_page_causes
+    return {(f.type, f.level): f.cause for f in with_page_causes(extract_findings(text), text)}
+
+
+def test_a_line_with_no_subject_takes_the_causes_of_the_line_before():
+    text = "Broad disc bulge at the L3-L4 level\nModerately encroaching upon both exit foramina"
+    assert _causes(text)[("foraminal-stenosis", "L3-L4")] == ["disc-bulge"]
+    text = "Right foraminal protrusion at L5-S1 compressing the exit canal.\nWith central canal stenosis noted."
+    assert _causes(text)[("canal-stenosis", "L5-S1")] == ["disc-protrusion"]
+    # A line with a subject of its own borrows nothing.
+    text = "Broad disc bulge at the L3-L4 level\nThe exit foramina are moderately narrowed"
+    assert _causes(text)[("foraminal-stenosis", "L3-L4")] == []
+
+
+def test_a_heading_of_levels_gives_each_the_start_of_the_sentence_below():
+    text = "L2-L3, L3-L4:\nBulges with facet arthropathy, most marked at L3-L4 where a synovial cyst is seen, narrowing the exit canals."
+    causes = _causes(text)
+    assert set(causes[("foraminal-stenosis", "L2-L3")]) == {"disc-bulge", "facet-arthropathy"}
+    assert "synovial-cyst" not in causes[("foraminal-stenosis", "L2-L3")]
