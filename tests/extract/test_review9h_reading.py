@@ -19,3 +19,8 @@ def test_a_level_list_that_says_at_again_keeps_every_level():
 def test_exit_typed_with_an_e_is_the_exiting_root():
     text = "Left paracentral protrusion at L4-L5 compressing the thecal sac and exite nerve roots."
     assert _places(text) == [("nerve-root", "L4-L5", "L4")]
+
+
+def test_adequate_typed_without_its_e_still_denies_canal_stenosis():
+    findings = extract_findings("Mild bulges at L3-L4 touching the thecal sac.\nThe central canal appeared adquate.")
+    assert [(f.type, f.assertion) for f in findings] == [("canal-stenosis", "absent")]
