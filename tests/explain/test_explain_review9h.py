@@ -125,3 +125,18 @@ def test_a_heading_of_levels_gives_each_the_start_of_the_sentence_below():
     causes = _causes(text)
     assert set(causes[("foraminal-stenosis", "L2-L3")]) == {"disc-bulge", "facet-arthropathy"}
     assert "synovial-cyst" not in causes[("foraminal-stenosis", "L2-L3")]
+
+
+def test_more_things_a_report_also_mentions_are_listed():
+    # Sentences written here for the classes found reading the pages of real reports.
+    assert ("fracture", "pars") in _kinds("Bilateral L5 spondylolysis without a slip.")
+    assert ("fracture", "pars") in _kinds("A right pars interarticularis defect at L4.")
+    assert ("scar", None) in _kinds("Enhancing tissue at the left L5-S1 laminotomy, likely postoperative fibrous tissue.")
+    assert ("scar", None) in _kinds("Mostly postoperative granulation/fibrous tissue around the left S1 root.")
+    assert ("spinal_cyst", "nerve") in _kinds("Two small tarlovs cysts at S2.")
+    assert ("muscle", None) in _kinds("LSS MRI\nRight gluteal muscle signal alteration.")
+
+
+def test_best_evaluated_on_another_study_is_a_suggestion():
+    (suggestion,) = suggestion_details("Possible pars defect, which would best be evaluated on CT.")
+    assert suggestion.kind == "ct"
