@@ -140,3 +140,15 @@ def test_more_things_a_report_also_mentions_are_listed():
 def test_best_evaluated_on_another_study_is_a_suggestion():
     (suggestion,) = suggestion_details("Possible pars defect, which would best be evaluated on CT.")
     assert suggestion.kind == "ct"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_two_levels_named_most_affected_together_are_not_each_most_of_all(language):
+    book = phrasebook(language)
+    most = book["level_intro_most"].split("{level}")[0]
+    text = "Multilevel disc bulges, most marked at L2/L3 & at L3/L4 levels, compressing both exit nerve roots."
+    page = _page(text, language)
+    assert not any(s.startswith(most) for s in page.finding_sentences)
+    assert all(book["more_levels"] in s for s in page.finding_sentences)
+    one = _page("Multilevel disc bulges, most marked at L3/L4 level, compressing both exit nerve roots.", language)
+    assert one.finding_sentences[0].startswith(most)
