@@ -162,6 +162,13 @@ def levels_in(text: str, start: int, end: int) -> tuple[tuple[int, int, tuple[st
 _NON_SPACE = re.compile(r"\S+")
 
 
+def level_names_in(text: str, start: int, end: int) -> frozenset[str]:
+    """The disc levels ``levels_in`` reads at [start, end) of ``text``, without their offsets."""
+    starts, found = _level_tokens(text)
+    return frozenset(level for _, level_end, levels in found[bisect_left(starts, start):bisect_left(starts, end)]
+                     if level_end <= end for level in levels)
+
+
 def _text_levels(text: str) -> list[str]:
     """``_levels_of(text)``, from the text's one scan."""
     view, tokens = scanned(text)
