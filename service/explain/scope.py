@@ -133,6 +133,7 @@ def _level_tokens(text: str) -> tuple[list[int], list[tuple[int, int, tuple[str,
     return [start for start, _, _ in found], found
 
 
+@lru_cache(maxsize=2048)  # a sentence is read for its levels by the mentions and, as a clause, by unexplained()
 def levels_in(text: str, start: int, end: int) -> tuple[tuple[int, int, tuple[str, ...]], ...]:
     """``disc_levels`` of the words at [start, end) of ``text``, whitespace folded, read from the text's one scan
     instead of a scan of their own: offsets count in the folded words. The same on every sentence and
@@ -183,7 +184,8 @@ def _phrase(words: str) -> str:
     return r"\s+".join(re.escape(word) for word in words.split())
 
 
-def sentence_spans(text: str) -> list[tuple[int, int, str]]:
+@lru_cache(maxsize=32)  # read by the mentions and by unexplained(), for all the languages of a request
+def sentence_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     """The report's sentences with their [start, end) offsets in the text, whitespace folded."""
     out, start = [], 0
     for cut in [*_SENTENCE_END.finditer(text or ""), None]:
@@ -192,7 +194,7 @@ def sentence_spans(text: str) -> list[tuple[int, int, str]]:
         if folded:
             out.append((start, end, folded))
         start = cut.end() if cut else end
-    return out
+    return tuple(out)
 
 
 def sentences(text: str) -> list[str]:
