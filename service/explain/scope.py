@@ -525,7 +525,7 @@ def _text_regions(text: str) -> frozenset[str]:
     # Not from why the scan was done ("Clinical indication: neck and lower back pain" on a lumbar scan): the
     # warning signs follow what was imaged.
     rules = scope_rules()
-    imaged = " ".join(sentence for sentence in sentences(text) if not rules["not_findings"].search(sentence))
+    imaged = " ".join(sentence for _, _, sentence in sentence_spans(text) if not rules["not_findings"].search(sentence))
     found = {region for region, patterns in rules["regions"].items() if any(p.search(imaged) for p in patterns)}
     # A level across two regions (T12-L1, C7-T1) is the edge of a scan of either: it names neither.
     for level in _text_levels(text):
