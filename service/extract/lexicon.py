@@ -194,6 +194,7 @@ class Lexicon:
     verb_degree_re: re.Pattern = _NEVER                   # "largely" right before a ladder word: words of degree
     degree_head_re: re.Pattern = _NEVER                   # ... or opening a narrowing phrase ("borderline narrowing")
     capital_only_sides: frozenset = frozenset()           # "L", "R": a side as a capital, unsure in lower case
+    disjunctive_re: re.Pattern = _NEVER                   # "or" joining two structures as alternatives
 
     def entry(self, text: str) -> Entry | None:
         return self.entries.get(phrase_key(text))
@@ -606,7 +607,8 @@ def _load(directory: str) -> Lexicon:
         vertebra_aliases=dict(grammar.get("vertebra_aliases") or {}),
         name_side_words={phrase_key(w): side for side, words in (grammar.get("root_name_sides") or {}).items()
                          for w in words},
-        root_name_re=re.compile(rf"(?:({parts.side_words})\.?\s+)?\(?({parts.vertebra})\)?(?![\d])"
+        # A side word is a word of its own: the "r" ending "or" is none ("the L5 or S1 root").
+        root_name_re=re.compile(rf"(?:(?<![a-z0-9])({parts.side_words})\.?\s+)?\(?({parts.vertebra})\)?(?![\d])"
                                 rf"(?:\s+({parts.side_words})(?![a-z0-9]))?"),
         verb_object_re=re.compile(
             rf"[ \t]{{1,4}}(?:({words('object_prepositions')})[ \t]{{1,4}})?"
@@ -717,6 +719,7 @@ def _grammar_patterns(grammar: dict) -> dict:
         side_phrase_re=re.compile(rf"{words('side_prepositions')}\s"),
         counting_sides=texts("counting_sides"),
         capital_only_sides=texts("capital_only_sides"),
+        disjunctive_re=re.compile(rf"(?<![a-z]){words('disjunctive_joiners')}(?![a-z])"),
     )
 
 

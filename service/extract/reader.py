@@ -12,12 +12,12 @@ from typing import NamedTuple
 
 from service.extract.attributes import root_fits_level
 from service.extract.budget import check_deadline
-from service.extract.context import ABSENT, Context
+from service.extract.context import ABSENT, POSSIBLE, PRESENT, Context
 from service.extract.finding import Evidence, Finding
 from service.extract.levels import LevelGroup, level_groups, opens_item
 from service.extract.lexicon import (
-    CAUSE, GRADE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, PSEUDO, REF, REMAIN, ROOT, SIDE, TERM, WIDE,
-    ZONE, Lexicon,
+    CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, PSEUDO, REF, REMAIN, ROOT, SIDE, TERM,
+    WIDE, ZONE, Lexicon,
 )
 from service.extract.mention import Mention
 from service.extract.roots import RootReader
@@ -375,6 +375,46 @@ def _flag_unsure(mentions: list[Mention], tokens: list[Token], unsure: list[int]
             mention.fallback = True
 
 
+_ALTERNATIVES = frozenset({ROOT, LOC, OBJ})
+
+
+def _alternative(mention: Mention, tokens: list[Token], view: str, lexicon: Lexicon) -> Token | None:
+    """The joiner that makes the root or opening of a mention one of two alternatives ("the thecal sac or nerve
+    root", "the L5 or S1 root", "foraminal or lateral recess"), as a token; None when it is none."""
+    for i in range(mention.first, mention.last + 1):
+        token = tokens[i]
+        if token.kind not in (ROOT, LOC):
+            continue
+        if token.kind == ROOT:
+            inside = lexicon.disjunctive_re.search(view, token.start, token.end)
+            if inside is not None:
+                return Token(HEDGE, inside.start(), inside.end(), "forward")
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(tokens) and tokens[j].kind in _ALTERNATIVES:
+                start, end = (tokens[j].end, token.start) if j < i else (token.end, tokens[j].start)
+                gap = view[start:end]
+                core = gap.strip(" \t\n,")
+                joiner = lexicon.disjunctive_re.fullmatch(core) if core else None
+                if joiner is not None:
+                    at = start + gap.index(core)
+                    return Token(HEDGE, at, at + len(core), "forward")
+    return None
+
+
+def _unsure_alternatives(mentions: list[Mention], tokens: list[Token], view: str, lexicon: Lexicon) -> None:
+    """Pass 5b: a finding stated with no denial and no hedge whose root or opening is one of alternatives
+    ("The thecal sac or nerve root compression noted.") is unsure: the words read as a denial that lost its
+    "No" ("No thecal sac or nerve root compression"), or as a hedge between the two. Neither asserted nor
+    denied, it is read as possible, its joiner the trigger, and marked so that the page asks for review
+    (grammar.yaml ``disjunctive_joiners``)."""
+    for mention in mentions:
+        if mention.assertion != PRESENT:
+            continue
+        joiner = _alternative(mention, tokens, view, lexicon)
+        if joiner is not None:
+            mention.assertion, mention.triggers, mention.unsure = POSSIBLE, [joiner], True
+
+
 def _heads(sentence: _Sentence) -> bool:
     """Whether the sentence holds a word that can head a finding: a narrowing, normal-state or ladder word, or
     a grade next to a location, which can state a stenosis on its own ("Foramina: moderate right, mild left")."""
@@ -560,6 +600,8 @@ class _Report:
         reader, mentions = _read_mentions(sentence, state, heads, lexicon)
         if unsure:
             _flag_unsure(mentions, sentence.tokens, unsure)
+        if mentions and lexicon.disjunctive_re.search(view, start, end):
+            _unsure_alternatives(mentions, sentence.tokens, view, lexicon)
         if section == "addendum" and not mentions:
             self._clear_levels(sentence)
         used_levels = self._place(sentence, mentions, state, evidence, section,
@@ -741,6 +783,7 @@ def _findings_of(mention: Mention, levels: list, side: str | None, evidence: Evi
             role=mention.role if mention.type == "nerve-root" else None,
             cause=list(mention.cause) if mention.type == "nerve-root" else [],
             evidence=[evidence], assertion_triggers=triggers, section=section, severity_text=severity_text,
-            reading="fallback" if mention.fallback else None, multilevel=mention.multilevel,
+            reading="fallback" if mention.fallback else "unsure" if mention.unsure else None,
+            multilevel=mention.multilevel,
         ))
     return out

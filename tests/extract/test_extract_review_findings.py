@@ -1,0 +1,44 @@
+"""Misreadings the radiologists' blind reviews of real reports' patient pages found, each shown on sentences
+written here (the real texts stay in ../shared): the engine reads the phenomenon, not the one report."""
+
+from service.explain import explain
+from service.extract import extract_findings
+
+
+def _facts(text, *fields):
+    fields = fields or ("type", "level", "root", "side", "degree", "assertion")
+    return [tuple(getattr(f, name) for name in fields) for f in extract_findings(text)]
+
+
+# --- 1. A positive statement of alternatives, no denial nor hedge: unsure, never asserted -------------------
+
+def test_alternatives_stated_without_a_denial_are_unsure_not_present():
+    """"No A or B compression" that lost its "No": neither asserted nor denied; hedged, and the page asks for
+    review."""
+    for text in ("Lumbar MRI\nNormal disc heights\nThecal sac or exiting nerve root compression seen at L4-5",
+                 "L4-5: The thecal sac or nerve root compression noted."):
+        (finding,) = extract_findings(text)
+        assert (finding.type, finding.level, finding.assertion, finding.reading) == \
+            ("nerve-root", "L4-L5", "possible", "unsure")
+        assert finding.assertion_triggers == ["or"]
+        page = explain([finding], "en")
+        assert page.status == "needs-review" and "unsure-reading" in page.review_reasons
+
+
+def test_alternative_roots_or_openings_are_each_unsure():
+    assert {(f.root, f.assertion, f.reading) for f in extract_findings(
+        "L5-S1: compression of the L5 and/or S1 nerve root.")} == {("L5", "possible", "unsure"),
+                                                                    ("S1", "possible", "unsure")}
+    assert {(f.type, f.assertion, f.reading) for f in extract_findings("L4-5: foraminal or lateral recess stenosis.")} \
+        == {("foraminal-stenosis", "possible", "unsure"), ("lateral-recess-stenosis", "possible", "unsure")}
+
+
+def test_denied_or_hedged_alternatives_and_alternative_causes_keep_their_reading():
+    assert _facts("No thecal sac or nerve root compression at L4-5.", "assertion", "reading") == [("absent", None)]
+    assert _facts("L4-5: possible thecal sac or nerve root compression.", "assertion", "reading") == \
+        [("possible", None)]
+    # Alternatives among the causes leave the finding itself stated.
+    assert _facts("L4-5: protrusion or extrusion compressing the left L5 root.", "root", "assertion", "reading") == \
+        [("L5", "present", None)]
+    assert _facts("L4-5: bulge compressing the thecal sac and the left L5 root.", "root", "assertion", "reading") == \
+        [("L5", "present", None)]
