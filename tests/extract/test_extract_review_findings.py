@@ -42,3 +42,16 @@ def test_denied_or_hedged_alternatives_and_alternative_causes_keep_their_reading
         [("L5", "present", None)]
     assert _facts("L4-5: bulge compressing the thecal sac and the left L5 root.", "root", "assertion", "reading") == \
         [("L5", "present", None)]
+
+
+# --- 2. A note cut off inside the noun: "... and left exit neural," -------------------------------------------
+
+def test_an_exit_canal_whose_noun_is_cut_short_is_still_the_foramen():
+    text = "Lumbar MRI\nBroad bulge at L3-4 level indenting the thecal sac\nRight foraminal protrusion at L4-5 level " \
+           "compressing the thecal sac and right exiting neural,\n"
+    assert ("foraminal-stenosis", "L4-L5", None, "right", None, "present") in _facts(text)
+    # Written out, and beside an exit nerve root, nothing changes.
+    assert _facts("Protrusion at L4-5 compressing the thecal sac and right exit neural canal.") == \
+        [("foraminal-stenosis", "L4-L5", None, "right", None, "present")]
+    assert _facts("Protrusion at L4-5 compressing the thecal sac and right exit nerve root.", "type", "side", "role") \
+        == [("nerve-root", "right", "exiting")]
