@@ -55,3 +55,21 @@ def test_an_exit_canal_whose_noun_is_cut_short_is_still_the_foramen():
         [("foraminal-stenosis", "L4-L5", None, "right", None, "present")]
     assert _facts("Protrusion at L4-5 compressing the thecal sac and right exit nerve root.", "type", "side", "role") \
         == [("nerve-root", "right", "exiting")]
+
+
+# --- 4. The ligamentum flavum however "ligamentum" is typed ---------------------------------------------------
+
+def test_the_ligamentum_flavum_is_a_cause_whatever_the_typing_of_ligamentum():
+    for typed in ("ligamantum", "ligmentum flavum", "lignamentum"):
+        text = f"L4-5: disc bulge with {typed} flavum thickening compressing the left L5 nerve root."
+        (finding,) = extract_findings(text.replace("flavum flavum", "flavum"))
+        assert finding.cause == ["disc-bulge", "ligamentum-flavum"]
+
+
+def test_a_canal_stenosis_the_page_explains_names_a_mistyped_ligamentum_flavum():
+    from service.explain.causes import page_causes
+
+    text = "LSS MRI\nBulges, mainly at L4/L5 level, pressing on the thecal sac and narrowing exit canals along with " \
+           "ligamantum flavum hypertrophy, together leading to spinal canal stenosis\n"
+    canal = [f for f in extract_findings(text) if f.type == "canal-stenosis"]
+    assert [(f.level, page_causes(f, text)) for f in canal] == [("L4-L5", ["disc-bulge", "ligamentum-flavum"])]
