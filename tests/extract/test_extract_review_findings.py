@@ -73,3 +73,31 @@ def test_a_canal_stenosis_the_page_explains_names_a_mistyped_ligamentum_flavum()
            "ligamantum flavum hypertrophy, together leading to spinal canal stenosis\n"
     canal = [f for f in extract_findings(text) if f.type == "canal-stenosis"]
     assert [(f.level, page_causes(f, text)) for f in canal] == [("L4-L5", ["disc-bulge", "ligamentum-flavum"])]
+
+
+# --- 5. A disc's kind, typed beyond repair, is never flattened to a bulge -------------------------------------
+
+def test_a_disc_kind_typed_beyond_repair_keeps_its_kind():
+    for typed, cause in (("protrotoin", "disc-protrusion"), ("extrotion", "disc-extrusion"),
+                         ("hernitaoin", "disc-herniation")):
+        text = f"L4-5: right paracentral disc {typed} with slight caudal migration, compressing the right L5 nerve root."
+        (finding,) = extract_findings(text)
+        assert finding.cause == [cause], typed
+    # A word the lexicon knows after the disc, or one that begins like no disc kind, leaves the bare disc.
+    assert [f.cause for f in extract_findings("L4-5: disc extending into the right foramen compressing the right L4 "
+                                              "nerve root.")] == [["disc-bulge"]]
+    assert [f.cause for f in extract_findings("L4-5: disc bulge compressing the right L5 nerve root.")] == \
+        [["disc-bulge"]]
+
+
+def test_a_disc_kinds_letters_come_from_the_lexicon(tmp_path):
+    import shutil
+
+    from service.extract.lexicon import DEFAULT_DIR
+
+    shutil.copytree(DEFAULT_DIR, tmp_path / "extraction")
+    path = tmp_path / "extraction" / "causes.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("kind_prefix: 4", "kind_prefix: 6"), encoding="utf-8")
+    text = "L4-5: disc protrotoin compressing the right L5 nerve root."
+    assert [f.cause for f in extract_findings(text)] == [["disc-protrusion"]]
+    assert [f.cause for f in extract_findings(text, tmp_path / "extraction")] == [["disc-bulge"]]
