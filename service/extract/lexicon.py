@@ -195,6 +195,7 @@ class Lexicon:
     degree_head_re: re.Pattern = _NEVER                   # ... or opening a narrowing phrase ("borderline narrowing")
     capital_only_sides: frozenset = frozenset()           # "L", "R": a side as a capital, unsure in lower case
     disjunctive_re: re.Pattern = _NEVER                   # "or" joining two structures as alternatives
+    glued_re: re.Pattern = _NEVER                         # "notedslightly": a word typed together with the next
     disc_kind_re: re.Pattern = _NEVER                     # "disc protrotion": a disc head and the word after it
     disc_kinds: dict = field(default_factory=dict)        # ... that word's first letters -> the one disc cause they begin
 
@@ -741,6 +742,7 @@ def _grammar_patterns(grammar: dict) -> dict:
         counting_sides=texts("counting_sides"),
         capital_only_sides=texts("capital_only_sides"),
         disjunctive_re=re.compile(rf"(?<![a-z]){words('disjunctive_joiners')}(?![a-z])"),
+        glued_re=re.compile(rf"(?<![a-z]){words('glued_words')}([a-z]{{5,}})(?![a-z])"),
     )
 
 

@@ -27,7 +27,7 @@ from service.extract.stenosis import read_stenoses, run_on_clause
 from service.extract.tables import find_tables
 from service.extract.textview import plain_view, scan_view
 from service.extract.tokens import Token, TokenIndex, labelled_roots, scan, sided_name_roots, verb_object_roots
-from service.extract.typos import name_disc_kinds, repair
+from service.extract.typos import name_disc_kinds, repair, unglue
 
 _FORWARD_GAP = 48
 _HEADS = frozenset({NARROW, NORMAL, LADDER})
@@ -342,12 +342,14 @@ def _enter_segment(sentence: _Sentence, state: _State, new_item: bool, row: bool
 
 def _repair_words(sentence: _Sentence, end: int, lexicon: Lexicon) -> None:
     """Pass 2: misspelt words of a sentence about a root or an opening ("disc protruion", "mildy
-    compressing") become the tokens of the words they stand for (typos.py)."""
+    compressing", "disc protrotion", "notedslightly narrowing") become the tokens of the words they stand for
+    (typos.py)."""
     kinds = sentence.kinds
     if ROOT in kinds or LOC in kinds:
         repaired = repair(sentence.tokens, sentence.view, sentence.start, end, lexicon)
         if CAUSE in kinds and lexicon.disc_kinds:
             repaired = name_disc_kinds(repaired, sentence.view, lexicon)
+        repaired = unglue(repaired, sentence.view, sentence.start, end, lexicon)
         if repaired is not sentence.tokens:
             sentence.retokened(repaired, lexicon)
             sentence.kinds = {t.kind for t in repaired}

@@ -166,3 +166,16 @@ def name_disc_kinds(tokens: list[Token], view: str, lexicon: Lexicon) -> list[To
             found[i] = Token(CAUSE, token.start, match.end(), kind, token.detail)
     return tokens if found is None else found
 
+
+def unglue(tokens: list[Token], view: str, start: int, end: int, lexicon: Lexicon) -> list[Token]:
+    """Words typed together ("bulge is notedslightly narrowing the left foramen"): a lexicon word of a finding's
+    kind glued to one of grammar.yaml's ``glued_words`` is read."""
+    added = []
+    for match in lexicon.glued_re.finditer(view, start, end):
+        entry = lexicon.entries.get(match.group(1))
+        if entry is None or entry.kind not in _KINDS or match.group() in lexicon.entries \
+                or any(t.start < match.end() and match.start() < t.end for t in tokens):
+            continue
+        added.append(Token(entry.kind, match.start(1), match.end(1), entry.value, entry.detail))
+    return sorted(tokens + added, key=lambda t: t.start) if added else tokens
+

@@ -101,3 +101,21 @@ def test_a_disc_kinds_letters_come_from_the_lexicon(tmp_path):
     text = "L4-5: disc protrotoin compressing the right L5 nerve root."
     assert [f.cause for f in extract_findings(text)] == [["disc-protrusion"]]
     assert [f.cause for f in extract_findings(text, tmp_path / "extraction")] == [["disc-bulge"]]
+
+
+# --- 6. Words typed together, and items separated by slashes --------------------------------------------------
+
+def test_a_grade_typed_together_with_the_word_before_it_is_read():
+    text = "L2-3: right posterolateral disc bulge is notedmoderately narrowing right neural foramen."
+    assert _facts(text, "type", "side", "severity") == [("foraminal-stenosis", "right", "moderate")]
+    # A lexicon word inside a real word is no glued word ("island" is not "is" + "land").
+    assert _facts("L2-3: bulge, island of marrow signal, narrowing right neural foramen.", "severity") == [(None,)]
+
+
+def test_the_page_reads_each_item_a_run_of_slashes_separates():
+    from service.explain import scope
+
+    text = "L3-4: bulge indenting the thecal sac./// L4-5: annular bulge is noted compressing thecal sac and " \
+           "narrowing both neural foramina/// L5-S1: normal."
+    sac = [m.quote for m in scope.mentions(text) if m.kind == "sac"]
+    assert len(sac) == 2 and sac[1].startswith("L4-5:") and "///" not in "".join(sac)
