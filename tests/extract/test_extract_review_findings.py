@@ -119,3 +119,19 @@ def test_the_page_reads_each_item_a_run_of_slashes_separates():
            "narrowing both neural foramina/// L5-S1: normal."
     sac = [m.quote for m in scope.mentions(text) if m.kind == "sac"]
     assert len(sac) == 2 and sac[1].startswith("L4-5:") and "///" not in "".join(sac)
+
+
+# --- 8. A root beside a listed narrowing takes the zone of what presses on it ---------------------------------
+
+def test_a_central_protrusion_affects_the_traversing_root_even_beside_a_listed_foraminal_narrowing():
+    text = "At L4-5 there is a large central disc extrusion causing mass effect on the thecal sac, bilateral " \
+           "foraminal narrowing and nerve root distortion."
+    (root,) = [f for f in extract_findings(text) if f.type == "nerve-root"]
+    assert (root.zone, root.root_inferred, root.side) == ("central", "L5", None)  # TERMINOLOGY.md: traversing
+
+
+def test_a_listed_narrowing_still_places_a_root_when_nothing_else_does():
+    for text in ("At L4-5 there is a disc bulge causing bilateral foraminal narrowing and nerve root distortion.",
+                 "L4-5: left foraminal narrowing with compression of the exiting nerve root."):
+        (root,) = [f for f in extract_findings(text) if f.type == "nerve-root"]
+        assert (root.zone, root.root_inferred) == ("foraminal", "L4")
