@@ -142,22 +142,21 @@ def levels_in(text: str, start: int, end: int) -> tuple[tuple[int, int, tuple[st
     inside = [level for level in found[bisect_left(starts, start):bisect_left(starts, end)] if level[1] <= end]
     if not inside:
         return ()
-    words = [(match.start(), match.end()) for match in _NON_SPACE.finditer(text, start, end)]
-    word_starts = [word_start for word_start, _ in words]
-    folded_starts, at = [], 0
-    for word_start, word_end in words:
-        folded_starts.append(at)
-        at += word_end - word_start + 1
+    return tuple((_folded_start(text, start, level_start), _folded_length(text, start, level_end), levels)
+                 for level_start, level_end, levels in inside)
 
-    def fold(offset: int, end_of_token: bool) -> int:
-        # The word the offset falls in (or, for a token's end, the word it ends in) and the place in it.
-        index = (bisect_left if end_of_token else bisect_right)(word_starts, offset) - 1
-        if index < 0:
-            return 0
-        word_start, word_end = words[index]
-        return folded_starts[index] + min(offset, word_end) - word_start
 
-    return tuple((fold(level_start, False), fold(level_end, True), levels) for level_start, level_end, levels in inside)
+def _folded_length(text: str, start: int, offset: int) -> int:
+    """Where ``offset`` of ``text`` falls in the whitespace-folded words from ``start``, counted as the end of a
+    token: the length of those words up to it, folded."""
+    return len(" ".join(text[start:offset].split()))
+
+
+def _folded_start(text: str, start: int, offset: int) -> int:
+    """The same for the start of a token: one more when a word starts right there (the space before it)."""
+    length = _folded_length(text, start, offset)
+    return length + 1 if length and offset < len(text) and not text[offset].isspace() and text[offset - 1].isspace() \
+        else length
 
 
 _NON_SPACE = re.compile(r"\S+")
