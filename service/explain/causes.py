@@ -64,14 +64,13 @@ def with_page_causes(findings: list[Finding], text: str | None) -> list[Finding]
 
 def _sentence_causes(finding: Finding, text: str) -> list[str]:
     rules = _rules()
-    view, tokens = _scanned(text)
+    view = _scanned(text)[0]
     lexicon = load_lexicon()
     found: list[str] = []
     for span in finding.evidence:
         if not 0 <= span.start < span.end <= len(text):
             continue
-        inside = repair([token for token in tokens if span.start <= token.start and token.end <= span.end],
-                        view, span.start, span.end, lexicon)
+        inside = repair(scope.tokens_within(text, span.start, span.end), view, span.start, span.end, lexicon)
         found.extend(_causes_for_level(inside, view, finding.level, text, span.start, span.end, rules))
     return list(dict.fromkeys(found))
 
@@ -110,8 +109,7 @@ def _placed_after(view: str, end: int, level_starts: list[int]) -> bool:
 
 def cause_words(finding: Finding, text: str) -> list[tuple[int, int, str]]:
     """Where the finding's own sentence names its causes: [start, end) offsets in ``text`` and the cause."""
-    view, tokens = _scanned(text)
     wanted = set(finding.cause)
     return [(token.start, token.end, token.value) for span in finding.evidence if 0 <= span.start < span.end <= len(text)
-            for token in tokens
-            if token.kind == CAUSE and token.value in wanted and span.start <= token.start and token.end <= span.end]
+            for token in scope.tokens_within(text, span.start, span.end)
+            if token.kind == CAUSE and token.value in wanted]

@@ -125,6 +125,19 @@ def scanned(text: str) -> tuple[str, list]:
 
 
 @lru_cache(maxsize=32)
+def _token_starts(text: str) -> list[int]:
+    return [token.start for token in scanned(text)[1]]
+
+
+def tokens_within(text: str, start: int, end: int) -> list:
+    """The tokens of the text's one scan that lie within [start, end), in text order (the scan's tokens are in
+    order of their starts: found by bisection, not by a pass over every token of the text)."""
+    tokens = scanned(text)[1]
+    starts = _token_starts(text)
+    return [token for token in tokens[bisect_left(starts, start):bisect_right(starts, end)] if token.end <= end]
+
+
+@lru_cache(maxsize=32)
 def _level_tokens(text: str) -> tuple[list[int], list[tuple[int, int, tuple[str, ...]]]]:
     """The disc levels of the text's one scan, (start, end, levels) in text order, and their starts."""
     found = [(token.start, token.end, tuple(token.value)) for token in scanned(text)[1]
