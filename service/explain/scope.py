@@ -269,8 +269,16 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
     # from it is absent from every sentence (one search per kind, not one per kind and sentence).
     folded = " ".join(text.split()).lower()
     present = {kind for kind in rules["mentions"] if rules["mention_words"][kind].search(folded)}
-    for start, end, sentence in sentence_spans(text):
+    suggesting = rules["suggestion_words"].search(folded) is not None  # the same test for the suggestions
+    for start, end, sentence in sentence_spans(text) if present or suggesting else ():
         lowered = sentence.lower()
+        if suggesting and rules["suggestion_words"].search(lowered) and not rules["suggestion_not"].search(sentence) \
+                and (match := rules["suggestions"].search(sentence)):
+            quote = _shorten(sentence, match.start())
+            if quote not in suggested:
+                suggested[quote] = _suggestion(quote, rules)
+        if not present:
+            continue  # no kind's words in the text: the levels carried from sentence to sentence serve mentions only
         mentioned = levels_in(text, start, end) if any(map(str.isdigit, sentence)) else ()
         named = tuple(dict.fromkeys(level for _, _, levels in mentioned for level in levels))
         # A level is carried into the sentences after it ("C4/5: ... . Mild cord flattening."), not past a sentence
@@ -295,11 +303,6 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
                     found[key] = _mention(kind, sentence, stated, rules,
                                           here if kind in rules["placed"] and not named else (), carried_words)
                 specific = specific or kind not in rules["generic_kinds"]
-        if rules["suggestion_words"].search(lowered) and not rules["suggestion_not"].search(sentence) \
-                and (match := rules["suggestions"].search(sentence)):
-            quote = _shorten(sentence, match.start())
-            if quote not in suggested:
-                suggested[quote] = _suggestion(quote, rules)
     order = rules["order"]
     return tuple(sorted(found.values(), key=lambda mention: order.index(mention.kind))), tuple(suggested.values())
 
