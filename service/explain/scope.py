@@ -79,6 +79,9 @@ def scope_rules() -> dict:
                              for kind, patterns in raw["suggestion_kinds"].items()},
         "spine_words": re.compile("|".join(f"(?:{p})" for p in raw["spine_words"]), re.IGNORECASE),
         "regions": {region: [re.compile(p, re.IGNORECASE) for p in patterns] for region, patterns in raw["regions"].items()},
+        # Whether a text names a region at all: one search per region (found exactly when one of its patterns is).
+        "region_words": {region: re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+                         for region, patterns in raw["regions"].items()},
         "order": [*raw["order"], *(kind for kind in raw["mentions"] if kind not in raw["order"])],
         "each_sentence": frozenset(raw["each_sentence"]),
         "placed": frozenset(raw["placed"]),
@@ -519,7 +522,7 @@ def about_the_spine(mention: Mention, text: str | None = None) -> bool:
     return (mention.kind in rules["spine_kinds"] or mention.kind == "unread"
             or bool(rules["spine_words"].search(mention.quote)) or bool(_SPINE_LEVEL.search(mention.quote))
             or (mention.kind in rules["spine_report_kinds"] and bool(text) and any(
-                p.search(text) for patterns in rules["regions"].values() for p in patterns)))
+                pattern.search(text) for pattern in rules["region_words"].values())))
 
 
 def regions(findings, text: str | None) -> set[str]:
@@ -541,7 +544,7 @@ def _text_regions(text: str) -> frozenset[str]:
     # warning signs follow what was imaged.
     rules = scope_rules()
     imaged = " ".join(sentence for _, _, sentence in sentence_spans(text) if not rules["not_findings"].search(sentence))
-    found = {region for region, patterns in rules["regions"].items() if any(p.search(imaged) for p in patterns)}
+    found = {region for region, pattern in rules["region_words"].items() if pattern.search(imaged)}
     # A level across two regions (T12-L1, C7-T1) is the edge of a scan of either: it names neither.
     for level in _text_levels(text):
         upper, _, lower = level.partition("-")
