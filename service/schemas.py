@@ -41,7 +41,7 @@ class FindingSchema(Schema):
     evidence = fields.List(fields.Nested(EvidenceSchema))
     assertion_triggers = fields.List(fields.String())
     section = fields.String(allow_none=True)
-    reading = _choice(("fallback",), allow_none=True)
+    reading = _choice(("fallback", "unsure"), allow_none=True)
 
 
 class ExtractResponseSchema(Schema):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from service.explain import scope
 from service.explain.causes import with_page_causes
 from service.explain.ownwords import Told, report_wide, tell
-from service.explain.compose import (LADDER_RUNGS, cause_subject, finding_sentence, join_list, ladder_line, nerve_root_object,
+from service.explain.compose import (LADDER_RUNGS, adequate_way, cause_subject, finding_sentence, join_list, ladder_line, nerve_root_object,
                                      opening_object, rung_key, sentence_case, unplaced_lines)
 from service.explain.grades import GradeWords, plain_grade, read_grade_words
 from service.explain.guard import conflicts
@@ -164,7 +164,9 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
         # ... and it says something presses on the thecal sac: less room around the nerves, not "nothing".
         "beyond_sac": not findings and any(mention.kind == "sac" for mention in mentions),
         # A denial limited to a grade ("no significant stenosis") does not say the problem is absent.
-        "limited_denial": any(f.assertion == "absent" and (f.severity_text or f.severity) for f in findings),
+        # An adequate canal names no degree: "at least not to the degree named above" would point at nothing.
+        "limited_denial": any(f.assertion == "absent" and (f.severity_text or f.severity) and not adequate_way(f)
+                              for f in findings),
         "has_narrowing": any(findings[i].type != "nerve-root" for i in told_indexes),
         # Mentions of a quiet kind only (scope.yaml `quiet_kinds`: a hemangioma, a Tarlov cyst) are listed without
         # taking the nerve-root treatment text away or saying they may matter more.
@@ -342,10 +344,14 @@ def _mention_line(book: dict, mention, told_levels: set | frozenset = frozenset(
         number = _ROMAN.get(mention.grade.split()[-1].lower(), mention.grade.split()[-1])
         line += " " + words["slip_grade"].format(grade=number)
     elif mention.grade:
+        # A kind's own grade sentence names what is graded: one item may say two things of one sentence.
+        own = words.get("kind_grade", {}).get(mention.kind)
+        gender = own["gender"] if own else "f"
         said = scope.scope_rules()["grade_meanings"].get(mention.grade.lower())
-        grade = plain_grade(book, GradeWords(mention.grade, (said,))) if said else \
-            plain_grade(book, read_grade_words(mention.grade), "f")
-        line += " " + (book["grade_sentence_said"].format(grade=grade) if grade else book["grade_sentence_quoted"])
+        grade = plain_grade(book, GradeWords(mention.grade, (said,)), gender) if said else \
+            plain_grade(book, read_grade_words(mention.grade), gender)
+        sentence = own["sentence"] if own else book["grade_sentence_said"]
+        line += " " + (sentence.format(grade=grade) if grade else book["grade_sentence_quoted"])
     return line
 
 

@@ -4,6 +4,8 @@ A portal should show a ``needs-review`` page only after a clinician has released
 are machine-readable codes (documented in README.md and openapi.yaml):
 
 - ``fallback-reading``: the engine read a finding by its fallback path (``Finding.reading``);
+- ``unsure-reading``: the engine read a finding from alternatives stated with no denial or hedge ("the thecal sac
+  or nerve root compression noted", perhaps a denial that lost its "No"), as possible (``Finding.reading``);
 - ``conflict``: two readings of one place disagree (service/explain/guard.py);
 - ``no-level``: a stated or hedged finding could not be placed at a spine level;
 - ``out-of-scope``: the report states something serious the page does not explain (scope.py);
@@ -18,7 +20,7 @@ from __future__ import annotations
 READY = "ready"
 NEEDS_REVIEW = "needs-review"
 STATUSES = (READY, NEEDS_REVIEW)
-REASONS = ("fallback-reading", "conflict", "no-level", "out-of-scope", "unread-text", "severe-compression",
+REASONS = ("fallback-reading", "unsure-reading", "conflict", "no-level", "out-of-scope", "unread-text", "severe-compression",
            "unread-finding", "unexplained-level")
 
 
@@ -29,6 +31,8 @@ def review_reasons(findings, conflict_groups, mentions, unread_text: bool = Fals
     found = set()
     if any(getattr(finding, "reading", None) == "fallback" for finding in findings):
         found.add("fallback-reading")
+    if any(getattr(finding, "reading", None) == "unsure" for finding in findings):
+        found.add("unsure-reading")
     if conflict_groups:
         found.add("conflict")
     if any(finding.assertion != "absent" and not finding.level for finding in findings):

@@ -28,7 +28,9 @@ from service.extract.tokens import scan
 # and after a line that ends in a colon (a header: "IMPRESSION:" is never part of a quote).
 # Every cut starts at white space: the leading look-ahead spares the five branches at every other character
 # (the same cuts on every text of the corpora, twice as fast).
-_SENTENCE_END = re.compile(r"(?=\s)(?:(?<=[.!])\s+|(?<=\?)\s+(?![a-z?])|\n\s*\n|\n(?=\s*(?:[-*•]|\d|[A-Z]))|(?<=:)[ \t]*\n)")
+# ... and a run of slashes that separates items, as the engine's sentences do ("... foramen./// L4-5: ...").
+_SENTENCE_END = re.compile(r"(?=\s)(?:(?<=[.!])\s+|(?<=\?)\s+(?![a-z?])|\n\s*\n|\n(?=\s*(?:[-*•]|\d|[A-Z]))|(?<=:)[ \t]*\n)"
+                           r"|//+\s*")
 _WORD = re.compile(r"[A-Za-z0-9/'-]+")
 _LEVEL = re.compile(r"\b([CTLSD])\d{1,2}\b")
 # A spine level in a sentence ("L2", "T12"), not an MRI sequence ("T1", "T2").

@@ -151,6 +151,7 @@ class Lexicon:
     typo_cache: dict = field(default_factory=dict)    # a word as read -> its repair (Entry) or None
     typo_pairs: dict = field(default_factory=dict)    # first word -> second word's variants -> Entry ("thecal nsac")
     typo_clean: set = field(default_factory=set)      # the words of typo_cache that are no typos
+    typo_clean_pairs: set = field(default_factory=set)  # (first, second) word pairs read before that are no typos
     abbreviation_cache: dict = field(default_factory=dict)  # the characters before a full stop -> an abbreviation
     shorthand_cache: dict = field(default_factory=dict)     # ... -> a grade's shorthand ("mod.")
     not_typos: frozenset = frozenset()
@@ -194,6 +195,10 @@ class Lexicon:
     verb_degree_re: re.Pattern = _NEVER                   # "largely" right before a ladder word: words of degree
     degree_head_re: re.Pattern = _NEVER                   # ... or opening a narrowing phrase ("borderline narrowing")
     capital_only_sides: frozenset = frozenset()           # "L", "R": a side as a capital, unsure in lower case
+    disjunctive_re: re.Pattern = _NEVER                   # "or" joining two structures as alternatives
+    glued_re: re.Pattern = _NEVER                         # "notedslightly": a word typed together with the next
+    disc_kind_re: re.Pattern = _NEVER                     # "disc protrotion": a disc head and the word after it
+    disc_kinds: dict = field(default_factory=dict)        # ... that word's first letters -> the one disc cause they begin
 
     def entry(self, text: str) -> Entry | None:
         return self.entries.get(phrase_key(text))
@@ -543,6 +548,23 @@ def _imaging_label_regex(data: dict) -> re.Pattern:
                       rf"(?:{words})(?![a-z0-9])(?:[^\n:.()]|\([^\n()]{{0,80}}\)){{0,80}}):")
 
 
+def _disc_kinds(cause_data: dict, entries: dict) -> dict:
+    """The Lexicon fields that name a disc's kind from the first letters of the word after it (causes.yaml
+    ``disc_heads``, ``kind_prefix``): each prefix of the one-word entries of the disc causes but the bulge, kept
+    when all its words are of one cause."""
+    size = int(cause_data.get("kind_prefix") or 0)
+    heads = cause_data.get("disc_heads") or []
+    if not size or not heads:
+        return {}
+    kinds: dict = {}
+    for key, entry in entries.items():
+        if entry.kind == CAUSE and key.isalpha() and len(key) > size and str(entry.value).startswith("disc-") \
+                and entry.value != "disc-bulge":
+            kinds.setdefault(key[:size], set()).add(entry.value)
+    return {"disc_kind_re": re.compile(rf"(?<![a-z])(?:{_alternation(heads)})[ \t]+(([a-z]{{{size}}})[a-z]{{2,}})(?![a-z])"),
+            "disc_kinds": {prefix: values.pop() for prefix, values in kinds.items() if len(values) == 1}}
+
+
 def _filler_regex(words) -> re.Pattern:
     alternatives = _alternation(words)
     # "+" and "&" join like "and" in telegraphic reports ("mild canal + foraminal stenosis"); a full stop inside
@@ -559,7 +581,8 @@ def _load(directory: str) -> Lexicon:
     _add_assertion(builder, _read(path, "assertion.yaml"))
     central = _add_anatomy(builder, anatomy)
     _add_ladder(builder, _read(path, "ladder.yaml"))
-    for cause, phrases in _read(path, "causes.yaml").get("causes", {}).items():
+    cause_data = _read(path, "causes.yaml")
+    for cause, phrases in cause_data.get("causes", {}).items():
         builder.add_all(phrases, Entry(CAUSE, cause))
     grade_data = _read(path, "grades.yaml")
     _add_grades(builder, grade_data)
@@ -588,6 +611,7 @@ def _load(directory: str) -> Lexicon:
     return Lexicon(
         typo_index=typo_index,
         typo_pairs=build_pair_index(builder.entries, not_typos),
+        **_disc_kinds(cause_data, builder.entries),
         not_abbreviation_after_re=re.compile(
             rf"(?<![a-z0-9])(?:{_alternation(anatomy.get('abbreviations_not_after', []))})[\s:]{{1,3}}$"),
         not_abbreviation_before_re=re.compile(
@@ -606,7 +630,8 @@ def _load(directory: str) -> Lexicon:
         vertebra_aliases=dict(grammar.get("vertebra_aliases") or {}),
         name_side_words={phrase_key(w): side for side, words in (grammar.get("root_name_sides") or {}).items()
                          for w in words},
-        root_name_re=re.compile(rf"(?:({parts.side_words})\.?\s+)?\(?({parts.vertebra})\)?(?![\d])"
+        # A side word is a word of its own: the "r" ending "or" is none ("the L5 or S1 root").
+        root_name_re=re.compile(rf"(?:(?<![a-z0-9])({parts.side_words})\.?\s+)?\(?({parts.vertebra})\)?(?![\d])"
                                 rf"(?:\s+({parts.side_words})(?![a-z0-9]))?"),
         verb_object_re=re.compile(
             rf"[ \t]{{1,4}}(?:({words('object_prepositions')})[ \t]{{1,4}})?"
@@ -717,6 +742,8 @@ def _grammar_patterns(grammar: dict) -> dict:
         side_phrase_re=re.compile(rf"{words('side_prepositions')}\s"),
         counting_sides=texts("counting_sides"),
         capital_only_sides=texts("capital_only_sides"),
+        disjunctive_re=re.compile(rf"(?<![a-z]){words('disjunctive_joiners')}(?![a-z])"),
+        glued_re=re.compile(rf"(?<![a-z]){words('glued_words')}([a-z]{{5,}})(?![a-z])"),
     )
 
 

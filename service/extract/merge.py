@@ -66,7 +66,8 @@ def _combine(group: list[Finding]) -> Finding:
         role=next((f.role for f in group if f.role), None),
         cause=causes if first.assertion != "absent" else [],
         evidence=evidence, assertion_triggers=triggers, section=first.section, severity_text=severity_text,
-        reading="fallback" if all(f.reading == "fallback" for f in group) else None,
+        reading="fallback" if all(f.reading == "fallback" for f in group) else
+        "unsure" if all(f.reading for f in winners) and any(f.reading == "unsure" for f in winners) else None,
         multilevel=any(f.multilevel for f in group),
     )
 

@@ -12,12 +12,12 @@ from typing import NamedTuple
 
 from service.extract.attributes import root_fits_level
 from service.extract.budget import check_deadline
-from service.extract.context import ABSENT, Context
+from service.extract.context import ABSENT, POSSIBLE, PRESENT, Context
 from service.extract.finding import Evidence, Finding
 from service.extract.levels import LevelGroup, level_groups, opens_item
 from service.extract.lexicon import (
-    CAUSE, GRADE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, PSEUDO, REF, REMAIN, ROOT, SIDE, TERM, WIDE,
-    ZONE, Lexicon,
+    CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, PSEUDO, REF, REMAIN, ROOT, SIDE, TERM,
+    WIDE, ZONE, Lexicon,
 )
 from service.extract.mention import Mention
 from service.extract.roots import RootReader
@@ -27,7 +27,7 @@ from service.extract.stenosis import read_stenoses, run_on_clause
 from service.extract.tables import find_tables
 from service.extract.textview import plain_view, scan_view
 from service.extract.tokens import Token, TokenIndex, labelled_roots, scan, sided_name_roots, verb_object_roots
-from service.extract.typos import repair
+from service.extract.typos import name_disc_kinds, repair, unglue
 
 _FORWARD_GAP = 48
 _HEADS = frozenset({NARROW, NORMAL, LADDER})
@@ -37,8 +37,11 @@ _SPINE_DENIALS = frozenset({"nerve-root", "canal-stenosis"})
 
 def _landmark(group: LevelGroup, tokens: list[Token], view: str, lexicon: Lexicon) -> bool:
     """A level named as a landmark ("below the L4/L5 level"), not as the place of what the sentence states."""
-    start = tokens[group.first].start
-    return lexicon.landmark_re.search(view, max(0, start - _EMPHASIS_REACH), start) is not None
+    known = group.landmark
+    if known is None:
+        start = tokens[group.first].start
+        known = group.landmark = lexicon.landmark_re.search(view, max(0, start - _EMPHASIS_REACH), start) is not None
+    return known
 
 
 def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Token], view: str, lexicon: Lexicon):
@@ -284,12 +287,16 @@ def _clause_side(tokens: list[Token], view: str, mentions: list[Mention], lexico
     """"Uncovertebral hypertrophy on the right causes moderate foraminal narrowing": a side phrase
     ("on the right", "to the left") outside every finding's own phrase gives the side of the sentence's
     findings, when the sentence has only one such side and no side of another kind."""
+    sides = [i for i, token in enumerate(tokens) if token.kind == SIDE]
+    if not sides:
+        return None
     taken: set[int] = set()
     for mention in mentions:
         taken.update(range(mention.first, mention.last + 1))
     found = set()
-    for i, token in enumerate(tokens):
-        if token.kind == SIDE and i not in taken:
+    for i in sides:
+        token = tokens[i]
+        if i not in taken:
             if not lexicon.side_phrase_re.match(view, token.start):
                 return None
             found.add(token.value)
@@ -342,10 +349,14 @@ def _enter_segment(sentence: _Sentence, state: _State, new_item: bool, row: bool
 
 def _repair_words(sentence: _Sentence, end: int, lexicon: Lexicon) -> None:
     """Pass 2: misspelt words of a sentence about a root or an opening ("disc protruion", "mildy
-    compressing") become the tokens of the words they stand for (typos.py)."""
+    compressing", "disc protrotion", "notedslightly narrowing") become the tokens of the words they stand for
+    (typos.py)."""
     kinds = sentence.kinds
     if ROOT in kinds or LOC in kinds:
         repaired = repair(sentence.tokens, sentence.view, sentence.start, end, lexicon)
+        if CAUSE in kinds and lexicon.disc_kinds:
+            repaired = name_disc_kinds(repaired, sentence.view, lexicon)
+        repaired = unglue(repaired, sentence.view, sentence.start, end, lexicon)
         if repaired is not sentence.tokens:
             sentence.retokened(repaired, lexicon)
             sentence.kinds = {t.kind for t in repaired}
@@ -373,6 +384,46 @@ def _flag_unsure(mentions: list[Mention], tokens: list[Token], unsure: list[int]
         start = tokens[mention.first - 1].end if mention.first else 0
         if any(start <= at < tokens[mention.last].end for at in unsure):
             mention.fallback = True
+
+
+_ALTERNATIVES = frozenset({ROOT, LOC, OBJ})
+
+
+def _alternative(mention: Mention, tokens: list[Token], view: str, lexicon: Lexicon) -> Token | None:
+    """The joiner that makes the root or opening of a mention one of two alternatives ("the thecal sac or nerve
+    root", "the L5 or S1 root", "foraminal or lateral recess"), as a token; None when it is none."""
+    for i in range(mention.first, mention.last + 1):
+        token = tokens[i]
+        if token.kind not in (ROOT, LOC):
+            continue
+        if token.kind == ROOT:
+            inside = lexicon.disjunctive_re.search(view, token.start, token.end)
+            if inside is not None:
+                return Token(HEDGE, inside.start(), inside.end(), "forward")
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(tokens) and tokens[j].kind in _ALTERNATIVES:
+                start, end = (tokens[j].end, token.start) if j < i else (token.end, tokens[j].start)
+                gap = view[start:end]
+                core = gap.strip(" \t\n,")
+                joiner = lexicon.disjunctive_re.fullmatch(core) if core else None
+                if joiner is not None:
+                    at = start + gap.index(core)
+                    return Token(HEDGE, at, at + len(core), "forward")
+    return None
+
+
+def _unsure_alternatives(mentions: list[Mention], tokens: list[Token], view: str, lexicon: Lexicon) -> None:
+    """Pass 5b: a finding stated with no denial and no hedge whose root or opening is one of alternatives
+    ("The thecal sac or nerve root compression noted.") is unsure: the words read as a denial that lost its
+    "No" ("No thecal sac or nerve root compression"), or as a hedge between the two. Neither asserted nor
+    denied, it is read as possible, its joiner the trigger, and marked so that the page asks for review
+    (grammar.yaml ``disjunctive_joiners``)."""
+    for mention in mentions:
+        if mention.assertion != PRESENT:
+            continue
+        joiner = _alternative(mention, tokens, view, lexicon)
+        if joiner is not None:
+            mention.assertion, mention.triggers, mention.unsure = POSSIBLE, [joiner], True
 
 
 def _heads(sentence: _Sentence) -> bool:
@@ -560,6 +611,8 @@ class _Report:
         reader, mentions = _read_mentions(sentence, state, heads, lexicon)
         if unsure:
             _flag_unsure(mentions, sentence.tokens, unsure)
+        if mentions and lexicon.disjunctive_re.search(view, start, end):
+            _unsure_alternatives(mentions, sentence.tokens, view, lexicon)
         if section == "addendum" and not mentions:
             self._clear_levels(sentence)
         used_levels = self._place(sentence, mentions, state, evidence, section,
@@ -602,8 +655,10 @@ class _Report:
                 continue  # a spine-wide partial denial ("no high-grade stenosis") is not labelled
             side = _side_of(mention, levels, sentence, state, leading_side, lexicon)
             if mention.severity_span is None and mention.assertion != ABSENT:
-                mention.severity_span = next(filter(None, (
-                    _degree_words(tokens[j], view, lexicon) for j in range(mention.anchor, mention.first - 1, -1))), None)
+                for j in range(mention.anchor, mention.first - 1, -1):
+                    mention.severity_span = _degree_words(tokens[j], view, lexicon)
+                    if mention.severity_span is not None:
+                        break
             for finding in _findings_of(mention, levels, side, evidence, section, source, lexicon):
                 if mention.tentative:
                     self.tentative.add(id(finding))
@@ -741,6 +796,7 @@ def _findings_of(mention: Mention, levels: list, side: str | None, evidence: Evi
             role=mention.role if mention.type == "nerve-root" else None,
             cause=list(mention.cause) if mention.type == "nerve-root" else [],
             evidence=[evidence], assertion_triggers=triggers, section=section, severity_text=severity_text,
-            reading="fallback" if mention.fallback else None, multilevel=mention.multilevel,
+            reading="fallback" if mention.fallback else "unsure" if mention.unsure else None,
+            multilevel=mention.multilevel,
         ))
     return out

@@ -394,17 +394,25 @@ class RootReader:
     def _zone(self, root: int, first_word: int, side: str | None) -> str | None:
         """The zone of the opening or structure beside the root. An opening of the other side, or one a
         second predicate narrows, is not the root's ("compressing the left root and narrowing the right
-        foramen": the left root has no zone)."""
+        foramen": the left root has no zone). A narrowing listed beside the root's own finding gives way to the
+        zone of the structure before it ("central protrusion causing foraminal narrowing and nerve root
+        distortion": central, the protrusion's), and holds when the sentence places no such structure."""
         tokens = self.tokens
         for j in range(root + 1, min(len(tokens), root + 4)):
             if tokens[j].kind in (LOC, ZONE):
                 return self._own_zone(j, side)
             if tokens[j].kind in (ROOT, LADDER, NARROW, NORMAL) or clause_end(tokens[j], self.view):
                 break
+        start = self._noun_phrase_start(root)
+        beside = first_word > root and start > 0 and self._coordinated_findings(start - 1, root)
+        listed = None
         for j in range(min(root, first_word) - 1, self._clause_start(min(root, first_word)) - 1, -1):
+            if beside and all(tokens[k].kind in (NARROW, LOC) for k in range(j, start)):
+                listed = j if listed is None and tokens[j].kind == LOC else listed
+                continue
             if tokens[j].kind in (LOC, ZONE) and not self._object_of_ladder(j):
                 return self._own_zone(j, side)
-        return None
+        return None if listed is None else self._own_zone(listed, side)
 
     def _object_of_ladder(self, j: int) -> bool:
         """"compressing the thecal sac, compressing the left root": the sac is the object of the first verb,

@@ -89,8 +89,14 @@ def _repairable_pair(view: str, start: int, end: int, words: set[str], lexicon: 
     pairs = lexicon.typo_pairs
     if not pairs or pairs.keys().isdisjoint(words):
         return False
-    return any(first in pairs and _correct_pair(first, second, lexicon) is not None
-               for first, second in _PAIR_AHEAD.findall(view, start, end))
+    clean = lexicon.typo_clean_pairs  # the same pairs come again ("foraminal stenosis"): each is read once
+    for pair in _PAIR_AHEAD.findall(view, start, end):
+        if pair[0] in pairs and pair not in clean:
+            if _correct_pair(pair[0], pair[1], lexicon) is not None:
+                return True
+            if len(clean) < 50_000:
+                clean.add(pair)
+    return False
 
 
 def _correct(word: str, lexicon: Lexicon) -> Entry | None:
@@ -146,3 +152,36 @@ def read_every_gap(tokens: list[Token], view: str, start: int, end: int, lexicon
     if not added:
         return tokens
     return sorted(tokens + added, key=lambda t: t.start)
+
+
+def name_disc_kinds(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Token]:
+    """A bare disc whose kind the next word names, misspelt beyond repair ("disc protrotion"): the two words are
+    the cause that word begins like (causes.yaml ``disc_heads``, ``kind_prefix``), not a bulge."""
+    kinds = lexicon.disc_kinds
+    found = None
+    for i, token in enumerate(tokens):
+        if token.kind != CAUSE:
+            continue
+        match = lexicon.disc_kind_re.match(view, token.start)
+        if match is None or match.start(1) < token.end or (i + 1 < len(tokens) and tokens[i + 1].start < match.end()):
+            continue
+        word = match.group(1)
+        kind = kinds.get(match.group(2)) if word not in lexicon.entries and word not in lexicon.not_typos else None
+        if kind is not None:
+            found = list(tokens) if found is None else found
+            found[i] = Token(CAUSE, token.start, match.end(), kind, token.detail)
+    return tokens if found is None else found
+
+
+def unglue(tokens: list[Token], view: str, start: int, end: int, lexicon: Lexicon) -> list[Token]:
+    """Words typed together ("bulge is notedslightly narrowing the left foramen"): a lexicon word of a finding's
+    kind glued to one of grammar.yaml's ``glued_words`` is read."""
+    added = []
+    for match in lexicon.glued_re.finditer(view, start, end):
+        entry = lexicon.entries.get(match.group(1))
+        if entry is None or entry.kind not in _KINDS or match.group() in lexicon.entries \
+                or any(t.start < match.end() and match.start() < t.end for t in tokens):
+            continue
+        added.append(Token(entry.kind, match.start(1), match.end(1), entry.value, entry.detail))
+    return sorted(tokens + added, key=lambda t: t.start) if added else tokens
+
