@@ -39,6 +39,7 @@ from service.explain.phrasebook import MAPPINGS_DIR
 from service.extract import load_lexicon
 from service.extract.finding import Finding
 from service.extract.levels import level_groups
+from service.extract.lexicon import LADDER
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,16 @@ def _emphasis_shared(level: str, sentence: str) -> bool:
     return bool(groups) and len(groups[-1]) > 1
 
 
+def _denied_rung(finding: Finding, text: str) -> Finding:
+    """A root's denial that names one ladder word ("no thecal sac or nerve root compression") denies that step:
+    the page says "no squeezing was seen", not "no pressure", which would also rule out contact."""
+    if finding.type != "nerve-root" or finding.degree:
+        return finding
+    rungs = {token.value for span in finding.evidence if 0 <= span.start < span.end <= len(text)
+             for token in scope.tokens_within(text, span.start, span.end) if token.kind == LADDER}
+    return replace(finding, degree=rungs.pop()) if len(rungs) == 1 else finding
+
+
 def tell(finding: Finding, text: str | None) -> Told:
     """The finding as the page tells it, from its own sentence."""
     if not text:
@@ -110,7 +121,7 @@ def tell(finding: Finding, text: str | None) -> Told:
     if not sentences:
         return Told(finding)
     if finding.assertion == "absent":
-        return Told(_limited_denial(finding, sentences, rules))
+        return Told(_limited_denial(_denied_rung(finding, text), sentences, rules))
     more_on = _more_on(finding, sentences, rules)
     hedge = _cause_hedge(finding, text, rules)
     hedged = {"hedged_causes": tuple(finding.cause), "cause_hedge": hedge} if hedge else {}

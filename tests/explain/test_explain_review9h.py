@@ -172,3 +172,12 @@ def test_a_reassuring_page_that_lists_something_serious_gives_the_full_warning_s
     text = "LSS MRI\nL5-S1 protrusion compressing the thecal sac.\nNo nerve root compression. Adequate canal."
     page = _page(text, language)
     assert page.reassuring and book["help"]["urgent"][0] in page.text and book["help"]["prompt_intro"] in page.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_denial_of_one_step_denies_that_step_only(language):
+    book = phrasebook(language)
+    text = _page("No thecal sac or nerve root compression. Adequate canal.", language).text.lower()
+    squeezing = book["nerve_root_absent"]["compression"]["phrase"].replace("{limit}", "").split("{object}")[0].strip()
+    pressure = book["nerve_root_absent"]["unstated"]["phrase"].replace("{limit}", "").split("{object}")[0].strip()
+    assert squeezing.lower() in text and pressure.lower() not in text
