@@ -135,6 +135,10 @@ def test_a_listed_narrowing_still_places_a_root_when_nothing_else_does():
                  "L4-5: left foraminal narrowing with compression of the exiting nerve root."):
         (root,) = [f for f in extract_findings(text) if f.type == "nerve-root"]
         assert (root.zone, root.root_inferred) == ("foraminal", "L4")
+    # Another narrowing named before it places no structure: the listed one holds.
+    (root,) = [f for f in extract_findings("L4-5: moderate canal stenosis with severe left foraminal stenosis and "
+                                           "nerve root compression.") if f.type == "nerve-root"]
+    assert (root.zone, root.root_inferred) == ("foraminal", "L4")
 
 
 # --- 3. The side of the structure that presses on an opening of no side of its own ---------------------------
