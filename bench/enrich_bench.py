@@ -1,7 +1,7 @@
 """Per-request latency of POST /fhir/DiagnosticReport/$enrich through Flask's test client.
 
 Usage: python bench/enrich_bench.py [REPORT.json] [--requests N] [--warmup N] [--mode transaction]
-                                    [--batch N] [--corpus CORPUS.jsonl]
+                                    [--batch N] [--corpus CORPUS.jsonl] [--language en,es] [--cold] [--breakdown]
 
 Posts one typical spine MRI report (tests/api/data/lumbar-mri-report.json by default) N times to
 an application built once, after a warm-up, and prints median, p95 and requests per second for
@@ -17,6 +17,8 @@ than ../shared/corpus/dev.jsonl (25), whose every text stays cached after the wa
 ``--cold`` forgets, before each request, what the explanation keeps per text, sentence or clause (the
 caches of service.explain.scope, causes and ownwords), as for a report the service has not seen: with the same
 report posted again and again those caches answer every lookup, which real traffic does not do.
+``--language en,es`` asks for the explanation in those languages (the ``language`` query parameter) instead
+of the server's default one.
 ``--breakdown`` also prints where the CPU time of a request goes, step by step (each step's function
 timed in place, in the thread's CPU time; the rest of the view and Flask's own handling by difference).
 """
@@ -66,7 +68,8 @@ def measure(path: str, body: bytes | list[bytes], requests: int, warmup: int, en
 
 
 # What the explanation keeps per text, sentence or clause (--cold forgets them before each request).
-TEXT_CACHES = [cached for module, names in ((scope, ("_scan", "_text_regions", "disc_levels", "scanned", "_level_tokens")),
+TEXT_CACHES = [cached for module, names in ((scope, ("_scan", "_text_regions", "disc_levels", "scanned", "_level_tokens",
+                                                         "levels_in", "sentence_spans")),
                                              (causes, ("_scanned",)), (ownwords, ("_stated_grades",)))
                for name in names if hasattr(cached := getattr(module, name, None), "cache_clear")]
 
@@ -166,13 +169,15 @@ def main() -> None:
     parser.add_argument("--breakdown", action="store_true", help="print the CPU time of each step of a request")
     parser.add_argument("--cold", action="store_true",
                         help="forget the explanation's per-text caches before each request (a report not seen before)")
+    parser.add_argument("--language", help="explanation languages, comma-separated (default: the server's default)")
     args = parser.parse_args()
+    query = f"?language={args.language}" if args.language else ""
     if args.breakdown and args.batch:
         parser.error("--breakdown times single $enrich requests, not batches")
     if args.corpus:
         bodies = corpus_bodies(args.corpus)
         cpu: list[float] = []
-        timings = sorted(measure(ENRICH, bodies, args.requests, len(bodies), cpu=cpu, breakdown=args.breakdown,
+        timings = sorted(measure(ENRICH + query, bodies, args.requests, len(bodies), cpu=cpu, breakdown=args.breakdown,
                                  cold=args.cold))
         median = statistics.median(timings)
         print(f"corpus: {args.corpus.name} ({len(bodies)} reports, each in turn{', cold' if args.cold else ''}), {args.requests} requests "
@@ -182,12 +187,14 @@ def main() -> None:
         return
     report = args.report.read_bytes()
     path, body = request_body(report, args.mode, args.batch)
+    path += query
     cpu = []
     timings = sorted(measure(path, body, args.requests, args.warmup, args.batch, cpu=cpu, breakdown=args.breakdown,
                                  cold=args.cold))
     median = statistics.median(timings)
     p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
     print(f"report: {args.report.name} ({len(report)} bytes), mode {args.mode}, {'cold, ' if args.cold else ''}"
+          f"{f'languages {args.language}, ' if args.language else ''}"
           f"{f'batches of {args.batch}, ' if args.batch else ''}{args.requests} requests after {args.warmup} warm-up")
     print(f"median {median * 1000:.2f} ms   p95 {p95 * 1000:.2f} ms   "
           f"{len(timings) / sum(timings):.0f} requests/s (one process)   CPU median {statistics.median(cpu) * 1000:.2f} ms")

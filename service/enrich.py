@@ -60,7 +60,7 @@ from datetime import datetime, timezone
 from functools import cache
 
 from service.coding import finding_keys, inherited_elements, observation, observation_id
-from service.explain import explain
+from service.explain import explain_all
 from service.extract import BudgetExceeded, extract_findings
 from service.fhir import bundle as fhir_bundle
 from service.fhir import transaction as fhir_transaction
@@ -244,15 +244,9 @@ def study_words(report: dict) -> str:
 
 
 def _explanations(findings, languages, text: str, unread_text: bool = False, study: str = "") -> list:
-    """One explanation per distinct language rendered; each quotes the report's own words."""
-    explanations = []
-    rendered = set()
-    for language in languages:
-        explanation = explain(findings, language, text=text, unread_text=unread_text, region_text=study or None)
-        if explanation is not None and explanation.language not in rendered:
-            rendered.add(explanation.language)
-            explanations.append(explanation)
-    return explanations
+    """One explanation per distinct language rendered; each quotes the report's own words. The report is read
+    for its page once, and worded in each language (service.explain.explain_all)."""
+    return explain_all(findings, languages, text=text, unread_text=unread_text, region_text=study or None)
 
 
 def unread_warnings(unread: list) -> list[Issue]:

@@ -2,6 +2,7 @@
 
 SEAM (owned by the explanation work):
     explain(findings: list[Finding], language: str = "en") -> Explanation | None
+    explain_all(findings, languages) -> list[Explanation]   (one per distinct language, the report read once)
 Returns None when there is nothing to explain: no findings, and nothing serious the page must list
 (a report whose only content is beyond the page's scope still gets a page that lists it).
 ``Explanation.finding_sentences[i]`` is the patient sentence for ``findings[i]``; the FHIR
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from service.explain import scope
 from service.explain.causes import with_page_causes
 from service.explain.ownwords import Told, report_wide, tell
-from service.explain.compose import (LADDER_RUNGS, cause_subject, finding_sentence, join_list, ladder_line, nerve_root_object,
+from service.explain.compose import (LADDER_RUNGS, adequate_way, cause_subject, finding_sentence, join_list, ladder_line, nerve_root_object,
                                      opening_object, rung_key, sentence_case, unplaced_lines)
 from service.explain.grades import GradeWords, plain_grade, read_grade_words
 from service.explain.guard import conflicts
@@ -81,6 +82,53 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     finding or mention for is listed too, so that a report the engine could not read never gets
     nothing; a bulge, stenosis or narrowing at such a level asks for review only.
     """
+    reading = read_page(findings, text=text, unread_text=unread_text, region_text=region_text)
+    return word_page(reading, language) if reading is not None else None
+
+
+def explain_all(findings, languages, *, text: str | None = None, unread_text: bool = False,
+                region_text: str | None = None) -> list[Explanation]:
+    """``explain`` in each of ``languages``, one explanation per distinct language rendered, in order: the report
+    is read once (``read_page``) and only worded per language."""
+    reading = read_page(findings, text=text, unread_text=unread_text, region_text=region_text)
+    if reading is None:
+        return []
+    rendered = dict.fromkeys(resolve_language(language) or DEFAULT_LANGUAGE for language in languages)
+    return [word_page(reading, lang) for lang in rendered]
+
+
+@dataclass
+class Reading:
+    """What one report's page says, in any language: the findings as the page tells them, what it lists
+    beyond them, its outline, the review status and the report's own words (see ``read_page``)."""
+
+    findings: list
+    told: list             # ownwords.Told per finding
+    text: str | None
+    mentions: list
+    conflict_groups: list[list[int]]
+    withheld: list[int]
+    named: set[int]        # narrowed openings whose root the report names (compose: name_root=False)
+    reasons: list[str]
+    kept: list[int]        # findings not withheld, in report order
+    outline: list          # outline.Group over ``kept``
+    told_indexes: list[int]
+    roots: list            # the told nerve-root findings, in the outline's order
+    suggestions: list
+    shared: dict           # the template context that does not depend on the language
+    quotes: dict = field(default_factory=dict)
+
+    def quote(self, findings: list) -> str | None:
+        """``evidence_quote`` of some of the findings, made once for all languages."""
+        key = tuple(map(id, findings))
+        if key not in self.quotes:
+            self.quotes[key] = evidence_quote(findings, self.text)
+        return self.quotes[key]
+
+
+def read_page(findings, *, text: str | None = None, unread_text: bool = False,
+              region_text: str | None = None) -> Reading | None:
+    """The language-independent part of ``explain`` (its arguments are the same): None when there is no page."""
     # The page names what narrows an opening when the finding's own sentence does (causes.py); the
     # Bundle's Observations keep the engine's findings as they are.
     # What each finding's own sentence says that its fields may not (ownwords.py): a limited or "adequate"
@@ -88,29 +136,65 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
     told = [tell(finding, text) for finding in with_page_causes(list(findings), text)]
     # A denial the report writes for the whole scan is told at no level (ownwords.report_wide).
     findings = report_wide([t.finding for t in told], text)
-    extras = [_extra(book_for(language), t) for t in told]
     mentions, unread, unexplained = scope.page_mentions(findings, text)
     if not findings and not any(scope.about_the_spine(mention, text) for mention in mentions):
         return None
-    lang = resolve_language(language) or DEFAULT_LANGUAGE
-    book = phrasebook(lang)
     conflict_groups = conflicts(findings)
     withheld = sorted(i for group in conflict_groups for i in group)
-    said_less = {i: _conflict_sentence(book, [findings[j] for j in group]) for group in conflict_groups for i in group}
     named = _roots_named_at(findings)
-    sentences = [said_less[i] if i in said_less else _join(finding_sentence(book, finding, name_root=i not in named), extras[i])
-                 for i, finding in enumerate(findings)]
+    suggestions = scope.suggestion_details(text)
     # A test suggested to look for something serious ("to rule out a tumour") needs review as a mention does.
     serious = [m for m in mentions if m.review and m.kind not in ("sac", "unread")] \
-        or [s for s in scope.suggestion_details(text) if s.reasons]
+        or [s for s in suggestions if s.reasons]
     reasons = review_reasons(findings, conflict_groups, serious, unread_text,
                              severe_compression=any(m.kind == "sac" and m.review for m in mentions),
                              # A page without findings lists only what the engine did not read: always reviewed.
                              unread_finding=not findings and any(not m.review or m.kind in ("sac", "unread")
                                                                  for m in mentions),
                              unexplained_level=unexplained)
-    context = _context(book, lang, findings, sentences, text, conflict_groups, mentions, named, region_text, extras)
-    context["status"] = status_of(reasons)
+    withheld_set = set(withheld)
+    kept = [i for i in range(len(findings)) if i not in withheld_set]
+    outline = groups([findings[i] for i in kept])
+    told_indexes = [kept[i] for group in outline for i in group.indexes]
+    regions = scope.regions(findings, text) or scope.regions([], region_text)
+    shared = {
+        "reassuring": bool(findings) and not outline and not conflict_groups,
+        # No finding of the page's own: it lists only what the report also mentions.
+        "beyond_only": not findings,
+        # ... and it says something presses on the thecal sac: less room around the nerves, not "nothing".
+        "beyond_sac": not findings and any(mention.kind == "sac" for mention in mentions),
+        # A denial limited to a grade ("no significant stenosis") does not say the problem is absent.
+        # An adequate canal names no degree: "at least not to the degree named above" would point at nothing.
+        "limited_denial": any(f.assertion == "absent" and (f.severity_text or f.severity) and not adequate_way(f)
+                              for f in findings),
+        "has_narrowing": any(findings[i].type != "nerve-root" for i in told_indexes),
+        # Mentions of a quiet kind only (scope.yaml `quiet_kinds`: a hemangioma, a Tarlov cyst) are listed without
+        # taking the nerve-root treatment text away or saying they may matter more.
+        "serious_mentions": any(m.review or m.kind not in scope.scope_rules()["quiet_kinds"] for m in mentions),
+        # Warning signs by region: the spinal cord's for the neck and upper back, the cauda equina's
+        # for the lower back; both when the region is not known.
+        # A report that mentions the cord or the cauda equina gets their signs whatever its region.
+        "cord_signs": bool(regions & {"neck", "upper_back"}) or not regions or any(m.kind == "cord" for m in mentions),
+        "cauda_signs": "lower_back" in regions or not regions or any(m.kind == "cauda_equina" for m in mentions),
+        "status": status_of(reasons),
+    }
+    return Reading(findings, told, text, mentions, conflict_groups, withheld, named, reasons, kept, outline,
+                   told_indexes, [findings[i] for i in told_indexes if findings[i].type == "nerve-root"],
+                   suggestions, shared)
+
+
+def word_page(reading: Reading, language: str) -> Explanation:
+    """The explanation of a ``read_page`` reading in one language (one not supported falls back to the default)."""
+    lang = resolve_language(language) or DEFAULT_LANGUAGE
+    book = phrasebook(lang)
+    findings = reading.findings
+    extras = [_extra(book, t) for t in reading.told]
+    said_less = {i: _conflict_sentence(book, [findings[j] for j in group])
+                 for group in reading.conflict_groups for i in group}
+    named = reading.named
+    sentences = [said_less[i] if i in said_less else _join(finding_sentence(book, finding, name_root=i not in named), extras[i])
+                 for i, finding in enumerate(findings)]
+    context = _context(book, lang, reading, sentences, extras)
     return Explanation(
         language=lang,
         title=book["title"],
@@ -119,8 +203,8 @@ def explain(findings, language: str = DEFAULT_LANGUAGE, *, text: str | None = No
         finding_sentences=sentences,
         reassuring=context["reassuring"],
         status=context["status"],
-        review_reasons=reasons,
-        withheld=withheld,
+        review_reasons=list(reading.reasons),
+        withheld=list(reading.withheld),
     )
 
 
@@ -170,14 +254,10 @@ def _conflict_sentence(book: dict, group: list) -> str:
     return sentence_case(intro + book["conflict"].format(object=place))
 
 
-def _context(book: dict, lang: str, findings: list, sentences: list[str], text: str | None,
-             conflict_groups: list[list[int]], mentions: list, named: set[int], region_text: str | None = None,
-             extras: list[str] | None = None) -> dict:
-    extras = extras or [""] * len(findings)
-    withheld = {i for group in conflict_groups for i in group}
-    kept = [i for i in range(len(findings)) if i not in withheld]
-    told = groups([findings[i] for i in kept])
-    grouped = len(told) > 1
+def _context(book: dict, lang: str, reading: Reading, sentences: list[str], extras: list[str]) -> dict:
+    """The template context of one language: the reading's shared part and the wording."""
+    findings, kept, named = reading.findings, reading.kept, reading.named
+    grouped = len(reading.outline) > 1
     told_groups = [
         {
             "heading": (book["level_group"].format(level=group.level) if group.level else book["level_other"])
@@ -188,59 +268,42 @@ def _context(book: dict, lang: str, findings: list, sentences: list[str], text: 
                 if grouped else sentences[kept[i]]
                 for i in group.indexes
             ],
-            "quotes": [evidence_quote([findings[kept[i]]], text) for i in group.indexes],
+            "quotes": [reading.quote([findings[kept[i]]]) for i in group.indexes],
         }
-        for group in told
+        for group in reading.outline
     ]
-    told_indexes = [kept[i] for group in told for i in group.indexes]
     conflict_lines = [
-        {"sentence": sentences[group[0]], "quote": evidence_quote([findings[i] for i in group], text)}
-        for group in conflict_groups
+        {"sentence": sentences[group[0]], "quote": reading.quote([findings[i] for i in group])}
+        for group in reading.conflict_groups
     ]
     denials = _same_denials(book, [findings[i] for i in kept])
     not_seen = [_denial_line(book, same) for same in denials]
-    roots = [findings[i] for i in told_indexes if findings[i].type == "nerve-root"]
-    ladder_lines = [ladder_line(book, finding) for finding in roots if rung_key(finding) in LADDER_RUNGS]
-    ladder_lines += unplaced_lines(book, roots)
+    ladder_lines = [ladder_line(book, finding) for finding in reading.roots if rung_key(finding) in LADDER_RUNGS]
+    ladder_lines += unplaced_lines(book, reading.roots)
     picture_words = book["ladder"]["picture"]
-    picture = ladder_picture(roots, picture_words["labels"], picture_words["terms"])
+    picture = ladder_picture(reading.roots, picture_words["labels"], picture_words["terms"])
     alt = " ".join([picture_words["title"], *(ladder_lines or [book["ladder"]["no_root"]])])
-    said = sentences if findings else [mention.quote for mention in mentions]
+    said = sentences if findings else [mention.quote for mention in reading.mentions]
     digest = hashlib.sha256("\n".join([lang, *said]).encode("utf-8")).hexdigest()[:10]
-    regions = scope.regions(findings, text) or scope.regions([], region_text)
     return {
+        **reading.shared,
         "lang": lang,
         "uid": f"nre-{digest}",
         "book": book,
-        "reassuring": bool(findings) and not told and not conflict_lines,
-        # No finding of the page's own: it lists only what the report also mentions.
-        "beyond_only": not findings,
-        # ... and it says something presses on the thecal sac: less room around the nerves, not "nothing".
-        "beyond_sac": not findings and any(mention.kind == "sac" for mention in mentions),
         "groups": told_groups,
         "conflicts": conflict_lines,
         "not_seen": not_seen,
-        "not_seen_quotes": [evidence_quote(same, text) for same in denials],
-        # A denial limited to a grade ("no significant stenosis") does not say the problem is absent.
-        "limited_denial": any(f.assertion == "absent" and (f.severity_text or f.severity) for f in findings),
+        "not_seen_quotes": [reading.quote(same) for same in denials],
         "glossary": [book["glossary"][key] for key in glossary_keys([findings[i] for i in kept], book["glossary"])],
         "ladder_lines": ladder_lines,
-        "has_narrowing": any(findings[i].type != "nerve-root" for i in told_indexes),
         "picture": picture,
         "picture_alt": alt,
-        # Mentions of a quiet kind only (scope.yaml `quiet_kinds`: a hemangioma, a Tarlov cyst) are listed without
-        # taking the nerve-root treatment text away or saying they may matter more.
-        "serious_mentions": any(m.review or m.kind not in scope.scope_rules()["quiet_kinds"] for m in mentions),
-        "mentions": _mention_items(book, mentions, {findings[i].level for i in told_indexes if findings[i].assertion != "absent"}),
+        "mentions": _mention_items(book, reading.mentions,
+                                   {findings[i].level for i in reading.told_indexes if findings[i].assertion != "absent"}),
         # Each suggestion said plainly (the kind of test, and why when its words name it), then quoted.
         "suggestions": [{"line": " ".join([book["scope"]["tests"][s.kind],
                                            *(book["scope"]["reasons"][reason] for reason in s.reasons[:1])]),
-                         "quote": s.quote} for s in scope.suggestion_details(text)],
-        # Warning signs by region: the spinal cord's for the neck and upper back, the cauda equina's
-        # for the lower back; both when the region is not known.
-        # A report that mentions the cord or the cauda equina gets their signs whatever its region.
-        "cord_signs": bool(regions & {"neck", "upper_back"}) or not regions or any(m.kind == "cord" for m in mentions),
-        "cauda_signs": "lower_back" in regions or not regions or any(m.kind == "cauda_equina" for m in mentions),
+                         "quote": s.quote} for s in reading.suggestions],
     }
 
 
@@ -281,10 +344,14 @@ def _mention_line(book: dict, mention, told_levels: set | frozenset = frozenset(
         number = _ROMAN.get(mention.grade.split()[-1].lower(), mention.grade.split()[-1])
         line += " " + words["slip_grade"].format(grade=number)
     elif mention.grade:
+        # A kind's own grade sentence names what is graded: one item may say two things of one sentence.
+        own = words.get("kind_grade", {}).get(mention.kind)
+        gender = own["gender"] if own else "f"
         said = scope.scope_rules()["grade_meanings"].get(mention.grade.lower())
-        grade = plain_grade(book, GradeWords(mention.grade, (said,))) if said else \
-            plain_grade(book, read_grade_words(mention.grade), "f")
-        line += " " + (book["grade_sentence_said"].format(grade=grade) if grade else book["grade_sentence_quoted"])
+        grade = plain_grade(book, GradeWords(mention.grade, (said,)), gender) if said else \
+            plain_grade(book, read_grade_words(mention.grade), gender)
+        sentence = own["sentence"] if own else book["grade_sentence_said"]
+        line += " " + (sentence.format(grade=grade) if grade else book["grade_sentence_quoted"])
     return line
 
 
@@ -308,4 +375,4 @@ def _denial_line(book: dict, same: list) -> str:
     return finding_sentence(book, replace(same[0], level=level))
 
 
-__all__ = ["Explanation", "explain", "resolve_language", "SUPPORTED_LANGUAGES", "DEFAULT_LANGUAGE", "STATUSES"]
+__all__ = ["Explanation", "explain", "explain_all", "read_page", "word_page", "Reading", "resolve_language", "SUPPORTED_LANGUAGES", "DEFAULT_LANGUAGE", "STATUSES"]

@@ -4,8 +4,11 @@ The scored finding format gives a stenosis no cause (corpus FORMAT.md), yet a re
 it in the same sentence ("a disc bulge narrowing both foramina"), and a page that names the cause of a
 squeezed root but never of a narrowed opening misleads. This module looks the cause up on the page's
 side, with the engine's own cause lexicon (mappings/extraction/causes.yaml) and level reading, in
-the finding's evidence sentence only: a cause from another sentence, another level or a denial
-("no disc herniation") is never borrowed. Words that name no cause by themselves (a bare "disc")
+the finding's evidence sentence: a cause from another level or a denial ("no disc herniation") is never
+borrowed, nor one from another sentence, with two exceptions that are the same sentence typed over two lines:
+a line that opens with no subject of its own ("Mildly compressing ... the exit canals", "With canal stenosis")
+takes the causes of the line before, and a heading that lists levels ("L3-L4, L4-L5:") gives the sentence
+under it to each of them, up to the first other level it names. Words that name no cause by themselves (a bare "disc")
 are left out (mappings/explain/narrowing.yaml).
 
 The page also says one disc as one thing: when a finding lists several disc words ("herniation/
@@ -27,7 +30,7 @@ from service.extract import load_lexicon
 from service.extract.attributes import one_disc_cause
 from service.extract.finding import Finding
 from service.extract.levels import level_groups
-from service.extract.lexicon import CAUSE
+from service.extract.lexicon import CAUSE, GRADE
 from service.extract.typos import repair
 
 OPENINGS = ("foraminal-stenosis", "lateral-recess-stenosis", "canal-stenosis")
@@ -72,22 +75,65 @@ def _sentence_causes(finding: Finding, text: str) -> list[str]:
             continue
         inside = repair([token for token in tokens if span.start <= token.start and token.end <= span.end],
                         view, span.start, span.end, lexicon)
-        found.extend(_causes_for_level(inside, view, finding.level, text, span.start, span.end, rules))
+        causes = _causes_for_level(inside, view, finding.level, text, span.start, span.end, rules,
+                                   _heading_levels(tokens, view, span.start, lexicon))
+        if not causes and _continues(inside, view, span.start, lexicon):
+            before = _line_before(view, span.start)
+            if before:
+                inside = repair([token for token in tokens if before[0] <= token.start and token.end <= before[1]],
+                                view, before[0], before[1], lexicon)
+                causes = _causes_for_level(inside, view, finding.level, text, before[0], before[1], rules,
+                                           _heading_levels(tokens, view, before[0], lexicon))
+        found.extend(causes)
     return list(dict.fromkeys(found))
 
 
+def _continues(tokens: list, view: str, start: int, lexicon) -> bool:
+    """Whether the sentence opens with no subject of its own ("Mildly compressing ...", "With ..."): a grade
+    word may stand first."""
+    first = next((token for token in tokens if token.start >= start), None)
+    at = first.end if first is not None and first.kind == GRADE and not view[start:first.start].strip() else start
+    return lexicon.continuing_re.match(view, at) is not None
+
+
+def _line_before(view: str, start: int) -> tuple[int, int] | None:
+    """The [start, end) of the line right before the one ``start`` is on, when it holds words."""
+    line_start = view.rfind("\n", 0, start) + 1
+    if view[line_start:start].strip():
+        return None  # the sentence does not open its line
+    end = line_start - 1
+    if end < 0:
+        return None
+    begin = view.rfind("\n", 0, end) + 1
+    return (begin, end) if view[begin:end].strip() else None
+
+
+def _heading_levels(tokens: list, view: str, start: int, lexicon) -> list:
+    """The levels of a heading line right above the sentence ("L3-L4, L4-L5:"), or []."""
+    before = _line_before(view, start)
+    if before is None or not view[before[0]:before[1]].rstrip().endswith(":"):
+        return []
+    heading = [token for token in tokens if before[0] <= token.start and token.end <= before[1]]
+    return [level for group in level_groups(heading, view, lexicon) for level in group.levels]
+
+
 def _causes_for_level(tokens: list, view: str, level: str | None, text: str, start: int, end: int,
-                      rules: dict) -> list[str]:
+                      rules: dict, heading: list = ()) -> list[str]:
     """The stated causes of the part of one sentence that speaks of ``level``: the whole sentence when it
     names no other level; else from the level's own mention (or the sentence's start, when no level is
-    named before it) to the next other level named. Levels listed together ("L4-5 and L5-S1") are one."""
+    named before it) to the next other level named. Levels listed together ("L4-5 and L5-S1") are one. A
+    level of the ``heading`` above the sentence that the sentence does not name has the sentence's start, up
+    to the first level it names."""
     groups = level_groups(tokens, view, load_lexicon())
     if any(level not in group.levels for group in groups):
         own = next((group for group in groups if level in group.levels), None)
-        if own is None:
+        if own is None and level in heading:
+            first, after = start, tokens[groups[0].first].start
+        elif own is None:
             return []  # the sentence speaks of other levels and not by name of this one: no cause is sure
-        first = start if groups[0] is own else tokens[own.last].end
-        after = next((tokens[group.first].start for group in groups if group.first > own.last), end)
+        else:
+            first = start if groups[0] is own else tokens[own.last].end
+            after = next((tokens[group.first].start for group in groups if group.first > own.last), end)
         # A cause placed by the level right after it ("ligamentum flavum hypertrophy at L4/L5") is that level's.
         others = [tokens[group.first].start for group in groups if level not in group.levels]
         tokens = [token for token in tokens if first <= token.start and token.end <= after

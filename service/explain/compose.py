@@ -17,7 +17,15 @@ from service.extract.finding import Finding
 
 LADDER_RUNGS = ("contact", "displacement", "compression")
 _BELOW_MILD = {"minimal", "borderline"}
-ADEQUATE = "adequate"  # the severity_text of a denial the report words as "adequate" (ownwords.py)
+ADEQUATE = "adequate"  # the severity_text of a denial the report words as "adequate" (ownwords.py) ...
+# ... followed by how the report put it: "adequate/still" ("remains adequate"), "adequate/seems" ("appears adequate").
+ADEQUATE_WAYS = ("plain", "still", "seems")
+
+
+def adequate_way(finding: Finding) -> str | None:
+    """How the report called the canal adequate ("plain", "still", "seems"), or None when it did not."""
+    written, _, way = (finding.severity_text or "").partition("/")
+    return (way or "plain") if written == ADEQUATE else None
 UNSTATED = "unstated"
 
 
@@ -111,14 +119,19 @@ def _level_intro(book: dict, finding: Finding, with_level: bool = True) -> str:
     may speak of several ("multilevel bulges") or name one the engine could not read, and the page must not
     read as one place. A denial at no level is the report's own, for the whole scan: no intro. A finding the
     report states at several levels, this one the most affected (Finding.multilevel), says so even under its
-    level's heading: the other levels have no finding of their own on the page."""
+    level's heading: the other levels have no finding of their own on the page. One named root on one side
+    ("the right S1 nerve root") is at one level the report does not name."""
     if finding.level and finding.multilevel:
         return book["level_intro_most"].format(level=finding.level)
     if not with_level:
         return ""
     if finding.level:
         return book["level_intro"].format(level=finding.level)
-    return book["no_level_intro"] if finding.assertion != "absent" else ""
+    if finding.assertion == "absent":
+        return ""
+    # One named root on one side is one place, even when the report does not say which level.
+    one_place = finding.root and finding.side in ("left", "right") and not finding.multilevel
+    return book["no_level_intro_one" if one_place else "no_level_intro"]
 
 
 def _finish(book: dict, sentences: list[str]) -> str:
@@ -193,9 +206,11 @@ def nerve_root_sentence(book: dict, finding: Finding, with_level: bool = True) -
 def opening_sentence(book: dict, finding: Finding, with_level: bool = True, name_root: bool = True) -> str:
     opening = opening_object(book, finding)
     intro = _level_intro(book, finding, with_level)
-    if finding.assertion == "absent" and finding.severity_text == ADEQUATE:
-        # "The canal remains adequate": enough room, which is not "no narrowing" (ownwords.py).
-        return _finish(book, [intro + book["opening_adequate"][opening.number].format(object=opening.text)])
+    way = adequate_way(finding) if finding.assertion == "absent" else None
+    if way:
+        # "The canal remains adequate": enough room, which is not "no narrowing" (ownwords.py); "appears
+        # adequate" keeps its hedge.
+        return _finish(book, [intro + book["opening_adequate"][way][opening.number].format(object=opening.text)])
     if finding.assertion == "absent":
         limit = _denial_limit(book, finding, book["opening_absent"].get("gender"))
         denial = intro + book["opening_absent"]["phrase"].format(object=opening.text, limit=limit)

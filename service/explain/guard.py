@@ -13,7 +13,7 @@ the report, or the report may disagree with itself: either way, this page cannot
 
 from __future__ import annotations
 
-from service.explain.compose import ADEQUATE, rung_key
+from service.explain.compose import adequate_way, rung_key
 from service.explain.grades import read_grade_words
 from service.extract.finding import Finding
 
@@ -50,7 +50,7 @@ def _denial_limit(denial: Finding) -> float | None:
 
     A canal called adequate (ownwords.py) has enough room: that rules out a significant narrowing, not a mild
     one ("adequate spinal canal" for the whole scan beside "mild canal stenosis at L4-L5")."""
-    if denial.severity_text == ADEQUATE:
+    if adequate_way(denial):
         return _MEANING_RANK["significant"]
     if denial.severity_text and denial.severity_text.strip():
         meanings = read_grade_words(denial.severity_text).meanings

@@ -36,7 +36,9 @@ from service.explain.causes import cause_words
 from service.explain.compose import ADEQUATE
 from service.explain.grades import grade_words
 from service.explain.phrasebook import MAPPINGS_DIR
+from service.extract import load_lexicon
 from service.extract.finding import Finding
+from service.extract.levels import level_groups
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ def _rules() -> dict:
     words = sorted(grade_words()["meanings"], key=len, reverse=True)
     return {
         "adequate": re.compile(raw["adequate"], re.IGNORECASE),
+        "adequate_ways": {way: re.compile(pattern, re.IGNORECASE) for way, pattern in raw["adequate_ways"].items()},
         "more_on": [(side, re.compile(pattern, re.IGNORECASE)) for side, patterns in raw["more_on"].items()
                     for pattern in patterns],
         "side_after_grade": re.compile(raw["side_after_grade"], re.IGNORECASE),
@@ -91,6 +94,13 @@ def _sentences(finding: Finding, text: str) -> list[str]:
             if 0 <= span.start < span.end <= len(text)]
 
 
+def _emphasis_shared(level: str, sentence: str) -> bool:
+    """Whether the last list of levels the sentence names ``level`` in names others with it."""
+    view, tokens = scope.scanned(sentence)
+    groups = [group.levels for group in level_groups(tokens, view, load_lexicon()) if level in group.levels]
+    return bool(groups) and len(groups[-1]) > 1
+
+
 def tell(finding: Finding, text: str | None) -> Told:
     """The finding as the page tells it, from its own sentence."""
     if not text:
@@ -104,8 +114,13 @@ def tell(finding: Finding, text: str | None) -> Told:
     more_on = _more_on(finding, sentences, rules)
     hedge = _cause_hedge(finding, text, rules)
     hedged = {"hedged_causes": tuple(finding.cause), "cause_hedge": hedge} if hedge else {}
+    # Several levels named as the most affected together ("multilevel bulges, noticeably at L3/L4 & L4/L5"):
+    # "most of all at L3-L4" beside "most of all at L4-L5" would contradict itself; each says its level.
+    if finding.level and finding.multilevel and any(_emphasis_shared(finding.level, s) for s in sentences):
+        finding = replace(finding, multilevel=False)
+        hedged["more_levels"] = True
     # (a finding the engine read as the most affected of several levels says so in its level: not twice)
-    if finding.level and not finding.multilevel and any(rules["multilevel"].search(sentence) and len(scope.disc_levels(sentence)) <= 1
+    elif finding.level and not finding.multilevel and any(rules["multilevel"].search(sentence) and len(scope.disc_levels(sentence)) <= 1
                              and not rules["at_that_level"].search(sentence) for sentence in sentences):
         hedged["more_levels"] = True
     if hedge:
@@ -161,8 +176,10 @@ def _cause_hedge(finding: Finding, text: str, rules: dict) -> str | None:
 
 
 def _limited_denial(finding: Finding, sentences: list[str], rules: dict) -> Finding:
-    if finding.type == "canal-stenosis" and any(rules["adequate"].search(s) for s in sentences):
-        return replace(finding, severity=None, severity_text=ADEQUATE)
+    said = [s for s in sentences if rules["adequate"].search(s)] if finding.type == "canal-stenosis" else []
+    if said:
+        way = next((way for way, pattern in rules["adequate_ways"].items() if pattern.search(said[0])), None)
+        return replace(finding, severity=None, severity_text=f"{ADEQUATE}/{way}" if way else ADEQUATE)
     if finding.severity or finding.severity_text:
         return finding
     for sentence in sentences:

@@ -8,7 +8,7 @@ words are escaped by the HTML template like everything else.
 
 from __future__ import annotations
 
-from service.explain.scope import disc_levels
+from service.explain.scope import level_names_in
 from service.extract.finding import Finding
 
 LONGEST_QUOTE = 300
@@ -38,14 +38,16 @@ def _level_line(finding: Finding, inside: list, text: str) -> str | None:
     if not finding.level or not inside:
         return None
     first = min(e.start for e in inside)
-    if any(finding.level in levels for e in inside for _, _, levels in disc_levels(text[e.start:e.end])):
+    # The levels are read from the text's one scan (scope.level_names_in), not by a scan of each span.
+    if any(finding.level in level_names_in(text, e.start, e.end) for e in inside):
         return None
     above = text[:first].rstrip(" \t")
     if not above.endswith("\n"):
         return None  # the words do not start a line: what is before them on it is not a heading
-    line = above.rstrip().rsplit("\n", 1)[-1]
-    folded = " ".join(line.split())
-    return folded if any(finding.level in levels for _, _, levels in disc_levels(folded)) else None
+    line_end = len(above.rstrip())
+    line_start = above.rfind("\n", 0, line_end) + 1
+    folded = " ".join(text[line_start:line_end].split())
+    return folded if finding.level in level_names_in(text, line_start, line_end) else None
 
 
 def _without_open_bracket(quote: str) -> str:

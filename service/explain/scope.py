@@ -135,6 +135,7 @@ def _level_tokens(text: str) -> tuple[list[int], list[tuple[int, int, tuple[str,
     return [start for start, _, _ in found], found
 
 
+@lru_cache(maxsize=2048)  # a sentence is read for its levels by the mentions and, as a clause, by unexplained()
 def levels_in(text: str, start: int, end: int) -> tuple[tuple[int, int, tuple[str, ...]], ...]:
     """``disc_levels`` of the words at [start, end) of ``text``, whitespace folded, read from the text's one scan
     instead of a scan of their own: offsets count in the folded words. The same on every sentence and
@@ -164,6 +165,13 @@ def levels_in(text: str, start: int, end: int) -> tuple[tuple[int, int, tuple[st
 _NON_SPACE = re.compile(r"\S+")
 
 
+def level_names_in(text: str, start: int, end: int) -> frozenset[str]:
+    """The disc levels ``levels_in`` reads at [start, end) of ``text``, without their offsets."""
+    starts, found = _level_tokens(text)
+    return frozenset(level for _, level_end, levels in found[bisect_left(starts, start):bisect_left(starts, end)]
+                     if level_end <= end for level in levels)
+
+
 def _text_levels(text: str) -> list[str]:
     """``_levels_of(text)``, from the text's one scan."""
     view, tokens = scanned(text)
@@ -178,7 +186,8 @@ def _phrase(words: str) -> str:
     return r"\s+".join(re.escape(word) for word in words.split())
 
 
-def sentence_spans(text: str) -> list[tuple[int, int, str]]:
+@lru_cache(maxsize=32)  # read by the mentions and by unexplained(), for all the languages of a request
+def sentence_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     """The report's sentences with their [start, end) offsets in the text, whitespace folded."""
     out, start = [], 0
     for cut in [*_SENTENCE_END.finditer(text or ""), None]:
@@ -187,7 +196,7 @@ def sentence_spans(text: str) -> list[tuple[int, int, str]]:
         if folded:
             out.append((start, end, folded))
         start = cut.end() if cut else end
-    return out
+    return tuple(out)
 
 
 def sentences(text: str) -> list[str]:
@@ -518,7 +527,7 @@ def _text_regions(text: str) -> frozenset[str]:
     # Not from why the scan was done ("Clinical indication: neck and lower back pain" on a lumbar scan): the
     # warning signs follow what was imaged.
     rules = scope_rules()
-    imaged = " ".join(sentence for sentence in sentences(text) if not rules["not_findings"].search(sentence))
+    imaged = " ".join(sentence for _, _, sentence in sentence_spans(text) if not rules["not_findings"].search(sentence))
     found = {region for region, patterns in rules["regions"].items() if any(p.search(imaged) for p in patterns)}
     # A level across two regions (T12-L1, C7-T1) is the edge of a scan of either: it names neither.
     for level in _text_levels(text):

@@ -39,12 +39,16 @@ class Context:
         self.killed = [False] * count
         if _TRIGGERS.isdisjoint(kinds if kinds is not None else {token.kind for token in tokens}):
             return  # nothing denies, hedges or silences: every token is present
+        triggers = [i for i, token in enumerate(tokens) if token.kind in _TRIGGERS]
+        forward = [i for i in triggers if tokens[i].kind == KILL or tokens[i].value in ("forward", "both")]
         new_item_gap = lexicon.new_item_gap_re  # ", and" after a denial (grammar.yaml)
         new_clause_gap = lexicon.new_clause_gap_re  # "and the ..." after a denial
         last_any = last_restricted = -1
         killing = False
         previous_end = None
-        for i, token in enumerate(tokens):
+        # Before the first forward trigger nothing covers a token: the sweep starts there (with the initial state).
+        for i in range(forward[0] if forward else count, count):
+            token = tokens[i]
             kind = token.kind
             if kind == TERM or (kind == LEVEL and last_any + last_restricted > -2 and opens_item(tokens, i, i, view)):
                 # A terminator, or a comma dump's next item ("L3-4 bulge no stenosis, L4-5 mild narrowing").
@@ -70,8 +74,12 @@ class Context:
             elif kind == KILL:
                 killing = True
             previous_end = token.end
+        backward = [i for i in triggers if tokens[i].kind != KILL and tokens[i].value in ("backward", "both")]
+        if not backward:
+            return  # no backward trigger: every token keeps (-1, -1)
         next_any = next_restricted = -1
-        for i in range(count - 1, -1, -1):
+        # After the last backward trigger nothing covers a token from behind: the sweep starts there.
+        for i in range(backward[-1], -1, -1):
             token = tokens[i]
             if token.kind == TERM or (next_any >= 0 or next_restricted >= 0) and i + 1 < count \
                     and new_clause_gap.match(view, token.end, tokens[i + 1].start):

@@ -97,12 +97,13 @@ def level_range(first: list[str], last: list[str], lexicon: Lexicon) -> list[str
 class LevelGroup:
     """Consecutive level tokens of a sentence (token indices first..last) and the levels they name."""
 
-    __slots__ = ("first", "last", "levels")
+    __slots__ = ("first", "last", "levels", "landmark")
 
     def __init__(self, first: int, last: int, levels: list) -> None:
         self.first = first
         self.last = last
         self.levels = levels
+        self.landmark: bool | None = None  # named as a landmark (reader.py), worked out once when asked
 
 
 def level_groups(tokens: list[Token], view: str, lexicon: Lexicon) -> list[LevelGroup]:
@@ -130,7 +131,8 @@ def level_groups(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Level
                     group.levels = group.levels + [lvl for lvl in token.value if lvl not in group.levels]
                 group.last = i
                 continue
-        groups.append(LevelGroup(i, i, list(dict.fromkeys(token.value))))
+        levels = token.value
+        groups.append(LevelGroup(i, i, list(levels) if len(levels) < 2 else list(dict.fromkeys(levels))))
     return groups
 
 

@@ -151,6 +151,7 @@ class Lexicon:
     typo_cache: dict = field(default_factory=dict)    # a word as read -> its repair (Entry) or None
     typo_pairs: dict = field(default_factory=dict)    # first word -> second word's variants -> Entry ("thecal nsac")
     typo_clean: set = field(default_factory=set)      # the words of typo_cache that are no typos
+    typo_clean_pairs: set = field(default_factory=set)  # (first, second) word pairs read before that are no typos
     abbreviation_cache: dict = field(default_factory=dict)  # the characters before a full stop -> an abbreviation
     shorthand_cache: dict = field(default_factory=dict)     # ... -> a grade's shorthand ("mod.")
     not_typos: frozenset = frozenset()

@@ -37,8 +37,11 @@ _SPINE_DENIALS = frozenset({"nerve-root", "canal-stenosis"})
 
 def _landmark(group: LevelGroup, tokens: list[Token], view: str, lexicon: Lexicon) -> bool:
     """A level named as a landmark ("below the L4/L5 level"), not as the place of what the sentence states."""
-    start = tokens[group.first].start
-    return lexicon.landmark_re.search(view, max(0, start - _EMPHASIS_REACH), start) is not None
+    known = group.landmark
+    if known is None:
+        start = tokens[group.first].start
+        known = group.landmark = lexicon.landmark_re.search(view, max(0, start - _EMPHASIS_REACH), start) is not None
+    return known
 
 
 def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Token], view: str, lexicon: Lexicon):
@@ -284,12 +287,16 @@ def _clause_side(tokens: list[Token], view: str, mentions: list[Mention], lexico
     """"Uncovertebral hypertrophy on the right causes moderate foraminal narrowing": a side phrase
     ("on the right", "to the left") outside every finding's own phrase gives the side of the sentence's
     findings, when the sentence has only one such side and no side of another kind."""
+    sides = [i for i, token in enumerate(tokens) if token.kind == SIDE]
+    if not sides:
+        return None
     taken: set[int] = set()
     for mention in mentions:
         taken.update(range(mention.first, mention.last + 1))
     found = set()
-    for i, token in enumerate(tokens):
-        if token.kind == SIDE and i not in taken:
+    for i in sides:
+        token = tokens[i]
+        if i not in taken:
             if not lexicon.side_phrase_re.match(view, token.start):
                 return None
             found.add(token.value)
@@ -685,8 +692,10 @@ class _Report:
                 continue  # a spine-wide partial denial ("no high-grade stenosis") is not labelled
             side = _side_of(mention, levels, sentence, state, leading_side, lexicon)
             if mention.severity_span is None and mention.assertion != ABSENT:
-                mention.severity_span = next(filter(None, (
-                    _degree_words(tokens[j], view, lexicon) for j in range(mention.anchor, mention.first - 1, -1))), None)
+                for j in range(mention.anchor, mention.first - 1, -1):
+                    mention.severity_span = _degree_words(tokens[j], view, lexicon)
+                    if mention.severity_span is not None:
+                        break
             for finding in _findings_of(mention, levels, side, evidence, section, source, lexicon):
                 if mention.tentative:
                     self.tentative.add(id(finding))

@@ -89,8 +89,14 @@ def _repairable_pair(view: str, start: int, end: int, words: set[str], lexicon: 
     pairs = lexicon.typo_pairs
     if not pairs or pairs.keys().isdisjoint(words):
         return False
-    return any(first in pairs and _correct_pair(first, second, lexicon) is not None
-               for first, second in _PAIR_AHEAD.findall(view, start, end))
+    clean = lexicon.typo_clean_pairs  # the same pairs come again ("foraminal stenosis"): each is read once
+    for pair in _PAIR_AHEAD.findall(view, start, end):
+        if pair[0] in pairs and pair not in clean:
+            if _correct_pair(pair[0], pair[1], lexicon) is not None:
+                return True
+            if len(clean) < 50_000:
+                clean.add(pair)
+    return False
 
 
 def _correct(word: str, lexicon: Lexicon) -> Entry | None:

@@ -47,7 +47,10 @@ def test_large_pressure_on_the_thecal_sac_is_listed_with_its_grade_and_needs_rev
     # "largely compressing" is said as large, not as a grade word the report does not use.
     grade = book["grade_meanings"]["severe" if "sever" in text or "marked" in text
                                    else "large" if "largely" in text else "significant"]
-    assert book["grade_sentence_said"].format(grade=grade) in explanation.text
+    # ... in the sentence that names what it grades (an item may also say a slip of the same sentence).
+    own = book["scope"]["kind_grade"]["sac"]
+    grade = grade.get(own["gender"], grade["m"]) if isinstance(grade, dict) else grade
+    assert own["sentence"].format(grade=grade) in explanation.text
     assert explanation.status == "needs-review" and "severe-compression" in explanation.review_reasons
     # Listed first, above the mild side narrowing.
     assert explanation.text.index(book["scope"]["kinds"]["sac"]) < explanation.text.index(explanation.finding_sentences[0])

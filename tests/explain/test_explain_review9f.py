@@ -66,7 +66,7 @@ def test_a_slip_keeps_its_grade_word_and_its_grade_number(language):
     book = phrasebook(language)
     mild = "At T12-L1 a disc bulge indents the thoracic cord.\nL4-L5: Mild anterolisthesis of L4 on L5."
     page = explain([], language, text=mild).text
-    assert book["grade_sentence_said"].format(grade=book["grades"]["mild"]) in page
+    assert book["scope"]["kind_grade"]["slip"]["sentence"].format(grade=book["grades"]["mild"]) in page
     numbered = "At T12-L1 a disc bulge indents the thoracic cord.\nGrade 1 anterolisthesis of L4 on L5."
     assert book["scope"]["slip_grade"].format(grade="1") in explain([], language, text=numbered).text
 
