@@ -73,15 +73,13 @@ def _sentence_causes(finding: Finding, text: str) -> list[str]:
     for span in finding.evidence:
         if not 0 <= span.start < span.end <= len(text):
             continue
-        inside = repair([token for token in tokens if span.start <= token.start and token.end <= span.end],
-                        view, span.start, span.end, lexicon)
+        inside = repair(scope.tokens_within(text, span.start, span.end), view, span.start, span.end, lexicon)
         causes = _causes_for_level(inside, view, finding.level, text, span.start, span.end, rules,
                                    _heading_levels(tokens, view, span.start, lexicon))
         if not causes and _continues(inside, view, span.start, lexicon):
             before = _line_before(view, span.start)
             if before:
-                inside = repair([token for token in tokens if before[0] <= token.start and token.end <= before[1]],
-                                view, before[0], before[1], lexicon)
+                inside = repair(scope.tokens_within(text, before[0], before[1]), view, before[0], before[1], lexicon)
                 causes = _causes_for_level(inside, view, finding.level, text, before[0], before[1], rules,
                                            _heading_levels(tokens, view, before[0], lexicon))
         found.extend(causes)
@@ -156,8 +154,7 @@ def _placed_after(view: str, end: int, level_starts: list[int]) -> bool:
 
 def cause_words(finding: Finding, text: str) -> list[tuple[int, int, str]]:
     """Where the finding's own sentence names its causes: [start, end) offsets in ``text`` and the cause."""
-    view, tokens = _scanned(text)
     wanted = set(finding.cause)
     return [(token.start, token.end, token.value) for span in finding.evidence if 0 <= span.start < span.end <= len(text)
-            for token in tokens
-            if token.kind == CAUSE and token.value in wanted and span.start <= token.start and token.end <= span.end]
+            for token in scope.tokens_within(text, span.start, span.end)
+            if token.kind == CAUSE and token.value in wanted]

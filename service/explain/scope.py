@@ -81,6 +81,9 @@ def scope_rules() -> dict:
                              for kind, patterns in raw["suggestion_kinds"].items()},
         "spine_words": re.compile("|".join(f"(?:{p})" for p in raw["spine_words"]), re.IGNORECASE),
         "regions": {region: [re.compile(p, re.IGNORECASE) for p in patterns] for region, patterns in raw["regions"].items()},
+        # Whether a text names a region at all: one search per region (found exactly when one of its patterns is).
+        "region_words": {region: re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+                         for region, patterns in raw["regions"].items()},
         "order": [*raw["order"], *(kind for kind in raw["mentions"] if kind not in raw["order"])],
         "each_sentence": frozenset(raw["each_sentence"]),
         "placed": frozenset(raw["placed"]),
@@ -127,6 +130,19 @@ def scanned(text: str) -> tuple[str, list]:
 
 
 @lru_cache(maxsize=32)
+def _token_starts(text: str) -> list[int]:
+    return [token.start for token in scanned(text)[1]]
+
+
+def tokens_within(text: str, start: int, end: int) -> list:
+    """The tokens of the text's one scan that lie within [start, end), in text order (the scan's tokens are in
+    order of their starts: found by bisection, not by a pass over every token of the text)."""
+    tokens = scanned(text)[1]
+    starts = _token_starts(text)
+    return [token for token in tokens[bisect_left(starts, start):bisect_right(starts, end)] if token.end <= end]
+
+
+@lru_cache(maxsize=32)
 def _level_tokens(text: str) -> tuple[list[int], list[tuple[int, int, tuple[str, ...]]]]:
     """The disc levels of the text's one scan, (start, end, levels) in text order, and their starts."""
     found = [(token.start, token.end, tuple(token.value)) for token in scanned(text)[1]
@@ -144,22 +160,21 @@ def levels_in(text: str, start: int, end: int) -> tuple[tuple[int, int, tuple[st
     inside = [level for level in found[bisect_left(starts, start):bisect_left(starts, end)] if level[1] <= end]
     if not inside:
         return ()
-    words = [(match.start(), match.end()) for match in _NON_SPACE.finditer(text, start, end)]
-    word_starts = [word_start for word_start, _ in words]
-    folded_starts, at = [], 0
-    for word_start, word_end in words:
-        folded_starts.append(at)
-        at += word_end - word_start + 1
+    return tuple((_folded_start(text, start, level_start), _folded_length(text, start, level_end), levels)
+                 for level_start, level_end, levels in inside)
 
-    def fold(offset: int, end_of_token: bool) -> int:
-        # The word the offset falls in (or, for a token's end, the word it ends in) and the place in it.
-        index = (bisect_left if end_of_token else bisect_right)(word_starts, offset) - 1
-        if index < 0:
-            return 0
-        word_start, word_end = words[index]
-        return folded_starts[index] + min(offset, word_end) - word_start
 
-    return tuple((fold(level_start, False), fold(level_end, True), levels) for level_start, level_end, levels in inside)
+def _folded_length(text: str, start: int, offset: int) -> int:
+    """Where ``offset`` of ``text`` falls in the whitespace-folded words from ``start``, counted as the end of a
+    token: the length of those words up to it, folded."""
+    return len(" ".join(text[start:offset].split()))
+
+
+def _folded_start(text: str, start: int, offset: int) -> int:
+    """The same for the start of a token: one more when a word starts right there (the space before it)."""
+    length = _folded_length(text, start, offset)
+    return length + 1 if length and offset < len(text) and not text[offset].isspace() and text[offset - 1].isspace() \
+        else length
 
 
 _NON_SPACE = re.compile(r"\S+")
@@ -259,8 +274,16 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
     # from it is absent from every sentence (one search per kind, not one per kind and sentence).
     folded = " ".join(text.split()).lower()
     present = {kind for kind in rules["mentions"] if rules["mention_words"][kind].search(folded)}
-    for start, end, sentence in sentence_spans(text):
+    suggesting = rules["suggestion_words"].search(folded) is not None  # the same test for the suggestions
+    for start, end, sentence in sentence_spans(text) if present or suggesting else ():
         lowered = sentence.lower()
+        if suggesting and rules["suggestion_words"].search(lowered) and not rules["suggestion_not"].search(sentence) \
+                and (match := rules["suggestions"].search(sentence)):
+            quote = _shorten(sentence, match.start())
+            if quote not in suggested:
+                suggested[quote] = _suggestion(quote, rules)
+        if not present:
+            continue  # no kind's words in the text: the levels carried from sentence to sentence serve mentions only
         mentioned = levels_in(text, start, end) if any(map(str.isdigit, sentence)) else ()
         named = tuple(dict.fromkeys(level for _, _, levels in mentioned for level in levels))
         # A level is carried into the sentences after it ("C4/5: ... . Mild cord flattening."), not past a sentence
@@ -285,11 +308,6 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
                     found[key] = _mention(kind, sentence, stated, rules,
                                           here if kind in rules["placed"] and not named else (), carried_words)
                 specific = specific or kind not in rules["generic_kinds"]
-        if rules["suggestion_words"].search(lowered) and not rules["suggestion_not"].search(sentence) \
-                and (match := rules["suggestions"].search(sentence)):
-            quote = _shorten(sentence, match.start())
-            if quote not in suggested:
-                suggested[quote] = _suggestion(quote, rules)
     order = rules["order"]
     return tuple(sorted(found.values(), key=lambda mention: order.index(mention.kind))), tuple(suggested.values())
 
@@ -506,7 +524,7 @@ def about_the_spine(mention: Mention, text: str | None = None) -> bool:
     return (mention.kind in rules["spine_kinds"] or mention.kind == "unread"
             or bool(rules["spine_words"].search(mention.quote)) or bool(_SPINE_LEVEL.search(mention.quote))
             or (mention.kind in rules["spine_report_kinds"] and bool(text) and any(
-                p.search(text) for patterns in rules["regions"].values() for p in patterns)))
+                pattern.search(text) for pattern in rules["region_words"].values())))
 
 
 def regions(findings, text: str | None) -> set[str]:
@@ -528,7 +546,7 @@ def _text_regions(text: str) -> frozenset[str]:
     # warning signs follow what was imaged.
     rules = scope_rules()
     imaged = " ".join(sentence for _, _, sentence in sentence_spans(text) if not rules["not_findings"].search(sentence))
-    found = {region for region, patterns in rules["regions"].items() if any(p.search(imaged) for p in patterns)}
+    found = {region for region, pattern in rules["region_words"].items() if pattern.search(imaged)}
     # A level across two regions (T12-L1, C7-T1) is the edge of a scan of either: it names neither.
     for level in _text_levels(text):
         upper, _, lower = level.partition("-")

@@ -174,6 +174,7 @@ class Lexicon:
     change_from_re: re.Pattern = _NEVER                   # "from" right before a grade: a change's start
     change_to_infixes: tuple = ()                         # " to " inside a grade phrase ("from mild to severe")
     now_re: re.Pattern = _NEVER                           # "is now" right before a narrowing or grade
+    disc_motion_re: re.Pattern = _NEVER                   # a disc's movement right after a grade ("slightly migrating")
     side_grade_link_re: re.Pattern = _NEVER               # "and" between the sides and grades stated after
     relative_bridge_re: re.Pattern = _NEVER               # "which is" between a location and its state
     relative_copulas: frozenset = frozenset()             # "which is", "which are" as written
@@ -721,6 +722,7 @@ def _grammar_patterns(grammar: dict) -> dict:
         change_from_re=re.compile(rf"(?<![a-z]){words('change_from')}\s+$"),
         change_to_infixes=tuple(f" {w} " for w in _variants(grammar.get("change_to"))),
         now_re=re.compile(rf"[\s,;(]*{words('now_phrases')}\s+$"),
+        disc_motion_re=re.compile(rf"[ \t]+{words('disc_motion_words')}(?![a-z])"),
         side_grade_link_re=re.compile(rf"[\s,]*(?:{words('side_grade_links')}\s+)?"),
         relative_bridge_re=re.compile(words("relative_bridges")),
         relative_copulas=frozenset(v for v in _variants(grammar.get("relative_bridges")) if " " in v),

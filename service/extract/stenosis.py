@@ -44,6 +44,7 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
             bridged = True  # "in the left lateral recess, which is narrowed, ..."
             continue
         if token.kind not in _CHAIN or (token.kind == LADDER and not _narrows_here(tokens, i)) \
+                or (token.kind == GRADE and lexicon.disc_motion_re.match(view, token.end)) \
                 or (token.kind == NARROW and _of_an_object(tokens, i, view)) or (
                 token.kind == HEDGE and (i + 1 == len(tokens) or tokens[i + 1].kind not in _HEDGED)):
             if current:

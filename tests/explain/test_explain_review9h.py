@@ -152,3 +152,23 @@ def test_two_levels_named_most_affected_together_are_not_each_most_of_all(langua
     assert all(book["more_levels"] in s for s in page.finding_sentences)
     one = _page("Multilevel disc bulges, most marked at L3/L4 level, compressing both exit nerve roots.", language)
     assert one.finding_sentences[0].startswith(most)
+
+
+def test_review_9i_also_mentions():
+    # The signal named before the marrow; the sac typed with its letters swapped.
+    assert ("bone", "marrow") in _kinds("LSS MRI\nPatchy low signal of the bone marrow, correlate with bone scan.")
+    assert ("sac", None) in _kinds("L3-L4 bulge compressing teh thecal sac.")
+    assert ("sac", None) in _kinds("L3-L4 bulge compressing the tehcal sac and exit canals.")
+
+
+def test_sac_pressure_is_never_presion_alta_in_spanish():
+    page = _page("L4-L5 protrusion largely compressing the thecal sac and narrowing the left exit foramen.", "es").text
+    assert "presión alta" not in page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_reassuring_page_that_lists_something_serious_gives_the_full_warning_signs(language):
+    book = phrasebook(language)
+    text = "LSS MRI\nL5-S1 protrusion compressing the thecal sac.\nNo nerve root compression. Adequate canal."
+    page = _page(text, language)
+    assert page.reassuring and book["help"]["urgent"][0] in page.text and book["help"]["prompt_intro"] in page.text

@@ -24,3 +24,17 @@ def test_exit_typed_with_an_e_is_the_exiting_root():
 def test_adequate_typed_without_its_e_still_denies_canal_stenosis():
     findings = extract_findings("Mild bulges at L3-L4 touching the thecal sac.\nThe central canal appeared adquate.")
     assert [(f.type, f.assertion) for f in findings] == [("canal-stenosis", "absent")]
+
+
+def test_a_level_list_joined_by_a_doubled_ampersand_keeps_every_level():
+    text = "Broad bulge at L2/L3&&L3/L4 levels compressing both exit nerve roots."
+    assert [level for _, level, _ in _places(text)] == ["L2-L3", "L3-L4"]
+
+
+def test_a_grade_of_the_discs_own_movement_is_no_grade_of_the_narrowing():
+    # (grammar.yaml disc_motion_words)
+    text = "L4-L5: broad bulge narrowing both exit foramina, slightly migrating upward."
+    (finding,) = extract_findings(text)
+    assert finding.type == "foraminal-stenosis" and finding.severity is None
+    (graded,) = extract_findings("L4-L5: broad bulge narrowing both exit foramina, slightly.")
+    assert graded.severity == "mild"
