@@ -38,6 +38,7 @@ class FindingSchema(Schema):
     role = _choice(ROLES, allow_none=True)
     cause = fields.List(_choice(CAUSES))
     root_inferred = fields.String(allow_none=True)
+    side_inferred = _choice(("left", "right"), allow_none=True)
     evidence = fields.List(fields.Nested(EvidenceSchema))
     assertion_triggers = fields.List(fields.String())
     section = fields.String(allow_none=True)

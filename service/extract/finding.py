@@ -50,6 +50,9 @@ class Finding:
     role: str | None = None
     cause: list[str] = field(default_factory=list)
     root_inferred: str | None = None  # from level and zone (TERMINOLOGY.md anatomy rules); never in `root`
+    # The side of the structure that presses on a singular foramen or recess the text gives no side ("Lt
+    # paracentral bulge ... compressing the exit neural canal": left); never in `side` (FORMAT.md's ruling).
+    side_inferred: str | None = None
     evidence: list[Evidence] = field(default_factory=list)
     assertion_triggers: list[str] = field(default_factory=list)  # the words that made it possible/absent
     section: str | None = None        # "findings", "impression", ... where the strongest evidence sits
@@ -71,6 +74,7 @@ class Finding:
         out = {name: getattr(self, name) for name in FORMAT_FIELDS}
         out["cause"] = list(self.cause)
         out["root_inferred"] = self.root_inferred
+        out["side_inferred"] = self.side_inferred
         out["evidence"] = [{"start": e.start, "end": e.end} for e in self.evidence]
         out["assertion_triggers"] = list(self.assertion_triggers)
         out["section"] = self.section

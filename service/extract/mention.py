@@ -30,5 +30,6 @@ class Mention:
     tentative: bool = False        # a bare "stenosis": kept only if a canal stenosis at its level is stated elsewhere
     severity_span: tuple[int, int] | None = None   # where the grade words stand (or those a denial is limited to)
     fallback: bool = False         # read by the fallback pass: a root and a ladder word, no rule placed them
+    side_inferred: str | None = None  # the side of the structure pressing on an opening of no side of its own
     unsure: bool = False           # one of alternatives stated with no denial or hedge ("the sac or root compression noted")
     multilevel: bool = False       # "multilevel ..., noticeably at L4-L5, ...": stated at several levels, this one most

@@ -69,7 +69,14 @@ def _combine(group: list[Finding]) -> Finding:
         reading="fallback" if all(f.reading == "fallback" for f in group) else
         "unsure" if all(f.reading for f in winners) and any(f.reading == "unsure" for f in winners) else None,
         multilevel=any(f.multilevel for f in group),
+        side_inferred=_one_side_inferred(first, winners),
     )
+
+
+def _one_side_inferred(first: Finding, winners: list[Finding]) -> str | None:
+    """The side the statements of an unsided opening infer from what presses on it, when they agree."""
+    sides = {f.side_inferred for f in winners} - {None}
+    return sides.pop() if len(sides) == 1 and first.side is None else None
 
 
 def _latest(group: list[Finding]) -> list[Finding]:

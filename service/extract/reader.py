@@ -426,6 +426,41 @@ def _unsure_alternatives(mentions: list[Mention], tokens: list[Token], view: str
             mention.assertion, mention.triggers, mention.unsure = POSSIBLE, [joiner], True
 
 
+def _verb_on(tokens: list[Token], cause: int, mention: Mention) -> bool:
+    """Whether a ladder verb, or a narrowing word before the opening, stands between a cause and the opening's
+    name: the cause acts on the opening ("bulge compressing the exit canal"), not beside it ("protrusion and
+    ... with foraminal stenosis")."""
+    last_location = max((i for i in range(mention.first, mention.last + 1) if tokens[i].kind == LOC), default=-1)
+    return any((tokens[i].kind == LADDER and tokens[i].detail.form == "verb")
+               or (tokens[i].kind == NARROW and i < last_location) for i in range(cause + 1, mention.last + 1))
+
+
+def _structure_sides(mentions: list[Mention], tokens: list[Token], reader: RootReader) -> None:
+    """Pass 5c: "Lt paracentral, wide base, bulge at L5/S1, compressing the thecal sac and exit neural canal": the
+    one foramen or recess the text gives no side, the object of a structure's ladder or narrowing verb, likely
+    lies on the structure's side: the side words of its phrase, else those before it in its clause. FORMAT.md
+    leaves the opening's side unstated, so this side is kept apart (``Finding.side_inferred``) for the page."""
+    for mention in mentions:
+        if mention.type not in _SIDED_STENOSES or mention.side is not None or mention.plural \
+                or mention.assertion == ABSENT:
+            continue
+        for j in range(mention.first - 1, -1, -1):
+            kind = tokens[j].kind
+            if kind in (ROOT, TERM):
+                break
+            if kind == CAUSE:
+                verb = _verb_on(tokens, j, mention)
+                sides = {reader.side_of_phrase(j)} - {None}
+                if not sides:
+                    k = j
+                    while k > 0 and tokens[k - 1].kind not in (ROOT, TERM, LADDER, NARROW, LEVEL, CAUSE):
+                        k -= 1
+                    sides = {t.value for t in tokens[k:j] if t.kind == SIDE}
+                side = sides.pop() if len(sides) == 1 else None
+                mention.side_inferred = side if verb and side in ("left", "right") else None
+                break
+
+
 def _heads(sentence: _Sentence) -> bool:
     """Whether the sentence holds a word that can head a finding: a narrowing, normal-state or ladder word, or
     a grade next to a location, which can state a stenosis on its own ("Foramina: moderate right, mild left")."""
@@ -613,6 +648,8 @@ class _Report:
             _flag_unsure(mentions, sentence.tokens, unsure)
         if mentions and lexicon.disjunctive_re.search(view, start, end):
             _unsure_alternatives(mentions, sentence.tokens, view, lexicon)
+        if CAUSE in sentence.kinds:
+            _structure_sides(mentions, sentence.tokens, reader)
         if section == "addendum" and not mentions:
             self._clear_levels(sentence)
         used_levels = self._place(sentence, mentions, state, evidence, section,
@@ -796,6 +833,7 @@ def _findings_of(mention: Mention, levels: list, side: str | None, evidence: Evi
             role=mention.role if mention.type == "nerve-root" else None,
             cause=list(mention.cause) if mention.type == "nerve-root" else [],
             evidence=[evidence], assertion_triggers=triggers, section=section, severity_text=severity_text,
+            side_inferred=mention.side_inferred if side is None else None,
             reading="fallback" if mention.fallback else "unsure" if mention.unsure else None,
             multilevel=mention.multilevel,
         ))

@@ -410,9 +410,21 @@ class RootReader:
             if beside and all(tokens[k].kind in (NARROW, LOC) for k in range(j, start)):
                 listed = j if listed is None and tokens[j].kind == LOC else listed
                 continue
-            if tokens[j].kind in (LOC, ZONE) and not self._object_of_ladder(j):
+            if tokens[j].kind in (LOC, ZONE) and not self._object_of_ladder(j) \
+                    and (listed is None or self._of_a_structure(j)):
                 return self._own_zone(j, side)
         return None if listed is None else self._own_zone(listed, side)
+
+    def _of_a_structure(self, j: int) -> bool:
+        """Whether the zone or location word at ``j`` places a structure ("central focal disc protrusion"), not
+        another narrowing ("canal stenosis with lateral recess stenosis and L5 root compression")."""
+        tokens = self.tokens
+        for k in range(j + 1, min(len(tokens), j + 4)):
+            if tokens[k].kind == CAUSE:
+                return True
+            if tokens[k].kind not in (SIDE, GRADE, ZONE, LOC):
+                return False
+        return False
 
     def _object_of_ladder(self, j: int) -> bool:
         """"compressing the thecal sac, compressing the left root": the sac is the object of the first verb,

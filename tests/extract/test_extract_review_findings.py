@@ -135,3 +135,29 @@ def test_a_listed_narrowing_still_places_a_root_when_nothing_else_does():
                  "L4-5: left foraminal narrowing with compression of the exiting nerve root."):
         (root,) = [f for f in extract_findings(text) if f.type == "nerve-root"]
         assert (root.zone, root.root_inferred) == ("foraminal", "L4")
+    # Another narrowing named before it places no structure: the listed one holds.
+    (root,) = [f for f in extract_findings("L4-5: moderate canal stenosis with severe left foraminal stenosis and "
+                                           "nerve root compression.") if f.type == "nerve-root"]
+    assert (root.zone, root.root_inferred) == ("foraminal", "L4")
+
+
+# --- 3. The side of the structure that presses on an opening of no side of its own ---------------------------
+
+def test_an_unsided_opening_a_sided_structure_acts_on_keeps_that_side_apart():
+    """FORMAT.md leaves the opening's side unstated ("Rt paracentral protrusion encroaching exit neural canal"),
+    so ``side`` stays empty; ``side_inferred`` tells the page where it likely is."""
+    for text, side in (("Rt paracentral, broad based, disc protrusion noted at L4/L5 level, indenting the thecal "
+                        "sac and encroaching exit neural canal.", "right"),
+                       ("Left foraminal bulge at L3-4 narrowing the neural foramen.", "left")):
+        (finding,) = [f for f in extract_findings(text) if f.type == "foraminal-stenosis"]
+        assert (finding.side, finding.side_inferred) == (None, side)
+        assert finding.to_dict()["side_inferred"] == side
+
+
+def test_no_side_is_inferred_beside_a_structure_or_for_a_sided_or_plural_opening():
+    for text in ("C5-6: small left central disc protrusion and uncovertebral hypertrophy with mild foraminal "
+                 "stenosis.",
+                 "Rt paracentral protrusion at L4/L5 level encroaching Rt exit neural canal.",
+                 "Rt paracentral protrusion at L4/L5 level encroaching both exit neural canals.",
+                 "Central protrusion at L4/L5 level encroaching exit neural canal."):
+        assert all(f.side_inferred is None for f in extract_findings(text)), text
