@@ -87,6 +87,10 @@ def opening_object(book: dict, finding: Finding) -> Phrase:
         key = "side"
     elif finding.side == "bilateral":
         key = "both"
+    elif finding.side_inferred in ("left", "right") and finding.level and "inferred" in forms:
+        # No side word, but the opening is the object of a sided structure's verb ("Lt paracentral bulge ...
+        # compressing ... exit neural canal"): one opening, likely that side's (Finding.side_inferred).
+        return _noun(book, forms["inferred"], side=finding.side_inferred)
     else:
         # A denial, or a finding placed at no level ("multilevel ... encroaching exit canals"), speaks of the
         # openings in general: the plural. At a level with no side, the page cannot tell one opening from
@@ -291,7 +295,7 @@ def finding_sentence(book: dict, finding: Finding, with_level: bool = True, name
     """
     key = (id(book), finding.type, finding.level, finding.root, finding.side, finding.degree, finding.severity,
            finding.assertion, finding.zone, finding.role, tuple(finding.cause), finding.root_inferred,
-           finding.severity_text, finding.multilevel, with_level, name_root)
+           finding.severity_text, finding.multilevel, finding.side_inferred, with_level, name_root)
     known = _SENTENCES.get(key)
     if known is not None and known[0] is book:  # the book itself is kept, so its id is never reused
         return known[1]

@@ -181,3 +181,13 @@ def test_a_denial_of_one_step_denies_that_step_only(language):
     squeezing = book["nerve_root_absent"]["compression"]["phrase"].replace("{limit}", "").split("{object}")[0].strip()
     pressure = book["nerve_root_absent"]["unstated"]["phrase"].replace("{limit}", "").split("{object}")[0].strip()
     assert squeezing.lower() in text and pressure.lower() not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_opening_a_sided_structure_presses_on_is_likely_that_side(language):
+    book = phrasebook(language)
+    page = _page("Lt paracentral bulge at L4-L5, compressing the thecal sac and exit neural canal.", language)
+    side = book["sides"]["left"]
+    side = side.get("m", side) if isinstance(side, dict) else side
+    likely = book["openings"]["foraminal-stenosis"]["inferred"]["phrase"].format(side=side)
+    assert any(likely in sentence for sentence in page.finding_sentences)
