@@ -4,8 +4,8 @@ A portal should show a ``needs-review`` page only after a clinician has released
 are machine-readable codes (documented in README.md and openapi.yaml):
 
 - ``fallback-reading``: the engine read a finding by its fallback path (``Finding.reading``);
-- ``unsure-reading``: the engine read a finding from alternatives stated with no denial or hedge ("the thecal sac
-  or nerve root compression noted", perhaps a denial that lost its "No"), as possible (``Finding.reading``);
+- ``unsure-reading``: the engine read a finding from alternatives stated with no denial or hedge ("nerve root or
+  thecal sac compression is seen", perhaps a denial that lost its "No"), as possible (``Finding.reading``);
 - ``conflict``: two readings of one place disagree (service/explain/guard.py);
 - ``no-level``: a stated or hedged finding could not be placed at a spine level;
 - ``out-of-scope``: the report states something serious the page does not explain (scope.py);

@@ -62,7 +62,7 @@ class Finding:
     severity_text: str | None = None
     # "fallback" when no reading rule placed the root and the engine read only what the clause holds (a root
     # mention and a ladder word): the explanation says less and asks for review. "unsure" when the statement
-    # names it as one of alternatives with no denial or hedge ("the thecal sac or nerve root compression noted":
+    # names it as one of alternatives with no denial or hedge ("nerve root or thecal sac compression is seen":
     # perhaps a denial that lost its "No"): read as possible, and the page asks for review. None otherwise.
     reading: str | None = None
     # True when the sentence states the finding at several levels and names this one as the most affected

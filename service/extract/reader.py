@@ -414,7 +414,7 @@ def _alternative(mention: Mention, tokens: list[Token], view: str, lexicon: Lexi
 
 def _unsure_alternatives(mentions: list[Mention], tokens: list[Token], view: str, lexicon: Lexicon) -> None:
     """Pass 5b: a finding stated with no denial and no hedge whose root or opening is one of alternatives
-    ("The thecal sac or nerve root compression noted.") is unsure: the words read as a denial that lost its
+    ("nerve root or thecal sac compression is seen.") is unsure: the words read as a denial that lost its
     "No" ("No thecal sac or nerve root compression"), or as a hedge between the two. Neither asserted nor
     denied, it is read as possible, its joiner the trigger, and marked so that the page asks for review
     (grammar.yaml ``disjunctive_joiners``)."""

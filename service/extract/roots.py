@@ -354,7 +354,7 @@ class RootReader:
             and self.view[tokens[word - 1].end:tokens[word].start].strip() == ","
 
     def subjectless(self, word: int) -> bool:
-        """"Disc protrusion noted at L4-L5.\nSignificantly compressing the thecal sac and the left exit nerve root":
+        """"Disc protrusion noted at L4-L5.\nMarkedly compressing the thecal sac and left exit nerve root":
         a sentence that opens with an active ladder verb (after a level or a grade word) has the subject of the
         sentence before."""
         tokens = self.tokens

@@ -7,7 +7,7 @@ from extract_helpers import CANAL, FORAMEN, NERVE, RECESS, find, read, single
 
 
 def test_the_exit_canal_is_the_foramen_and_the_sac_is_no_stenosis():
-    found = read("L4-L5: diffuse disc bulge noted, compressing the thecal sac and encroaching exit neural canals.")
+    found = read("L4-L5: broad disc bulge seen, compressing the sac and encroaching upon exit neural canals.")
     assert single(find(found, type=FORAMEN))["side"] == "bilateral"
     assert not find(found, type=CANAL)
 
@@ -40,7 +40,7 @@ def test_more_to_one_side_is_bilateral():
 
 
 def test_the_subject_keeps_its_side():
-    found = read("L5-S1: diffuse disc bulge, more to the Lt side, compressing the thecal sac and Lt exit canal.")
+    found = read("L5-S1: broad disc bulge, more to the Lt side, compressing the thecal sac and the Lt exit canal.")
     assert single(find(found, type=FORAMEN))["side"] == "left"
 
 

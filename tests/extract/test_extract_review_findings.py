@@ -16,7 +16,7 @@ def test_alternatives_stated_without_a_denial_are_unsure_not_present():
     """"No A or B compression" that lost its "No": neither asserted nor denied; hedged, and the page asks for
     review."""
     for text in ("Lumbar MRI\nNormal disc heights\nThecal sac or exiting nerve root compression seen at L4-5",
-                 "L4-5: The thecal sac or nerve root compression noted."):
+                 "L4-5: Nerve root or thecal sac compression is seen."):
         (finding,) = extract_findings(text)
         assert (finding.type, finding.level, finding.assertion, finding.reading) == \
             ("nerve-root", "L4-L5", "possible", "unsure")
