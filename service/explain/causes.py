@@ -67,7 +67,7 @@ def with_page_causes(findings: list[Finding], text: str | None) -> list[Finding]
 
 def _sentence_causes(finding: Finding, text: str) -> list[str]:
     rules = _rules()
-    view, tokens = _scanned(text)
+    view, _ = _scanned(text)
     lexicon = load_lexicon()
     found: list[str] = []
     for span in finding.evidence:
@@ -75,13 +75,13 @@ def _sentence_causes(finding: Finding, text: str) -> list[str]:
             continue
         inside = repair(scope.tokens_within(text, span.start, span.end), view, span.start, span.end, lexicon)
         causes = _causes_for_level(inside, view, finding.level, text, span.start, span.end, rules,
-                                   _heading_levels(tokens, view, span.start, lexicon))
+                                   _heading_levels(text, span.start))
         if not causes and _continues(inside, view, span.start, lexicon):
             before = _line_before(view, span.start)
             if before:
                 inside = repair(scope.tokens_within(text, before[0], before[1]), view, before[0], before[1], lexicon)
                 causes = _causes_for_level(inside, view, finding.level, text, before[0], before[1], rules,
-                                           _heading_levels(tokens, view, before[0], lexicon))
+                                           _heading_levels(text, before[0]))
         found.extend(causes)
     return list(dict.fromkeys(found))
 
@@ -106,13 +106,13 @@ def _line_before(view: str, start: int) -> tuple[int, int] | None:
     return (begin, end) if view[begin:end].strip() else None
 
 
-def _heading_levels(tokens: list, view: str, start: int, lexicon) -> list:
+def _heading_levels(text: str, start: int) -> list:
     """The levels of a heading line right above the sentence ("L3-L4, L4-L5:"), or []."""
-    before = _line_before(view, start)
-    if before is None or not view[before[0]:before[1]].rstrip().endswith(":"):
+    before = _line_before(text, start)
+    line = text[before[0]:before[1]] if before else ""
+    if not scope.is_level_heading(line):
         return []
-    heading = [token for token in tokens if before[0] <= token.start and token.end <= before[1]]
-    return [level for group in level_groups(heading, view, lexicon) for level in group.levels]
+    return [level for _, _, levels in scope.disc_levels(" ".join(line.split())) for level in levels]
 
 
 def _causes_for_level(tokens: list, view: str, level: str | None, text: str, start: int, end: int,

@@ -19,14 +19,13 @@ LADDER_RUNGS = ("contact", "displacement", "compression")
 _BELOW_MILD = {"minimal", "borderline"}
 ADEQUATE = "adequate"  # the severity_text of a denial the report words as "adequate" (ownwords.py) ...
 # ... followed by how the report put it: "adequate/still" ("remains adequate"), "adequate/seems" ("appears adequate").
-ADEQUATE_WAYS = ("plain", "still", "seems")
+UNSTATED = "unstated"
 
 
 def adequate_way(finding: Finding) -> str | None:
     """How the report called the canal adequate ("plain", "still", "seems"), or None when it did not."""
     written, _, way = (finding.severity_text or "").partition("/")
     return (way or "plain") if written == ADEQUATE else None
-UNSTATED = "unstated"
 
 
 @dataclass(frozen=True)

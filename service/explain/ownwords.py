@@ -95,11 +95,17 @@ def _sentences(finding: Finding, text: str) -> list[str]:
             if 0 <= span.start < span.end <= len(text)]
 
 
-def _emphasis_shared(level: str, sentence: str) -> bool:
-    """Whether the last list of levels the sentence names ``level`` in names others with it."""
-    view, tokens = scope.scanned(sentence)
-    groups = [group.levels for group in level_groups(tokens, view, load_lexicon()) if level in group.levels]
-    return bool(groups) and len(groups[-1]) > 1
+def _emphasis_shared(finding: Finding, text: str) -> bool:
+    """Whether the last list of levels a sentence of the finding names its level in names others with it
+    (from the text's one scan)."""
+    view = scope.scanned(text)[0]
+    for span in finding.evidence:
+        if 0 <= span.start < span.end <= len(text):
+            groups = [group.levels for group in level_groups(scope.tokens_within(text, span.start, span.end), view,
+                                                             load_lexicon()) if finding.level in group.levels]
+            if groups and len(groups[-1]) > 1:
+                return True
+    return False
 
 
 def _denied_rung(finding: Finding, text: str) -> Finding:
@@ -127,7 +133,7 @@ def tell(finding: Finding, text: str | None) -> Told:
     hedged = {"hedged_causes": tuple(finding.cause), "cause_hedge": hedge} if hedge else {}
     # Several levels named as the most affected together ("multilevel bulges, noticeably at L3/L4 & L4/L5"):
     # "most of all at L3-L4" beside "most of all at L4-L5" would contradict itself; each says its level.
-    if finding.level and finding.multilevel and any(_emphasis_shared(finding.level, s) for s in sentences):
+    if finding.level and finding.multilevel and _emphasis_shared(finding, text):
         finding = replace(finding, multilevel=False)
         hedged["more_levels"] = True
     # (a finding the engine read as the most affected of several levels says so in its level: not twice)

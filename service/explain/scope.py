@@ -380,7 +380,8 @@ def _blank_levels(sentence: str, mentioned) -> str:
 
 
 _CLAUSE = re.compile(r"[^;]+")
-_HEADER = re.compile(r"^\W*(?:at )?(?:the )?\S+(?: level)?\s*:?\s*$", re.IGNORECASE)
+# A heading names a level or a list of them ("L4/L5 level :", "L3-L4, L4-L5:", "L4-L5 AND L5-S1:").
+_HEADER = re.compile(r"^\W*(?:at )?(?:the )?\S+(?:\s*(?:,|&|and)\s*\S+)*(?: levels?)?\s*:?\s*$", re.IGNORECASE)
 
 
 def names_a_level(words: str) -> bool:

@@ -125,6 +125,9 @@ def test_a_heading_of_levels_gives_each_the_start_of_the_sentence_below():
     causes = _causes(text)
     assert set(causes[("foraminal-stenosis", "L2-L3")]) == {"disc-bulge", "facet-arthropathy"}
     assert "synovial-cyst" not in causes[("foraminal-stenosis", "L2-L3")]
+    from service.explain.scope import is_level_heading
+    assert is_level_heading("L2-L3, L3-L4:") and is_level_heading("L4-5 and L5-S1 levels:")
+    assert not is_level_heading("L4-5 bulge:")
 
 
 def test_more_things_a_report_also_mentions_are_listed():
