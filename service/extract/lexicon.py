@@ -152,6 +152,7 @@ class Lexicon:
     typo_pairs: dict = field(default_factory=dict)    # first word -> second word's variants -> Entry ("thecal nsac")
     typo_clean: set = field(default_factory=set)      # the words of typo_cache that are no typos
     typo_clean_pairs: set = field(default_factory=set)  # (first, second) word pairs read before that are no typos
+    glued_cache: dict = field(default_factory=dict)   # a word -> whether glued_re reads it as two words
     abbreviation_cache: dict = field(default_factory=dict)  # the characters before a full stop -> an abbreviation
     shorthand_cache: dict = field(default_factory=dict)     # ... -> a grade's shorthand ("mod.")
     not_typos: frozenset = frozenset()
@@ -198,6 +199,7 @@ class Lexicon:
     capital_only_sides: frozenset = frozenset()           # "L", "R": a side as a capital, unsure in lower case
     disjunctive_re: re.Pattern = _NEVER                   # "or" joining two structures as alternatives
     glued_re: re.Pattern = _NEVER                         # "notedslightly": a word typed together with the next
+    glued_one_word: bool = True                           # every glued word is one word of letters (typos.glued_among)
     disc_kind_re: re.Pattern = _NEVER                     # "disc protrotion": a disc head and the word after it
     disc_kinds: dict = field(default_factory=dict)        # ... that word's first letters -> the one disc cause they begin
 
@@ -746,6 +748,7 @@ def _grammar_patterns(grammar: dict) -> dict:
         capital_only_sides=texts("capital_only_sides"),
         disjunctive_re=re.compile(rf"(?<![a-z]){words('disjunctive_joiners')}(?![a-z])"),
         glued_re=re.compile(rf"(?<![a-z]){words('glued_words')}([a-z]{{5,}})(?![a-z])"),
+        glued_one_word=all(word.isalpha() and word.isascii() for word in texts("glued_words")),
     )
 
 

@@ -27,7 +27,7 @@ from service.extract.stenosis import read_stenoses, run_on_clause
 from service.extract.tables import find_tables
 from service.extract.textview import plain_view, scan_view
 from service.extract.tokens import Token, TokenIndex, labelled_roots, scan, sided_name_roots, verb_object_roots
-from service.extract.typos import name_disc_kinds, repair, unglue
+from service.extract.typos import glued_among, name_disc_kinds, repair, sentence_words, unglue
 
 _FORWARD_GAP = 48
 _HEADS = frozenset({NARROW, NORMAL, LADDER})
@@ -353,10 +353,13 @@ def _repair_words(sentence: _Sentence, end: int, lexicon: Lexicon) -> None:
     (typos.py)."""
     kinds = sentence.kinds
     if ROOT in kinds or LOC in kinds:
-        repaired = repair(sentence.tokens, sentence.view, sentence.start, end, lexicon)
+        view, start = sentence.view, sentence.start
+        words = sentence_words(view, start, end)  # one regex pass over the sentence for both repairs
+        repaired = repair(sentence.tokens, view, start, end, lexicon, words)
         if CAUSE in kinds and lexicon.disc_kinds:
-            repaired = name_disc_kinds(repaired, sentence.view, lexicon)
-        repaired = unglue(repaired, sentence.view, sentence.start, end, lexicon)
+            repaired = name_disc_kinds(repaired, view, lexicon)
+        if glued_among(words, lexicon):
+            repaired = unglue(repaired, view, start, end, lexicon)
         if repaired is not sentence.tokens:
             sentence.retokened(repaired, lexicon)
             sentence.kinds = {t.kind for t in repaired}

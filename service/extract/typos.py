@@ -79,26 +79,6 @@ def _correct_pair(first: str, second: str, lexicon: Lexicon) -> Entry | None:
     return None
 
 
-# Every pair of neighbouring words _PAIR could read, overlapping ones too: the second word is only looked at.
-_PAIR_AHEAD = re.compile(r"(?<![a-z])([a-z]{5,})[ \t]+(?=([a-z]{3,6})\b)")
-
-
-def _repairable_pair(view: str, start: int, end: int, words: set[str], lexicon: Lexicon) -> bool:
-    """Whether a pair of words of ``view[start:end]`` (``words``: its words of five letters or more) can be
-    repaired as a two-word entry; no need to look when none of the words is the first of such an entry."""
-    pairs = lexicon.typo_pairs
-    if not pairs or pairs.keys().isdisjoint(words):
-        return False
-    clean = lexicon.typo_clean_pairs  # the same pairs come again ("foraminal stenosis"): each is read once
-    for pair in _PAIR_AHEAD.findall(view, start, end):
-        if pair[0] in pairs and pair not in clean:
-            if _correct_pair(pair[0], pair[1], lexicon) is not None:
-                return True
-            if len(clean) < 50_000:
-                clean.add(pair)
-    return False
-
-
 def _correct(word: str, lexicon: Lexicon) -> Entry | None:
     cache = lexicon.typo_cache
     if word in cache:
@@ -118,16 +98,74 @@ def _correct(word: str, lexicon: Lexicon) -> Entry | None:
     return found
 
 
-def repair(tokens: list[Token], view: str, start: int, end: int, lexicon: Lexicon) -> list[Token]:
-    """``tokens`` with tokens added for misspelt lexicon words in the gaps between them.
+def sentence_words(view: str, start: int, end: int) -> list[re.Match]:
+    """The words of five letters or more of ``view[start:end]``: read once per sentence, they tell ``repair``
+    and ``unglue`` whether there is anything to do, instead of a regex pass each over the sentence."""
+    return list(_WORD.finditer(view, start, end))
+
+
+# A pair's second word after its first (``_PAIR`` read from where the first word ends).
+_PAIR_AFTER = re.compile(r"[ \t]+([a-z]{3,6})\b")
+
+
+def _repairable(view: str, end: int, words: list[re.Match], lexicon: Lexicon) -> bool:
+    """Whether a word or a pair of words among ``words`` (``sentence_words``) can be repaired: what ``_correct``
+    and ``_correct_pair`` find. A pair is a word of five letters or more that follows no letter, blanks, and a
+    word of three to six letters (``_PAIR``), read after each word that begins a two-word entry."""
+    clean = lexicon.typo_clean
+    for word in {match.group() for match in words} - clean:
+        if _correct(word, lexicon) is not None:
+            return True
+    pairs = lexicon.typo_pairs
+    if not pairs:
+        return False
+    clean_pairs = lexicon.typo_clean_pairs  # the same pairs come again ("foraminal stenosis"): each is read once
+    for match in words:
+        first = match.group()
+        at = match.start()
+        if first not in pairs or (at > 0 and "a" <= view[at - 1] <= "z"):
+            continue
+        after = _PAIR_AFTER.match(view, match.end(), end)
+        if after is None:
+            continue
+        pair = (first, after.group(1))
+        if pair not in clean_pairs:
+            if _correct_pair(first, pair[1], lexicon) is not None:
+                return True
+            if len(clean_pairs) < 50_000:
+                clean_pairs.add(pair)
+    return False
+
+
+def glued_among(words: list[re.Match], lexicon: Lexicon) -> bool:
+    """Whether one of ``words`` (``sentence_words``) may be a lexicon word glued to another (``unglue``): a match
+    of ``glued_re`` is a whole word of the sentence when the glued words are single words. A word's verdict is
+    remembered (``Lexicon.glued_cache``)."""
+    if not lexicon.glued_one_word:
+        return True  # a glued phrase of several words: the sentence is read whole
+    cache = lexicon.glued_cache
+    for match in words:
+        word = match.group()
+        known = cache.get(word)
+        if known is None:
+            known = lexicon.glued_re.fullmatch(word) is not None
+            if len(cache) < 50_000:
+                cache[word] = known
+        if known:
+            return True
+    return False
+
+
+def repair(tokens: list[Token], view: str, start: int, end: int, lexicon: Lexicon,
+           words: list[re.Match] | None = None) -> list[Token]:
+    """``tokens`` with tokens added for misspelt lexicon words in the gaps between them. ``words``: the
+    sentence's ``sentence_words``, when the caller has read them.
 
     Most sentences have none: when no word and no pair of words of the sentence can be repaired, its gaps are
     not read one by one. A token begins and ends between words, never inside one, so the words and pairs of
     the gaps are words and pairs of the sentence (tests/extract/test_extract_scanning.py checks this of every
     token)."""
-    words = set(_WORD.findall(view, start, end))
-    if not any(_correct(word, lexicon) is not None for word in words - lexicon.typo_clean) \
-            and not _repairable_pair(view, start, end, words, lexicon):
+    if not _repairable(view, end, sentence_words(view, start, end) if words is None else words, lexicon):
         return tokens
     return read_every_gap(tokens, view, start, end, lexicon)
 
