@@ -334,6 +334,13 @@ def _mention_line(book: dict, mention, told_levels: set | frozenset = frozenset(
     on the spinal cord"), the place of a level the page does not explain, and the grade when given."""
     words = book["scope"]
     line = words["problems"].get(mention.kind, {}).get(mention.problem) or words["kinds"][mention.kind]
+    if mention.hedged:
+        # The report is not sure ("probably detached disc material"): the kind's own "may be" line, or the
+        # plain line and that the report is not sure. A line that already says "may be" says it once.
+        hedged = words["hedged_kinds"].get(mention.kind) if mention.problem in (None, "other") else None
+        line = hedged or (line if mention.kind in words["hedged_in_line"] else f"{line} {words['not_sure']}")
+    if mention.age:
+        line += " " + words["ages"][mention.age]
     if mention.kind == "unread":
         # A level the page explains something of is not "something this page does not explain" as a whole.
         disc = "_disc" if mention.problem == "disc" else ""
