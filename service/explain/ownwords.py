@@ -164,7 +164,23 @@ def _grade_beside(finding: Finding, sentences: list[str], rules: dict) -> str | 
         verb = rules["narrowing_word"].match(sentence, word.end()) if word else None
         if verb and _names_the_finding(finding, sentence, word.start(), verb.end(), rules):
             return word.group()
+        if word and _grades_own_words(finding, sentence, word.end(), rules):
+            return word.group()
     return None
+
+
+def _grades_own_words(finding: Finding, sentence: str, end: int, rules: dict) -> bool:
+    """Whether a grade word stands before the finding's own words and its narrowing word, with at most
+    ``own_words_reach`` words of place or side before them ("advanced inferior left lateral recess stenosis")."""
+    own = rules["own_words"].get(finding.type)
+    clause = rules["own_words_breaks"].split(sentence[end:], maxsplit=1)[0]
+    words = clause.split()
+    for i, token in enumerate(words[:rules["own_words_reach"] + 3]):
+        if rules["narrowing_word"].match(" " + token):
+            before = words[:i]
+            return bool(own and before and len(before) <= rules["own_words_reach"] + 2
+                        and any(own.fullmatch(w) for w in before))
+    return False
 
 
 def _names_the_finding(finding: Finding, sentence: str, start: int, end: int, rules: dict) -> bool:

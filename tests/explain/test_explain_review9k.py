@@ -114,3 +114,31 @@ def test_a_schmorl_node_is_named_quietly(language):
     words = phrasebook(language)["scope"]
     assert mention.hedged and not mention.review
     assert words["hedged_kinds"]["schmorl"] in page and words["kinds"]["mass"] not in page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_disc_reaching_the_lateral_recess_is_listed_on_its_side(language):
+    text = "L4-L5: diffuse disc bulge extending to the Lt lateral recess, compressing the thecal sac and the left L5 root."
+    (recess,) = [m for m in mentions(text) if m.kind == "recess"]
+    assert recess.problem == "left" and not recess.review
+    page = explain(extract_findings(text), language, text=text).text
+    assert phrasebook(language)["scope"]["problems"]["recess"]["left"] in page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_grade_before_place_words_grades_the_narrowing(language):
+    text = "At L5-S1 there is advanced inferior left lateral recess stenosis from a disc herniation."
+    (recess,) = [f for f in extract_findings(text) if f.type == "lateral-recess-stenosis"]
+    assert recess.severity is None  # FORMAT.md: "advanced" is no grade word of the labels
+    sentence = explain([recess], language, text=text).finding_sentences[0]
+    book = phrasebook(language)
+    assert book["grade_sentence"].format(grade=book["grades"]["severe"]) in sentence
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_page_of_other_things_does_not_say_the_report_has_nothing_on_narrowing(language):
+    text = "T8-T9: large disc herniation with severe spinal cord compression."
+    explanation = explain(extract_findings(text), language, text=text)
+    scope_words = phrasebook(language)["scope"]
+    assert scope_words["nothing_in_scope"] in explanation.text
+    assert "found nothing" not in explanation.text and "no encontró nada" not in explanation.text
