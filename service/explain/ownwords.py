@@ -55,6 +55,8 @@ class Told:
     cause_hedge: str | None = None
     # Its sentence speaks of many levels ("multilevel bulges ..., noticeably at L4-L5") and names one at most.
     more_levels: bool = False
+    # A narrowing one is born with ("congenital canal stenosis due to short pedicles"): no disc named as its cause.
+    born_narrow: bool = False
 
 
 @cache
@@ -80,6 +82,7 @@ def _rules() -> dict:
         "pinned_by_words": re.compile(raw["pinned_by_words"], re.IGNORECASE),
         "narrowing_word": re.compile(raw["narrowing_word"], re.IGNORECASE),
         "multilevel": re.compile(raw["multilevel"], re.IGNORECASE),
+        "born_narrow": {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in raw["born_narrow"].items()},
         "at_that_level": re.compile(raw["at_that_level"], re.IGNORECASE),
         "subject_before_grade": re.compile(raw["subject_before_grade"], re.IGNORECASE),
         "graded_words": {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in raw["graded_words"].items()},
@@ -142,6 +145,10 @@ def tell(finding: Finding, text: str | None) -> Told:
         hedged["more_levels"] = True
     if hedge:
         finding = replace(finding, cause=[])
+    born = rules["born_narrow"].get(finding.type)
+    if born and any(born.search(sentence) for sentence in sentences):
+        finding = replace(finding, cause=[])
+        hedged["born_narrow"] = True
     if not (finding.severity or finding.severity_text) and finding.assertion != "absent":
         graded = _grade_beside(finding, sentences, rules)
         finding = replace(finding, severity_text=graded) if graded else finding

@@ -142,3 +142,22 @@ def test_a_page_of_other_things_does_not_say_the_report_has_nothing_on_narrowing
     scope_words = phrasebook(language)["scope"]
     assert scope_words["nothing_in_scope"] in explanation.text
     assert "found nothing" not in explanation.text and "no encontró nada" not in explanation.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_canal_narrow_from_birth_names_no_disc_as_its_cause(language):
+    text = "C5-6 small central disc protrusion with uncovertebral spurring, mild foraminal stenosis and congenital canal stenosis from short pedicles."
+    findings = extract_findings(text)
+    page = explain(findings, language, text=text)
+    book = phrasebook(language)
+    canal, foramen = (next(s for f, s in zip(findings, page.finding_sentences) if f.type == kind)
+                      for kind in ("canal-stenosis", "foraminal-stenosis"))
+    assert book["born_narrow"] in canal and book["causes"]["disc-protrusion"]["phrase"] not in canal
+    # The foramen in the same sentence is not called congenital, and keeps the causes the sentence names.
+    assert book["born_narrow"] not in foramen and book["causes"]["osteophyte"]["phrase"] in foramen
+
+
+def test_luschka_joint_hypertrophy_is_a_bone_spur():
+    text = "C6-7 Luschka joint hypertrophy with mild left neuroforaminal stenosis, contacting the left C7 nerve root."
+    (root,) = [f for f in extract_findings(text) if f.type == "nerve-root"]
+    assert root.cause == ["osteophyte"]
