@@ -174,7 +174,9 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
         # Warning signs by region: the spinal cord's for the neck and upper back, the cauda equina's
         # for the lower back; both when the region is not known.
         # A report that mentions the cord or the cauda equina gets their signs whatever its region.
-        "cord_signs": bool(regions & {"neck", "upper_back"}) or not regions or any(m.kind == "cord" for m in mentions),
+        # "chest" when the report names no neck: the upper back's cord signs, without the hands.
+        "cord_signs": (bool(regions & {"neck", "upper_back"}) or not regions or any(m.kind == "cord" for m in mentions))
+        and ("chest" if regions and "neck" not in regions else "neck"),
         "cauda_signs": "lower_back" in regions or not regions or any(m.kind == "cauda_equina" for m in mentions),
         "status": status_of(reasons),
     }
