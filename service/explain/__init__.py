@@ -225,6 +225,8 @@ def _extra(book: dict, told: Told) -> str:
         said.append(book["more_levels"])
     if told.born_narrow:
         said.append(book["born_narrow"])
+    if told.relative:
+        said.append(book["relative_canal"])
     if told.more_on:
         side = book["sides"][told.more_on]
         said.append(book["more_on"].format(side=side.get("m", side) if isinstance(side, dict) else side))

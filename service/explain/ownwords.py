@@ -57,6 +57,8 @@ class Told:
     more_levels: bool = False
     # A narrowing one is born with ("congenital canal stenosis due to short pedicles"): no disc named as its cause.
     born_narrow: bool = False
+    # "Relatively secondary spinal canal stenosis": the milder kind of canal narrowing, in the report's word.
+    relative: bool = False
 
 
 @cache
@@ -82,6 +84,7 @@ def _rules() -> dict:
         "pinned_by_words": re.compile(raw["pinned_by_words"], re.IGNORECASE),
         "narrowing_word": re.compile(raw["narrowing_word"], re.IGNORECASE),
         "multilevel": re.compile(raw["multilevel"], re.IGNORECASE),
+        "relative_canal": re.compile(raw["relative_canal"], re.IGNORECASE),
         "born_narrow": {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in raw["born_narrow"].items()},
         "at_that_level": re.compile(raw["at_that_level"], re.IGNORECASE),
         "subject_before_grade": re.compile(raw["subject_before_grade"], re.IGNORECASE),
@@ -145,6 +148,9 @@ def tell(finding: Finding, text: str | None) -> Told:
         hedged["more_levels"] = True
     if hedge:
         finding = replace(finding, cause=[])
+    if finding.type == "canal-stenosis" and not (finding.severity or finding.severity_text) \
+            and any(rules["relative_canal"].search(sentence) for sentence in sentences):
+        hedged["relative"] = True
     born = rules["born_narrow"].get(finding.type)
     if born and any(born.search(sentence) for sentence in sentences):
         finding = replace(finding, cause=[])

@@ -161,3 +161,15 @@ def test_luschka_joint_hypertrophy_is_a_bone_spur():
     text = "C6-7 Luschka joint hypertrophy with mild left neuroforaminal stenosis, contacting the left C7 nerve root."
     (root,) = [f for f in extract_findings(text) if f.type == "nerve-root"]
     assert root.cause == ["osteophyte"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_relative_canal_stenosis_is_said_as_the_milder_kind(language):
+    text = "L4-L5: diffuse disc bulge with relatively secondary spinal canal stenosis."
+    (canal,) = [f for f in extract_findings(text) if f.type == "canal-stenosis"]
+    assert canal.severity is None  # FORMAT.md: no grade word
+    sentence = explain([canal], language, text=text).finding_sentences[0]
+    assert phrasebook(language)["relative_canal"] in sentence
+    plain = "L4-L5: diffuse disc bulge with secondary spinal canal stenosis."
+    (canal,) = [f for f in extract_findings(plain) if f.type == "canal-stenosis"]
+    assert phrasebook(language)["relative_canal"] not in explain([canal], language, text=plain).finding_sentences[0]
