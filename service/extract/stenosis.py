@@ -159,6 +159,10 @@ def _side_grades(tokens: list[Token], indices: list[int]) -> list[tuple[str | No
             grade = denial = None
     first_grade = grades[0] if grades else None
     ordered = [tokens[i] for i in indices if tokens[i].kind in (SIDE, GRADE, NEG)]
+    if grade is not None and len(pairs) >= 2 and pairs[-1][1] is None and pairs[-1][2] is None \
+            and ordered[-2].kind == SIDE and ordered[-1] is grade:
+        # "moderate Rt foraminal stenosis, Lt mild": the last side's grade follows it.
+        pairs[-1] = (pairs[-1][0], grade, None)
     if len(ordered) >= 5 and ordered[0].kind == SIDE and ordered[0].value == "bilateral" and ordered[1].kind == SIDE:
         ordered = ordered[1:]  # "bilateral foraminal narrowing (right moderate, left mild)"
     if len(ordered) >= 4 and len(ordered) % 2 == 0 and all(

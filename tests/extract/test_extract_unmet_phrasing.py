@@ -1,0 +1,42 @@
+"""Phrasings a blind corpus of dictated, British, Indian and patient-retyped reports (heldout-7) met and the
+engine did not: each test a general rule of report language, on sentences written here."""
+
+from extract_helpers import CANAL, FORAMEN, NERVE, RECESS, find, only, read
+
+
+def test_nil_denies_what_it_follows_or_precedes():
+    assert only("L3-4: mild bulge. CCS nil.", CANAL)["assertion"] == "absent"
+    assert only("L3-4: Nil canal stenosis.", CANAL)["assertion"] == "absent"
+
+
+def test_a_denial_stays_in_its_item_beside_a_graded_one():
+    # Either order: the graded foramen is stated as seen, the canal is denied.
+    for text in ("L3-4: mild Lt NF narrowing, canal stenosis is absent.", "L3-4: mild Lt NF narrowing, CCS nil.",
+                 "L3-4: CCS nil, mild Lt NF narrowing.", "L3-4: mild Lt NF narrowing, canal stenosis not seen."):
+        findings = read(text)
+        assert find(findings, type=FORAMEN) == [
+            {"type": FORAMEN, "level": "L3-L4", "side": "left", "severity": "mild", "assertion": "present"}], text
+        assert find(findings, type=CANAL)[0]["assertion"] == "absent", text
+    # An ungraded list before a denial is still denied as a whole.
+    findings = read("L3-4: Foraminal narrowing, canal stenosis or nerve root compression are not seen.")
+    assert {f["type"]: f["assertion"] for f in findings} == {FORAMEN: "absent", CANAL: "absent", NERVE: "absent"}
+
+
+def test_a_query_mark_hedges_the_finding_it_stands_before():
+    for text in ("C5-6: ?compression Lt C6 root.", "C5-6: ?Lt C6 root compression.", "C5-6: Lt C6 root ?compressed."):
+        assert only(text, NERVE)["assertion"] == "possible", text
+    # A question mark after a finding hedges nothing that follows it.
+    assert only("L4-5: Is the L5 root compressed? Yes, the left L5 root is compressed.", NERVE)["assertion"] == "present"
+
+
+def test_a_grade_after_the_second_side_is_that_sides():
+    for text in ("C4/5: mod Rt NF stenosis, Lt mild.", "C4/5: moderate right foraminal stenosis, left mild."):
+        assert [(f["side"], f.get("severity")) for f in read(text)] == [("right", "moderate"), ("left", "mild")], text
+
+
+def test_on_rt_and_on_lt_are_sides_of_their_own_like_on_the_right():
+    text = "L2/3: Bilat LR narrowing, moderate-to-severe on Rt, mild on Lt."
+    assert [(f["type"], f["side"], f["severity"]) for f in read(text)] == [
+        (RECESS, "right", "moderate-to-severe"), (RECESS, "left", "mild")]
+    # "extending to Lt lateral recess" is the recess's side, not a side phrase of its own.
+    assert find(read("L4/5: Disc bulge extending to Lt lateral recess, narrowing it."), type=RECESS)[0]["side"] == "left"
