@@ -188,6 +188,7 @@ class Lexicon:
     landmark_re: re.Pattern = _NEVER                      # "below" before a level: a landmark, not the place
     subject_gap_re: re.Pattern = _NEVER                   # "the" alone before a level: a new clause's subject
     location_coordinator_re: re.Pattern = _NEVER          # "and" between two openings of one narrowing word
+    object_coordinator_re: re.Pattern = _NEVER            # "and the" between two openings a narrowing word takes
     passive_pronoun_re: re.Pattern = _NEVER               # "It is" standing for the root named before
     side_subject_re: re.Pattern = _NEVER                  # "The" before a side that is a sentence's subject
     side_item_re: re.Pattern = _NEVER                     # "... at C4-5 and on the left at C5-6": a side's item
@@ -734,6 +735,8 @@ def _grammar_patterns(grammar: dict) -> dict:
                                    r"(?:\([^()\n]{0,40}\)\s{0,4})?(?:[:|]|-\s|\u2013)"),
         level_intro_re=re.compile(rf"\s*(?:,\s*)?(?:{words('level_introducers')}\s+)?"),
         location_coordinator_re=re.compile(rf"[\s,]*(?:{words('location_coordinators')})?[\s,]*"),
+        object_coordinator_re=re.compile(
+            rf"[\s,]*(?:{words('location_coordinators')})[\s\-]+(?:{object_words}[\s\-]+)?"),
         landmark_re=re.compile(rf"(?<![a-z]){words('landmark_words')}\s+(?:{words('level_introducers')}\s+)?$"),
         subject_gap_re=re.compile(rf"[\s,]*{words('clause_subjects')}\s+"),
         emphasis_re=re.compile(rf"(?<![a-z]){words('emphasis_words')}[\s,]+(?:{words('level_introducers')}\s+)?$"),

@@ -105,7 +105,17 @@ def _objects_after(tokens: list[Token], head: int, limit: int, view: str, lexico
         return []
     if not lexicon.narrowing_object_re.fullmatch(view, tokens[head].end, tokens[head + 1].start):
         return []
-    return [j]
+    objects = [j]
+    # ... and the openings coordinated with it ("narrowing of the right lateral recess and right neural foramen")
+    while True:
+        k = j + 1
+        while k < limit and tokens[k].kind in (SIDE, GRADE):
+            k += 1
+        if k >= limit or tokens[k].kind != LOC or tokens[k].detail.weak or tokens[k].detail.graded_only \
+                or not lexicon.object_coordinator_re.fullmatch(view, tokens[j].end, tokens[j + 1].start):
+            return objects
+        objects.append(k)
+        j = k
 
 
 def _tail(tokens: list[Token], indices: list[int], kinds: tuple) -> list[int]:
@@ -615,6 +625,8 @@ def _own_modifiers(tokens: list[Token], kept: list[int], modifiers: list[int], h
     narrowing word, each with its own grade, keep their own sides and grades (and share those after the
     narrowing word). None when they do not each have a grade: a grade before the first then covers them all
     ("mild central and bilateral foraminal stenosis")."""
+    if kept and kept[0] > head:
+        return _own_object_sides(tokens, kept, modifiers, head)
     places = [i for i in kept if i < head]
     if len({tokens[i].value for i in places}) < 2 or len(places) != len(kept):
         return None
@@ -626,6 +638,26 @@ def _own_modifiers(tokens: list[Token], kept: list[int], modifiers: list[int], h
         if not any(tokens[i].kind == GRADE and tokens[i].value for i in mine if i < place):
             return None
         own.setdefault(tokens[place].value, []).extend(mine + [i for i in modifiers if i > head])
+        start = place
+    return own
+
+
+def _own_object_sides(tokens: list[Token], objects: list[int], modifiers: list[int], head: int) -> dict | None:
+    """"narrowing of the right lateral recess and the left neural foramen": openings of different types after one
+    narrowing word, each with its own side word, keep their own sides (and share the grades before the word).
+    None when one has no side word of its own: a side before the first then covers them all ("narrowing of right
+    lateral recess and neural foramen")."""
+    if len({tokens[i].value for i in objects}) < 2:
+        return None
+    own: dict = {}
+    start = head
+    for place in objects:
+        sides = [i for i in modifiers if start < i < place and tokens[i].kind == SIDE]
+        if not sides:
+            return None
+        shared = [i for i in modifiers if i < head or (start < i < place and tokens[i].kind != SIDE)
+                  or i > objects[-1]]
+        own.setdefault(tokens[place].value, []).extend(sorted(shared + sides))
         start = place
     return own
 

@@ -40,3 +40,18 @@ def test_on_rt_and_on_lt_are_sides_of_their_own_like_on_the_right():
         (RECESS, "right", "moderate-to-severe"), (RECESS, "left", "mild")]
     # "extending to Lt lateral recess" is the recess's side, not a side phrase of its own.
     assert find(read("L4/5: Disc bulge extending to Lt lateral recess, narrowing it."), type=RECESS)[0]["side"] == "left"
+
+
+def test_a_narrowing_word_takes_every_opening_coordinated_after_it():
+    text = "L4-L5: Moderate narrowing of right lateral recess and right neural exit foramen."
+    assert [(f["type"], f["side"], f["severity"]) for f in read(text)] == [
+        (RECESS, "right", "moderate"), (FORAMEN, "right", "moderate")]
+    # Each opening keeps its own side word; one side word before them covers both.
+    text = "L5-S1: Narrowing of the right lateral recess and the left neural foramen."
+    assert [(f["type"], f["side"]) for f in read(text)] == [(RECESS, "right"), (FORAMEN, "left")]
+    text = "L5-S1: Narrowing of right lateral recess and neural foramen."
+    assert [(f["type"], f["side"]) for f in read(text)] == [(RECESS, "right"), (FORAMEN, "right")]
+    # A denial covers them all; the thecal sac is no stenosis when ungraded.
+    assert {(f["type"], f["assertion"]) for f in read("L1-2: No narrowing of the canal or exit foramina.")} == {
+        (CANAL, "absent"), (FORAMEN, "absent")}
+    assert [f["type"] for f in read("L5-S1: narrowing of the right foramen and thecal sac.")] == [FORAMEN]
