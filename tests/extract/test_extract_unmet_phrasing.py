@@ -55,3 +55,15 @@ def test_a_narrowing_word_takes_every_opening_coordinated_after_it():
     assert {(f["type"], f["assertion"]) for f in read("L1-2: No narrowing of the canal or exit foramina.")} == {
         (CANAL, "absent"), (FORAMEN, "absent")}
     assert [f["type"] for f in read("L5-S1: narrowing of the right foramen and thecal sac.")] == [FORAMEN]
+
+
+def test_a_region_label_before_a_level_opens_that_levels_segment():
+    text = ("CERVICAL: C5-6 disc osteophyte complex with mild canal stenosis. C6-7 minor bulge, foramina patent.\n"
+            "LUMBAR: L4-5 moderate canal stenosis. The traversing L5 roots are crowded bilaterally.")
+    root = only(text, NERVE)
+    assert (root["root"], root["level"], root["side"]) == ("L5", "L4-L5", "bilateral")
+
+
+def test_facetal_is_the_facet_joint():
+    text = "L3-L4: Bilateral facetal arthropathy compressing the exiting L3 nerve roots."
+    assert only(text, NERVE)["cause"] == ["facet-arthropathy"]
