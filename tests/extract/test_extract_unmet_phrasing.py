@@ -67,3 +67,12 @@ def test_a_region_label_before_a_level_opens_that_levels_segment():
 def test_facetal_is_the_facet_joint():
     text = "L3-L4: Bilateral facetal arthropathy compressing the exiting L3 nerve roots."
     assert only(text, NERVE)["cause"] == ["facet-arthropathy"]
+
+
+def test_a_denied_ladder_noun_reaches_a_root_after_or():
+    for text in ("No compression of the thecal sac or the nerve roots.", "No compression of the spinal cord or nerve roots."):
+        root = only(text, NERVE)
+        assert (root["assertion"], root.get("level")) == ("absent", None), text
+    assert only("No compression of the thecal sac or the left L5 nerve root.", NERVE)["side"] == "left"
+    # Stated without a denial, the alternative is unsure: possible, not present.
+    assert only("Compression of the thecal sac or nerve roots.", NERVE)["assertion"] == "possible"
