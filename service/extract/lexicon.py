@@ -201,6 +201,7 @@ class Lexicon:
     glued_re: re.Pattern = _NEVER                         # "notedslightly": a word typed together with the next
     disc_kind_re: re.Pattern = _NEVER                     # "disc protrotion": a disc head and the word after it
     disc_kinds: dict = field(default_factory=dict)        # ... that word's first letters -> the one disc cause they begin
+    disc_heads: frozenset = frozenset()                   # "disc", "disk": the bare words for a disc
 
     def entry(self, text: str) -> Entry | None:
         return self.entries.get(phrase_key(text))
@@ -563,7 +564,8 @@ def _disc_kinds(cause_data: dict, entries: dict) -> dict:
         if entry.kind == CAUSE and key.isalpha() and len(key) > size and str(entry.value).startswith("disc-") \
                 and entry.value != "disc-bulge":
             kinds.setdefault(key[:size], set()).add(entry.value)
-    return {"disc_kind_re": re.compile(rf"(?<![a-z])(?:{_alternation(heads)})[ \t]+(([a-z]{{{size}}})[a-z]{{2,}})(?![a-z])"),
+    return {"disc_heads": frozenset(phrase_key(str(h)) for h in heads),
+            "disc_kind_re": re.compile(rf"(?<![a-z])(?:{_alternation(heads)})[ \t]+(([a-z]{{{size}}})[a-z]{{2,}})(?![a-z])"),
             "disc_kinds": {prefix: values.pop() for prefix, values in kinds.items() if len(values) == 1}}
 
 

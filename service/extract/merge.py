@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
-from service.extract.attributes import RUNG_RANK, infer_root, one_disc_cause
+from service.extract.attributes import DISC_CAUSES, RUNG_RANK, infer_root, one_disc_cause
 from service.extract.finding import Finding
 
 _ASSERTION_RANK = {"absent": 0, "possible": 1, "present": 2}
+_BULGE = "disc-bulge"
+_ONE_SIDE = ("left", "right")
 
 
 class Key(NamedTuple):
@@ -54,7 +56,7 @@ def _combine(group: list[Finding]) -> Finding:
         severity = next((f.severity for f in asserted if f.severity), None)
     graded = [f for f in winners if f.severity == severity and f.severity_text] if severity else []
     severity_text = next((f.severity_text for f in graded + winners if f.severity_text), None)
-    causes = one_disc_cause(list(dict.fromkeys(c for f in asserted for c in f.cause)))
+    causes = _united_causes(asserted)
     triggers = list(dict.fromkeys(t for f in winners for t in f.assertion_triggers))
     evidence = sorted({(e.start, e.end): e for f in group for e in f.evidence}.values(), key=lambda e: (e.start, e.end))
     return Finding(
@@ -71,6 +73,22 @@ def _combine(group: list[Finding]) -> Finding:
         multilevel=any(f.multilevel for f in group),
         side_inferred=_one_side_inferred(first, winners),
     )
+
+
+def _united_causes(statements: list[Finding]) -> list[str]:
+    """The causes of one fact told several times. A statement that names a diffuse bulge and a focal disc lesion
+    pressing on both sides names two structures ("a diffuse bulge with a central extrusion compressing both L5
+    roots": FORMAT.md's "A with B"), which a shorter retelling ("the extrusion compressing both L5 roots") does not
+    undo: the bulge stays beside the focal lesion. On one side the focal lesion the retelling names is the cause
+    ("bulge with a superimposed right foraminal protrusion ... protrusion abuts the right L4 root"). Otherwise one
+    disc named differently is one cause, the most specific word (``one_disc_cause``: "protrusion" in one
+    statement, "herniation" or "disc" in another)."""
+    united = list(dict.fromkeys(c for f in statements for c in f.cause))
+    if statements and statements[0].side not in _ONE_SIDE and any(
+            _BULGE in f.cause and any(c in DISC_CAUSES and c != _BULGE for c in f.cause) for f in statements):
+        focal = one_disc_cause([c for c in united if c in DISC_CAUSES and c != _BULGE])
+        return [c for c in united if c not in DISC_CAUSES or c == _BULGE or c in focal]
+    return one_disc_cause(united)
 
 
 def _one_side_inferred(first: Finding, winners: list[Finding]) -> str | None:

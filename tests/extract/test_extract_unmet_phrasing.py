@@ -76,3 +76,23 @@ def test_a_denied_ladder_noun_reaches_a_root_after_or():
     assert only("No compression of the thecal sac or the left L5 nerve root.", NERVE)["side"] == "left"
     # Stated without a denial, the alternative is unsure: possible, not present.
     assert only("Compression of the thecal sac or nerve roots.", NERVE)["assertion"] == "possible"
+
+
+def test_a_bulge_beside_a_focal_lesion_stays_a_cause_of_a_finding_on_both_sides():
+    # Retold with the focal lesion only, both roots keep the bulge that narrows both sides.
+    text = ("L5/S1: Diffuse disc bulge with a small right paracentral protrusion, compressing the thecal sac and both "
+            "exit nerve roots.\nIMPRESSION: L5/S1 protrusion compressing both exit nerve roots.")
+    root = only(text, NERVE)
+    assert (root["side"], root["cause"]) == ("bilateral", ["disc-bulge", "disc-protrusion"])
+    # On one side, the focal lesion the report names as pressing is the cause.
+    text = ("L4-5: Broad disc bulge with superimposed right foraminal protrusion, moderate right foraminal stenosis, "
+            "protrusion abuts the exiting right L4 root.\nIMPRESSION: Right foraminal protrusion contacting the right "
+            "L4 nerve root.")
+    root = only(text, NERVE)
+    assert (root["side"], root["cause"]) == ("right", ["disc-protrusion"])
+
+
+def test_a_bare_disc_after_a_level_names_the_level_not_a_bulge():
+    text = "L4-L5 disc: Broad based disc protrusion compressing the traversing L5 nerve roots."
+    assert only(text, NERVE)["cause"] == ["disc-protrusion"]
+    assert only("L4-5 disc abuts the left L5 root.", NERVE)["cause"] == ["disc-bulge"]
