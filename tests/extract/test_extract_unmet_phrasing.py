@@ -96,3 +96,11 @@ def test_a_bare_disc_after_a_level_names_the_level_not_a_bulge():
     text = "L4-L5 disc: Broad based disc protrusion compressing the traversing L5 nerve roots."
     assert only(text, NERVE)["cause"] == ["disc-protrusion"]
     assert only("L4-5 disc abuts the left L5 root.", NERVE)["cause"] == ["disc-bulge"]
+
+
+def test_an_unnamed_root_retelling_one_of_two_named_roots_on_its_rung_is_that_root():
+    text = ("L5-S1: Left paracentral extrusion compressing the left traversing S1 nerve root. Moderate left neural "
+            "foraminal narrowing abutting the left exiting L5 nerve root.\n"
+            "IMPRESSION: Nerve root compression at L5-S1 on the left.")
+    roots = find(read(text), type=NERVE)
+    assert [(f["root"], f["degree"]) for f in roots] == [("S1", "compression"), ("L5", "contact")]
