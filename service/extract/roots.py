@@ -303,15 +303,20 @@ class RootReader:
         tokens = self.tokens
         return [tokens[j].value for j in range(lower, upper)
                 if tokens[j].kind == CAUSE and self.context.assertion(j, "cause")[0] != ABSENT
-                and not self._modifies_next_cause(j) and not self._names_the_level(j, upper)]
+                and not self._modifies_next_cause(j) and not self._names_the_level(j, lower, upper)]
 
-    def _names_the_level(self, j: int, upper: int) -> bool:
-        """"L4-L5 disc: broad based protrusion compressing ...": a bare "disc" right after a level names the level,
-        and the disc lesion named after it is the cause, not a bulge besides it."""
+    def _names_the_level(self, j: int, lower: int, upper: int) -> bool:
+        """"L4-L5 disc: broad based protrusion compressing ...", "extrusion at L4/5 migrating to the L5/S1 disc": a
+        bare "disc" right after a level names the level, and the disc lesion named beside it is the cause, not a
+        bulge besides it."""
+        tokens = self.tokens
+        return self._level_disc(j) and any(tokens[k].kind == CAUSE and tokens[k].value in DISC_CAUSES
+                                           and not self._level_disc(k) for k in range(lower, upper))
+
+    def _level_disc(self, j: int) -> bool:
         tokens, view = self.tokens, self.view
         return j > 0 and tokens[j - 1].kind == LEVEL and not view[tokens[j - 1].end:tokens[j].start].strip() \
-            and phrase_key(view[tokens[j].start:tokens[j].end]) in self.lexicon.disc_heads \
-            and any(tokens[k].kind == CAUSE and tokens[k].value in DISC_CAUSES for k in range(j + 1, upper))
+            and phrase_key(view[tokens[j].start:tokens[j].end]) in self.lexicon.disc_heads
 
     def causes(self, root: int, first_word: int, last_word: int) -> list[str]:
         tokens = self.tokens

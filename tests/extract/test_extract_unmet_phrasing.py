@@ -104,3 +104,13 @@ def test_an_unnamed_root_retelling_one_of_two_named_roots_on_its_rung_is_that_ro
             "IMPRESSION: Nerve root compression at L5-S1 on the left.")
     roots = find(read(text), type=NERVE)
     assert [(f["root"], f["degree"]) for f in roots] == [("S1", "compression"), ("L5", "contact")]
+
+
+def test_the_level_a_fragment_migrates_to_is_not_the_findings_level():
+    text = ("Large left paracentral disc extrusion at L4/5 with caudal migration to the level of the L5/S1 disc, "
+            "severely compressing the left L5 nerve root and displacing the left S1 nerve root.")
+    roots = find(read(text), type=NERVE)
+    assert [(f["root"], f["level"], f["cause"]) for f in roots] == [
+        ("L5", "L4-L5", ["disc-extrusion"]), ("S1", "L4-L5", ["disc-extrusion"])]
+    text = "Left paracentral extrusion at L4-5 migrating inferiorly to L5-S1, compressing the left L5 nerve root."
+    assert only(text, NERVE)["level"] == "L4-L5"
