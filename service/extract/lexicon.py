@@ -135,6 +135,7 @@ class Lexicon:
     plural_root_re: re.Pattern = _NEVER                   # a root mention in the plural ("roots", "L5s")
     causal_re: re.Pattern = _NEVER                        # "by", "due to": what presses on a root
     leads_to_re: re.Pattern = _NEVER                      # "results in": a structure producing a stenosis
+    origin_re: re.Pattern = _NEVER                        # "arising from (the left)": before a cause's origin
     object_and_re: re.Pattern = _NEVER                    # a verb's first object, then a root it reaches too
     object_gap_re: re.Pattern = _NEVER                    # ... the whole gap between them, the joiner optional
     root_list_re: re.Pattern = _NEVER                     # between the roots of one list
@@ -645,6 +646,7 @@ def _load(directory: str) -> Lexicon:
         clause_names_re=_clause_names_regex(parts, anatomy),
         causal_re=re.compile(rf"(?<![a-z])(?:{words('causal_connectives')})(?![a-z])"),
         leads_to_re=re.compile(rf"(?<![a-z])(?:{words('leads_to')})(?![a-z])"),
+        origin_re=re.compile(rf"(?<![a-z])(?:{words('origin_words')})\s+(?:the\s+)?(?:[a-z]+\.?\s+)?$"),
         object_and_re=re.compile(rf"[\s,]*(?:{words('object_coordinators')})(?:\s|$)"),
         object_gap_re=re.compile(rf"[\s,]*(?:(?:{words('object_coordinators')})[\s,]*)?"
                                  r"(?:the\s+)?"),

@@ -303,7 +303,16 @@ class RootReader:
         tokens = self.tokens
         return [tokens[j].value for j in range(lower, upper)
                 if tokens[j].kind == CAUSE and self.context.assertion(j, "cause")[0] != ABSENT
-                and not self._modifies_next_cause(j) and not self._names_the_level(j, lower, upper)]
+                and not self._modifies_next_cause(j) and not self._names_the_level(j, lower, upper)
+                and not self._origin_of_a_cause(j, lower)]
+
+    def _origin_of_a_cause(self, j: int, lower: int) -> bool:
+        """"Small synovial cyst arising from the Lt facet projects into the Lt LR, abutting the Lt S1 root": the
+        facet is where the cyst comes from, not a cause beside it (grammar.yaml ``origin_words``)."""
+        tokens = self.tokens
+        before = next((k for k in range(j - 1, lower - 1, -1) if tokens[k].kind == CAUSE), None)
+        return before is not None and all(tokens[k].kind == SIDE for k in range(before + 1, j)) \
+            and self.lexicon.origin_re.search(self.view, tokens[before].end, tokens[j].start) is not None
 
     def _names_the_level(self, j: int, lower: int, upper: int) -> bool:
         """"L4-L5 disc: broad based protrusion compressing ...", "extrusion at L4/5 migrating to the L5/S1 disc": a

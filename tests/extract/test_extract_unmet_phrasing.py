@@ -114,3 +114,17 @@ def test_the_level_a_fragment_migrates_to_is_not_the_findings_level():
         ("L5", "L4-L5", ["disc-extrusion"]), ("S1", "L4-L5", ["disc-extrusion"])]
     text = "Left paracentral extrusion at L4-5 migrating inferiorly to L5-S1, compressing the left L5 nerve root."
     assert only(text, NERVE)["level"] == "L4-L5"
+
+
+def test_the_structure_a_cause_arises_from_is_not_a_second_cause():
+    text = "L5-S1: Small synovial cyst arising from the Lt facet projects into the Lt LR, abutting the Lt S1 nerve root."
+    assert only(text, NERVE)["cause"] == ["synovial-cyst"]
+    assert only("L4-5: Facet arthropathy with a synovial cyst compresses the right L5 root.", NERVE)["cause"] == [
+        "facet-arthropathy", "synovial-cyst"]
+
+
+def test_a_structure_that_encroaches_on_a_foramen_causes_its_roots_compromise():
+    text = ("At C5/6, right uncovertebral osteophytes encroach upon the right exit foramen, which is moderately to "
+            "severely narrowed; the exiting right C6 root is likely to be compromised.")
+    root = only(text, NERVE)
+    assert (root["assertion"], root["cause"]) == ("possible", ["osteophyte"])
