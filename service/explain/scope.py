@@ -17,6 +17,7 @@ from functools import cache, lru_cache
 
 import yaml
 
+from service.explain import patterns
 from service.explain.phrasebook import MAPPINGS_DIR
 from service.extract import load_lexicon
 from service.extract.lexicon import LEVEL
@@ -53,6 +54,8 @@ class Mention:
     review: bool = True          # whether it asks for a clinician's review (scope.yaml review_grades)
     level: str | None = None     # the level of an unexplained finding (kind "unread")
     at: tuple[str, ...] = ()     # the levels a placed kind (scope.yaml `placed`) is stated at
+    hedged: bool = False         # the report is not sure of it ("probably detached disc material", "hemangioma ?")
+    age: str | None = None       # "old" or "new", for the kinds whose age the page says (scope.yaml `aged_kinds`)
 
 
 @cache
@@ -63,14 +66,19 @@ def scope_rules() -> dict:
         # One alternation per kind and one for the suggestions: a sentence is scanned once per kind.
         "mentions": {kind: re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
                      for kind, patterns in raw["mentions"].items()},
-        "before": re.compile(r"\b(?:" + "|".join(_phrase(word) for word in raw["negation_before"]) + r")\b", re.IGNORECASE),
+        # Word lists as tries (patterns.py): the same matches, several times faster.
+        "before": re.compile(r"\b" + patterns.words(raw["negation_before"], phrase_words=True) + r"\b", re.IGNORECASE),
         "after": re.compile(r"^\W*(?:" + "|".join(raw["negation_after"]) + r")\b", re.IGNORECASE),
-        "breaks": re.compile(r"[;:]|\b(?:" + "|".join(_phrase(word) for word in raw["clause_breaks"]) + r")\b", re.IGNORECASE),
+        "breaks": re.compile(r"[;:]|\b" + patterns.words(raw["clause_breaks"], phrase_words=True) + r"\b", re.IGNORECASE),
         "reach": int(raw["negation_reach"]),
         # Whether a lower-cased sentence holds any of a kind's words (a substring test, as ``word in sentence``),
         # one search in C instead of a loop over the words: the first test of every sentence and kind.
         "mention_words": {kind: _any_of(raw["mention_words"][kind]) for kind in raw["mentions"]},
         "suggestion_words": _any_of(raw["suggestion_words"]),
+        # The same words as plain (word, kind) pairs, "suggestion" for a suggestion's: whether a whole text holds a
+        # word is a substring test per word (``str.__contains__``), several times faster there than the patterns.
+        "text_words": tuple((word, kind) for kind in raw["mentions"] for word in raw["mention_words"][kind])
+        + tuple((word, "suggestion") for word in raw["suggestion_words"]),
         "not_findings": re.compile("|".join(f"(?:{p})" for p in raw["not_findings"]), re.IGNORECASE),
         "suggestions": re.compile("|".join(f"(?:{p})" for p in raw["suggestions"]), re.IGNORECASE),
         "suggestion_not": re.compile("|".join(f"(?:{p})" for p in raw["suggestion_not"]), re.IGNORECASE),
@@ -95,6 +103,12 @@ def scope_rules() -> dict:
         "grade_meanings": dict(raw["grade_meanings"]),
         "review_grades": {kind: re.compile(p, re.IGNORECASE) for kind, p in raw["review_grades"].items()},
         "unexplained": {use: re.compile(p, re.IGNORECASE) for use, p in raw["unexplained"].items()},
+        "hedge_before": re.compile(raw["hedge_before"], re.IGNORECASE),
+        "hedge_reach": int(raw["hedge_reach"]),
+        "hedge_after": re.compile(raw["hedge_after"], re.IGNORECASE),
+        "ages": {age: re.compile(p, re.IGNORECASE) for age, p in raw["ages"].items()},
+        "aged_kinds": frozenset(raw["aged_kinds"]),
+        "age_reach": int(raw["age_reach"]),
     }
     return compiled
 
@@ -197,10 +211,6 @@ def _text_levels(text: str) -> list[str]:
                               for level in token.value))
 
 
-def _phrase(words: str) -> str:
-    return r"\s+".join(re.escape(word) for word in words.split())
-
-
 @lru_cache(maxsize=32)  # read by the mentions and by unexplained(), for all the languages of a request
 def sentence_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     """The report's sentences with their [start, end) offsets in the text, whitespace folded."""
@@ -263,6 +273,19 @@ def suggestion_details(text: str | None) -> list[Suggestion]:
 
 
 @lru_cache(maxsize=32)
+def _kinds_in(text: str) -> frozenset[str]:
+    """The mention kinds whose words the whole text holds, and "suggestion" when it holds a suggestion's word.
+    Every sentence and clause of the text, folded and lower-cased, is a piece of the folded text: a kind absent
+    from it is absent from each of them."""
+    folded = " ".join(text.split()).lower()
+    found = set()
+    for word, kind in scope_rules()["text_words"]:
+        if kind not in found and word in folded:
+            found.add(kind)
+    return frozenset(found)
+
+
+@lru_cache(maxsize=32)
 def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
     """Mentions and suggestions of one text, read once for all the languages of a request."""
     rules = scope_rules()
@@ -272,9 +295,9 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
     carried_words = ""
     # The kinds whose words the text holds at all: each sentence is a piece of the folded text, so a kind absent
     # from it is absent from every sentence (one search per kind, not one per kind and sentence).
-    folded = " ".join(text.split()).lower()
-    present = {kind for kind in rules["mentions"] if rules["mention_words"][kind].search(folded)}
-    suggesting = rules["suggestion_words"].search(folded) is not None  # the same test for the suggestions
+    present = set(_kinds_in(text))
+    suggesting = "suggestion" in present  # the same test for the suggestions
+    present.discard("suggestion")
     for start, end, sentence in sentence_spans(text) if present or suggesting else ():
         lowered = sentence.lower()
         if suggesting and rules["suggestion_words"].search(lowered) and not rules["suggestion_not"].search(sentence) \
@@ -336,14 +359,19 @@ def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[
     the thecal sac": the bulges are mild, the pressure is not graded)."""
     problem = _problem(kind, stated.group(), rules)
     grade = shown = None
-    if kind in rules["grades"]:
+    numbered = [word.group() for word in rules["grades"][kind].finditer(sentence)
+                if word.group().lower().startswith("grade")] if kind == "slip" else []
+    if numbered:
+        # A slip's own grade ("Grade I anterolisthesis ... with moderate stenosis"): not the stenosis's word.
+        grade = shown = numbered[0]
+    elif kind in rules["grades"]:
         before = sentence[:stated.start()]
         cut = max(before.rfind(","), before.rfind(";"), before.rfind(":"))
-        clause = before[cut + 1:] if kind != "slip" else sentence
+        clause = before[cut + 1:]
         joined = clause + " " + stated.group()
         words = list(rules["grades"][kind].finditer(joined))
         grade = words[-1].group() if words else None
-        own = [word for word in words if kind == "slip" or word.start() > len(clause)
+        own = [word for word in words if word.start() > len(clause)
                or _ADJACENT.fullmatch(joined, word.end(), len(clause) + 1)]
         shown = own[-1].group() if own else None
     review = kind not in rules["review_grades"] or bool(rules["review_grades"][kind].search(f"{grade or ''} {stated.group()}"))
@@ -352,9 +380,43 @@ def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[
         # Placed at a level its sentence does not name: the quote holds the words that name it ("C3/4 … Mild
         # cord flattening."), so the page never states a level its quote does not hold.
         quote = f"{level_words}{BETWEEN}{quote.removeprefix('… ')}"
-    return Mention(kind, quote, problem, shown, review, at=at)
+    return Mention(kind, quote, problem, shown, review, at=at, hedged=_hedged(sentence, stated, rules),
+                   age=_age(kind, sentence, stated, rules))
 
 
+def _clause_words(sentence: str, end: int, reach: int) -> str:
+    """The last ``reach`` words of the clause that ends at ``end`` (after its last comma, semicolon or colon)."""
+    before = sentence[:end]
+    cut = max(before.rfind(","), before.rfind(";"), before.rfind(":"))
+    return " ".join(before[cut + 1:].split()[-reach:]) if reach else ""
+
+
+def _hedged(sentence: str, stated: re.Match, rules: dict) -> bool:
+    """Whether the report is unsure of what it mentions: a hedge among the clause's last words before it
+    ("probably detached disc material", "? sequestrated disc") or right after it ("hemangioma ?")."""
+    before = _clause_words(sentence, stated.start(), rules["hedge_reach"])
+    hedges = list(rules["hedge_before"].finditer(before))
+    if hedges:
+        # A hedge before the thing that presses hedges that thing, not the pressure: "mostly fibrosis compressing
+        # the thecal sac" (words, then a verb); "possibly compressing the cord" hedges the pressure.
+        words = f"{before[hedges[-1].end():]} {stated.group()}"
+        verb = _VERB.search(words)
+        if verb is None or not words[:verb.start()].strip(" ?"):
+            return True
+    return rules["hedge_after"].match(sentence, stated.end()) is not None
+
+
+def _age(kind: str, sentence: str, stated: re.Match, rules: dict) -> str | None:
+    """"old" or "new" when the report says so right before the words or in them ("chronic superior end plate
+    compression", "acute fracture"), for the kinds whose age the page says."""
+    if kind not in rules["aged_kinds"]:
+        return None
+    words = f"{_clause_words(sentence, stated.start(), rules['age_reach'])} {stated.group()}"
+    return next((age for age, pattern in rules["ages"].items() if pattern.search(words)), None)
+
+
+# A verb of what presses ("compressing", "causing"): a hedge before it is about the thing that presses.
+_VERB = re.compile(r"\b\w{3,}ing\b", re.IGNORECASE)
 # Between a grade word and the words it grades: nothing but a space, a comma or an article.
 _ADJACENT = re.compile(r"[\s,]*(?:(?:the|a|an)\s+)?", re.IGNORECASE)
 # A single vertebra named as a place ("posterior to the L4 vertebral body", "L1 vertebra").
@@ -364,12 +426,14 @@ _SECTION_START = re.compile(r"^\W*(?:impression|conclusion|opinion|summary|comme
                             re.IGNORECASE)
 
 
-def _states_a_mention(sentence: str, rules: dict) -> bool:
-    """Whether the sentence states something the page lists (of a kind listed once, from another sentence)."""
+def _states_a_mention(sentence: str, rules: dict, kinds: frozenset[str] | None = None) -> bool:
+    """Whether the sentence states something the page lists (of a kind listed once, from another sentence).
+    ``kinds``: the kinds whose words the text of the sentence holds (``_kinds_in``), the only ones it can state."""
     lowered = sentence.lower()
     return any(rules["mention_words"][kind].search(lowered) and any(
         not denied(sentence, m.start(), m.end(), rules) for m in pattern.finditer(sentence))
-        for kind, pattern in rules["mentions"].items() if kind not in rules["generic_kinds"])
+        for kind, pattern in rules["mentions"].items()
+        if kind not in rules["generic_kinds"] and (kinds is None or kind in kinds))
 
 
 def _blank_levels(sentence: str, mentioned) -> str:
@@ -453,7 +517,7 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
             for at, spans, told in placed)]
         # The costlier tests after the cheap one: most clauses name no level the page leaves unexplained.
         if not missing or rules["not_findings"].search(sentence) or any(quote and quote in sentence for quote in said) \
-                or _states_a_mention(sentence, rules):
+                or _states_a_mention(sentence, rules, _kinds_in(text)):
             continue
         kept = rules["unexplained"]["not"].sub(lambda m: " " * len(m.group()), sentence)
         words = [m for m in rules["unexplained"]["review"].finditer(kept) if not denied(sentence, m.start(), m.end(), rules)]
