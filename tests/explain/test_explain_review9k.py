@@ -216,3 +216,11 @@ def test_mostly_before_what_presses_is_most_likely(language):
     sentence = explain([root], language, text=text).finding_sentences[0]
     book = phrasebook(language)
     assert book["cause_hedged"]["likely"].split("{subject}")[0] in sentence
+
+
+@pytest.mark.parametrize("sentence", [
+    "Diffuse disc bulge at L5-S1, more to the Lt side, compressing the thercal sac and Lt exit canal.",
+    "At L5-S1 the disc is causing mild flattening of the thecal sac.",
+])
+def test_sac_pressure_as_typed_or_as_flattening_is_listed(sentence):
+    assert "sac" in [m.kind for m in mentions(sentence)]
