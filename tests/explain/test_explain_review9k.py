@@ -225,3 +225,13 @@ def test_mostly_before_what_presses_is_most_likely(language):
 ])
 def test_sac_pressure_as_typed_or_as_flattening_is_listed(sentence):
     assert "sac" in [m.kind for m in mentions(sentence)]
+
+
+@pytest.mark.parametrize("words", ["more severe on the left", "more likely on the left"])
+def test_a_finding_of_both_sides_keeps_the_side_the_report_leans_to(words):
+    text = f"C7-T1: there may be effect on either exiting C7 nerve root, {words}."
+    (root,) = [f for f in extract_findings(text) if f.type == "nerve-root"]
+    assert root.side == "bilateral"
+    book = phrasebook("en")
+    sentence = explain([root], "en", text=text).finding_sentences[0]
+    assert book["more_on"].format(side=book["sides"]["left"]) in sentence
