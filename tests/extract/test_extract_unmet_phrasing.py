@@ -128,3 +128,9 @@ def test_a_structure_that_encroaches_on_a_foramen_causes_its_roots_compromise():
             "severely narrowed; the exiting right C6 root is likely to be compromised.")
     root = only(text, NERVE)
     assert (root["assertion"], root["cause"]) == ("possible", ["osteophyte"])
+
+
+def test_nr_is_dictations_nerve_root():
+    assert only("L5S1 - DDD. no NR compromise.", NERVE)["assertion"] == "absent"
+    root = only("L4-5: bulge abutting the exiting NRs.", NERVE)
+    assert (root["side"], root["degree"], root["cause"]) == ("bilateral", "contact", ["disc-bulge"])
