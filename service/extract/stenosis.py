@@ -145,6 +145,20 @@ def _narrows_here(tokens: list[Token], i: int) -> bool:
     return False
 
 
+def _side_closes_item(tokens: list[Token], head: int, view: str, lexicon: Lexicon) -> bool:
+    """A side right after a state word that ends its item, at a comma or a joiner (grammar.yaml ``side_grade_links``:
+    "patent on the left, mildly narrowed on the right", "patent on the left and narrowed on the right"):
+    that state's side, not the next phrase's ("canal stenosis, bilateral foraminal narrowing" keeps its side for
+    the foramina)."""
+    side = head + 1
+    if tokens[head].kind not in (NORMAL, NARROW) or side + 1 >= len(tokens) or tokens[side].kind != SIDE \
+            or view[tokens[head].end:tokens[side].start].strip() or tokens[side + 1].kind == LOC:
+        return False
+    gap = (view, tokens[side].end, tokens[side + 1].start)
+    return tokens[side + 1].kind == TERM or (
+        bool(view[gap[1]:gap[2]].strip()) and lexicon.side_grade_link_re.fullmatch(*gap) is not None)
+
+
 def _is_head(token: Token) -> bool:
     return (token.kind in (NARROW, NORMAL) or (token.kind == LADDER and token.detail.narrows)
             or (token.kind == GRADE and bool(token.detail) and token.detail.narrowing))
@@ -384,6 +398,8 @@ def _head_phrase(reading: _Reading, chain: list[int], heads: list[int], number: 
         for i in after:
             if i > span[-1] and tokens[i].kind == LEVEL and i == span[-1] + 1:
                 span.append(i)
+        if span[-1] == head and _side_closes_item(tokens, head, view, lexicon):
+            span.append(head + 1)  # "foramina patent on the left, mildly narrowed on the right": the left's
     boundary = span[-1] + 1
     if any(tokens[i].kind == LEVEL for i in span if i > head):
         # "... root at L5-S1 and mild left foraminal narrowing at L4-5": the level after the head is its own.

@@ -134,3 +134,14 @@ def test_nr_is_dictations_nerve_root():
     assert only("L5S1 - DDD. no NR compromise.", NERVE)["assertion"] == "absent"
     root = only("L4-5: bulge abutting the exiting NRs.", NERVE)
     assert (root["side"], root["degree"], root["cause"]) == ("bilateral", "contact", ["disc-bulge"])
+
+
+def test_a_side_after_a_state_word_is_that_states():
+    for text in ("L4-5: Neural foramina: patent on the left, mildly narrowed on the right.",
+                 "L4-5: The neural foramina are patent on the left and mildly narrowed on the right.",
+                 "L4-5: The foramina are mildly narrowed on the right and patent on the left."):
+        assert sorted((f["side"], f["assertion"], f.get("severity")) for f in read(text)) == [
+            ("left", "absent", None), ("right", "present", "mild")], text
+    # A side word before the next opening stays that opening's.
+    assert find(read("L4-5: moderate canal stenosis, bilateral foraminal narrowing."), type=FORAMEN)[0]["side"] == \
+        "bilateral"
