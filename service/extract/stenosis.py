@@ -567,8 +567,11 @@ def _labelled_grades(tokens: list[Token], chain: list[int], view: str, lexicon: 
         # "bilat LR sev", "NF mod": in telegraphic text a grade right after the location is its grade.
         # Not the object of a ladder verb ("indenting thecal sac minimally abutting the root": the grade is the
         # next verb's).
+        # ... and so after a dash, with the sides after it ("NF - mild B/L", "NF mild B/L").
+        gap = view[label.end:following.start].strip()
         telegraphic = label.kind == LOC and following.kind == GRADE and following.value is not None \
-            and not view[label.end:following.start].strip() and chain[-1] == chain[k + 1] \
+            and gap.strip("-\u2013") == "" and len(gap) <= 2 \
+            and all(tokens[i].kind == SIDE for i in chain[k + 2:]) \
             and not any(tokens[i].kind in (NARROW, NORMAL, LADDER, NEG) for i in chain) \
             and not (chain[k] > 0 and tokens[chain[k] - 1].kind == LADDER)
         if label.kind == LOC and (":" in view[label.end:following.start] or telegraphic):

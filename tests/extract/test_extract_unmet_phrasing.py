@@ -145,3 +145,10 @@ def test_a_side_after_a_state_word_is_that_states():
     # A side word before the next opening stays that opening's.
     assert find(read("L4-5: moderate canal stenosis, bilateral foraminal narrowing."), type=FORAMEN)[0]["side"] == \
         "bilateral"
+
+
+def test_a_telegraphic_grade_after_an_opening_may_follow_a_dash_and_lead_its_sides():
+    for text in ("L4-5: NF - mild B/L.", "L4-5: NF mild B/L.", "L4-5: CCS - nil. NF - mild B/L."):
+        assert find(read(text), type=FORAMEN) == [
+            {"type": FORAMEN, "level": "L4-L5", "side": "bilateral", "severity": "mild", "assertion": "present"}], text
+    assert only("L4-5: Canal - moderate.", CANAL)["severity"] == "moderate"
