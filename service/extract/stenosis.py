@@ -700,9 +700,13 @@ def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: lis
     kept = _narrowed_locations(tokens, head, locations, view, lexicon)
     if not kept or context.silenced(head):
         return []
-    if all(tokens[i].detail.graded_only for i in kept) and lexicon.sac_narrowing_re.match(view, head_token.start, head_token.end) \
+    if any(tokens[i].detail.graded_only for i in kept) and lexicon.sac_narrowing_re.match(view, head_token.start, head_token.end) \
             and not any(tokens[i].kind == GRADE and tokens[i].value for i in span):
-        return []  # "narrowing of the thecal sac" alone is not a canal stenosis; graded it is
+        # "narrowing of the thecal sac" alone is not a canal stenosis; graded it is; beside an opening the
+        # narrowing word has, it is the opening's ("indentation of the thecal sac and bilateral foraminal narrowing")
+        kept = [i for i in kept if not tokens[i].detail.graded_only]
+        if not kept:
+            return []
     modifiers = _modifiers(tokens, head, span, view, lexicon)
     types = []
     for i in kept:

@@ -152,3 +152,10 @@ def test_a_telegraphic_grade_after_an_opening_may_follow_a_dash_and_lead_its_sid
         assert find(read(text), type=FORAMEN) == [
             {"type": FORAMEN, "level": "L4-L5", "side": "bilateral", "severity": "mild", "assertion": "present"}], text
     assert only("L4-5: Canal - moderate.", CANAL)["severity"] == "moderate"
+
+
+def test_an_ungraded_narrowing_beside_an_opening_leaves_the_thecal_sac_alone():
+    text = "L4-5: Disc bulge causing indentation of the thecal sac and bilateral foraminal narrowing."
+    assert [(f["type"], f["side"]) for f in read(text)] == [(FORAMEN, "bilateral")]
+    graded = read("L4-5: moderate narrowing of the thecal sac and foramina.")
+    assert [(f["type"], f["severity"]) for f in graded] == [(CANAL, "moderate"), (FORAMEN, "moderate")]
