@@ -145,6 +145,14 @@ def _narrows_here(tokens: list[Token], i: int) -> bool:
     return False
 
 
+def _noun_after_place(tokens: list[Token], head: int, view: str) -> bool:
+    """A ladder verb that is also a noun, right after an opening, names that opening's state ("left foraminal
+    compromise"), as a noun would ("foraminal encroachment")."""
+    token = tokens[head]
+    return token.kind == LADDER and token.detail.noun and head > 0 and tokens[head - 1].kind == LOC \
+        and not view[tokens[head - 1].end:token.start].strip()
+
+
 def _side_closes_item(tokens: list[Token], head: int, view: str, lexicon: Lexicon) -> bool:
     """A side right after a state word that ends its item, at a comma or a joiner (grammar.yaml ``side_grade_links``:
     "patent on the left, mildly narrowed on the right", "patent on the left and narrowed on the right"):
@@ -370,7 +378,7 @@ def _head_phrase(reading: _Reading, chain: list[int], heads: list[int], number: 
     after_limit = next_head if next_head is not None else chain[-1] + 1
     after = [i for i in chain if head < i < after_limit]
     # A verb narrows its object, not its subject ("the sac and encroaching the exit canals").
-    verb = tokens[head].kind == LADDER and tokens[head].detail.form == "verb"
+    verb = tokens[head].kind == LADDER and tokens[head].detail.form == "verb" and not _noun_after_place(tokens, head, view)
     objects = _objects_after(tokens, head, after_limit, view, lexicon) if tokens[head].kind == NARROW else []
     locations = objects or [i for i in before if tokens[i].kind == LOC and not verb]
     if verb:
@@ -739,7 +747,7 @@ def _narrowed_locations(tokens: list[Token], head: int, locations: list[int], vi
     for i in locations:
         if ladder and tokens[i].value not in head_token.detail.places:
             continue
-        if ladder and head_token.detail.form == "verb" and i < head:
+        if ladder and head_token.detail.form == "verb" and i < head and not _noun_after_place(tokens, head, view):
             continue
         if ladder and tokens[i].detail.graded_only:
             continue

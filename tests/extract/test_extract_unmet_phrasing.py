@@ -159,3 +159,12 @@ def test_an_ungraded_narrowing_beside_an_opening_leaves_the_thecal_sac_alone():
     assert [(f["type"], f["side"]) for f in read(text)] == [(FORAMEN, "bilateral")]
     graded = read("L4-5: moderate narrowing of the thecal sac and foramina.")
     assert [(f["type"], f["severity"]) for f in graded] == [(CANAL, "moderate"), (FORAMEN, "moderate")]
+
+
+def test_a_ladder_verb_that_is_also_a_noun_names_the_state_of_the_opening_before_it():
+    assert only("L4-5: mild left foraminal compromise.", FORAMEN) == {
+        "type": FORAMEN, "level": "L4-L5", "side": "left", "severity": "mild", "assertion": "present"}
+    assert only("L5-S1: bulge without significant canal or neural foraminal compromise.", CANAL)["assertion"] == "absent"
+    # As a verb it still acts on its object.
+    root = only("L4-5: The protrusion may compromise the left L5 root.", NERVE)
+    assert (root["root"], root["assertion"], root["cause"]) == ("L5", "possible", ["disc-protrusion"])
