@@ -13,7 +13,7 @@ import re
 
 from service.extract.attributes import combine_sides, negates_grade
 from service.extract.context import ABSENT, PRESENT, Context, historical_clause, still_present
-from service.extract.levels import opens_item
+from service.extract.levels import heads_next_item, opens_item
 from service.extract.lexicon import (
     AGAIN, CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, REMAIN, ROOT, SIDE,
     PSEUDO, TERM, ZONE, Lexicon,
@@ -377,6 +377,9 @@ def _head_phrase(reading: _Reading, chain: list[int], heads: list[int], number: 
         reading.mentions = [m for m in reading.mentions if m.type not in {tokens[i].value for i in now}]
     after_limit = next_head if next_head is not None else chain[-1] + 1
     after = [i for i in chain if head < i < after_limit]
+    header = next((i for i in after if tokens[i].kind == LEVEL and heads_next_item(tokens, i, view)), None)
+    if header is not None:
+        after = [i for i in after if i < header]  # "... no canal stenosis l5-s1: ...": the next item's
     # A verb narrows its object, not its subject ("the sac and encroaching the exit canals").
     verb = tokens[head].kind == LADDER and tokens[head].detail.form == "verb" and not _noun_after_place(tokens, head, view)
     objects = _objects_after(tokens, head, after_limit, view, lexicon) if tokens[head].kind == NARROW else []
@@ -404,7 +407,7 @@ def _head_phrase(reading: _Reading, chain: list[int], heads: list[int], number: 
     if next_head is not None:
         # "... stenosis at L4-5 and moderate ...": the level right after a head is that head's.
         for i in after:
-            if i > span[-1] and tokens[i].kind == LEVEL and i == span[-1] + 1:
+            if i > span[-1] and tokens[i].kind == LEVEL and i == span[-1] + 1 and not heads_next_item(tokens, i, view):
                 span.append(i)
         if span[-1] == head and _side_closes_item(tokens, head, view, lexicon):
             span.append(head + 1)  # "foramina patent on the left, mildly narrowed on the right": the left's

@@ -168,3 +168,10 @@ def test_a_ladder_verb_that_is_also_a_noun_names_the_state_of_the_opening_before
     # As a verb it still acts on its object.
     root = only("L4-5: The protrusion may compromise the left L5 root.", NERVE)
     assert (root["root"], root["assertion"], root["cause"]) == ("L5", "possible", ["disc-protrusion"])
+
+
+def test_a_level_with_its_colon_heads_the_next_item_in_text_without_line_breaks():
+    text = "l4-l5: mild diffuse bulge Mild bilateral foraminal narrowing No canal stenosis l5-s1: no disc herniation"
+    assert [(f["type"], f["level"], f["assertion"]) for f in read(text)] == [
+        (FORAMEN, "L4-L5", "present"), (CANAL, "L4-L5", "absent")]
+    assert only("Mild canal stenosis L4-5.", CANAL)["level"] == "L4-L5"
