@@ -72,6 +72,8 @@ def _combine(group: list[Finding]) -> Finding:
         "unsure" if all(f.reading for f in winners) and any(f.reading == "unsure" for f in winners) else None,
         multilevel=any(f.multilevel for f in group),
         side_inferred=_one_side_inferred(first, winners),
+        # Both sides said in words by any statement of the fact ("bilateral" in the impression) are said so.
+        side_plural=all(f.side_plural for f in group if f.side == "bilateral") and first.side == "bilateral",
     )
 
 

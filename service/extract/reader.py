@@ -847,6 +847,7 @@ def _findings_of(mention: Mention, levels: list, side: str | None, evidence: Evi
             cause=list(mention.cause) if mention.type == "nerve-root" else [],
             evidence=[evidence], assertion_triggers=triggers, section=section, severity_text=severity_text,
             side_inferred=mention.side_inferred if side is None else None,
+            side_plural=side == "bilateral" and mention.side is None,  # _finalise_side: a plural, no side word
             reading="fallback" if mention.fallback else "unsure" if mention.unsure else None,
             multilevel=mention.multilevel,
         ))
