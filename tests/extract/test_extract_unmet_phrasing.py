@@ -175,3 +175,13 @@ def test_a_level_with_its_colon_heads_the_next_item_in_text_without_line_breaks(
     assert [(f["type"], f["level"], f["assertion"]) for f in read(text)] == [
         (FORAMEN, "L4-L5", "present"), (CANAL, "L4-L5", "absent")]
     assert only("Mild canal stenosis L4-5.", CANAL)["level"] == "L4-L5"
+
+
+def test_a_denial_does_not_reach_a_comma_item_that_states_its_own_predicate():
+    text = "L4-5: Rt paracentral protrusion, no Lt sided NR compromise, Rt S1 root abutted."
+    assert sorted((f["side"], f["assertion"]) for f in find(read(text), type=NERVE)) == [
+        ("left", "absent"), ("right", "present")]
+    assert only("L4-5: No stenosis, left L5 root compressed by the protrusion.", NERVE)["assertion"] == "present"
+    # A list of denied nouns stays denied.
+    findings = read("L4-5: No canal stenosis, foraminal narrowing or nerve root compression.")
+    assert {f["assertion"] for f in findings} == {"absent"} and len(findings) == 3
