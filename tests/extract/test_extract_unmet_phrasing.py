@@ -185,3 +185,12 @@ def test_a_denial_does_not_reach_a_comma_item_that_states_its_own_predicate():
     # A list of denied nouns stays denied.
     findings = read("L4-5: No canal stenosis, foraminal narrowing or nerve root compression.")
     assert {f["assertion"] for f in findings} == {"absent"} and len(findings) == 3
+
+
+def test_a_root_denied_by_its_own_words_does_not_share_the_next_roots_predicate():
+    text = "L4-5: no compression of the Lt L5 root, Rt L5 root compressed."
+    assert sorted((f["side"], f["assertion"]) for f in find(read(text), type=NERVE)) == [
+        ("left", "absent"), ("right", "present")]
+    # Roots listed without a predicate of their own share the one after them.
+    roots = find(read("L4-5: The L4, L5 and S1 roots are compressed."), type=NERVE)
+    assert [(f["root"], f["assertion"]) for f in roots] == [("L4", "present"), ("L5", "present"), ("S1", "present")]
