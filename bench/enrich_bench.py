@@ -69,7 +69,7 @@ def measure(path: str, body: bytes | list[bytes], requests: int, warmup: int, en
 
 # What the explanation keeps per text, sentence or clause (--cold forgets them before each request).
 TEXT_CACHES = [cached for module, names in ((scope, ("_scan", "_text_regions", "disc_levels", "scanned", "_level_tokens",
-                                                         "levels_in", "sentence_spans", "_token_starts")),
+                                                         "levels_in", "sentence_spans", "_token_starts", "_kinds_in")),
                                              (causes, ("_scanned",)), (ownwords, ("_stated_grades",)))
                for name in names if hasattr(cached := getattr(module, name, None), "cache_clear")]
 

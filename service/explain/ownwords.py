@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 import yaml
 
-from service.explain import scope
+from service.explain import patterns, scope
 from service.explain.causes import cause_words
 from service.explain.compose import ADEQUATE
 from service.explain.grades import grade_words
@@ -77,9 +77,9 @@ def _rules() -> dict:
                       for kind, pattern in raw["own_words_after_grade"].items()},
         "own_words_reach": int(raw["own_words_reach"]),
         "own_words_breaks": re.compile(raw["own_words_breaks"], re.IGNORECASE),
-        "grades": re.compile(r"\b(?:" + "|".join(re.escape(word) for word in words) + r")\b", re.IGNORECASE),
-        "limited_denial": re.compile(raw["limited_denial"].replace("{grade}", "|".join(re.escape(w) for w in words)),
-                                     re.IGNORECASE),
+        # The grade words as a trie (patterns.py): the same matches, several times faster.
+        "grades": re.compile(r"\b" + patterns.words(words) + r"\b", re.IGNORECASE),
+        "limited_denial": re.compile(raw["limited_denial"].replace("{grade}", patterns.words(words)), re.IGNORECASE),
         "meanings": {word.lower(): meaning for word, meaning in grade_words()["meanings"].items()},
         "pinned_by_words": re.compile(raw["pinned_by_words"], re.IGNORECASE),
         "narrowing_word": re.compile(raw["narrowing_word"], re.IGNORECASE),
