@@ -194,3 +194,13 @@ def test_a_root_denied_by_its_own_words_does_not_share_the_next_roots_predicate(
     # Roots listed without a predicate of their own share the one after them.
     roots = find(read("L4-5: The L4, L5 and S1 roots are compressed."), type=NERVE)
     assert [(f["root"], f["assertion"]) for f in roots] == [("L4", "present"), ("L5", "present"), ("S1", "present")]
+
+
+def test_relatively_is_no_grade_word():
+    # FORMAT.md: "relatively" grades nothing; a grade word after it still does; typed as dictated, the same.
+    for text in ("L4-5: The canal is relatively narrow.", "L3-L4: releatively secondary spinal canal stenosis.",
+                 "L4-5: Relatively narrow lateral recesses."):
+        finding = read(text)[0]
+        assert (finding["assertion"], finding.get("severity")) == ("present", None), text
+    assert only("L3-4: Relatively mild central canal stenosis.", CANAL)["severity"] == "mild"
+    assert only("L4-5: Relatively capacious canal.", CANAL)["assertion"] == "absent"
