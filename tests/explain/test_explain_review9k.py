@@ -204,9 +204,10 @@ def test_a_cord_the_report_states_or_only_asks_about_is_not_told_as_not_seen(sen
 
 
 def test_a_typed_hedge_still_hedges():
-    (fragment,) = [m for m in mentions("Soft tissue behind L4, appearances suggetsive of sequestered disc.")
-                   if m.kind == "fragment"]
-    assert fragment.hedged
+    for text in ("Soft tissue behind L4, appearances suggetsive of sequestered disc.",
+                 "Low signal behind L4 narrowing the exit canal?sequestered disc."):
+        (fragment,) = [m for m in mentions(text) if m.kind == "fragment"]
+        assert fragment.hedged, text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -224,3 +225,13 @@ def test_mostly_before_what_presses_is_most_likely(language):
 ])
 def test_sac_pressure_as_typed_or_as_flattening_is_listed(sentence):
     assert "sac" in [m.kind for m in mentions(sentence)]
+
+
+@pytest.mark.parametrize("words", ["more severe on the left", "more likely on the left"])
+def test_a_finding_of_both_sides_keeps_the_side_the_report_leans_to(words):
+    text = f"C7-T1: there may be effect on either exiting C7 nerve root, {words}."
+    (root,) = [f for f in extract_findings(text) if f.type == "nerve-root"]
+    assert root.side == "bilateral"
+    book = phrasebook("en")
+    sentence = explain([root], "en", text=text).finding_sentences[0]
+    assert book["more_on"].format(side=book["sides"]["left"]) in sentence
