@@ -433,6 +433,8 @@ def _clause_words(sentence: str, end: int, reach: int) -> str:
 def _hedged(sentence: str, stated: re.Match, rules: dict) -> bool:
     """Whether the report is unsure of what it mentions: a hedge among the clause's last words before it
     ("probably detached disc material", "? sequestrated disc") or right after it ("hemangioma ?")."""
+    if _ALTERNATIVES.search(stated.group()):
+        return True  # "thecal sac or nerve root compression noted", with no denial: one of two, perhaps a lost "No"
     before = _clause_words(sentence, stated.start(), rules["hedge_reach"])
     hedges = list(rules["hedge_before"].finditer(before))
     if hedges:
@@ -454,6 +456,8 @@ def _age(kind: str, sentence: str, stated: re.Match, rules: dict) -> str | None:
     return next((age for age, pattern in rules["ages"].items() if pattern.search(words)), None)
 
 
+# Alternatives named in one mention's words ("cord or nerve root compression").
+_ALTERNATIVES = re.compile(r"\b(?:or|nor)\b", re.IGNORECASE)
 # Words that say a structure is normal: a match holding them is its denial ("the spinal cord appears normal").
 _NORMAL = re.compile(r"\b(?:normal|unremarkable)\b", re.IGNORECASE)
 # A verb of what presses ("compressing", "causing"): a hedge before it is about the thing that presses.

@@ -235,3 +235,13 @@ def test_a_finding_of_both_sides_keeps_the_side_the_report_leans_to(words):
     book = phrasebook("en")
     sentence = explain([root], "en", text=text).finding_sentences[0]
     assert book["more_on"].format(side=book["sides"]["left"]) in sentence
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_denied_sac_is_not_seen_and_an_undenied_alternative_is_unsure(language):
+    text = "L4-L5: mild disc bulge. No significant thecal sac or nerve root compression."
+    book = phrasebook(language)
+    page = explain(extract_findings(text), language, text=text).text
+    assert book["scope"]["not_seen"]["sac"]["other"]["phrase"].split("{limit}")[0] in page
+    (sac,) = [m for m in mentions("L4-L5: thecal sac or nerve root compression noted.") if m.kind == "sac"]
+    assert sac.hedged
