@@ -10,7 +10,7 @@ phrases (rule out, recommend, family history ...) cover forward in the same way 
 from __future__ import annotations
 
 from service.extract.lexicon import (
-    AGAIN, GRADE, HEDGE, HIST, KILL, LABEL, LADDER, LEVEL, NEG, PSEUDO, SIDE, TERM, Lexicon,
+    AGAIN, GRADE, HEDGE, HIST, KILL, LABEL, LADDER, LEVEL, LOC, NEG, PSEUDO, ROOT, SIDE, TERM, Lexicon,
 )
 from service.extract.attributes import negates_grade
 from service.extract.levels import opens_item
@@ -40,6 +40,22 @@ def _graded_items(tokens: list[Token], view: str, new_item_gap, last: int) -> fr
                 ends.add(i)
             graded = False
     return frozenset(ends)
+
+
+def _stated_item(tokens: list[Token], first: int, view: str) -> bool:
+    """The comma item opening at ``tokens[first]`` (a side, root or opening) states its own predicate: a ladder verb
+    or participle after its root or opening ("no Lt sided NR compromise, Rt S1 root abutted"), so a denial before
+    the comma does not reach it; a listed noun ("no stenosis, nerve root compression or cord signal") stays denied."""
+    subject = False
+    for i in range(first, len(tokens)):
+        token = tokens[i]
+        if i > first and (token.kind == TERM or "," in view[tokens[i - 1].end:token.start]):
+            return False
+        if token.kind in (ROOT, LOC):
+            subject = True
+        elif token.kind == LADDER:
+            return subject and token.detail.form in ("verb", "participle")
+    return False
 
 
 class Context:
@@ -78,7 +94,9 @@ class Context:
                 # "No central stenosis, mild foraminal narrowing"; "bulge without stenosis, contacting the root"
                 last_any = -1
             elif previous_end is not None and last_any >= 0 and tokens[last_any].kind == NEG and i - last_any > 1 \
-                    and new_clause_gap.match(view, previous_end, token.start):
+                    and (new_clause_gap.match(view, previous_end, token.start)
+                         or (kind in (SIDE, ROOT, LOC) and "," in view[previous_end:token.start]
+                             and _stated_item(tokens, i, view))):
                 # "No stenosis and the protrusion contacts the S1 root": a new clause with its own subject.
                 last_any = -1
             self.forward[i] = (last_any, last_restricted)

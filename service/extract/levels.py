@@ -136,6 +136,14 @@ def level_groups(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Level
     return groups
 
 
+def heads_next_item(tokens: list[Token], last: int, view: str) -> bool:
+    """The level ending at ``tokens[last]`` has a colon right after it: it heads what follows ("... no canal
+    stenosis l5-s1: no herniation", text that lost its line breaks), not the phrase before it."""
+    after = last + 1
+    return after < len(tokens) and view[tokens[after].start] == ":" \
+        and not view[tokens[last].end:tokens[after].start].strip()
+
+
 def opens_item(tokens: list[Token], first: int, last: int, view: str) -> bool:
     """"L3-4 mild bulge, mild bilat NF narrowing, L4-5 mod canal stenosis": the levels ``tokens[first:last + 1]``
     after a comma, followed right away by words of their own, open the next item of a comma dump; they do not

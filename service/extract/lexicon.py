@@ -85,6 +85,7 @@ class LadderDetail(NamedTuple):
     form: str      # "verb", "participle" or "noun"
     narrows: bool  # it also narrows a space ("foraminal encroachment")
     places: tuple  # the stenosis types it makes when a place is its object
+    noun: bool = False  # a verb that is also a noun ("compromise"): "foraminal compromise" names the place's state
 
 
 class LevelDetail(NamedTuple):
@@ -348,10 +349,12 @@ def _add_ladder(builder: _Builder, data: dict) -> None:
         for phrase in _spelled(data.get(name)):
             narrowed[phrase_key(phrase)] = types
     for rung, forms in data.get("rungs", {}).items():
+        nouns = {phrase_key(phrase) for phrase in _spelled(forms.get("nouns"))}
         for form in ("verbs", "participles", "nouns"):
             for phrase in _spelled(forms.get(form)):
-                types = narrowed.get(phrase_key(phrase), ())
-                builder.add(phrase, Entry(LADDER, rung, LadderDetail(form[:-1], bool(types), types)))
+                key = phrase_key(phrase)
+                types = narrowed.get(key, ())
+                builder.add(phrase, Entry(LADDER, rung, LadderDetail(form[:-1], bool(types), types, key in nouns)))
 
 
 def _add_assertion(builder: _Builder, data: dict) -> None:

@@ -16,7 +16,7 @@ from service.extract.attributes import root_fits_level
 from service.extract.budget import check_deadline
 from service.extract.context import ABSENT, POSSIBLE, PRESENT, Context
 from service.extract.finding import Evidence, Finding
-from service.extract.levels import LevelGroup, level_groups, opens_item
+from service.extract.levels import LevelGroup, heads_next_item, level_groups, opens_item
 from service.extract.lexicon import (
     CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, PSEUDO, REF, REMAIN, ROOT, SIDE, TERM,
     WIDE, ZONE, Lexicon,
@@ -61,8 +61,10 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
             if start - end <= _FORWARD_GAP and all(t.kind in (LOC, ZONE, SIDE) for t in between) \
                     and lexicon.level_intro_re.fullmatch(view, tokens[group.first - 1].end, start) \
                     and not lexicon.subject_gap_re.fullmatch(view, tokens[group.first - 1].end, start) \
-                    and not opens_item(tokens, group.first, group.last, view):
-                # (not "... canal stenosis the L5-S1 level is unremarkable": a new clause's subject)
+                    and not opens_item(tokens, group.first, group.last, view) \
+                    and not heads_next_item(tokens, group.last, view):
+                # (not "... canal stenosis the L5-S1 level is unremarkable": a new clause's subject, nor "... no
+                # canal stenosis l5-s1: no herniation": the next item's header in text that lost its line breaks)
                 return group.levels
             break
     if mention.last + 1 < len(tokens) and tokens[mention.last + 1].kind == WIDE \
@@ -85,6 +87,7 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
 
 
 _EMPHASIS_REACH = 40
+
 
 
 def _past_emphasis(mention: Mention, levels: list, header_levels: list | None, groups: list[LevelGroup],

@@ -485,6 +485,7 @@ class RootReader:
             return []  # no root named, none to read
         bound: dict[int, list[int]] = {}
         shared: list[tuple[int, int]] = []  # (root, verb) a root takes only by coordination
+        shared_before: list[tuple[int, int]] = []  # ... listed before the root the verb follows
         for i, token in enumerate(tokens):
             if token.kind == LADDER:
                 root = self._bind_ladder(i)
@@ -499,9 +500,14 @@ class RootReader:
                     shared.append((other, i))
                 for other in self._coordinated_before(root) if root < i else ():
                     bound.setdefault(other, []).append(i)  # listed right before the root: no predicate between
+                    shared_before.append((other, i))
         for other, verb in shared:
             # "contacts the L5 root and the S1 root is likely displaced": S1 has a predicate of its own.
             if any(word > other for word in bound[other]):
+                bound[other].remove(verb)
+        for other, verb in shared_before:
+            # "no compression of the Lt L5 root, Rt L5 root compressed": the left root has a predicate of its own.
+            if any(word < other for word in bound[other]):
                 bound[other].remove(verb)
         back_reference = bool(tokens) and tokens[0].kind == REF
         mentions = []

@@ -13,7 +13,7 @@ import re
 
 from service.extract.attributes import combine_sides, negates_grade
 from service.extract.context import ABSENT, PRESENT, Context, historical_clause, still_present
-from service.extract.levels import opens_item
+from service.extract.levels import heads_next_item, opens_item
 from service.extract.lexicon import (
     AGAIN, CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, REMAIN, ROOT, SIDE,
     PSEUDO, TERM, ZONE, Lexicon,
@@ -143,6 +143,28 @@ def _narrows_here(tokens: list[Token], i: int) -> bool:
             return True
         j += step
     return False
+
+
+def _noun_after_place(tokens: list[Token], head: int, view: str) -> bool:
+    """A ladder verb that is also a noun, right after an opening, names that opening's state ("left foraminal
+    compromise"), as a noun would ("foraminal encroachment")."""
+    token = tokens[head]
+    return token.kind == LADDER and token.detail.noun and head > 0 and tokens[head - 1].kind == LOC \
+        and not view[tokens[head - 1].end:token.start].strip()
+
+
+def _side_closes_item(tokens: list[Token], head: int, view: str, lexicon: Lexicon) -> bool:
+    """A side right after a state word that ends its item, at a comma or a joiner (grammar.yaml ``side_grade_links``:
+    "patent on the left, mildly narrowed on the right", "patent on the left and narrowed on the right"):
+    that state's side, not the next phrase's ("canal stenosis, bilateral foraminal narrowing" keeps its side for
+    the foramina)."""
+    side = head + 1
+    if tokens[head].kind not in (NORMAL, NARROW) or side + 1 >= len(tokens) or tokens[side].kind != SIDE \
+            or view[tokens[head].end:tokens[side].start].strip() or tokens[side + 1].kind == LOC:
+        return False
+    gap = (view, tokens[side].end, tokens[side + 1].start)
+    return tokens[side + 1].kind == TERM or (
+        bool(view[gap[1]:gap[2]].strip()) and lexicon.side_grade_link_re.fullmatch(*gap) is not None)
 
 
 def _is_head(token: Token) -> bool:
@@ -355,8 +377,11 @@ def _head_phrase(reading: _Reading, chain: list[int], heads: list[int], number: 
         reading.mentions = [m for m in reading.mentions if m.type not in {tokens[i].value for i in now}]
     after_limit = next_head if next_head is not None else chain[-1] + 1
     after = [i for i in chain if head < i < after_limit]
+    header = next((i for i in after if tokens[i].kind == LEVEL and heads_next_item(tokens, i, view)), None)
+    if header is not None:
+        after = [i for i in after if i < header]  # "... no canal stenosis l5-s1: ...": the next item's
     # A verb narrows its object, not its subject ("the sac and encroaching the exit canals").
-    verb = tokens[head].kind == LADDER and tokens[head].detail.form == "verb"
+    verb = tokens[head].kind == LADDER and tokens[head].detail.form == "verb" and not _noun_after_place(tokens, head, view)
     objects = _objects_after(tokens, head, after_limit, view, lexicon) if tokens[head].kind == NARROW else []
     locations = objects or [i for i in before if tokens[i].kind == LOC and not verb]
     if verb:
@@ -382,8 +407,10 @@ def _head_phrase(reading: _Reading, chain: list[int], heads: list[int], number: 
     if next_head is not None:
         # "... stenosis at L4-5 and moderate ...": the level right after a head is that head's.
         for i in after:
-            if i > span[-1] and tokens[i].kind == LEVEL and i == span[-1] + 1:
+            if i > span[-1] and tokens[i].kind == LEVEL and i == span[-1] + 1 and not heads_next_item(tokens, i, view):
                 span.append(i)
+        if span[-1] == head and _side_closes_item(tokens, head, view, lexicon):
+            span.append(head + 1)  # "foramina patent on the left, mildly narrowed on the right": the left's
     boundary = span[-1] + 1
     if any(tokens[i].kind == LEVEL for i in span if i > head):
         # "... root at L5-S1 and mild left foraminal narrowing at L4-5": the level after the head is its own.
@@ -551,8 +578,11 @@ def _labelled_grades(tokens: list[Token], chain: list[int], view: str, lexicon: 
         # "bilat LR sev", "NF mod": in telegraphic text a grade right after the location is its grade.
         # Not the object of a ladder verb ("indenting thecal sac minimally abutting the root": the grade is the
         # next verb's).
+        # ... and so after a dash, with the sides after it ("NF - mild B/L", "NF mild B/L").
+        gap = view[label.end:following.start].strip()
         telegraphic = label.kind == LOC and following.kind == GRADE and following.value is not None \
-            and not view[label.end:following.start].strip() and chain[-1] == chain[k + 1] \
+            and gap.strip("-\u2013") == "" and len(gap) <= 2 \
+            and all(tokens[i].kind == SIDE for i in chain[k + 2:]) \
             and not any(tokens[i].kind in (NARROW, NORMAL, LADDER, NEG) for i in chain) \
             and not (chain[k] > 0 and tokens[chain[k] - 1].kind == LADDER)
         if label.kind == LOC and (":" in view[label.end:following.start] or telegraphic):
@@ -681,9 +711,13 @@ def _mentions_of(tokens: list[Token], head: int, locations: list[int], span: lis
     kept = _narrowed_locations(tokens, head, locations, view, lexicon)
     if not kept or context.silenced(head):
         return []
-    if all(tokens[i].detail.graded_only for i in kept) and lexicon.sac_narrowing_re.match(view, head_token.start, head_token.end) \
+    if any(tokens[i].detail.graded_only for i in kept) and lexicon.sac_narrowing_re.match(view, head_token.start, head_token.end) \
             and not any(tokens[i].kind == GRADE and tokens[i].value for i in span):
-        return []  # "narrowing of the thecal sac" alone is not a canal stenosis; graded it is
+        # "narrowing of the thecal sac" alone is not a canal stenosis; graded it is; beside an opening the
+        # narrowing word has, it is the opening's ("indentation of the thecal sac and bilateral foraminal narrowing")
+        kept = [i for i in kept if not tokens[i].detail.graded_only]
+        if not kept:
+            return []
     modifiers = _modifiers(tokens, head, span, view, lexicon)
     types = []
     for i in kept:
@@ -716,7 +750,7 @@ def _narrowed_locations(tokens: list[Token], head: int, locations: list[int], vi
     for i in locations:
         if ladder and tokens[i].value not in head_token.detail.places:
             continue
-        if ladder and head_token.detail.form == "verb" and i < head:
+        if ladder and head_token.detail.form == "verb" and i < head and not _noun_after_place(tokens, head, view):
             continue
         if ladder and tokens[i].detail.graded_only:
             continue

@@ -128,3 +128,79 @@ def test_a_structure_that_encroaches_on_a_foramen_causes_its_roots_compromise():
             "severely narrowed; the exiting right C6 root is likely to be compromised.")
     root = only(text, NERVE)
     assert (root["assertion"], root["cause"]) == ("possible", ["osteophyte"])
+
+
+def test_nr_is_dictations_nerve_root():
+    assert only("L5S1 - DDD. no NR compromise.", NERVE)["assertion"] == "absent"
+    root = only("L4-5: bulge abutting the exiting NRs.", NERVE)
+    assert (root["side"], root["degree"], root["cause"]) == ("bilateral", "contact", ["disc-bulge"])
+
+
+def test_a_side_after_a_state_word_is_that_states():
+    for text in ("L4-5: Neural foramina: patent on the left, mildly narrowed on the right.",
+                 "L4-5: The neural foramina are patent on the left and mildly narrowed on the right.",
+                 "L4-5: The foramina are mildly narrowed on the right and patent on the left."):
+        assert sorted((f["side"], f["assertion"], f.get("severity")) for f in read(text)) == [
+            ("left", "absent", None), ("right", "present", "mild")], text
+    # A side word before the next opening stays that opening's.
+    assert find(read("L4-5: moderate canal stenosis, bilateral foraminal narrowing."), type=FORAMEN)[0]["side"] == \
+        "bilateral"
+
+
+def test_a_telegraphic_grade_after_an_opening_may_follow_a_dash_and_lead_its_sides():
+    for text in ("L4-5: NF - mild B/L.", "L4-5: NF mild B/L.", "L4-5: CCS - nil. NF - mild B/L."):
+        assert find(read(text), type=FORAMEN) == [
+            {"type": FORAMEN, "level": "L4-L5", "side": "bilateral", "severity": "mild", "assertion": "present"}], text
+    assert only("L4-5: Canal - moderate.", CANAL)["severity"] == "moderate"
+
+
+def test_an_ungraded_narrowing_beside_an_opening_leaves_the_thecal_sac_alone():
+    text = "L4-5: Disc bulge causing indentation of the thecal sac and bilateral foraminal narrowing."
+    assert [(f["type"], f["side"]) for f in read(text)] == [(FORAMEN, "bilateral")]
+    graded = read("L4-5: moderate narrowing of the thecal sac and foramina.")
+    assert [(f["type"], f["severity"]) for f in graded] == [(CANAL, "moderate"), (FORAMEN, "moderate")]
+
+
+def test_a_ladder_verb_that_is_also_a_noun_names_the_state_of_the_opening_before_it():
+    assert only("L4-5: mild left foraminal compromise.", FORAMEN) == {
+        "type": FORAMEN, "level": "L4-L5", "side": "left", "severity": "mild", "assertion": "present"}
+    assert only("L5-S1: bulge without significant canal or neural foraminal compromise.", CANAL)["assertion"] == "absent"
+    # As a verb it still acts on its object.
+    root = only("L4-5: The protrusion may compromise the left L5 root.", NERVE)
+    assert (root["root"], root["assertion"], root["cause"]) == ("L5", "possible", ["disc-protrusion"])
+
+
+def test_a_level_with_its_colon_heads_the_next_item_in_text_without_line_breaks():
+    text = "l4-l5: mild diffuse bulge Mild bilateral foraminal narrowing No canal stenosis l5-s1: no disc herniation"
+    assert [(f["type"], f["level"], f["assertion"]) for f in read(text)] == [
+        (FORAMEN, "L4-L5", "present"), (CANAL, "L4-L5", "absent")]
+    assert only("Mild canal stenosis L4-5.", CANAL)["level"] == "L4-L5"
+
+
+def test_a_denial_does_not_reach_a_comma_item_that_states_its_own_predicate():
+    text = "L4-5: Rt paracentral protrusion, no Lt sided NR compromise, Rt S1 root abutted."
+    assert sorted((f["side"], f["assertion"]) for f in find(read(text), type=NERVE)) == [
+        ("left", "absent"), ("right", "present")]
+    assert only("L4-5: No stenosis, left L5 root compressed by the protrusion.", NERVE)["assertion"] == "present"
+    # A list of denied nouns stays denied.
+    findings = read("L4-5: No canal stenosis, foraminal narrowing or nerve root compression.")
+    assert {f["assertion"] for f in findings} == {"absent"} and len(findings) == 3
+
+
+def test_a_root_denied_by_its_own_words_does_not_share_the_next_roots_predicate():
+    text = "L4-5: no compression of the Lt L5 root, Rt L5 root compressed."
+    assert sorted((f["side"], f["assertion"]) for f in find(read(text), type=NERVE)) == [
+        ("left", "absent"), ("right", "present")]
+    # Roots listed without a predicate of their own share the one after them.
+    roots = find(read("L4-5: The L4, L5 and S1 roots are compressed."), type=NERVE)
+    assert [(f["root"], f["assertion"]) for f in roots] == [("L4", "present"), ("L5", "present"), ("S1", "present")]
+
+
+def test_relatively_is_no_grade_word():
+    # FORMAT.md: "relatively" grades nothing; a grade word after it still does; typed as dictated, the same.
+    for text in ("L4-5: The canal is relatively narrow.", "L3-L4: releatively secondary spinal canal stenosis.",
+                 "L4-5: Relatively narrow lateral recesses."):
+        finding = read(text)[0]
+        assert (finding["assertion"], finding.get("severity")) == ("present", None), text
+    assert only("L3-4: Relatively mild central canal stenosis.", CANAL)["severity"] == "mild"
+    assert only("L4-5: Relatively capacious canal.", CANAL)["assertion"] == "absent"
