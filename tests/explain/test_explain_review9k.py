@@ -239,7 +239,7 @@ def test_a_finding_of_both_sides_keeps_the_side_the_report_leans_to(words):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_denied_sac_is_not_seen_and_an_undenied_alternative_is_unsure(language):
-    text = "L4-L5: mild disc bulge. No significant thecal sac or nerve root compression."
+    text = "L4-L5: mild disc bulge. No significant thecal sac or exiting root compression."
     book = phrasebook(language)
     page = explain(extract_findings(text), language, text=text).text
     assert book["scope"]["not_seen"]["sac"]["other"]["phrase"].split("{limit}")[0] in page
