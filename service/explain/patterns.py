@@ -95,7 +95,10 @@ def ascii_alike(text: str) -> bool:
 
 
 def ascii_twin(pattern: re.Pattern) -> re.Pattern:
-    """``pattern`` compiled in ASCII mode (itself when it asks for Unicode mode inline)."""
+    """``pattern`` compiled in ASCII mode; itself when it asks for Unicode mode inline or holds a character
+    beyond ASCII (under IGNORECASE "\u017f" matches "s" in Unicode mode only)."""
+    if not pattern.pattern.isascii():
+        return pattern
     try:
         return re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII)
     except (ValueError, re.error):
