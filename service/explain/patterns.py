@@ -44,6 +44,19 @@ def words(phrases, phrase_words: bool = False) -> str:
     return "(?:" + _written(root) + ")"
 
 
+def substrings(words) -> str:
+    """A pattern found in a text exactly when one of ``words`` is a substring of it (as written, no flags):
+    a trie of the words, for a yes-or-no search (where in the text it matches may differ from the plain
+    alternation's). Never found, for no words."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[_END] = None
+    return _written(root) if root else "(?!)"
+
+
 def _plain(phrase: str, phrase_words: bool) -> str:
     return _SPACE.join(re.escape(word) for word in phrase.split()) if phrase_words else re.escape(phrase)
 

@@ -109,8 +109,9 @@ def scope_rules() -> dict:
 
 
 def _any_of(words) -> re.Pattern:
-    """A pattern found in a text exactly when one of ``words`` is a substring of it (never, for no words)."""
-    return re.compile("|".join(re.escape(word) for word in words) if words else "(?!)")
+    """A pattern found in a text exactly when one of ``words`` is a substring of it (never, for no words); a
+    trie (patterns.substrings), searched only for whether it is found."""
+    return re.compile(patterns.substrings(words))
 
 
 @lru_cache(maxsize=4096)

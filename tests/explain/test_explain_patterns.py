@@ -102,3 +102,12 @@ def test_what_the_two_modes_read_apart_is_not_ascii_alike():
     # A pattern beyond ASCII is kept as it is: under IGNORECASE "\u017f" (long s) matches "s" in Unicode mode only.
     long_s = re.compile("\u017fevere", re.IGNORECASE)
     assert patterns.ascii_twin(long_s) is long_s and long_s.search("severe")
+
+
+def test_a_substring_trie_is_found_where_a_word_is_a_substring():
+    word_lists = [*SCOPE["mention_words"].values(), SCOPE["suggestion_words"], ["ab", "a", "abc", " us", "b-"], [""]]
+    for words in word_lists:
+        trie = re.compile(patterns.substrings(words))
+        for text in [sentence.lower() for sentence in SENTENCES] + _strings(words, 500):
+            assert (trie.search(text) is not None) == any(word in text for word in words), (words, text)
+    assert re.compile(patterns.substrings([])).search("anything") is None
