@@ -4,6 +4,8 @@
     python bench/extract_equivalence.py compare GOLDEN.json  # run the engine, report every difference
 
     python bench/extract_equivalence.py --installed record GOLDEN.json   # the installed engine (a wheel)
+    python bench/extract_equivalence.py --real record GOLDEN.json        # also the real reports of ../shared
+
 
 The engine is the one of the checkout this script sits in, or with ``--installed`` the one the Python
 running the script has installed (a built wheel: CI and tests/test_packaging.py record it with
@@ -25,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+REAL_DIR = ROOT.parent / "shared" / "corpus" / "real"
 CORPORA = sorted((ROOT / "tests" / "corpus").glob("*.jsonl")) + sorted((ROOT / "eval" / "heldout").glob("*.jsonl"))
 _WORDS = ["L4-5", "L5-S1:", "C5-6", "T12-L1", "left", "right", "bilateral", "no", "not", "without", "may",
           "possible", "mild", "moderate to severe", "foraminal", "stenosis", "narrowing", "lateral recess",
@@ -105,9 +108,22 @@ def engine_output(texts: dict[str, str]) -> dict[str, list[dict] | str]:
     return output
 
 
-def all_texts() -> dict[str, str]:
+def _real_texts() -> dict[str, str]:
+    """The real reports (real-dev and unlabelled), read at run time: never copied into the repository or golden
+    files of it (write GOLDEN.json outside the checkout)."""
+    texts = {}
+    for name in ("real-dev.jsonl", "unlabelled.jsonl"):
+        with open(REAL_DIR / name, encoding="utf-8") as lines:
+            for number, line in enumerate(lines):
+                if line.strip():
+                    record = json.loads(line)
+                    texts[f"{name}:{record.get('id', number)}"] = record["text"]
+    return texts
+
+
+def all_texts(real: bool = False) -> dict[str, str]:
     corpus = _corpus_texts()
-    return {**corpus, **synthetic_texts(corpus)}
+    return {**corpus, **synthetic_texts(corpus), **(_real_texts() if real else {})}
 
 
 def _count(output: dict) -> str:
@@ -122,6 +138,8 @@ def main() -> int:
     parser.add_argument("golden", type=Path)
     parser.add_argument("--installed", action="store_true",
                         help="run the installed engine, not the one of this checkout")
+    parser.add_argument("--real", action="store_true",
+                        help=f"also the real reports of {REAL_DIR} (keep GOLDEN.json outside the repository)")
     args = parser.parse_args()
     if not args.installed:
         sys.path.insert(0, str(ROOT))
@@ -129,7 +147,7 @@ def main() -> int:
 
     engine = "compiled" if service.extract.COMPILED else "pure Python"
     print(f"engine: {engine}, {Path(service.extract.__file__).parent}")
-    output = engine_output(all_texts())
+    output = engine_output(all_texts(args.real))
     if args.action == "record":
         args.golden.write_text(json.dumps(output, indent=0, sort_keys=True), encoding="utf-8")
         print(f"recorded {len(output)} texts, {_count(output)}")

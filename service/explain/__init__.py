@@ -174,7 +174,9 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
         # Warning signs by region: the spinal cord's for the neck and upper back, the cauda equina's
         # for the lower back; both when the region is not known.
         # A report that mentions the cord or the cauda equina gets their signs whatever its region.
-        "cord_signs": bool(regions & {"neck", "upper_back"}) or not regions or any(m.kind == "cord" for m in mentions),
+        # "chest" when the report names no neck: the upper back's cord signs, without the hands.
+        "cord_signs": (bool(regions & {"neck", "upper_back"}) or not regions or any(m.kind == "cord" for m in mentions))
+        and ("chest" if regions and "neck" not in regions else "neck"),
         "cauda_signs": "lower_back" in regions or not regions or any(m.kind == "cauda_equina" for m in mentions),
         "status": status_of(reasons),
     }
@@ -221,6 +223,10 @@ def _extra(book: dict, told: Told) -> str:
         said.append(book["cause_hedged"][told.cause_hedge].format(subject=subject.text))
     if told.more_levels:
         said.append(book["more_levels"])
+    if told.born_narrow:
+        said.append(book["born_narrow"])
+    if told.relative:
+        said.append(book["relative_canal"])
     if told.more_on:
         side = book["sides"][told.more_on]
         said.append(book["more_on"].format(side=side.get("m", side) if isinstance(side, dict) else side))
@@ -334,6 +340,13 @@ def _mention_line(book: dict, mention, told_levels: set | frozenset = frozenset(
     on the spinal cord"), the place of a level the page does not explain, and the grade when given."""
     words = book["scope"]
     line = words["problems"].get(mention.kind, {}).get(mention.problem) or words["kinds"][mention.kind]
+    if mention.hedged:
+        # The report is not sure ("probably detached disc material"): the kind's own "may be" line, or the
+        # plain line and that the report is not sure. A line that already says "may be" says it once.
+        hedged = words["hedged_kinds"].get(mention.kind) if mention.problem in (None, "other") else None
+        line = hedged or (line if mention.kind in words["hedged_in_line"] else f"{line} {words['not_sure']}")
+    if mention.age:
+        line += " " + words["ages"][mention.age]
     if mention.kind == "unread":
         # A level the page explains something of is not "something this page does not explain" as a whole.
         disc = "_disc" if mention.problem == "disc" else ""

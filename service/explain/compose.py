@@ -71,9 +71,10 @@ def nerve_root_object(book: dict, finding: Finding) -> Phrase:
     one_side = finding.side in ("left", "right")
     both = finding.side == "bilateral"
     if finding.root:
-        key = "named_side" if one_side else "named_both" if both else "named"
+        key = "named_side" if one_side else "named_plural" if both and finding.side_plural \
+            else "named_both" if both else "named"
     else:
-        key = "side" if one_side else "both" if both else "unnamed"
+        key = "side" if one_side else "plural" if both and finding.side_plural else "both" if both else "unnamed"
         if key == "unnamed" and finding.assertion != "absent":
             key = "unnamed_stated"  # a root of no stated side: "one or both", never "the roots" as if both
     return _noun(book, forms[key], root=finding.root, side=finding.side)
@@ -85,7 +86,8 @@ def opening_object(book: dict, finding: Finding) -> Phrase:
     if finding.side in ("left", "right"):
         key = "side"
     elif finding.side == "bilateral":
-        key = "both"
+        # "the exit neural canals" with no side word: the openings, not "on both sides" (Finding.side_plural).
+        key = "unsided_many" if finding.side_plural else "both"
     elif finding.side_inferred in ("left", "right") and finding.level and "inferred" in forms:
         # No side word, but the opening is the object of a sided structure's verb ("Lt paracentral bulge ...
         # compressing ... exit neural canal"): one opening, likely that side's (Finding.side_inferred).
@@ -157,6 +159,9 @@ def _grade_sentence(book: dict, severity: str | None, written: str | None = None
                                                       words=said.written)
         return book["grade_sentence"].format(grade=grade)
     if said:
+        if said.meanings and set(said.meanings) == {"large"} and "grade_sentence_large" in book:
+            # "Largely compressing": an extent, not a grade ("un grado alto" would state a severity).
+            return book["grade_sentence_large"]
         plain = plain_grade(book, said)
         if plain:
             return book["grade_sentence"].format(grade=plain)
@@ -294,7 +299,7 @@ def finding_sentence(book: dict, finding: Finding, with_level: bool = True, name
     """
     key = (id(book), finding.type, finding.level, finding.root, finding.side, finding.degree, finding.severity,
            finding.assertion, finding.zone, finding.role, tuple(finding.cause), finding.root_inferred,
-           finding.severity_text, finding.multilevel, finding.side_inferred, with_level, name_root)
+           finding.severity_text, finding.multilevel, finding.side_inferred, finding.side_plural, with_level, name_root)
     known = _SENTENCES.get(key)
     if known is not None and known[0] is book:  # the book itself is kept, so its id is never reused
         return known[1]

@@ -71,10 +71,21 @@ def contradicts(stated: Finding, denial: Finding) -> bool:
     limit = _denial_limit(denial)
     if limit is None:
         return True
-    amount = _SEVERITY_RANK.get(stated.severity or "")
+    amount = _stated_amount(stated)
     if amount is None:
         return False  # "no significant narrowing" beside a narrowing of unstated grade: both can hold
     return amount >= limit
+
+
+def _stated_amount(stated: Finding) -> float | None:
+    """How much a stated finding says: its severity, else the radiologist's words ("marked": as severe), so
+    that two findings the page says alike are judged alike."""
+    amount = _SEVERITY_RANK.get(stated.severity or "")
+    if amount is None and stated.severity_text and stated.severity_text.strip():
+        meanings = read_grade_words(stated.severity_text).meanings or ()
+        ranks = [_MEANING_RANK[meaning] for meaning in meanings if meaning in _MEANING_RANK]
+        amount = min(ranks) if ranks else None
+    return amount
 
 
 def conflicts(findings: list[Finding]) -> list[list[int]]:

@@ -55,6 +55,10 @@ class Told:
     cause_hedge: str | None = None
     # Its sentence speaks of many levels ("multilevel bulges ..., noticeably at L4-L5") and names one at most.
     more_levels: bool = False
+    # A narrowing one is born with ("congenital canal stenosis due to short pedicles"): no disc named as its cause.
+    born_narrow: bool = False
+    # "Relatively secondary spinal canal stenosis": the milder kind of canal narrowing, in the report's word.
+    relative: bool = False
 
 
 @cache
@@ -80,6 +84,8 @@ def _rules() -> dict:
         "pinned_by_words": re.compile(raw["pinned_by_words"], re.IGNORECASE),
         "narrowing_word": re.compile(raw["narrowing_word"], re.IGNORECASE),
         "multilevel": re.compile(raw["multilevel"], re.IGNORECASE),
+        "relative_canal": re.compile(raw["relative_canal"], re.IGNORECASE),
+        "born_narrow": {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in raw["born_narrow"].items()},
         "at_that_level": re.compile(raw["at_that_level"], re.IGNORECASE),
         "subject_before_grade": re.compile(raw["subject_before_grade"], re.IGNORECASE),
         "graded_words": {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in raw["graded_words"].items()},
@@ -142,6 +148,13 @@ def tell(finding: Finding, text: str | None) -> Told:
         hedged["more_levels"] = True
     if hedge:
         finding = replace(finding, cause=[])
+    if finding.type == "canal-stenosis" and not (finding.severity or finding.severity_text) \
+            and any(rules["relative_canal"].search(sentence) for sentence in sentences):
+        hedged["relative"] = True
+    born = rules["born_narrow"].get(finding.type)
+    if born and any(born.search(sentence) for sentence in sentences):
+        finding = replace(finding, cause=[])
+        hedged["born_narrow"] = True
     if not (finding.severity or finding.severity_text) and finding.assertion != "absent":
         graded = _grade_beside(finding, sentences, rules)
         finding = replace(finding, severity_text=graded) if graded else finding
@@ -164,7 +177,23 @@ def _grade_beside(finding: Finding, sentences: list[str], rules: dict) -> str | 
         verb = rules["narrowing_word"].match(sentence, word.end()) if word else None
         if verb and _names_the_finding(finding, sentence, word.start(), verb.end(), rules):
             return word.group()
+        if word and _grades_own_words(finding, sentence, word.end(), rules):
+            return word.group()
     return None
+
+
+def _grades_own_words(finding: Finding, sentence: str, end: int, rules: dict) -> bool:
+    """Whether a grade word stands before the finding's own words and its narrowing word, with at most
+    ``own_words_reach`` words of place or side before them ("advanced inferior left lateral recess stenosis")."""
+    own = rules["own_words"].get(finding.type)
+    clause = rules["own_words_breaks"].split(sentence[end:], maxsplit=1)[0]
+    words = clause.split()
+    for i, token in enumerate(words[:rules["own_words_reach"] + 3]):
+        if rules["narrowing_word"].match(" " + token):
+            before = words[:i]
+            return bool(own and before and len(before) <= rules["own_words_reach"] + 2
+                        and any(own.fullmatch(w) for w in before))
+    return False
 
 
 def _names_the_finding(finding: Finding, sentence: str, start: int, end: int, rules: dict) -> bool:

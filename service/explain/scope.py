@@ -54,6 +54,8 @@ class Mention:
     review: bool = True          # whether it asks for a clinician's review (scope.yaml review_grades)
     level: str | None = None     # the level of an unexplained finding (kind "unread")
     at: tuple[str, ...] = ()     # the levels a placed kind (scope.yaml `placed`) is stated at
+    hedged: bool = False         # the report is not sure of it ("probably detached disc material", "hemangioma ?")
+    age: str | None = None       # "old" or "new", for the kinds whose age the page says (scope.yaml `aged_kinds`)
 
 
 @cache
@@ -101,6 +103,12 @@ def scope_rules() -> dict:
         "grade_meanings": dict(raw["grade_meanings"]),
         "review_grades": {kind: re.compile(p, re.IGNORECASE) for kind, p in raw["review_grades"].items()},
         "unexplained": {use: re.compile(p, re.IGNORECASE) for use, p in raw["unexplained"].items()},
+        "hedge_before": re.compile(raw["hedge_before"], re.IGNORECASE),
+        "hedge_reach": int(raw["hedge_reach"]),
+        "hedge_after": re.compile(raw["hedge_after"], re.IGNORECASE),
+        "ages": {age: re.compile(p, re.IGNORECASE) for age, p in raw["ages"].items()},
+        "aged_kinds": frozenset(raw["aged_kinds"]),
+        "age_reach": int(raw["age_reach"]),
     }
     # ... and in ASCII mode, for a text of ASCII letters (patterns.ascii_alike): the same, twice as fast.
     compiled["region_words_ascii"] = {region: patterns.ascii_twin(pattern)
@@ -355,14 +363,19 @@ def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[
     the thecal sac": the bulges are mild, the pressure is not graded)."""
     problem = _problem(kind, stated.group(), rules)
     grade = shown = None
-    if kind in rules["grades"]:
+    numbered = [word.group() for word in rules["grades"][kind].finditer(sentence)
+                if word.group().lower().startswith("grade")] if kind == "slip" else []
+    if numbered:
+        # A slip's own grade ("Grade I anterolisthesis ... with moderate stenosis"): not the stenosis's word.
+        grade = shown = numbered[0]
+    elif kind in rules["grades"]:
         before = sentence[:stated.start()]
         cut = max(before.rfind(","), before.rfind(";"), before.rfind(":"))
-        clause = before[cut + 1:] if kind != "slip" else sentence
+        clause = before[cut + 1:]
         joined = clause + " " + stated.group()
         words = list(rules["grades"][kind].finditer(joined))
         grade = words[-1].group() if words else None
-        own = [word for word in words if kind == "slip" or word.start() > len(clause)
+        own = [word for word in words if word.start() > len(clause)
                or _ADJACENT.fullmatch(joined, word.end(), len(clause) + 1)]
         shown = own[-1].group() if own else None
     review = kind not in rules["review_grades"] or bool(rules["review_grades"][kind].search(f"{grade or ''} {stated.group()}"))
@@ -371,9 +384,43 @@ def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[
         # Placed at a level its sentence does not name: the quote holds the words that name it ("C3/4 … Mild
         # cord flattening."), so the page never states a level its quote does not hold.
         quote = f"{level_words}{BETWEEN}{quote.removeprefix('… ')}"
-    return Mention(kind, quote, problem, shown, review, at=at)
+    return Mention(kind, quote, problem, shown, review, at=at, hedged=_hedged(sentence, stated, rules),
+                   age=_age(kind, sentence, stated, rules))
 
 
+def _clause_words(sentence: str, end: int, reach: int) -> str:
+    """The last ``reach`` words of the clause that ends at ``end`` (after its last comma, semicolon or colon)."""
+    before = sentence[:end]
+    cut = max(before.rfind(","), before.rfind(";"), before.rfind(":"))
+    return " ".join(before[cut + 1:].split()[-reach:]) if reach else ""
+
+
+def _hedged(sentence: str, stated: re.Match, rules: dict) -> bool:
+    """Whether the report is unsure of what it mentions: a hedge among the clause's last words before it
+    ("probably detached disc material", "? sequestrated disc") or right after it ("hemangioma ?")."""
+    before = _clause_words(sentence, stated.start(), rules["hedge_reach"])
+    hedges = list(rules["hedge_before"].finditer(before))
+    if hedges:
+        # A hedge before the thing that presses hedges that thing, not the pressure: "mostly fibrosis compressing
+        # the thecal sac" (words, then a verb); "possibly compressing the cord" hedges the pressure.
+        words = f"{before[hedges[-1].end():]} {stated.group()}"
+        verb = _VERB.search(words)
+        if verb is None or not words[:verb.start()].strip(" ?"):
+            return True
+    return rules["hedge_after"].match(sentence, stated.end()) is not None
+
+
+def _age(kind: str, sentence: str, stated: re.Match, rules: dict) -> str | None:
+    """"old" or "new" when the report says so right before the words or in them ("chronic superior end plate
+    compression", "acute fracture"), for the kinds whose age the page says."""
+    if kind not in rules["aged_kinds"]:
+        return None
+    words = f"{_clause_words(sentence, stated.start(), rules['age_reach'])} {stated.group()}"
+    return next((age for age, pattern in rules["ages"].items() if pattern.search(words)), None)
+
+
+# A verb of what presses ("compressing", "causing"): a hedge before it is about the thing that presses.
+_VERB = re.compile(r"\b\w{3,}ing\b", re.IGNORECASE)
 # Between a grade word and the words it grades: nothing but a space, a comma or an article.
 _ADJACENT = re.compile(r"[\s,]*(?:(?:the|a|an)\s+)?", re.IGNORECASE)
 # A single vertebra named as a place ("posterior to the L4 vertebral body", "L1 vertebra").

@@ -26,6 +26,22 @@ def _graded_side(tokens: list[Token], i: int) -> bool:
             and tokens[i + 1].value is not None)
 
 
+def _graded_items(tokens: list[Token], view: str, new_item_gap, last: int) -> frozenset:
+    """The last token of each comma-separated item, up to token ``last``, that a grade opens ("mild left
+    foraminal narrowing, canal stenosis not seen"): a backward denial after the comma does not reach it, as a
+    forward denial does not reach past a comma into a graded item ("No canal stenosis, mild ...")."""
+    ends = set()
+    graded = False
+    for i in range(last):
+        token = tokens[i]
+        graded = graded or (token.kind == GRADE and bool(token.value)) or _graded_side(tokens, i)
+        if new_item_gap.fullmatch(view, token.end, tokens[i + 1].start) and "," in view[token.end:tokens[i + 1].start]:
+            if graded:
+                ends.add(i)
+            graded = False
+    return frozenset(ends)
+
+
 class Context:
     """Trigger coverage of one sentence's tokens, computed in two linear sweeps."""
 
@@ -55,8 +71,9 @@ class Context:
                 last_any = last_restricted = -1
                 killing = False
             elif previous_end is not None and last_any >= 0 and tokens[last_any].kind == NEG \
-                    and i - last_any > 1 and ((kind == GRADE and token.value) or (kind == LADDER and token.detail.form == "verb")
-                                              or _graded_side(tokens, i)) \
+                    and (i - last_any > 1 or tokens[last_any].value == "both") \
+                    and ((kind == GRADE and token.value) or (kind == LADDER and token.detail.form == "verb")
+                         or _graded_side(tokens, i)) \
                     and new_item_gap.match(view, previous_end, token.start):
                 # "No central stenosis, mild foraminal narrowing"; "bulge without stenosis, contacting the root"
                 last_any = -1
@@ -78,12 +95,15 @@ class Context:
         if not backward:
             return  # no backward trigger: every token keeps (-1, -1)
         next_any = next_restricted = -1
+        graded_items = _graded_items(tokens, view, new_item_gap, backward[-1])
         # After the last backward trigger nothing covers a token from behind: the sweep starts there.
         for i in range(backward[-1], -1, -1):
             token = tokens[i]
             if token.kind == TERM or (next_any >= 0 or next_restricted >= 0) and i + 1 < count \
-                    and new_clause_gap.match(view, token.end, tokens[i + 1].start):
-                # "The recess is narrowed and the L5 root is probably compressed": the hedge stays in its clause.
+                    and (new_clause_gap.match(view, token.end, tokens[i + 1].start)
+                         or i in graded_items and tokens[next_any if next_any >= 0 else next_restricted].kind == NEG):
+                # "The recess is narrowed and the L5 root is probably compressed": the hedge stays in its clause;
+                # "mild left foraminal narrowing, canal stenosis not seen": the denial stays in its item.
                 next_any = next_restricted = -1
             self.backward[i] = (next_any, next_restricted)
             if token.kind in (NEG, HEDGE) and token.value in ("backward", "both"):

@@ -53,6 +53,10 @@ class Finding:
     # The side of the structure that presses on a singular foramen or recess the text gives no side ("Lt
     # paracentral bulge ... compressing the exit neural canal": left); never in `side` (FORMAT.md's ruling).
     side_inferred: str | None = None
+    # True when `side` is "bilateral" only because the text names the structure in the plural with no side
+    # word ("encroaching the exit neural canals"): FORMAT.md reads both sides, the page says "the nerve
+    # openings" and does not claim both sides the report never named.
+    side_plural: bool = False
     evidence: list[Evidence] = field(default_factory=list)
     assertion_triggers: list[str] = field(default_factory=list)  # the words that made it possible/absent
     section: str | None = None        # "findings", "impression", ... where the strongest evidence sits
@@ -75,6 +79,7 @@ class Finding:
         out["cause"] = list(self.cause)
         out["root_inferred"] = self.root_inferred
         out["side_inferred"] = self.side_inferred
+        out["side_plural"] = self.side_plural
         out["evidence"] = [{"start": e.start, "end": e.end} for e in self.evidence]
         out["assertion_triggers"] = list(self.assertion_triggers)
         out["section"] = self.section

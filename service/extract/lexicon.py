@@ -135,6 +135,7 @@ class Lexicon:
     plural_root_re: re.Pattern = _NEVER                   # a root mention in the plural ("roots", "L5s")
     causal_re: re.Pattern = _NEVER                        # "by", "due to": what presses on a root
     leads_to_re: re.Pattern = _NEVER                      # "results in": a structure producing a stenosis
+    origin_re: re.Pattern = _NEVER                        # "arising from (the left)": before a cause's origin
     object_and_re: re.Pattern = _NEVER                    # a verb's first object, then a root it reaches too
     object_gap_re: re.Pattern = _NEVER                    # ... the whole gap between them, the joiner optional
     root_list_re: re.Pattern = _NEVER                     # between the roots of one list
@@ -188,6 +189,7 @@ class Lexicon:
     landmark_re: re.Pattern = _NEVER                      # "below" before a level: a landmark, not the place
     subject_gap_re: re.Pattern = _NEVER                   # "the" alone before a level: a new clause's subject
     location_coordinator_re: re.Pattern = _NEVER          # "and" between two openings of one narrowing word
+    object_coordinator_re: re.Pattern = _NEVER            # "and the" between two openings a narrowing word takes
     passive_pronoun_re: re.Pattern = _NEVER               # "It is" standing for the root named before
     side_subject_re: re.Pattern = _NEVER                  # "The" before a side that is a sentence's subject
     side_item_re: re.Pattern = _NEVER                     # "... at C4-5 and on the left at C5-6": a side's item
@@ -200,6 +202,7 @@ class Lexicon:
     glued_re: re.Pattern = _NEVER                         # "notedslightly": a word typed together with the next
     disc_kind_re: re.Pattern = _NEVER                     # "disc protrotion": a disc head and the word after it
     disc_kinds: dict = field(default_factory=dict)        # ... that word's first letters -> the one disc cause they begin
+    disc_heads: frozenset = frozenset()                   # "disc", "disk": the bare words for a disc
 
     def entry(self, text: str) -> Entry | None:
         return self.entries.get(phrase_key(text))
@@ -562,7 +565,8 @@ def _disc_kinds(cause_data: dict, entries: dict) -> dict:
         if entry.kind == CAUSE and key.isalpha() and len(key) > size and str(entry.value).startswith("disc-") \
                 and entry.value != "disc-bulge":
             kinds.setdefault(key[:size], set()).add(entry.value)
-    return {"disc_kind_re": re.compile(rf"(?<![a-z])(?:{_alternation(heads)})[ \t]+(([a-z]{{{size}}})[a-z]{{2,}})(?![a-z])"),
+    return {"disc_heads": frozenset(phrase_key(str(h)) for h in heads),
+            "disc_kind_re": re.compile(rf"(?<![a-z])(?:{_alternation(heads)})[ \t]+(([a-z]{{{size}}})[a-z]{{2,}})(?![a-z])"),
             "disc_kinds": {prefix: values.pop() for prefix, values in kinds.items() if len(values) == 1}}
 
 
@@ -642,6 +646,7 @@ def _load(directory: str) -> Lexicon:
         clause_names_re=_clause_names_regex(parts, anatomy),
         causal_re=re.compile(rf"(?<![a-z])(?:{words('causal_connectives')})(?![a-z])"),
         leads_to_re=re.compile(rf"(?<![a-z])(?:{words('leads_to')})(?![a-z])"),
+        origin_re=re.compile(rf"(?<![a-z])(?:{words('origin_words')})\s+(?:the\s+)?(?:[a-z]+\.?\s+)?$"),
         object_and_re=re.compile(rf"[\s,]*(?:{words('object_coordinators')})(?:\s|$)"),
         object_gap_re=re.compile(rf"[\s,]*(?:(?:{words('object_coordinators')})[\s,]*)?"
                                  r"(?:the\s+)?"),
@@ -734,6 +739,8 @@ def _grammar_patterns(grammar: dict) -> dict:
                                    r"(?:\([^()\n]{0,40}\)\s{0,4})?(?:[:|]|-\s|\u2013)"),
         level_intro_re=re.compile(rf"\s*(?:,\s*)?(?:{words('level_introducers')}\s+)?"),
         location_coordinator_re=re.compile(rf"[\s,]*(?:{words('location_coordinators')})?[\s,]*"),
+        object_coordinator_re=re.compile(
+            rf"[\s,]*(?:{words('location_coordinators')})[\s\-]+(?:{object_words}[\s\-]+)?"),
         landmark_re=re.compile(rf"(?<![a-z]){words('landmark_words')}\s+(?:{words('level_introducers')}\s+)?$"),
         subject_gap_re=re.compile(rf"[\s,]*{words('clause_subjects')}\s+"),
         emphasis_re=re.compile(rf"(?<![a-z]){words('emphasis_words')}[\s,]+(?:{words('level_introducers')}\s+)?$"),

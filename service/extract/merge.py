@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
-from service.extract.attributes import RUNG_RANK, infer_root, one_disc_cause
+from service.extract.attributes import DISC_CAUSES, RUNG_RANK, infer_root, one_disc_cause
 from service.extract.finding import Finding
 
 _ASSERTION_RANK = {"absent": 0, "possible": 1, "present": 2}
+_BULGE = "disc-bulge"
+_ONE_SIDE = ("left", "right")
 
 
 class Key(NamedTuple):
@@ -54,7 +56,7 @@ def _combine(group: list[Finding]) -> Finding:
         severity = next((f.severity for f in asserted if f.severity), None)
     graded = [f for f in winners if f.severity == severity and f.severity_text] if severity else []
     severity_text = next((f.severity_text for f in graded + winners if f.severity_text), None)
-    causes = one_disc_cause(list(dict.fromkeys(c for f in asserted for c in f.cause)))
+    causes = _united_causes(asserted)
     triggers = list(dict.fromkeys(t for f in winners for t in f.assertion_triggers))
     evidence = sorted({(e.start, e.end): e for f in group for e in f.evidence}.values(), key=lambda e: (e.start, e.end))
     return Finding(
@@ -70,7 +72,28 @@ def _combine(group: list[Finding]) -> Finding:
         "unsure" if all(f.reading for f in winners) and any(f.reading == "unsure" for f in winners) else None,
         multilevel=any(f.multilevel for f in group),
         side_inferred=_one_side_inferred(first, winners),
+        # Both sides said in words by any statement of the fact ("bilateral" in the impression) are said so.
+        side_plural=all(f.side_plural for f in group if f.side == "bilateral") and first.side == "bilateral",
     )
+
+
+def _united_causes(statements: list[Finding]) -> list[str]:
+    """The causes of one fact told several times. A statement that names a diffuse bulge and a focal disc lesion
+    pressing on both sides names two structures ("a diffuse bulge with a central extrusion compressing both L5
+    roots": FORMAT.md's "A with B"), which a shorter retelling ("the extrusion compressing both L5 roots") does not
+    undo: the bulge stays beside the focal lesion. On one side the focal lesion a retelling names alone is the
+    cause ("bulge with a superimposed right foraminal protrusion ... IMPRESSION: protrusion contacting the right
+    L4 root"). Otherwise one
+    disc named differently is one cause, the most specific word (``one_disc_cause``: "protrusion" in one
+    statement, "herniation" or "disc" in another)."""
+    united = list(dict.fromkeys(c for f in statements for c in f.cause))
+    focal_words = [{c for c in f.cause if c in DISC_CAUSES and c != _BULGE} for f in statements]
+    beside = any(_BULGE in f.cause and focal for f, focal in zip(statements, focal_words))
+    alone = any(_BULGE not in f.cause and focal for f, focal in zip(statements, focal_words))
+    if beside and not (alone and statements[0].side in _ONE_SIDE):
+        focal = one_disc_cause([c for c in united if c in DISC_CAUSES and c != _BULGE])
+        return [c for c in united if c not in DISC_CAUSES or c == _BULGE or c in focal]
+    return one_disc_cause(united)
 
 
 def _one_side_inferred(first: Finding, winners: list[Finding]) -> str | None:
@@ -194,11 +217,23 @@ def _fold_unnamed_into_named_root(groups: dict) -> None:
             # level of one named root is that root.
             targets = [k for k in groups if k.type == "nerve-root" and k.root is not None and k.level == key.level]
             targets = targets if len(targets) == 1 and _same_sentence(groups[key], groups[targets[0]]) else []
+        if len(targets) > 1:
+            targets = _same_rung(groups, key, targets)
         if len(targets) == 1 and (_compatible(groups[key], groups[targets[0]])
                                   or _same_sentence(groups[key], groups[targets[0]])):
             # In one sentence the unnamed roots are the named ones ("without compression of either exiting L5
             # root; both roots are, however, contacted"): one finding, present beating absent.
             _fold(groups, key, targets[0])
+
+
+def _same_rung(groups: dict, key: Key, targets: list[Key]) -> list[Key]:
+    """Of several named roots at the unnamed mention's level and side, those it retells: the ones stated on the
+    same rung ("compresses the left S1 root and abuts the left L5 root ... IMPRESSION: neural compression at
+    L5-S1 on the left" is the S1 root's compression)."""
+    rungs = {f.degree for f in groups[key] if f.assertion != "absent"} - {None}
+    if len(rungs) != 1:
+        return targets
+    return [k for k in targets if rungs <= {f.degree for f in groups[k] if f.assertion != "absent"}]
 
 
 def _drop_summaries_of_levels(groups: dict, summaries: AbstractSet[int]) -> None:

@@ -7,6 +7,8 @@ else the level of the segment it sits in ("L4-L5: ..."), else the previous sente
 
 from __future__ import annotations
 
+import re
+
 from functools import cached_property
 from typing import NamedTuple
 
@@ -169,14 +171,22 @@ class _State:
         self.item_levels: list | None = None  # the levels of the numbered item before this one
 
 
+# A short label with its colon opening a line's sentence ("LUMBAR:", "C-spine:", "Thoracic spine:").
+_REGION_LABEL = re.compile(r"[A-Za-z][A-Za-z/\-]*(?: [A-Za-z/\-]+){0,2}:")
+
+
 def _is_level_header(tokens: list[Token], groups: list[LevelGroup], view: str, sentence_start: int,
                      lexicon: Lexicon) -> bool:
-    if not groups or groups[0].first != 0:
+    first = 0
+    if groups and groups[0].first == 1 and tokens[0].kind in (TERM, LABEL) and view[tokens[0].start] == ":" \
+            and _REGION_LABEL.fullmatch(view[sentence_start:tokens[0].end].strip(" \t*-#>•,")):
+        first = 1  # "LUMBAR: L4-5 moderate canal stenosis." opens that level's segment as "L4-5: ..." does
+    if not groups or groups[0].first != first:
         return False
-    opening = view[sentence_start:tokens[0].start].strip(" \t*-#>•,")
-    if opening and not (lexicon.level_intro_re.fullmatch(opening.lower() + " ") and not tokens[0].detail.single):
+    opening = view[tokens[first - 1].end if first else sentence_start:tokens[first].start].strip(" \t*-#>•,")
+    if opening and not (lexicon.level_intro_re.fullmatch(opening.lower() + " ") and not tokens[first].detail.single):
         return False  # only "At L5-S1 ...", "At the L4-5 level ..." may stand before the level
-    if not tokens[0].detail.single:
+    if not tokens[first].detail.single:
         # A sentence that opens with a disc level speaks of that level, and so do the sentences after it
         # that name none ("L4-5 postsurgical change. Soft tissue abuts the L5 root."), colon or not.
         return True
@@ -834,6 +844,7 @@ def _findings_of(mention: Mention, levels: list, side: str | None, evidence: Evi
             cause=list(mention.cause) if mention.type == "nerve-root" else [],
             evidence=[evidence], assertion_triggers=triggers, section=section, severity_text=severity_text,
             side_inferred=mention.side_inferred if side is None else None,
+            side_plural=side == "bilateral" and mention.side is None,  # _finalise_side: a plural, no side word
             reading="fallback" if mention.fallback else "unsure" if mention.unsure else None,
             multilevel=mention.multilevel,
         ))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from service.extract.attributes import RUNG_RANK, combine_sides, grade_before
+from service.extract.attributes import DISC_CAUSES, RUNG_RANK, combine_sides, grade_before
 from service.extract.context import ABSENT, POSSIBLE, PRESENT, Context, historical_clause, still_present
 from service.extract.lexicon import (
     CAUSE, GRADE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NORMAL, OBJ, REF, ROLE, ROOT, SIDE, TERM,
@@ -19,7 +19,7 @@ from service.extract.lexicon import (
 )
 from service.extract.levels import opens_item
 from service.extract.mention import Mention
-from service.extract.phrases import joins
+from service.extract.phrases import joins, phrase_key
 from service.extract.tokens import Token
 
 _WINDOW = 12
@@ -303,7 +303,29 @@ class RootReader:
         tokens = self.tokens
         return [tokens[j].value for j in range(lower, upper)
                 if tokens[j].kind == CAUSE and self.context.assertion(j, "cause")[0] != ABSENT
-                and not self._modifies_next_cause(j)]
+                and not self._modifies_next_cause(j) and not self._names_the_level(j, lower, upper)
+                and not self._origin_of_a_cause(j, lower)]
+
+    def _origin_of_a_cause(self, j: int, lower: int) -> bool:
+        """"Small synovial cyst arising from the Lt facet projects into the Lt LR, abutting the Lt S1 root": the
+        facet is where the cyst comes from, not a cause beside it (grammar.yaml ``origin_words``)."""
+        tokens = self.tokens
+        before = next((k for k in range(j - 1, lower - 1, -1) if tokens[k].kind == CAUSE), None)
+        return before is not None and all(tokens[k].kind == SIDE for k in range(before + 1, j)) \
+            and self.lexicon.origin_re.search(self.view, tokens[before].end, tokens[j].start) is not None
+
+    def _names_the_level(self, j: int, lower: int, upper: int) -> bool:
+        """"L4-L5 disc: broad based protrusion compressing ...", "extrusion at L4/5 migrating to the L5/S1 disc": a
+        bare "disc" right after a level names the level, and the disc lesion named beside it is the cause, not a
+        bulge besides it."""
+        tokens = self.tokens
+        return self._level_disc(j) and any(tokens[k].kind == CAUSE and tokens[k].value in DISC_CAUSES
+                                           and not self._level_disc(k) for k in range(lower, upper))
+
+    def _level_disc(self, j: int) -> bool:
+        tokens, view = self.tokens, self.view
+        return j > 0 and tokens[j - 1].kind == LEVEL and not view[tokens[j - 1].end:tokens[j].start].strip() \
+            and phrase_key(view[tokens[j].start:tokens[j].end]) in self.lexicon.disc_heads
 
     def causes(self, root: int, first_word: int, last_word: int) -> list[str]:
         tokens = self.tokens

@@ -105,7 +105,17 @@ def _objects_after(tokens: list[Token], head: int, limit: int, view: str, lexico
         return []
     if not lexicon.narrowing_object_re.fullmatch(view, tokens[head].end, tokens[head + 1].start):
         return []
-    return [j]
+    objects = [j]
+    # ... and the openings coordinated with it ("narrowing of the right lateral recess and right neural foramen")
+    while True:
+        k = j + 1
+        while k < limit and tokens[k].kind in (SIDE, GRADE):
+            k += 1
+        if k >= limit or tokens[k].kind != LOC or tokens[k].detail.weak or tokens[k].detail.graded_only \
+                or not lexicon.object_coordinator_re.fullmatch(view, tokens[j].end, tokens[j + 1].start):
+            return objects
+        objects.append(k)
+        j = k
 
 
 def _tail(tokens: list[Token], indices: list[int], kinds: tuple) -> list[int]:
@@ -159,6 +169,10 @@ def _side_grades(tokens: list[Token], indices: list[int]) -> list[tuple[str | No
             grade = denial = None
     first_grade = grades[0] if grades else None
     ordered = [tokens[i] for i in indices if tokens[i].kind in (SIDE, GRADE, NEG)]
+    if grade is not None and len(pairs) >= 2 and pairs[-1][1] is None and pairs[-1][2] is None \
+            and ordered[-2].kind == SIDE and ordered[-1] is grade:
+        # "moderate Rt foraminal stenosis, Lt mild": the last side's grade follows it.
+        pairs[-1] = (pairs[-1][0], grade, None)
     if len(ordered) >= 5 and ordered[0].kind == SIDE and ordered[0].value == "bilateral" and ordered[1].kind == SIDE:
         ordered = ordered[1:]  # "bilateral foraminal narrowing (right moderate, left mild)"
     if len(ordered) >= 4 and len(ordered) % 2 == 0 and all(
@@ -611,6 +625,8 @@ def _own_modifiers(tokens: list[Token], kept: list[int], modifiers: list[int], h
     narrowing word, each with its own grade, keep their own sides and grades (and share those after the
     narrowing word). None when they do not each have a grade: a grade before the first then covers them all
     ("mild central and bilateral foraminal stenosis")."""
+    if kept and kept[0] > head:
+        return _own_object_sides(tokens, kept, modifiers, head)
     places = [i for i in kept if i < head]
     if len({tokens[i].value for i in places}) < 2 or len(places) != len(kept):
         return None
@@ -622,6 +638,26 @@ def _own_modifiers(tokens: list[Token], kept: list[int], modifiers: list[int], h
         if not any(tokens[i].kind == GRADE and tokens[i].value for i in mine if i < place):
             return None
         own.setdefault(tokens[place].value, []).extend(mine + [i for i in modifiers if i > head])
+        start = place
+    return own
+
+
+def _own_object_sides(tokens: list[Token], objects: list[int], modifiers: list[int], head: int) -> dict | None:
+    """"narrowing of the right lateral recess and the left neural foramen": openings of different types after one
+    narrowing word, each with its own side word, keep their own sides (and share the grades before the word).
+    None when one has no side word of its own: a side before the first then covers them all ("narrowing of right
+    lateral recess and neural foramen")."""
+    if len({tokens[i].value for i in objects}) < 2:
+        return None
+    own: dict = {}
+    start = head
+    for place in objects:
+        sides = [i for i in modifiers if start < i < place and tokens[i].kind == SIDE]
+        if not sides:
+            return None
+        shared = [i for i in modifiers if i < head or (start < i < place and tokens[i].kind != SIDE)
+                  or i > objects[-1]]
+        own.setdefault(tokens[place].value, []).extend(sorted(shared + sides))
         start = place
     return own
 

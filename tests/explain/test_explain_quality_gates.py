@@ -21,6 +21,13 @@ SIDE_WORDS = {
     "en": {"left": "left", "right": "right", "bilateral": "both sides"},
     "es": {"left": "izquierd", "right": "derech", "bilateral": "ambos lados"},
 }
+# A plural with no side word ("the exit neural canals", Finding.side_plural): the page keeps the plural and
+# does not claim both sides.
+PLURAL_WORDS = {
+    "en": re.compile(r"\b(?:nerve roots|nerve openings|side channels)\b"),
+    "es": re.compile(r"\b(?:raíces nerviosas|orificios|canales)\b"),
+}
+BOTH_SIDES = {"en": "both sides", "es": "ambos lados"}
 NOT_SEEN = {"en": "was seen", "es": "no se vio"}
 STATED = {
     "en": re.compile(r"\b(is|are|may be) (touching|pushing|squeezing|affecting|narrow)\b"),
@@ -96,7 +103,10 @@ def test_every_stated_or_hedged_finding_has_its_level_and_side(source):
                 for text in (sentence, explanation.text):
                     if finding.level:
                         assert finding.level in text, (rid, sentence)
-                    if finding.side:
+                    if finding.side_plural:
+                        assert PLURAL_WORDS[explanation.language].search(sentence), (rid, sentence)
+                        assert BOTH_SIDES[explanation.language] not in sentence, (rid, sentence)
+                    elif finding.side:
                         assert sides[finding.side] in text, (rid, sentence)
 
 

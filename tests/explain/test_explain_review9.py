@@ -51,8 +51,8 @@ def test_serious_content_beyond_the_roots_is_listed(sentence, kind):
     for language in LANGUAGES:
         explanation = explain([ROOT], language, text=f"{ROOT_TEXT} {sentence}")
         words = phrasebook(language)["scope"]
-        # The kind, or the problem of that kind its words name ("a change in the bone marrow").
-        lines = [words["kinds"][kind], *words["problems"].get(kind, {}).values()]
+        # The kind, the problem of that kind its words name ("a change in the bone marrow"), or its "may be" line.
+        lines = [words["kinds"][kind], *words["problems"].get(kind, {}).values(), words["hedged_kinds"].get(kind, "-")]
         assert any(line in explanation.text for line in lines)
         assert explanation.status == "needs-review" and "out-of-scope" in explanation.review_reasons
 
@@ -173,7 +173,7 @@ def test_each_suggestion_is_said_in_the_pages_language(sentence, kind):
 # --- C9: a lesion is not called a tumour --------------------------------------------------------------
 
 def test_a_lesion_is_not_called_a_tumour_unless_the_report_does():
-    lesion = f"{ROOT_TEXT} Small T1 hypointense lesion in the L3 end plate, probably a Schmorl node."
+    lesion = f"{ROOT_TEXT} Small T1 hypointense lesion in the L3 end plate, of uncertain nature."
     tumour = f"{ROOT_TEXT} Lesion in the L3 pedicle, suspicious for metastasis."
     assert [m.kind for m in mentions(lesion)] == ["mass"] and [m.kind for m in mentions(tumour)] == ["tumour"]
     for language in LANGUAGES:

@@ -115,7 +115,10 @@ def test_warning_signs_follow_the_region(findings, language):
     book = phrasebook(language)
     explanation = explain(findings, language)
     found = set().union(*(_region_of(f.level) for f in findings)) | set().union(*(_region_of(f.root) for f in findings))
-    cord = book["reassure_cord"] if explanation.reassuring else book["help"]["cord"][0]
+    # The upper back without the neck: its own signs, without the hands.
+    chest = bool(found) and "neck" not in found
+    cord = book["reassure_cord_chest" if chest else "reassure_cord"] if explanation.reassuring \
+        else book["help"]["cord_chest" if chest else "cord"][-1]
     cauda = book["reassure_cauda"] if explanation.reassuring else book["help"]["urgent"][0]
     assert (cord in explanation.text) == (bool(found & {"neck", "upper_back"}) or not found)
     assert (cauda in explanation.text) == ("lower_back" in found or not found)
