@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from service.explain import scope
 from service.explain.causes import with_page_causes
 from service.explain.ownwords import Told, report_wide, tell
-from service.explain.compose import (LADDER_RUNGS, adequate_way, cause_subject, finding_sentence, join_list, ladder_line, nerve_root_object,
+from service.explain.compose import (LADDER_RUNGS, adequate_way, cause_subject, denial_limit, finding_sentence, join_list, ladder_line, nerve_root_object,
                                      opening_object, rung_key, sentence_case, unplaced_lines)
 from service.explain.grades import GradeWords, plain_grade, read_grade_words
 from service.explain.guard import conflicts
@@ -117,6 +117,7 @@ class Reading:
     suggestions: list
     shared: dict           # the template context that does not depend on the language
     quotes: dict = field(default_factory=dict)
+    not_seen: list = field(default_factory=list)  # scope.not_seen: denials of kinds listed when stated (the cord)
 
     def quote(self, findings: list) -> str | None:
         """``evidence_quote`` of some of the findings, made once for all languages."""
@@ -182,7 +183,7 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
     }
     return Reading(findings, told, text, mentions, conflict_groups, withheld, named, reasons, kept, outline,
                    told_indexes, [findings[i] for i in told_indexes if findings[i].type == "nerve-root"],
-                   suggestions, shared)
+                   suggestions, shared, not_seen=scope.not_seen(text) if findings else [])
 
 
 def word_page(reading: Reading, language: str) -> Explanation:
@@ -283,7 +284,7 @@ def _context(book: dict, lang: str, reading: Reading, sentences: list[str], extr
         for group in reading.conflict_groups
     ]
     denials = _same_denials(book, [findings[i] for i in kept])
-    not_seen = [_denial_line(book, same) for same in denials]
+    not_seen = [_denial_line(book, same) for same in denials] + [_not_seen_line(book, m) for m in reading.not_seen]
     ladder_lines = [ladder_line(book, finding) for finding in reading.roots if rung_key(finding) in LADDER_RUNGS]
     ladder_lines += unplaced_lines(book, reading.roots)
     picture_words = book["ladder"]["picture"]
@@ -299,7 +300,7 @@ def _context(book: dict, lang: str, reading: Reading, sentences: list[str], extr
         "groups": told_groups,
         "conflicts": conflict_lines,
         "not_seen": not_seen,
-        "not_seen_quotes": [reading.quote(same) for same in denials],
+        "not_seen_quotes": [reading.quote(same) for same in denials] + [m.quote for m in reading.not_seen],
         "glossary": [book["glossary"][key] for key in glossary_keys([findings[i] for i in kept], book["glossary"])],
         "ladder_lines": ladder_lines,
         "picture": picture,
@@ -379,6 +380,14 @@ def _same_denials(book: dict, findings: list) -> list[list]:
         key = finding_sentence(book, finding, with_level=False) if finding.level else f"#{i}"
         levels_by_denial.setdefault(key, []).append(finding)
     return list(levels_by_denial.values())
+
+
+def _not_seen_line(book: dict, mention) -> str:
+    """"No significant pressure on the spinal cord was seen.": a denial of a kind the page lists when stated."""
+    forms = book["scope"]["not_seen"][mention.kind]
+    form = forms.get(mention.problem) or forms["other"]
+    limit = denial_limit(book, mention.grade, form.get("gender")) if mention.grade else ""
+    return form["phrase"].format(limit=limit)
 
 
 def _denial_line(book: dict, same: list) -> str:

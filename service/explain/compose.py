@@ -169,16 +169,20 @@ def _grade_sentence(book: dict, severity: str | None, written: str | None = None
     return ""
 
 
+def denial_limit(book: dict, written: str, gender: str | None) -> str:
+    """The grade words a denial was limited to, said plainly for the phrase's {limit} ("significant "), or ""."""
+    plain = plain_grade(book, read_grade_words(written), gender or "m")
+    if plain:
+        return book["absent_grade"].format(grade=plain)
+    # Words we cannot say plainly are never pasted into the denial: they stay in the quote line.
+    return book["absent_grade_unclear"]
+
+
 def _denial_limit(book: dict, finding: Finding, gender: str | None) -> str:
     """The grade a denial was limited to ("significant " in "no significant narrowing"), or ""."""
     written = finding.severity_text.strip() if finding.severity_text else ""
     if written:
-        said = read_grade_words(written)
-        plain = plain_grade(book, said, gender or "m")
-        if plain:
-            return book["absent_grade"].format(grade=plain)
-        # Words we cannot say plainly are never pasted into the denial: they stay in the quote line.
-        return book["absent_grade_unclear"]
+        return denial_limit(book, written, gender)
     if not finding.severity:
         return ""
     plain = plain_grade(book, severity_grade_words(finding.severity), gender or "m")

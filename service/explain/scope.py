@@ -18,6 +18,7 @@ from functools import cache, lru_cache
 import yaml
 
 from service.explain import patterns
+from service.explain.grades import grade_words
 from service.explain.phrasebook import MAPPINGS_DIR
 from service.extract import load_lexicon
 from service.extract.lexicon import LEVEL
@@ -103,6 +104,11 @@ def scope_rules() -> dict:
         "grade_meanings": dict(raw["grade_meanings"]),
         "review_grades": {kind: re.compile(p, re.IGNORECASE) for kind, p in raw["review_grades"].items()},
         "unexplained": {use: re.compile(p, re.IGNORECASE) for use, p in raw["unexplained"].items()},
+        "not_seen_kinds": frozenset(raw["not_seen_kinds"]),
+        "not_seen_before": re.compile(raw["not_seen_before"], re.IGNORECASE),
+        "grade_words": re.compile(r"\b(?:" + "|".join(re.escape(word) for word in
+                                                     sorted(grade_words()["meanings"], key=len, reverse=True)) + r")\b",
+                                  re.IGNORECASE),
         "hedge_before": re.compile(raw["hedge_before"], re.IGNORECASE),
         "hedge_reach": int(raw["hedge_reach"]),
         "hedge_after": re.compile(raw["hedge_after"], re.IGNORECASE),
@@ -251,6 +257,11 @@ def denied(sentence: str, start: int, end: int, rules: dict) -> bool:
     return bool(rules["after"].search(after[:stop.start()] if stop else after))
 
 
+def not_seen(text: str | None) -> list[Mention]:
+    """What the report denies of the kinds it would list when stated (scope.yaml not_seen_kinds), one per kind."""
+    return list(_scan(text)[2]) if text else []
+
+
 def mentions(text: str | None) -> list[Mention]:
     """The serious things the report states (or hedges) beyond the page's scope, one per kind, in order."""
     return list(_scan(text)[0]) if text else []
@@ -290,10 +301,11 @@ def _kinds_in(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=32)
-def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
+def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...], tuple[Mention, ...]]:
     """Mentions and suggestions of one text, read once for all the languages of a request."""
     rules = scope_rules()
     found: dict[str, Mention] = {}
+    refuted: dict[str, Mention | None] = {}  # the first denial of a kind of `not_seen_kinds` (None: not a real one)
     suggested: dict[str, Suggestion] = {}
     carried: tuple[str, ...] = ()  # the levels of the last sentence that named one, for a placed kind
     carried_words = ""
@@ -326,7 +338,10 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
         for kind, pattern in () if rules["not_findings"].search(sentence) else rules["mentions"].items():
             if kind in found or kind not in present or not rules["mention_words"][kind].search(lowered):
                 continue
-            said = [m for m in pattern.finditer(sentence) if not denied(sentence, m.start(), m.end(), rules)]
+            matches = list(pattern.finditer(sentence))
+            said = [m for m in matches if not _NORMAL.search(m.group()) and not denied(sentence, m.start(), m.end(), rules)]
+            if not said and matches and kind in rules["not_seen_kinds"] and f"no {kind}" not in refuted:
+                refuted[f"no {kind}"] = _refutation(kind, sentence, matches[0], rules)
             if said and (kind not in rules["generic_kinds"] or not specific):
                 # Each problem the sentence states of its kind is listed ("cord compression and abnormal cord
                 # signal": pressure on the cord, and a change in it), above the sentence's words once.
@@ -336,7 +351,31 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...]]:
                                           here if kind in rules["placed"] and not named else (), carried_words)
                 specific = specific or kind not in rules["generic_kinds"]
     order = rules["order"]
-    return tuple(sorted(found.values(), key=lambda mention: order.index(mention.kind))), tuple(suggested.values())
+    # A kind the report also states ("cord compression at C5-C6") is not told as not seen (at C3-C4).
+    stated_kinds = {mention.kind for mention in found.values()}
+    not_seen = tuple(m for m in refuted.values() if m is not None and m.kind not in stated_kinds)
+    return (tuple(sorted(found.values(), key=lambda mention: order.index(mention.kind))), tuple(suggested.values()),
+            not_seen)
+
+
+def _refutation(kind: str, sentence: str, match: re.Match, rules: dict) -> Mention | None:
+    """A denial the page tells as not seen ("No significant spinal cord compression", "the cord appears normal"),
+    with the grade it is limited to; None when the words are denied some other way ("to rule out ...")."""
+    if _NORMAL.search(match.group()):
+        return Mention(kind, _shorten(sentence, match.start()), "other", None, review=False)  # "the cord is normal"
+    before = sentence[:match.start()]
+    breaks = list(rules["breaks"].finditer(before))
+    clause = before[breaks[-1].end():] if breaks else before
+    cue = None
+    for cue in rules["not_seen_before"].finditer(clause):
+        pass
+    after = sentence[match.end():]
+    stop = rules["breaks"].search(after)
+    if cue is None and not rules["after"].search(after[:stop.start()] if stop else after):
+        return None
+    limit = rules["grade_words"].search(clause, cue.end()) if cue else None
+    problem = _problem(kind, match.group(), rules) if cue else "other"  # "appears normal": no change of it
+    return Mention(kind, _shorten(sentence, match.start()), problem, limit.group() if limit else None, review=False)
 
 
 def _problem(kind: str, words: str, rules: dict) -> str | None:
@@ -419,6 +458,8 @@ def _age(kind: str, sentence: str, stated: re.Match, rules: dict) -> str | None:
     return next((age for age, pattern in rules["ages"].items() if pattern.search(words)), None)
 
 
+# Words that say a structure is normal: a match holding them is its denial ("the spinal cord appears normal").
+_NORMAL = re.compile(r"\b(?:normal|unremarkable)\b", re.IGNORECASE)
 # A verb of what presses ("compressing", "causing"): a hedge before it is about the thing that presses.
 _VERB = re.compile(r"\b\w{3,}ing\b", re.IGNORECASE)
 # Between a grade word and the words it grades: nothing but a space, a comma or an article.

@@ -173,3 +173,65 @@ def test_relative_canal_stenosis_is_said_as_the_milder_kind(language):
     plain = "L4-L5: diffuse disc bulge with secondary spinal canal stenosis."
     (canal,) = [f for f in extract_findings(plain) if f.type == "canal-stenosis"]
     assert phrasebook(language)["relative_canal"] not in explain([canal], language, text=plain).finding_sentences[0]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("sentence", "problem", "limited"), [
+    ("No significant spinal cord or nerve root compression.", "pressure", True),
+    ("The cervical spinal cord appears normal.", "other", False),
+    ("No abnormal cord signal.", "other", False),
+])
+def test_a_denied_cord_finding_is_told_as_not_seen(sentence, problem, limited, language):
+    text = f"C5-C6: disc protrusion contacting the left C6 nerve root. {sentence}"
+    explanation = explain(extract_findings(text), language, text=text)
+    book = phrasebook(language)
+    form = book["scope"]["not_seen"]["cord"][problem]
+    assert form["phrase"].split("{limit}")[0] in explanation.text
+    assert (book["grade_meanings"]["significant"] in explanation.text) == limited
+    # Never as something the report also mentions.
+    assert book["scope"]["problems"]["cord"]["pressure"] not in explanation.text
+
+
+@pytest.mark.parametrize("sentence", [
+    "MRI is advised to rule out cord compression.",
+    "Cord compression at C4-C5. No cord compression at C6-C7.",
+])
+def test_a_cord_the_report_states_or_only_asks_about_is_not_told_as_not_seen(sentence):
+    text = f"C5-C6: disc protrusion contacting the left C6 nerve root. {sentence}"
+    book = phrasebook("en")
+    page = explain(extract_findings(text), "en", text=text).text
+    assert book["scope"]["not_seen"]["cord"]["pressure"]["phrase"].split("{limit}")[0] not in page
+
+
+def test_a_typed_hedge_still_hedges():
+    for text in ("Soft tissue behind L4, appearances suggetsive of sequestered disc.",
+                 "Low signal behind L4 narrowing the exit canal?sequestered disc."):
+        (fragment,) = [m for m in mentions(text) if m.kind == "fragment"]
+        assert fragment.hedged, text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_mostly_before_what_presses_is_most_likely(language):
+    text = "L5-S1: enhancing soft tissue, mostly granulation tissue, compressing the left S1 nerve root."
+    (root,) = [f for f in extract_findings(text) if f.type == "nerve-root"]
+    sentence = explain([root], language, text=text).finding_sentences[0]
+    book = phrasebook(language)
+    assert book["cause_hedged"]["likely"].split("{subject}")[0] in sentence
+
+
+@pytest.mark.parametrize("sentence", [
+    "Diffuse disc bulge at L5-S1, more to the Lt side, compressing the thercal sac and Lt exit canal.",
+    "At L5-S1 the disc is causing mild flattening of the thecal sac.",
+])
+def test_sac_pressure_as_typed_or_as_flattening_is_listed(sentence):
+    assert "sac" in [m.kind for m in mentions(sentence)]
+
+
+@pytest.mark.parametrize("words", ["more severe on the left", "more likely on the left"])
+def test_a_finding_of_both_sides_keeps_the_side_the_report_leans_to(words):
+    text = f"C7-T1: there may be effect on either exiting C7 nerve root, {words}."
+    (root,) = [f for f in extract_findings(text) if f.type == "nerve-root"]
+    assert root.side == "bilateral"
+    book = phrasebook("en")
+    sentence = explain([root], "en", text=text).finding_sentences[0]
+    assert book["more_on"].format(side=book["sides"]["left"]) in sentence
