@@ -394,7 +394,7 @@ def _denial_line(book: dict, same: list) -> str:
     """One line for the same denial at several levels ("At L1-L2 and L2-L3, ...")."""
     levels = list(dict.fromkeys(finding.level for finding in same))
     level = join_list(book, levels) if levels[0] else None
-    return finding_sentence(book, replace(same[0], level=level))
+    return finding_sentence(book, same[0] if level == same[0].level else replace(same[0], level=level))
 
 
 __all__ = ["Explanation", "explain", "explain_all", "read_page", "word_page", "Reading", "resolve_language", "SUPPORTED_LANGUAGES", "DEFAULT_LANGUAGE", "STATUSES"]

@@ -116,12 +116,16 @@ def scope_rules() -> dict:
         "aged_kinds": frozenset(raw["aged_kinds"]),
         "age_reach": int(raw["age_reach"]),
     }
+    # ... and in ASCII mode, for a text of ASCII letters (patterns.ascii_alike): the same, twice as fast.
+    compiled["region_words_ascii"] = {region: patterns.ascii_twin(pattern)
+                                      for region, pattern in compiled["region_words"].items()}
     return compiled
 
 
 def _any_of(words) -> re.Pattern:
-    """A pattern found in a text exactly when one of ``words`` is a substring of it (never, for no words)."""
-    return re.compile("|".join(re.escape(word) for word in words) if words else "(?!)")
+    """A pattern found in a text exactly when one of ``words`` is a substring of it (never, for no words); a
+    trie (patterns.substrings), searched only for whether it is found."""
+    return re.compile(patterns.substrings(words))
 
 
 @lru_cache(maxsize=4096)
@@ -537,31 +541,37 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
     carried: list[str] = []  # a header line ("L4/L5 level :") names the level of the lines after it
     heading = ""
     # Clauses of a sentence are read apart ("a large protrusion at L5-S1 ...; mild bulge at L4-L5").
-    clauses = [(cut.start(), cut.end(), " ".join(cut.group().split()))
-               for start, end, _ in sentence_spans(text)
+    # (Each clause's words are folded only when it is read further: most clauses name no level.)
+    clauses = [(cut.start(), cut.end()) for start, end, _ in sentence_spans(text)
                for cut in _CLAUSE.finditer(text, start, end) if not cut.group().isspace()]
-    named = [levels_in(text, start, end) for start, end, _ in clauses]
+    named = [levels_in(text, start, end) for start, end in clauses]
     # A level's item runs from its clause to the next clause that names a level: "At L4-L5 there is a
     # protrusion. It contacts the right L5 root." is explained by the finding read from the second sentence.
     item_ends = []
     next_named = len(text)
-    for (clause_start, _, _), levels in zip(reversed(clauses), reversed(named)):
+    for (clause_start, _), levels in zip(reversed(clauses), reversed(named)):
         item_ends.append(next_named)
         if levels:
             next_named = clause_start
     item_ends.reverse()
-    for (start, end, sentence), mentioned, item_end in zip(clauses, named, item_ends):
-        levels = [level for _, _, found in mentioned for level in found]
-        if levels and _HEADER.match(_blank_levels(sentence, mentioned)):
-            carried, heading = levels, sentence
+    for (start, end), mentioned, item_end in zip(clauses, named, item_ends):
+        own = [level for _, _, found in mentioned for level in found]
+        levels = own or carried
+        if not levels:
             continue
-        levels = levels or carried
+        sentence = " ".join(text[start:end].split()) if own else None
+        if own and _HEADER.match(_blank_levels(sentence, mentioned)):
+            carried, heading = own, sentence
+            continue
         # A denial explains only the clause it was read from; a stated finding its whole item.
         missing = [level for level in dict.fromkeys(levels) if not any(
             level in at and (not spans or any(s.start < (item_end if told else end) and s.end > start for s in spans))
             for at, spans, told in placed)]
+        if not missing:
+            continue
+        sentence = sentence or " ".join(text[start:end].split())
         # The costlier tests after the cheap one: most clauses name no level the page leaves unexplained.
-        if not missing or rules["not_findings"].search(sentence) or any(quote and quote in sentence for quote in said) \
+        if rules["not_findings"].search(sentence) or any(quote and quote in sentence for quote in said) \
                 or _states_a_mention(sentence, rules, _kinds_in(text)):
             continue
         kept = rules["unexplained"]["not"].sub(lambda m: " " * len(m.group()), sentence)
@@ -656,7 +666,8 @@ def _text_regions(text: str) -> frozenset[str]:
     # warning signs follow what was imaged.
     rules = scope_rules()
     imaged = " ".join(sentence for _, _, sentence in sentence_spans(text) if not rules["not_findings"].search(sentence))
-    found = {region for region, pattern in rules["region_words"].items() if pattern.search(imaged)}
+    words = rules["region_words_ascii"] if patterns.ascii_alike(imaged) else rules["region_words"]
+    found = {region for region, pattern in words.items() if pattern.search(imaged)}
     # A level across two regions (T12-L1, C7-T1) is the edge of a scan of either: it names neither.
     for level in _text_levels(text):
         upper, _, lower = level.partition("-")
