@@ -41,7 +41,9 @@ def _rules() -> dict:
     with open(MAPPINGS_DIR / "narrowing.yaml", encoding="utf-8") as handle:
         raw = yaml.safe_load(handle)
     return {"not_by_itself": frozenset(word.lower() for word in raw["not_by_itself"]),
-            "never": frozenset(raw["never_named"])}
+            "never": frozenset(raw["never_named"]),
+            "back_reference": re.compile(raw["back_reference"], re.IGNORECASE),
+            "back_reach": int(raw["back_reach"])}
 
 
 _scanned = scope.scanned  # the engine's view and tokens of one text, scanned once (regions read them too)
@@ -82,8 +84,26 @@ def _sentence_causes(finding: Finding, text: str) -> list[str]:
                 inside = repair(scope.tokens_within(text, before[0], before[1]), view, before[0], before[1], lexicon)
                 causes = _causes_for_level(inside, view, finding.level, text, before[0], before[1], rules,
                                            _heading_levels(text, before[0]))
+        if rules["back_reference"].search(text, span.start, span.end):
+            causes = _causes_before(finding, text, span.start, rules) + causes
         found.extend(causes)
     return list(dict.fromkeys(found))
+
+
+def _causes_before(finding: Finding, text: str, start: int, rules: dict) -> list[str]:
+    """The causes of the sentences right before ``start`` that "these causes" points back to: up to
+    ``back_reach`` sentences of the same paragraph, not past one that names another level."""
+    view, _ = _scanned(text)
+    lexicon = load_lexicon()
+    found: list[str] = []
+    before = [span for span in scope.sentence_spans(text) if span[1] <= start][-rules["back_reach"]:]
+    for begin, end, sentence in reversed(before):
+        if "\n\n" in text[end:start] or any(finding.level not in levels for _, _, levels in scope.disc_levels(sentence)):
+            break
+        inside = repair(scope.tokens_within(text, begin, end), view, begin, end, lexicon)
+        found = _causes_for_level(inside, view, finding.level, text, begin, end, rules) + found
+        start = begin
+    return found
 
 
 def _continues(tokens: list, view: str, start: int, lexicon) -> bool:

@@ -245,3 +245,18 @@ def test_a_denied_sac_is_not_seen_and_an_undenied_alternative_is_unsure(language
     assert book["scope"]["not_seen"]["sac"]["other"]["phrase"].split("{limit}")[0] in page
     (sac,) = [m for m in mentions("L4-L5: thecal sac or nerve root compression noted.") if m.kind == "sac"]
     assert sac.hedged
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_these_causes_names_the_causes_said_before(language):
+    text = ("L4-L5: There is a broad-based disc bulge. There is mild degenerative anterolisthesis. "
+            "There is moderate canal stenosis related to these combined factors and ligamentum flavum thickening.")
+    (canal,) = [f for f in extract_findings(text) if f.type == "canal-stenosis"]
+    sentence = explain([canal], language, text=text).finding_sentences[0]
+    causes = phrasebook(language)["causes"]
+    for cause in ("disc-bulge", "spondylolisthesis", "ligamentum-flavum"):
+        assert causes[cause]["phrase"].lower() in sentence.lower(), cause
+    # Without the back reference, only the sentence's own cause.
+    plain = text.replace("related to these combined factors and", "from")
+    (canal,) = [f for f in extract_findings(plain) if f.type == "canal-stenosis"]
+    assert causes["disc-bulge"]["phrase"].lower() not in explain([canal], language, text=plain).finding_sentences[0].lower()
