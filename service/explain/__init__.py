@@ -142,7 +142,8 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
         return None
     conflict_groups = conflicts(findings)
     withheld = sorted(i for group in conflict_groups for i in group)
-    named = _roots_named_at(findings)
+    # ... and a narrowing told "at several levels, most of all at L4-L5" names no root: each level has its own.
+    named = _roots_named_at(findings) | {i for i, finding in enumerate(findings) if finding.multilevel}
     suggestions = scope.suggestion_details(text)
     # A test suggested to look for something serious ("to rule out a tumour") needs review as a mention does.
     serious = [m for m in mentions if m.review and m.kind not in ("sac", "unread")] \
@@ -158,6 +159,8 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
     outline = groups([findings[i] for i in kept])
     told_indexes = [kept[i] for group in outline for i in group.indexes]
     regions = scope.regions(findings, text) or scope.regions([], region_text)
+    rules = scope.scope_rules()
+    quiet = rules["quiet_kinds"] | (rules["quiet_beside_findings"] if outline else frozenset())
     shared = {
         "reassuring": bool(findings) and not outline and not conflict_groups,
         # No finding of the page's own: it lists only what the report also mentions.
@@ -171,7 +174,7 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
         "has_narrowing": any(findings[i].type != "nerve-root" for i in told_indexes),
         # Mentions of a quiet kind only (scope.yaml `quiet_kinds`: a hemangioma, a Tarlov cyst) are listed without
         # taking the nerve-root treatment text away or saying they may matter more.
-        "serious_mentions": any(m.review or m.kind not in scope.scope_rules()["quiet_kinds"] for m in mentions),
+        "serious_mentions": any(m.review or m.kind not in quiet for m in mentions),
         # Warning signs by region: the spinal cord's for the neck and upper back, the cauda equina's
         # for the lower back; both when the region is not known.
         # A report that mentions the cord or the cauda equina gets their signs whatever its region.

@@ -98,6 +98,7 @@ def scope_rules() -> dict:
         "placed": frozenset(raw["placed"]),
         "many_levels": re.compile(raw["many_levels"], re.IGNORECASE),
         "quiet_kinds": frozenset(raw["quiet_kinds"]),
+        "quiet_beside_findings": frozenset(raw["quiet_beside_findings"]),
         "problems": {kind: [(problem, re.compile(p, re.IGNORECASE)) for problem, p in problems.items()]
                      for kind, problems in raw["problems"].items()},
         "grades": {kind: re.compile(p, re.IGNORECASE) for kind, p in raw["grades"].items()},

@@ -260,3 +260,41 @@ def test_these_causes_names_the_causes_said_before(language):
     plain = text.replace("related to these combined factors and", "from")
     (canal,) = [f for f in extract_findings(plain) if f.type == "canal-stenosis"]
     assert causes["disc-bulge"]["phrase"].lower() not in explain([canal], language, text=plain).finding_sentences[0].lower()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_mild_sac_pressure_beside_squeezed_roots_does_not_matter_more(language):
+    book = phrasebook(language)
+    text = "L4-L5: diffuse disc bulge, mildly compressing the thecal sac and both exiting nerve roots."
+    page = explain(extract_findings(text), language, text=text).text
+    assert book["scope"]["also_intro"] in page and book["scope"]["also_first"] not in page
+    assert book["treatment"][0] in page
+    # A large one still asks for review and matters more.
+    large = text.replace("mildly", "largely")
+    explanation = explain(extract_findings(large), language, text=large)
+    assert book["scope"]["also_first"] in explanation.text and explanation.status == "needs-review"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_reassuring_page_with_sac_pressure_keeps_the_warning_signs(language):
+    book = phrasebook(language)
+    text = "L4-L5: small disc protrusion, indenting the thecal sac. No nerve root compression. Adequate canal."
+    page = explain(extract_findings(text), language, text=text).text
+    assert book["headings"]["help"] in page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_narrowing_at_several_levels_names_no_one_root(language):
+    text = "Multilevel disc bulges, noticeably at L4-L5, encroaching on the exit neural canals."
+    (foramen,) = [f for f in extract_findings(text) if f.type == "foraminal-stenosis"]
+    assert foramen.multilevel
+    sentence = explain([foramen], language, text=text).finding_sentences[0]
+    assert "L4" not in sentence.replace("L4-L5", "")
+
+
+@pytest.mark.parametrize(("sentence", "kind"), [
+    ("Multiple schmorls noted.", "schmorl"),
+    ("Disc bulge at L4/L5, copmressing the thecal sac.", "sac"),
+])
+def test_more_typed_words_are_listed(sentence, kind):
+    assert kind in [m.kind for m in mentions(sentence)]
