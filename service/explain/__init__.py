@@ -172,8 +172,9 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
         "limited_denial": any(f.assertion == "absent" and (f.severity_text or f.severity) and not adequate_way(f)
                               for f in findings),
         "has_narrowing": any(findings[i].type != "nerve-root" for i in told_indexes),
-        # Mentions of a quiet kind only (scope.yaml `quiet_kinds`: a hemangioma, a Tarlov cyst) are listed without
-        # taking the nerve-root treatment text away or saying they may matter more.
+        # Mentions of a quiet kind only (scope.yaml `quiet_kinds`: a hemangioma, a Tarlov cyst; beside the page's
+        # own findings also `quiet_beside_findings`: a mild sac pressure, a grade I slip) are listed without taking
+        # the nerve-root treatment text away or saying they may matter more.
         "serious_mentions": any(m.review or m.kind not in quiet for m in mentions),
         # Warning signs by region: the spinal cord's for the neck and upper back, the cauda equina's
         # for the lower back; both when the region is not known.
