@@ -13,6 +13,7 @@ from functools import cache
 
 import yaml
 
+from service.explain import patterns
 from service.explain.phrasebook import MAPPINGS_DIR
 
 
@@ -20,6 +21,18 @@ from service.explain.phrasebook import MAPPINGS_DIR
 def grade_words() -> dict:
     with open(MAPPINGS_DIR / "grade_words.yaml", encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+@cache
+def grade_word_list() -> str:
+    """The radiologist's grade words as one alternation (a trie, patterns.py), for patterns to embed."""
+    return patterns.words(sorted(grade_words()["meanings"], key=len, reverse=True))
+
+
+@cache
+def grade_word_pattern() -> re.Pattern:
+    """Any one grade word of grade_words.yaml, as a whole word."""
+    return re.compile(r"\b" + grade_word_list() + r"\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

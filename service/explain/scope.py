@@ -18,7 +18,7 @@ from functools import cache, lru_cache
 import yaml
 
 from service.explain import patterns
-from service.explain.grades import grade_words
+from service.explain.grades import grade_word_pattern
 from service.explain.phrasebook import MAPPINGS_DIR
 from service.extract import load_lexicon
 from service.extract.lexicon import LEVEL
@@ -107,9 +107,7 @@ def scope_rules() -> dict:
         "unexplained": {use: re.compile(p, re.IGNORECASE) for use, p in raw["unexplained"].items()},
         "not_seen_kinds": frozenset(raw["not_seen_kinds"]),
         "not_seen_before": re.compile(raw["not_seen_before"], re.IGNORECASE),
-        "grade_words": re.compile(r"\b(?:" + "|".join(re.escape(word) for word in
-                                                     sorted(grade_words()["meanings"], key=len, reverse=True)) + r")\b",
-                                  re.IGNORECASE),
+        "grade_words": grade_word_pattern(),
         "hedge_before": re.compile(raw["hedge_before"], re.IGNORECASE),
         "hedge_reach": int(raw["hedge_reach"]),
         "hedge_after": re.compile(raw["hedge_after"], re.IGNORECASE),
@@ -245,17 +243,22 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def denied(sentence: str, start: int, end: int, rules: dict) -> bool:
-    """Whether the words at [start, end) are denied within their clause."""
+def _clause_around(sentence: str, start: int, end: int, rules: dict) -> tuple[str, str]:
+    """The words of the clause before [start, end) and after it, up to the clause breaks."""
     before = sentence[:start]
     breaks = list(rules["breaks"].finditer(before))
-    clause = before[breaks[-1].end():] if breaks else before
+    after = sentence[end:]
+    stop = rules["breaks"].search(after)
+    return before[breaks[-1].end():] if breaks else before, after[:stop.start()] if stop else after
+
+
+def denied(sentence: str, start: int, end: int, rules: dict) -> bool:
+    """Whether the words at [start, end) are denied within their clause."""
+    clause, after = _clause_around(sentence, start, end, rules)
     cues = list(rules["before"].finditer(clause))
     if cues and len(_WORD.findall(clause[cues[-1].end():])) <= rules["reach"]:
         return True
-    after = sentence[end:]
-    stop = rules["breaks"].search(after)
-    return bool(rules["after"].search(after[:stop.start()] if stop else after))
+    return bool(rules["after"].search(after))
 
 
 def not_seen(text: str | None) -> list[Mention]:
@@ -364,15 +367,10 @@ def _refutation(kind: str, sentence: str, match: re.Match, rules: dict) -> Menti
     with the grade it is limited to; None when the words are denied some other way ("to rule out ...")."""
     if _NORMAL.search(match.group()):
         return Mention(kind, _shorten(sentence, match.start()), "other", None, review=False)  # "the cord is normal"
-    before = sentence[:match.start()]
-    breaks = list(rules["breaks"].finditer(before))
-    clause = before[breaks[-1].end():] if breaks else before
-    cue = None
-    for cue in rules["not_seen_before"].finditer(clause):
-        pass
-    after = sentence[match.end():]
-    stop = rules["breaks"].search(after)
-    if cue is None and not rules["after"].search(after[:stop.start()] if stop else after):
+    clause, after = _clause_around(sentence, match.start(), match.end(), rules)
+    cues = list(rules["not_seen_before"].finditer(clause))
+    cue = cues[-1] if cues else None
+    if cue is None and not rules["after"].search(after):
         return None
     limit = rules["grade_words"].search(clause, cue.end()) if cue else None
     problem = _problem(kind, match.group(), rules) if cue else "other"  # "appears normal": no change of it
@@ -409,9 +407,7 @@ def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[
         # A slip's own grade ("Grade I anterolisthesis ... with moderate stenosis"): not the stenosis's word.
         grade = shown = numbered[0]
     elif kind in rules["grades"]:
-        before = sentence[:stated.start()]
-        cut = max(before.rfind(","), before.rfind(";"), before.rfind(":"))
-        clause = before[cut + 1:]
+        clause = _comma_clause(sentence, stated.start())
         joined = clause + " " + stated.group()
         words = list(rules["grades"][kind].finditer(joined))
         grade = words[-1].group() if words else None
@@ -428,11 +424,15 @@ def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[
                    age=_age(kind, sentence, stated, rules))
 
 
-def _clause_words(sentence: str, end: int, reach: int) -> str:
-    """The last ``reach`` words of the clause that ends at ``end`` (after its last comma, semicolon or colon)."""
+def _comma_clause(sentence: str, end: int) -> str:
+    """The words of the clause that ends at ``end``: after its last comma, semicolon or colon."""
     before = sentence[:end]
-    cut = max(before.rfind(","), before.rfind(";"), before.rfind(":"))
-    return " ".join(before[cut + 1:].split()[-reach:]) if reach else ""
+    return before[max(before.rfind(","), before.rfind(";"), before.rfind(":")) + 1:]
+
+
+def _clause_words(sentence: str, end: int, reach: int) -> str:
+    """The last ``reach`` words of the clause that ends at ``end``."""
+    return " ".join(_comma_clause(sentence, end).split()[-reach:]) if reach else ""
 
 
 def _hedged(sentence: str, stated: re.Match, rules: dict) -> bool:
