@@ -197,6 +197,8 @@ class Lexicon:
     side_item_re: re.Pattern = _NEVER                     # "... at C4-5 and on the left at C5-6": a side's item
     side_phrase_re: re.Pattern = _NEVER                   # "on", "to" before a side: a side phrase
     counting_sides: frozenset = frozenset()               # "both" counts roots, gives no side
+    run_on_opener_re: re.Pattern = _NEVER                 # "there is" after a bare level opening a run-on statement
+    run_on_lead_re: re.Pattern = _NEVER                   # "at" before such a level
     verb_degree_re: re.Pattern = _NEVER                   # "largely" right before a ladder word: words of degree
     degree_head_re: re.Pattern = _NEVER                   # ... or opening a narrowing phrase ("borderline narrowing")
     capital_only_sides: frozenset = frozenset()           # "L", "R": a side as a capital, unsure in lower case
@@ -755,6 +757,8 @@ def _grammar_patterns(grammar: dict) -> dict:
                                 rf"(?:the\s+)?$"),
         side_phrase_re=re.compile(rf"{words('side_prepositions')}\s"),
         counting_sides=texts("counting_sides"),
+        run_on_opener_re=re.compile(rf"\s+{words('run_on_level_openers')}\s+"),
+        run_on_lead_re=re.compile(rf"\s+{words('run_on_level_leads')}\s+"),
         capital_only_sides=texts("capital_only_sides"),
         disjunctive_re=re.compile(rf"(?<![a-z]){words('disjunctive_joiners')}(?![a-z])"),
         glued_re=re.compile(rf"(?<![a-z]){words('glued_words')}([a-z]{{5,}})(?![a-z])"),

@@ -61,7 +61,7 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
             if start - end <= _FORWARD_GAP and all(t.kind in (LOC, ZONE, SIDE) for t in between) \
                     and lexicon.level_intro_re.fullmatch(view, tokens[group.first - 1].end, start) \
                     and not lexicon.subject_gap_re.fullmatch(view, tokens[group.first - 1].end, start) \
-                    and not opens_item(tokens, group.first, group.last, view) \
+                    and not opens_item(tokens, group.first, group.last, view, lexicon) \
                     and not heads_next_item(tokens, group.last, view):
                 # (not "... canal stenosis the L5-S1 level is unremarkable": a new clause's subject, nor "... no
                 # canal stenosis l5-s1: no herniation": the next item's header in text that lost its line breaks)

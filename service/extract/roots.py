@@ -331,7 +331,7 @@ class RootReader:
         tokens = self.tokens
         lower = self._clause_start(min(root, first_word))
         for k in range(lower, min(root, first_word)):
-            if tokens[k].kind == LEVEL and opens_item(tokens, k, k, self.view):
+            if tokens[k].kind == LEVEL and opens_item(tokens, k, k, self.view, self.lexicon):
                 lower = k  # a comma dump's item: "L3-4 mild bulge, L4-5 contact w/ R L5 root"
         relative = self._relative_subject(lower, first_word)
         if relative:

@@ -58,7 +58,7 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
             if gap > _MAX_GAP or not (gap == 0 or gap == 1 and view[previous.end] == " ") \
                     and not joins(lexicon.filler_re, view, previous.end, token.start) \
                     and view[previous.end:token.start].strip(" :") != "" \
-                    or token.kind == LEVEL and opens_item(tokens, i, i, view) \
+                    or token.kind == LEVEL and opens_item(tokens, i, i, view, lexicon) \
                     or (token.kind == LEVEL or token.kind == LOC) and run_on_clause(tokens, i, view, lexicon) \
                     or previous.kind == GRADE and len(current) >= 2 and tokens[current[-2]].kind == LOC \
                     and "." in view[previous.end:token.start]:  # "bilat LR sev. bilat NF mod."

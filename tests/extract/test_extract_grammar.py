@@ -346,6 +346,16 @@ GRAMMAR_CASES = [
      (),
      [('nerve-root', 'L4-L5', 'L5', 'left', 'contact', None, 'present', 'disc-bulge+disc-protrusion')],
      [('nerve-root', 'L4-L5', 'L5', 'left', 'contact', None, 'present', 'disc-protrusion')]),
+    ('run_on_level_openers', 'we see a',
+     'L4-L5 there is a bulge L5-S1 we see a protrusion touching the left S1 root',
+     (),
+     [('nerve-root', 'L5-S1', 'S1', 'left', 'contact', None, 'present', 'disc-bulge+disc-protrusion')],
+     [('nerve-root', 'L5-S1', 'S1', 'left', 'contact', None, 'present', 'disc-protrusion')]),
+    ('run_on_level_leads', 'near',
+     'L4-L5 there is a bulge near L5-S1 there is a protrusion touching the left S1 root',
+     (),
+     [('nerve-root', 'L5-S1', 'S1', 'left', 'contact', None, 'present', 'disc-bulge+disc-protrusion')],
+     [('nerve-root', 'L5-S1', 'S1', 'left', 'contact', None, 'present', 'disc-protrusion')]),
 ]
 _FACTS = ("type", "level", "root", "side", "degree", "severity", "assertion", "cause")
 

@@ -1,0 +1,28 @@
+"""Phrasings a blind corpus of cervical, thoracic, CT, post-operative, comparison and corrected reports (heldout-8)
+and the misses left by the session before met and the engine did not: each test a general rule of report
+language, on sentences written here."""
+
+from extract_helpers import NERVE, find, read
+
+
+def test_run_on_dictation_opens_a_statement_at_each_level_it_names():
+    # "at <level> there is" starts the next statement: its finding is at that level, and the structure of the
+    # statement before is not its cause.
+    findings = read("L4-L5 there is a bulge L5-S1 there is a protrusion touching the left S1 root")
+    assert find(findings, type=NERVE) == [{"type": NERVE, "level": "L5-S1", "root": "S1", "side": "left",
+                                           "degree": "contact", "assertion": "present", "cause": ["disc-protrusion"]}]
+    text = ("At L3-L4 there is a mild bulge at L4-L5 there is a left foraminal protrusion abutting the exiting left "
+            "L4 root at L5-S1 there is facet arthropathy with mild bilateral foraminal narrowing.")
+    (root,) = find(read(text), type=NERVE)
+    assert (root["level"], root["root"], root["cause"]) == ("L4-L5", "L4", ["disc-protrusion"])
+    # A level after a finding with no opener after it is still that finding's level.
+    (root,) = find(read("Protrusion at L4-L5 compressing the left L5 root."), type=NERVE)
+    assert root["level"] == "L4-L5"
+
+
+def test_roots_listed_with_or_are_each_denied():
+    text = "L5-S1: No compression of the left L5 root, right L5 root or S1 roots."
+    assert [(f["root"], f["side"], f["assertion"]) for f in find(read(text), type=NERVE)] == [
+        ("L5", "left", "absent"), ("L5", "right", "absent"), ("S1", "bilateral", "absent")]
+    text = "L5-S1: Neither the L5 nor the S1 roots are compressed."
+    assert {(f["root"], f["assertion"]) for f in find(read(text), type=NERVE)} == {("L5", "absent"), ("S1", "absent")}
