@@ -26,3 +26,12 @@ def test_roots_listed_with_or_are_each_denied():
         ("L5", "left", "absent"), ("L5", "right", "absent"), ("S1", "bilateral", "absent")]
     text = "L5-S1: Neither the L5 nor the S1 roots are compressed."
     assert {(f["root"], f["assertion"]) for f in find(read(text), type=NERVE)} == {("L5", "absent"), ("S1", "absent")}
+
+
+def test_not_clearly_before_a_statement_denies_it_and_not_clearly_seen_hedges():
+    assert read("L4-5: The right L5 root is not clearly affected.")[0]["assertion"] == "absent"
+    assert read("L4-5: The left L5 root is not clearly compressed.")[0]["assertion"] == "absent"
+    # What the images do not show clearly is stated with doubt, not denied.
+    (root,) = find(read("L4-5: Possible contact of the right L5 root, not clearly seen on the axial images."),
+                   type=NERVE)
+    assert root["assertion"] == "possible"
