@@ -34,6 +34,7 @@ from service.extract.typos import glued_among, name_disc_kinds, repair, sentence
 _FORWARD_GAP = 48
 _HEADS = frozenset({NARROW, NORMAL, LADDER})
 _SIDED_STENOSES = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
+_ONE_SIDE = ("left", "right")
 _SPINE_DENIALS = frozenset({"nerve-root", "canal-stenosis"})
 
 
@@ -560,7 +561,9 @@ def _carried_levels(mention: Mention, state: _State, wide: bool, refers: bool = 
     spine's, not the level named last ("Mild bulge at L3-L4.\nAdequate spinal canal.": FORMAT.md's denial of
     the whole spine), unless it refers back to it ("no canal stenosis at these levels")."""
     segment = state.segment
-    if mention.assertion == ABSENT and not segment.levels and not refers:
+    # A denial of one side speaks of the level in context ("the left L5 root is compressed; the right lateral
+    # recess is clear"), not of the whole spine.
+    if mention.assertion == ABSENT and not segment.levels and not refers and mention.side not in _ONE_SIDE:
         wide = True
     levels = [None] if wide else (segment.levels or segment.previous or [None])
     if mention.root and levels != [None] and not any(root_fits_level(mention.root, lvl) for lvl in levels):

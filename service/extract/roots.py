@@ -166,6 +166,20 @@ class RootReader:
             return index - 2
         if index + 1 < len(tokens) and tokens[index + 1].kind == ROOT and self._joined(index, index + 1):
             return index + 1
+        return self._root_coordinated_before(index - 1) if index else None
+
+    def _root_coordinated_before(self, noun: int):
+        """"The right L5 root and the right lateral recess are clear": a state said of an opening or another
+        structure right before it is said of the root coordinated before that noun too."""
+        tokens = self.tokens
+        if tokens[noun].kind not in (LOC, OBJ) or not self._joined(noun, noun + 1):
+            return None
+        start = self._noun_phrase_start(noun)
+        if start == 0 or tokens[start - 1].kind != ROOT:
+            return None
+        gap = (self.view, tokens[start - 1].end, tokens[start].start)
+        if self.lexicon.object_and_re.match(*gap) and self.lexicon.object_gap_re.fullmatch(*gap):
+            return start - 1
         return None
 
     # -- attributes -------------------------------------------------------------------------------

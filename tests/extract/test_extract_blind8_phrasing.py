@@ -2,7 +2,7 @@
 and the misses left by the session before met and the engine did not: each test a general rule of report
 language, on sentences written here."""
 
-from extract_helpers import NERVE, find, read
+from extract_helpers import CANAL, NERVE, RECESS, find, read
 
 
 def test_run_on_dictation_opens_a_statement_at_each_level_it_names():
@@ -35,3 +35,22 @@ def test_not_clearly_before_a_statement_denies_it_and_not_clearly_seen_hedges():
     (root,) = find(read("L4-5: Possible contact of the right L5 root, not clearly seen on the axial images."),
                    type=NERVE)
     assert root["assertion"] == "possible"
+
+
+def test_a_state_said_of_an_opening_is_said_of_the_root_coordinated_before_it():
+    findings = read("L4-L5: The right L5 root and the right lateral recess are clear.")
+    assert {(f["type"], f["side"], f["assertion"]) for f in findings} == {
+        (NERVE, "right", "absent"), (RECESS, "right", "absent")}
+
+
+def test_an_addendum_that_moves_a_finding_to_the_other_side_withdraws_the_first_side():
+    text = ("FINDINGS: L4-L5: Right paracentral protrusion compressing the right L5 nerve root. Moderate right lateral "
+            "recess stenosis.\nIMPRESSION: Right L4-L5 protrusion compressing the right L5 root.\nADDENDUM: The "
+            "protrusion at L4-L5 is left paracentral, not right. The left L5 root is compressed and the left lateral "
+            "recess is moderately narrowed; the right L5 root and the right lateral recess are clear.")
+    assert sorted((f["type"], f["level"], f["side"], f["assertion"]) for f in read(text)) == [
+        (RECESS, "L4-L5", "left", "present"), (RECESS, "L4-L5", "right", "absent"),
+        (NERVE, "L4-L5", "left", "present"), (NERVE, "L4-L5", "right", "absent")]
+    # A denial naming no level and no side after a level named in passing is still the whole spine's.
+    findings = read("Mild bulge at L3-L4.\nAdequate spinal canal.")
+    assert find(findings, type=CANAL) == [{"type": CANAL, "assertion": "absent"}]
