@@ -2,7 +2,7 @@
 and the misses left by the session before met and the engine did not: each test a general rule of report
 language, on sentences written here."""
 
-from extract_helpers import CANAL, NERVE, RECESS, find, read
+from extract_helpers import CANAL, FORAMEN, NERVE, RECESS, find, read
 
 
 def test_run_on_dictation_opens_a_statement_at_each_level_it_names():
@@ -54,3 +54,12 @@ def test_an_addendum_that_moves_a_finding_to_the_other_side_withdraws_the_first_
     # A denial naming no level and no side after a level named in passing is still the whole spine's.
     findings = read("Mild bulge at L3-L4.\nAdequate spinal canal.")
     assert find(findings, type=CANAL) == [{"type": CANAL, "assertion": "absent"}]
+
+
+def test_a_side_written_after_a_structure_stays_in_its_comma_item():
+    text = "L4-5: facet arthropathy B/L, mild left foraminal narrowing, moderate canal stenosis."
+    assert [(f["type"], f.get("side"), f["severity"]) for f in read(text)] == [
+        (FORAMEN, "left", "mild"), (CANAL, None, "moderate")]
+    assert "side" not in read("L4-5: facet arthropathy bilaterally, mild foraminal narrowing.")[0]
+    # A side after the narrowing itself is still its own.
+    assert read("L4-5: facet arthropathy B/L, foraminal narrowing B/L.")[0]["side"] == "bilateral"
