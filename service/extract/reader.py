@@ -28,7 +28,9 @@ from service.extract.sentences import split_sentences
 from service.extract.stenosis import read_stenoses, run_on_clause
 from service.extract.tables import find_tables
 from service.extract.textview import plain_view, scan_view
-from service.extract.tokens import Token, TokenIndex, labelled_roots, scan, sided_name_roots, verb_object_roots
+from service.extract.tokens import (
+    RootMention, Token, TokenIndex, labelled_roots, scan, sided_name_roots, verb_object_roots,
+)
 from service.extract.typos import glued_among, name_disc_kinds, repair, sentence_words, unglue
 
 _FORWARD_GAP = 48
@@ -268,6 +270,28 @@ def _pronoun_root(tokens: list[Token], view: str, root, lexicon: Lexicon) -> lis
     if any(t.kind == LADDER and t.detail.form != "participle" for t in tokens):
         return tokens
     return [Token(ROOT, first.start, first.end, root)] + tokens[1:]
+
+
+def _side_subject_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Token]:
+    """"Neither S1 root is compressed; the left is contacted.": a side alone as the subject of a clause's ladder
+    participle, after the one root the sentence named before it, stands for that root on that side."""
+    out = None
+    for i in range(1, len(tokens) - 1):
+        side, word = tokens[i], tokens[i + 1]
+        if side.kind != SIDE or side.value not in _ONE_SIDE or word.kind != LADDER \
+                or word.detail.form != "participle" or tokens[i - 1].kind != TERM \
+                or not lexicon.side_subject_re.fullmatch(view, tokens[i - 1].end, side.start) \
+                or not lexicon.passive_copula_re.fullmatch(view, side.end, word.start):
+            continue
+        named = [t.value for t in tokens[:i] if t.kind == ROOT]
+        if len(named) != 1 or len(named[0].names) != 1 or named[0].names[0][0] is None:
+            continue
+        if out is None:
+            out = list(tokens)
+        root = named[0]
+        out[i] = Token(ROOT, side.start, side.end,
+                       RootMention([(root.names[0][0], side.value)], False, False, root.role))
+    return tokens if out is None else out
 
 
 def _root_in_sided_opening(mentions: list[Mention]) -> None:
@@ -513,6 +537,8 @@ def _complete_roots(sentence: _Sentence, state: _State, lexicon: Lexicon) -> Non
             sentence.retokened(named, lexicon)
         if ROOT not in kinds and state.previous.root is not None:
             sentence.tokens = _pronoun_root(sentence.tokens, view, state.previous.root, lexicon)
+        elif ROOT in kinds and SIDE in kinds:
+            sentence.tokens = _side_subject_roots(sentence.tokens, view, lexicon)
 
 
 def _read_mentions(sentence: _Sentence, state: _State, heads: bool,

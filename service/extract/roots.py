@@ -229,6 +229,10 @@ class RootReader:
                 sides.append(tokens[j + 1].value)
         if not sides:
             sides = self._sides_of_coordinated_object(root)
+        if not sides and not tokens[root].value.plural:
+            start = tokens[self._noun_phrase_start(root)].start
+            if self.lexicon.each_side_re.search(self.view, max(0, start - 16), start):
+                sides = ["bilateral"]  # "neither S1 root", "either exiting L5 root"
         return sides
 
     def _sides_of_coordinated_object(self, root: int) -> list[str]:

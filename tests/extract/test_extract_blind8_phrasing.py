@@ -63,3 +63,14 @@ def test_a_side_written_after_a_structure_stays_in_its_comma_item():
     assert "side" not in read("L4-5: facet arthropathy bilaterally, mild foraminal narrowing.")[0]
     # A side after the narrowing itself is still its own.
     assert read("L4-5: facet arthropathy B/L, foraminal narrowing B/L.")[0]["side"] == "bilateral"
+
+
+def test_neither_root_is_both_and_a_side_alone_after_it_is_that_root_on_that_side():
+    for text in ("L5-S1: Neither S1 root is compressed; the left is contacted.",
+                 "L5-S1: Neither S1 root is compressed, although the left one is contacted in the lateral recess."):
+        assert [(f["root"], f["side"], f.get("degree"), f["assertion"]) for f in find(read(text), type=NERVE)] == [
+            ("S1", "bilateral", None, "absent"), ("S1", "left", "contact", "present")], text
+    assert find(read("L4-5: No compression of either exiting L4 root."), type=NERVE)[0]["side"] == "bilateral"
+    # A side alone after a sentence naming two roots stands for neither of them.
+    text = "L5-S1: The L5 and S1 roots are not compressed; the left is contacted."
+    assert {f["assertion"] for f in find(read(text), type=NERVE)} == {"absent"}

@@ -356,6 +356,17 @@ GRAMMAR_CASES = [
      (),
      [('nerve-root', 'L5-S1', 'S1', 'left', 'contact', None, 'present', 'disc-bulge+disc-protrusion')],
      [('nerve-root', 'L5-S1', 'S1', 'left', 'contact', None, 'present', 'disc-protrusion')]),
+    ('each_side_determiners', 'any',
+     'L4-5: No compression of any L5 root.',
+     (),
+     [('nerve-root', 'L4-L5', 'L5', None, None, None, 'absent', '')],
+     [('nerve-root', 'L4-L5', 'L5', 'bilateral', None, None, 'absent', '')]),
+    ('side_subject_copulas', 'looks',
+     'L5-S1: Neither S1 root is compressed; the left looks contacted.',
+     (),
+     [('nerve-root', 'L5-S1', 'S1', 'bilateral', None, None, 'absent', '')],
+     [('nerve-root', 'L5-S1', 'S1', 'bilateral', None, None, 'absent', ''),
+      ('nerve-root', 'L5-S1', 'S1', 'left', 'contact', None, 'present', '')]),
 ]
 _FACTS = ("type", "level", "root", "side", "degree", "severity", "assertion", "cause")
 
