@@ -74,3 +74,12 @@ def test_neither_root_is_both_and_a_side_alone_after_it_is_that_root_on_that_sid
     # A side alone after a sentence naming two roots stands for neither of them.
     text = "L5-S1: The L5 and S1 roots are not compressed; the left is contacted."
     assert {f["assertion"] for f in find(read(text), type=NERVE)} == {"absent"}
+
+
+def test_a_general_denial_stays_beside_a_named_root_stated_with_doubt():
+    text = "L5-S1: Small left protrusion. No definite nerve root compression, although the left S1 root may be irritated."
+    assert [(f.get("root"), f.get("side"), f["assertion"]) for f in find(read(text), type=NERVE)] == [
+        (None, None, "absent"), ("S1", "left", "possible")]
+    # Unnamed roots stated as affected beside a denied named root are that root.
+    text = "L5-S1: No compression of either exiting L5 root; both roots are, however, contacted."
+    assert [(f["root"], f["assertion"]) for f in find(read(text), type=NERVE)] == [("L5", "present")]
