@@ -130,6 +130,9 @@ class RootReader:
         takes_object = self.lexicon.object_preposition_re.match(self.view, tokens[index].end - 5, tokens[index].end + 6) is not None
         compound = index > 0 and tokens[index - 1].kind == ROOT \
             and not self.view[tokens[index - 1].end:tokens[index].start].strip(" -")  # "no root contact"
+        if index > 0 and tokens[index].detail.form == "noun" and tokens[index - 1].kind == OBJ \
+                and not self.view[tokens[index - 1].end:tokens[index].start].strip(" -"):
+            return None  # "cord compression and C7 root displacement": the compression is the cord's
         if tokens[index].detail.form == "verb" and not compound:
             # A verb acts on the root after it: "compressing the L5 root and contacting the S1 root".
             forward, _ = self._forward(index)

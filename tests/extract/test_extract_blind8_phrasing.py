@@ -83,3 +83,12 @@ def test_a_general_denial_stays_beside_a_named_root_stated_with_doubt():
     # Unnamed roots stated as affected beside a denied named root are that root.
     text = "L5-S1: No compression of either exiting L5 root; both roots are, however, contacted."
     assert [(f["root"], f["assertion"]) for f in find(read(text), type=NERVE)] == [("L5", "present")]
+
+
+def test_a_ladder_noun_right_after_the_cord_is_the_cords_state():
+    for text in ("C6-C7: extrusion with cord compression and bilateral C7 root displacement.",
+                 "C6-C7: extrusion with cord compression and displacement of the left C7 root."):
+        (root,) = find(read(text), type=NERVE)
+        assert root["degree"] == "displacement", text
+    # The root's own compound still binds ("nerve root compression").
+    assert read("L4-5: No thecal sac or nerve root compression.")[0]["assertion"] == "absent"
