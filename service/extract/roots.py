@@ -194,8 +194,11 @@ class RootReader:
 
     def _historical(self, index: int) -> bool:
         tokens = self.tokens
-        if index > 1 and tokens[index - 1].kind == GRADE and self._joined(index - 1, index):
-            index -= 1  # "which was previously severely compressed"
+        if index > 1 and tokens[index - 1].kind == GRADE and self._joined(index - 1, index) \
+                and not self.view[tokens[index - 1].end:tokens[index].start].strip():
+            # "which was previously severely compressed"; not "(previously mild) and impinges on": that grade
+            # belongs to an aside of its own
+            index -= 1
         if not (index > 0 and tokens[index - 1].kind == HIST and self._joined(index - 1, index)):
             return False
         # "The previously described compression of the L5 root is again seen": still there.

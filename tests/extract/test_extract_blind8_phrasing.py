@@ -92,3 +92,17 @@ def test_a_ladder_noun_right_after_the_cord_is_the_cords_state():
         assert root["degree"] == "displacement", text
     # The root's own compound still binds ("nerve root compression").
     assert read("L4-5: No thecal sac or nerve root compression.")[0]["assertion"] == "absent"
+
+
+def test_an_aside_in_brackets_dates_only_itself():
+    text = ("C6-C7: disc osteophyte complex, which now severely narrows the left neural foramen (previously mild) and "
+            "impinges on the exiting left C7 nerve root.")
+    (root,) = find(read(text), type=NERVE)
+    assert (root["root"], root["degree"], root["assertion"], root["cause"]) == (
+        "C7", "impingement", "present", ["osteophyte"])
+
+
+def test_fusion_hardware_out_of_place_is_a_cause():
+    text = "L5-S1: The right S1 pedicle screw breaches the medial cortex and may contact the traversing right S1 root."
+    (root,) = find(read(text), type=NERVE)
+    assert (root["assertion"], root["cause"]) == ("possible", ["other"])
