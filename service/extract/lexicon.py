@@ -153,6 +153,7 @@ class Lexicon:
     typo_cache: dict = field(default_factory=dict)    # a word as read -> its repair (Entry) or None
     typo_pairs: dict = field(default_factory=dict)    # first word -> second word's variants -> Entry ("thecal nsac")
     typo_clean: set = field(default_factory=set)      # the words of typo_cache that are no typos
+    typo_firsts: dict = field(default_factory=dict)   # second word -> first word's variants -> Entry ("latral recess")
     typo_clean_pairs: set = field(default_factory=set)  # (first, second) word pairs read before that are no typos
     glued_cache: dict = field(default_factory=dict)   # a word -> whether glued_re reads it as two words
     abbreviation_cache: dict = field(default_factory=dict)  # the characters before a full stop -> an abbreviation
@@ -618,13 +619,16 @@ def _load(directory: str) -> Lexicon:
         return _alternation(grammar.get(key) or [])
 
     root_re = _root_regex(anatomy, roles, parts)
-    from service.extract.typos import build_pair_index, build_typo_index  # noqa: PLC0415 - typos imports this module
+    from service.extract.typos import (  # noqa: PLC0415 - typos imports this module
+        build_first_word_index, build_pair_index, build_typo_index,
+    )
 
     typo_index = build_typo_index(builder.entries, not_typos)
     _add_abbreviations(builder, anatomy.get("abbreviations") or {})
     return Lexicon(
         typo_index=typo_index,
         typo_pairs=build_pair_index(builder.entries, not_typos),
+        typo_firsts=build_first_word_index(builder.entries, not_typos),
         **_disc_kinds(cause_data, builder.entries),
         not_abbreviation_after_re=re.compile(
             rf"(?<![a-z0-9])(?:{_alternation(anatomy.get('abbreviations_not_after', []))})[\s:]{{1,3}}$"),

@@ -390,7 +390,7 @@ def _repair_words(sentence: _Sentence, end: int, lexicon: Lexicon) -> None:
     compressing", "disc protrotion", "notedslightly narrowing") become the tokens of the words they stand for
     (typos.py)."""
     kinds = sentence.kinds
-    if ROOT in kinds or LOC in kinds:
+    if ROOT in kinds or LOC in kinds or NARROW in kinds:
         view, start = sentence.view, sentence.start
         words = sentence_words(view, start, end)  # one regex pass over the sentence for both repairs
         repaired = repair(sentence.tokens, view, start, end, lexicon, words)

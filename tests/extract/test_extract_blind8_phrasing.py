@@ -106,3 +106,12 @@ def test_fusion_hardware_out_of_place_is_a_cause():
     text = "L5-S1: The right S1 pedicle screw breaches the medial cortex and may contact the traversing right S1 root."
     (root,) = find(read(text), type=NERVE)
     assert (root["assertion"], root["cause"]) == ("possible", ["other"])
+
+
+def test_a_misspelt_first_word_of_an_opening_is_repaired():
+    for text in ("L5-S1: disc prolapse narrowing the left latral recess.", "L5-S1: mild left latral recess stenosis.",
+                 "L5-S1: mild left lateral resess stenosis."):
+        (recess,) = find(read(text), type=RECESS)
+        assert recess["side"] == "left", text
+    # A real word before the second word is not "repaired" into the opening.
+    assert find(read("L5-S1: mild left central recess stenosis."), type=RECESS) == []
