@@ -199,6 +199,7 @@ class Lexicon:
     side_phrase_re: re.Pattern = _NEVER                   # "on", "to" before a side: a side phrase
     counting_sides: frozenset = frozenset()               # "both" counts roots, gives no side
     each_side_re: re.Pattern = _NEVER                     # "neither" right before a singular root: both sides
+    side_object_re: re.Pattern = _NEVER                   # "the" between a ladder verb and a side as its object
     passive_copula_re: re.Pattern = _NEVER                # "is" between a side alone and a ladder participle
     run_on_opener_re: re.Pattern = _NEVER                 # "there is" after a bare level opening a run-on statement
     run_on_lead_re: re.Pattern = _NEVER                   # "at" before such a level
@@ -764,6 +765,7 @@ def _grammar_patterns(grammar: dict) -> dict:
         side_phrase_re=re.compile(rf"{words('side_prepositions')}\s"),
         counting_sides=texts("counting_sides"),
         each_side_re=re.compile(rf"(?<![a-z]){words('each_side_determiners')}\s+(?:the\s+)?$"),
+        side_object_re=re.compile(rf"\s+{words('side_object_openers')}\s+"),
         passive_copula_re=re.compile(rf"\s+{words('side_subject_copulas')}\s+"),
         run_on_opener_re=re.compile(rf"\s+{words('run_on_level_openers')}\s+"),
         run_on_lead_re=re.compile(rf"\s+{words('run_on_level_leads')}\s+"),

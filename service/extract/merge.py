@@ -103,9 +103,18 @@ def _one_side_inferred(first: Finding, winners: list[Finding]) -> str | None:
 
 
 def _latest(group: list[Finding]) -> list[Finding]:
-    """An addendum corrects the report: of a fact it states again, its statement is the one kept."""
+    """An addendum corrects the report: of a fact it states again, its statement is the one kept. When it names
+    no cause, the causes the report gave the fact stay ("ADDENDUM: the left S1 root is displaced but not
+    compressed" after "protrusion with suspected compression of the left S1 root": the rung is corrected, the
+    protrusion still presses)."""
     corrected = [f for f in group if f.section == "addendum"]
-    return corrected if corrected and len(corrected) < len(group) else group
+    if not corrected or len(corrected) == len(group):
+        return group
+    if not any(f.cause for f in corrected) and all(f.assertion != "absent" for f in corrected):
+        earlier = [c for f in group if f.section != "addendum" and f.assertion != "absent" for c in f.cause]
+        if earlier:
+            corrected[0].cause = list(dict.fromkeys(earlier))
+    return corrected
 
 
 def _fold(groups: dict, key: Key, into: Key) -> None:

@@ -276,12 +276,10 @@ def _side_subject_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> lis
     """"Neither S1 root is compressed; the left is contacted.": a side alone as the subject of a clause's ladder
     participle, after the one root the sentence named before it, stands for that root on that side."""
     out = None
-    for i in range(1, len(tokens) - 1):
-        side, word = tokens[i], tokens[i + 1]
-        if side.kind != SIDE or side.value not in _ONE_SIDE or word.kind != LADDER \
-                or word.detail.form != "participle" or tokens[i - 1].kind != TERM \
-                or not lexicon.side_subject_re.fullmatch(view, tokens[i - 1].end, side.start) \
-                or not lexicon.passive_copula_re.fullmatch(view, side.end, word.start):
+    for i in range(1, len(tokens)):
+        side = tokens[i]
+        if side.kind != SIDE or side.value not in _ONE_SIDE or not (
+                _side_subject(tokens, i, view, lexicon) or _side_object(tokens, i, view, lexicon)):
             continue
         named = [t.value for t in tokens[:i] if t.kind == ROOT]
         if len(named) != 1 or len(named[0].names) != 1 or named[0].names[0][0] is None:
@@ -292,6 +290,24 @@ def _side_subject_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> lis
         out[i] = Token(ROOT, side.start, side.end,
                        RootMention([(root.names[0][0], side.value)], False, False, root.role))
     return tokens if out is None else out
+
+
+def _side_subject(tokens: list[Token], i: int, view: str, lexicon: Lexicon) -> bool:
+    """"...; the left is contacted": the side opens its clause and a ladder participle follows it."""
+    side = tokens[i]
+    word = tokens[i + 1] if i + 1 < len(tokens) else None
+    return word is not None and word.kind == LADDER and word.detail.form == "participle" \
+        and tokens[i - 1].kind == TERM and lexicon.side_subject_re.fullmatch(view, tokens[i - 1].end, side.start) \
+        is not None and lexicon.passive_copula_re.fullmatch(view, side.end, word.start) is not None
+
+
+def _side_object(tokens: list[Token], i: int, view: str, lexicon: Lexicon) -> bool:
+    """"compressing the left S1 root and crowding the right": the side is the object of a ladder verb and ends
+    its clause."""
+    verb = tokens[i - 1]
+    ends = i + 1 == len(tokens) or tokens[i + 1].kind == TERM
+    return ends and verb.kind == LADDER and verb.detail.form != "participle" \
+        and lexicon.side_object_re.fullmatch(view, verb.end, tokens[i].start) is not None
 
 
 def _root_in_sided_opening(mentions: list[Mention]) -> None:

@@ -115,3 +115,21 @@ def test_a_misspelt_first_word_of_an_opening_is_repaired():
         assert recess["side"] == "left", text
     # A real word before the second word is not "repaired" into the opening.
     assert find(read("L5-S1: mild left central recess stenosis."), type=RECESS) == []
+
+
+def test_a_side_alone_as_the_object_of_a_second_verb_is_the_root_on_that_side():
+    for text, rung in (("L5-S1: Central extrusion, compressing the left S1 root and crowding the right.", "impingement"),
+                       ("L5-S1: The protrusion compresses the left S1 root and contacts the right.", "contact")):
+        assert [(f["side"], f["degree"]) for f in find(read(text), type=NERVE)] == [
+            ("left", "compression"), ("right", rung)], text
+    # A side phrase ("on the left") names no root of its own.
+    text = "L4-5: L4 root compression on the right and contact on the left."
+    assert [f["root"] for f in find(read(text), type=NERVE)] == ["L4"]
+
+
+def test_an_addendum_that_corrects_the_rung_keeps_the_cause():
+    text = ("FINDINGS: L5-S1: Left paracentral protrusion with suspected compression of the left S1 nerve root.\n"
+            "IMPRESSION: Possible left S1 root compression.\nADDENDUM: The high-resolution axial sequence shows that "
+            "the left S1 root is displaced but not compressed.")
+    (root,) = find(read(text), type=NERVE)
+    assert (root["degree"], root["assertion"], root["cause"]) == ("displacement", "present", ["disc-protrusion"])

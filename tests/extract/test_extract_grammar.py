@@ -367,6 +367,12 @@ GRAMMAR_CASES = [
      [('nerve-root', 'L5-S1', 'S1', 'bilateral', None, None, 'absent', '')],
      [('nerve-root', 'L5-S1', 'S1', 'bilateral', None, None, 'absent', ''),
       ('nerve-root', 'L5-S1', 'S1', 'left', 'contact', None, 'present', '')]),
+    ('side_object_openers', 'that of the',
+     'L5-S1: The protrusion compresses the left S1 root and contacts that of the right.',
+     (),
+     [('nerve-root', 'L5-S1', 'S1', 'left', 'compression', None, 'present', 'disc-protrusion')],
+     [('nerve-root', 'L5-S1', 'S1', 'left', 'compression', None, 'present', 'disc-protrusion'),
+      ('nerve-root', 'L5-S1', 'S1', 'right', 'contact', None, 'present', 'disc-protrusion')]),
 ]
 _FACTS = ("type", "level", "root", "side", "degree", "severity", "assertion", "cause")
 
