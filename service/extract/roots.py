@@ -97,9 +97,14 @@ class RootReader:
         tokens = self.tokens
         found = []
         j = root
-        while j + 1 < len(tokens) and tokens[j + 1].kind == ROOT \
-                and self.lexicon.root_list_re.fullmatch(self.view, tokens[j].end, tokens[j + 1].start):
-            j += 1
+        while j + 1 < len(tokens):
+            k = j + 1
+            if tokens[k].kind == SIDE and k + 1 < len(tokens) and tokens[k + 1].kind == ROOT and self._joined(k, k + 1):
+                k += 1  # "the cauda equina and both traversing L5 nerve roots": the side is the next root's
+            if tokens[k].kind != ROOT \
+                    or not self.lexicon.root_list_re.fullmatch(self.view, tokens[j].end, tokens[j + 1].start):
+                break
+            j = k
             found.append(j)
         return found
 
@@ -169,7 +174,23 @@ class RootReader:
             return index - 2
         if index + 1 < len(tokens) and tokens[index + 1].kind == ROOT and self._joined(index, index + 1):
             return index + 1
-        return self._root_coordinated_before(index - 1) if index else None
+        if index == 0:
+            return None
+        return self._root_coordinated_before(index - 1) or self._subject_past_an_aside(index)
+
+    def _subject_past_an_aside(self, index: int):
+        """"The right L5 root, previously compressed, is now free": a state after a linking verb is said of the
+        root that is the subject, past an aside between commas."""
+        tokens, view = self.tokens, self.view
+        root = next((j for j in range(index - 1, -1, -1) if tokens[j].kind in (ROOT, NORMAL, TERM)
+                     and not (tokens[j].kind == TERM and view[tokens[j].start] == ",")), None)
+        if root is None or tokens[root].kind != ROOT:
+            return None
+        link = self.lexicon.copula_re.search(view, tokens[index - 1].end, tokens[index].start)
+        if link is None:
+            return None
+        aside = view[tokens[root].end:link.start()].strip()
+        return root if len(aside) > 2 and aside[0] == "," and aside[-1] == "," and ";" not in aside else None
 
     def _root_coordinated_before(self, noun: int):
         """"The right L5 root and the right lateral recess are clear": a state said of an opening or another
@@ -231,7 +252,8 @@ class RootReader:
         # After the root ("the L4 roots bilaterally") or after a ladder word that follows it ("the L5 roots
         # are contacted bilaterally").
         for j in [root] + [w for w in words if w > root]:
-            if j + 1 < len(tokens) and tokens[j + 1].kind == SIDE and self._joined(j, j + 1):
+            if j + 1 < len(tokens) and tokens[j + 1].kind == SIDE and self._joined(j, j + 1) \
+                    and not self._side_of_next_noun(j + 1):
                 sides.append(tokens[j + 1].value)
         if not sides:
             sides = self._sides_of_coordinated_object(root)
@@ -240,6 +262,12 @@ class RootReader:
             if self.lexicon.each_side_re.search(self.view, max(0, start - 16), start):
                 sides = ["bilateral"]  # "neither S1 root", "either exiting L5 root"
         return sides
+
+    def _side_of_next_noun(self, side: int) -> bool:
+        """"The left L5 root is compressed, the right foramen is normal": the side opens the next noun phrase."""
+        tokens = self.tokens
+        return side + 1 < len(tokens) and tokens[side + 1].kind in (LOC, OBJ, ROOT, CAUSE) \
+            and self._joined(side, side + 1)
 
     def _sides_of_coordinated_object(self, root: int) -> list[str]:
         """A side word before coordinated nouns covers each ("compressing the Rt sided thecal sac and exit

@@ -133,3 +133,21 @@ def test_an_addendum_that_corrects_the_rung_keeps_the_cause():
             "the left S1 root is displaced but not compressed.")
     (root,) = find(read(text), type=NERVE)
     assert (root["degree"], root["assertion"], root["cause"]) == ("displacement", "present", ["disc-protrusion"])
+
+
+def test_a_state_after_an_aside_is_the_subject_roots():
+    (root,) = find(read("L4-5: The right L5 nerve root, previously compressed, is now free."), type=NERVE)
+    assert (root["side"], root["assertion"]) == ("right", "absent")
+
+
+def test_a_side_opening_the_next_noun_phrase_is_not_the_roots():
+    text = "L4-5: The left L5 root is compressed, the right foramen is normal."
+    assert [(f["type"], f["side"], f["assertion"]) for f in read(text)] == [
+        (FORAMEN, "right", "absent"), (NERVE, "left", "present")]
+    assert read("L4-5: the L5 roots are contacted bilaterally.")[0]["side"] == "bilateral"
+
+
+def test_a_root_listed_after_another_with_its_own_side_word():
+    text = "L4-5: Large extrusion with compression of the cauda equina and both traversing L5 nerve roots."
+    (root,) = find(read(text), type=NERVE, root="L5")
+    assert (root["side"], root["degree"], root["cause"]) == ("bilateral", "compression", ["disc-extrusion"])
