@@ -594,7 +594,15 @@ def _labelled_grades(tokens: list[Token], chain: list[int], view: str, lexicon: 
             and all(tokens[i].kind == SIDE for i in chain[k + 2:]) \
             and not any(tokens[i].kind in (NARROW, NORMAL, LADDER, NEG) for i in chain) \
             and not (chain[k] > 0 and tokens[chain[k] - 1].kind == LADDER)
-        if label.kind == LOC and (":" in view[label.end:following.start] or telegraphic):
+        # ... and so sides each with its grade right after the location ("NF Rt mod, Lt mild", "foramina Rt
+        # moderate, Lt mild"): each grade is the stenosis of its side.
+        sided_grades = label.kind == LOC and following.kind == SIDE and k + 2 < len(chain) \
+            and tokens[chain[k + 2]].kind == GRADE and tokens[chain[k + 2]].value is not None \
+            and not view[label.end:following.start].strip() \
+            and all(tokens[i].kind in (SIDE, GRADE) for i in chain[k + 1:]) \
+            and not any(tokens[i].kind in (NARROW, NORMAL, LADDER, NEG) for i in chain) \
+            and not (chain[k] > 0 and tokens[chain[k] - 1].kind == LADDER)
+        if label.kind == LOC and (":" in view[label.end:following.start] or telegraphic or sided_grades):
             rest = chain[k + 1:]
             if tokens[rest[0]].kind == NEG and view[tokens[rest[0]].start:tokens[rest[0]].end] in lexicon.denial_values:
                 return rest[:1]  # "Canal: none", a table cell: the denial is the phrase's head

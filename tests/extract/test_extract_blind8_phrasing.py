@@ -151,3 +151,10 @@ def test_a_root_listed_after_another_with_its_own_side_word():
     text = "L4-5: Large extrusion with compression of the cauda equina and both traversing L5 nerve roots."
     (root,) = find(read(text), type=NERVE, root="L5")
     assert (root["side"], root["degree"], root["cause"]) == ("bilateral", "compression", ["disc-extrusion"])
+
+
+def test_sides_each_with_its_grade_right_after_an_opening_in_telegraphic_dictation():
+    for text in ("L4-5: NF Rt mod, Lt mild.", "L4-5 | canal mild | NF Rt mod, Lt mild",
+                 "L4-5: foramina Rt moderate, Lt mild."):
+        assert [(f["side"], f["severity"]) for f in find(read(text), type=FORAMEN)] == [
+            ("right", "moderate"), ("left", "mild")], text
