@@ -19,6 +19,7 @@ import yaml
 
 from service.explain import patterns
 from service.explain.grades import grade_word_pattern
+from service.explain.hedges import DOUBTS, hedge_words
 from service.explain.phrasebook import MAPPINGS_DIR
 from service.extract import load_lexicon
 from service.extract.lexicon import LEVEL
@@ -108,7 +109,7 @@ def scope_rules() -> dict:
         "not_seen_kinds": frozenset(raw["not_seen_kinds"]),
         "not_seen_before": re.compile(raw["not_seen_before"], re.IGNORECASE),
         "grade_words": grade_word_pattern(),
-        "hedge_before": re.compile(raw["hedge_before"], re.IGNORECASE),
+        "hedge_before": re.compile(rf"{raw['hedge_before_mark']}|\b{hedge_words(*DOUBTS)}\b", re.IGNORECASE),
         "hedge_reach": int(raw["hedge_reach"]),
         "hedge_after": re.compile(raw["hedge_after"], re.IGNORECASE),
         "ages": {age: re.compile(p, re.IGNORECASE) for age, p in raw["ages"].items()},
@@ -515,6 +516,10 @@ def page_mentions(findings, text: str | None) -> tuple[list[Mention], list[Menti
     not explain, in the page's order), the unexplained levels listed, and whether any level is unexplained."""
     found = mentions(text)
     unread, any_level = unexplained(findings, text, found)
+    if not findings or any(finding.assertion != "absent" for finding in findings):
+        # A common bulge is listed only on a page of denials, which would otherwise read as a clear scan;
+        # alone, it makes no page.
+        unread = [mention for mention in unread if mention.kind != "bulge"]
     order = scope_rules()["order"]
     return sorted([*found, *unread], key=lambda mention: order.index(mention.kind)), unread, any_level
 
@@ -527,8 +532,9 @@ def has_page(findings, text: str | None) -> bool:
 def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[list[Mention], bool]:
     """Levels the page does not explain: a disc level named with pathology words (not denied) where the
     page has no finding and no mention. Returns the ones to list (kind "unread", at most 3, one per
-    level: herniation, extrusion, protrusion, fragment, compression) and whether any such level exists
-    (a bulge, stenosis or narrowing too), which asks for review."""
+    level: herniation, extrusion, protrusion, fragment, compression; and kind "bulge", at most 3, for a
+    small bulge or one that only touches) and whether any level asks for review (an "unread" one, or a
+    bulge, stenosis or narrowing)."""
     if not text:
         return [], False
     rules = scope_rules()
@@ -538,6 +544,7 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
     placed = [({f.level} if f.level else set(), list(f.evidence or ()), f.assertion != "absent") for f in findings]
     said = [mention.quote.strip("… ") for mention in known]
     listed: dict[str, Mention] = {}
+    bulges: dict[str, Mention] = {}
     any_level = False
     carried: list[str] = []  # a header line ("L4/L5 level :") names the level of the lines after it
     heading = ""
@@ -577,8 +584,14 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
             continue
         kept = rules["unexplained"]["not"].sub(lambda m: " " * len(m.group()), sentence)
         words = [m for m in rules["unexplained"]["review"].finditer(kept) if not denied(sentence, m.start(), m.end(), rules)]
-        if not words or (all(m.group().lower().startswith("bulg") for m in words)
-                         and rules["unexplained"]["benign_bulge"].search(sentence)):
+        if not words:
+            continue
+        if all(m.group().lower().startswith("bulg") for m in words) and rules["unexplained"]["benign_bulge"].search(sentence):
+            # A small bulge, or one that only touches, asks for no review; it is listed as common, so that a
+            # page of denials does not read as a clear scan where the report names bulges.
+            for level in missing:
+                if level not in bulges and len(bulges) < 3:
+                    bulges[level] = Mention("bulge", _shorten(sentence, words[0].start()), review=False, at=(level,))
             continue
         any_level = True
         # Listed only at the level its words belong to ("a protrusion at L4-5 ..., compared to L3-4 mild facet
@@ -593,7 +606,7 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
                     quote = f"{heading}{BETWEEN}{quote.removeprefix('… ')}"
                 disc = rules["unexplained"]["disc"].match(word.group()) is not None
                 listed[level] = Mention("unread", quote, problem="disc" if disc else None, level=level)
-    return list(listed.values()), any_level
+    return [*listed.values(), *(bulge for level, bulge in bulges.items() if level not in listed)], any_level
 
 
 BETWEEN = " … "
