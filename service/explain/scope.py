@@ -352,8 +352,16 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...], tuple
                 # signal": pressure on the cord, and a change in it), above the sentence's words once.
                 for stated in _one_per_problem(kind, said, rules):
                     key = f"{kind}#{len(found)}" if kind in rules["each_sentence"] or kind in found else kind
-                    found[key] = _mention(kind, sentence, stated, rules,
-                                          here if kind in rules["placed"] and not named else (), carried_words)
+                    if kind not in rules["placed"]:
+                        at, words = (), ""
+                    elif named:
+                        # Placed by the levels its own sentence names, said in plain words.
+                        at = _owner(stated.start(), sentence, mentioned, [])
+                        spans = [(begin, end) for begin, end, levels in mentioned if set(levels) & set(at)]
+                        words = sentence[spans[0][0]:spans[-1][1]] if spans else ""
+                    else:
+                        at, words = here, carried_words
+                    found[key] = _mention(kind, sentence, stated, rules, at, words)
                 specific = specific or kind not in rules["generic_kinds"]
     order = rules["order"]
     # A kind the report also states ("cord compression at C5-C6") is not told as not seen (at C3-C4).
@@ -417,9 +425,10 @@ def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[
         shown = own[-1].group() if own else None
     review = kind not in rules["review_grades"] or bool(rules["review_grades"][kind].search(f"{grade or ''} {stated.group()}"))
     quote = _shorten(sentence, stated.start())
-    if at:
-        # Placed at a level its sentence does not name: the quote holds the words that name it ("C3/4 … Mild
-        # cord flattening."), so the page never states a level its quote does not hold.
+    if at and level_words and level_words not in quote:
+        # Placed at a level its sentence does not name, or names before the quote's words begin: the quote holds
+        # the words that name it ("C3/4 … Mild cord flattening."), so the page never states a level its quote
+        # does not hold.
         quote = f"{level_words}{BETWEEN}{quote.removeprefix('… ')}"
     return Mention(kind, quote, problem, shown, review, at=at, hedged=_hedged(sentence, stated, rules),
                    age=_age(kind, sentence, stated, rules))

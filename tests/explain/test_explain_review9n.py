@@ -138,3 +138,26 @@ def test_a_word_added_to_the_hedge_vocabulary_takes_effect(monkeypatch):
         monkeypatch.undo()
         for cached in caches:
             cached.cache_clear()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_pressure_on_the_sac_or_cord_says_its_own_sentences_level(language):
+    words = phrasebook(language)["scope"]
+    text = ("L4-L5: disc bulge contacting the left L5 nerve root.\n"
+            "Central disc protrusions at L3-L4 and L5-S1 levels, compressing the thecal sac.\n"
+            "C5-C6: disc osteophyte complex indenting the spinal cord.")
+    (sac,) = [m for m in mentions(text) if m.kind == "sac"]
+    (cord,) = [m for m in mentions(text) if m.kind == "cord"]
+    assert sac.at == ("L3-L4", "L5-S1") and cord.at == ("C5-C6",)
+    page = _page(text, language).text
+    assert words["said_at"].format(level=f"L3-L4{phrasebook(language)['and']}L5-S1") in page
+    assert words["said_at"].format(level="C5-C6") in page
+
+
+def test_a_level_named_before_a_shortened_quote_is_quoted_with_it():
+    text = ("At L5-S1 there is a broad-based disc bulge together with advanced facet arthropathy on both sides, marked "
+            "ligamentum flavum thickening and small end plate spurs along the posterior margins of the vertebral "
+            "bodies, causing compression of the thecal sac and narrowing of both neural foramina.")
+    (sac,) = [m for m in mentions(text) if m.kind == "sac"]
+    assert sac.quote.startswith("L5-S1 … ")  # cut before its words, the quote is headed by the level's words
+    assert sac.at == ("L5-S1",)
