@@ -154,8 +154,9 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
                              side_conflict=side_disagrees(findings, text),
                              severe_compression=any(m.kind == "sac" and m.review for m in mentions),
                              # A page without findings lists only what the engine did not read: always reviewed.
-                             unread_finding=not findings and any(not m.review or m.kind in ("sac", "unread")
-                                                                 for m in mentions),
+                             # (An earlier operation is no finding the engine missed.)
+                             unread_finding=not findings and any((not m.review and m.kind != "operated")
+                                                                 or m.kind in ("sac", "unread") for m in mentions),
                              unexplained_level=unexplained)
     withheld_set = set(withheld)
     kept = [i for i in range(len(findings)) if i not in withheld_set]
@@ -186,6 +187,8 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
         "cord_signs": (bool(regions & {"neck", "upper_back"}) or not regions or any(m.kind == "cord" for m in mentions))
         and ("chest" if regions and "neck" not in regions else "neck"),
         "cauda_signs": "lower_back" in regions or not regions or any(m.kind == "cauda_equina" for m in mentions),
+        # An infection, or a possible one, listed under "also mentions": its warning signs too.
+        "infection_signs": any(m.kind == "infection" for m in mentions),
         "status": status_of(reasons),
     }
     return Reading(findings, told, text, mentions, conflict_groups, withheld, named, reasons, kept, outline,

@@ -105,6 +105,7 @@ def scope_rules() -> dict:
         "grades": {kind: re.compile(p, re.IGNORECASE) for kind, p in raw["grades"].items()},
         "grade_meanings": dict(raw["grade_meanings"]),
         "review_grades": {kind: re.compile(p, re.IGNORECASE) for kind, p in raw["review_grades"].items()},
+        "review_in_sentence": frozenset(raw["review_in_sentence"]),
         "unexplained": {use: re.compile(p, re.IGNORECASE) for use, p in raw["unexplained"].items()},
         "not_seen_kinds": frozenset(raw["not_seen_kinds"]),
         "not_seen_before": re.compile(raw["not_seen_before"], re.IGNORECASE),
@@ -423,7 +424,8 @@ def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[
         own = [word for word in words if word.start() > len(clause)
                or _ADJACENT.fullmatch(joined, word.end(), len(clause) + 1)]
         shown = own[-1].group() if own else None
-    review = kind not in rules["review_grades"] or bool(rules["review_grades"][kind].search(f"{grade or ''} {stated.group()}"))
+    graded = sentence if kind in rules["review_in_sentence"] else f"{grade or ''} {stated.group()}"
+    review = kind not in rules["review_grades"] or bool(rules["review_grades"][kind].search(graded))
     quote = _shorten(sentence, stated.start())
     if at and level_words and level_words not in quote:
         # Placed at a level its sentence does not name, or names before the quote's words begin: the quote holds

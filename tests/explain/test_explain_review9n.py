@@ -161,3 +161,36 @@ def test_a_level_named_before_a_shortened_quote_is_quoted_with_it():
     (sac,) = [m for m in mentions(text) if m.kind == "sac"]
     assert sac.quote.startswith("L5-S1 … ")  # cut before its words, the quote is headed by the level's words
     assert sac.at == ("L5-S1",)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("sentence", [
+    "Previous laminectomy at L4-L5.",
+    "Postoperative changes with pedicle screw fixation from L4 to S1.",
+    "Status post right L5-S1 discectomy.",
+])
+def test_an_earlier_operation_is_listed_quietly(sentence, language):
+    words = phrasebook(language)["scope"]
+    text = f"L4-L5: disc bulge contacting the left L5 nerve root. {sentence}"
+    (operated,) = [m for m in mentions(text) if m.kind == "operated"]
+    assert not operated.review
+    page = _page(text, language)
+    assert words["kinds"]["operated"] in page.text and page.status == "ready"
+    # Alone it makes no page, and it is no finding the engine missed.
+    assert _page(sentence, language) is None or "unread-finding" not in _page(sentence, language).review_reasons
+
+
+def test_loosened_metal_work_asks_for_review():
+    text = "L4-L5: disc bulge contacting the left L5 nerve root. Lucency around the L5 pedicle screws, loosening."
+    (operated,) = [m for m in mentions(text) if m.kind == "operated"]
+    assert operated.review and _page(text, "en").status == "needs-review"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_mentioned_infection_adds_its_warning_signs(language):
+    help_words = phrasebook(language)["help"]
+    text = "L4-L5: disc bulge contacting the left L5 nerve root. L2-L3 end plate oedema and fluid in the disc, possibly discitis."
+    page = _page(text, language).text
+    assert help_words["infection"][0] in page and help_words["infection_after"] in page
+    quiet = _page("L4-L5: disc bulge contacting the left L5 nerve root.", language).text
+    assert help_words["infection"][0] not in quiet
