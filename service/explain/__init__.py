@@ -180,6 +180,9 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
         # own findings also `quiet_beside_findings`: a mild sac pressure, a grade I slip) are listed without taking
         # the nerve-root treatment text away or saying they may matter more.
         "serious_mentions": any(m.review or m.kind not in quiet for m in mentions),
+        # ... and on a page of denials, a mention that asks for no review is not said to matter more than the
+        # denials below it (reviews 9n: an ungraded pressure on the sac beside "adequate canal").
+        "reviewed_mentions": any(m.review for m in mentions),
         # Warning signs by region: the spinal cord's for the neck and upper back, the cauda equina's
         # for the lower back; both when the region is not known.
         # A report that mentions the cord or the cauda equina gets their signs whatever its region.

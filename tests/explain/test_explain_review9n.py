@@ -92,8 +92,9 @@ def test_a_typed_slip_grade_is_read(sentence, grade, review):
     assert phrasebook("en")["scope"]["slip_grade"].format(grade=number) in page
 
 
-def test_a_typed_compression_of_the_sac_is_read_as_denied():
-    (sac,) = [m for m in scope.not_seen("No thecal sac or nerve root compresion noted.") if m.kind == "sac"]
+@pytest.mark.parametrize("typed", ["compresion", "compressuion"])
+def test_a_typed_compression_of_the_sac_is_read_as_denied(typed):
+    (sac,) = [m for m in scope.not_seen(f"No thecal sac or nerve root {typed} noted.") if m.kind == "sac"]
     assert sac.kind == "sac"
 
 
@@ -194,3 +195,15 @@ def test_a_mentioned_infection_adds_its_warning_signs(language):
     assert help_words["infection"][0] in page and help_words["infection_after"] in page
     quiet = _page("L4-L5: disc bulge contacting the left L5 nerve root.", language).text
     assert help_words["infection"][0] not in quiet
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_page_of_denials_does_not_call_an_ungraded_sac_pressure_more_important(language):
+    words = phrasebook(language)["scope"]
+    text = "L4-L5: central disc protrusion compressing the thecal sac. No nerve root compression. Adequate canal."
+    page = _page(text, language)
+    assert words["also_intro"] in page.text and words["also_first"] not in page.text
+    # The full warning signs stay: the report does state a pressure.
+    assert phrasebook(language)["help"]["urgent"][0] in page.text
+    graded = _page(text.replace("central disc protrusion", "large central disc protrusion severely"), language)
+    assert words["also_first"] in graded.text and graded.status == "needs-review"
