@@ -207,3 +207,29 @@ def test_a_page_of_denials_does_not_call_an_ungraded_sac_pressure_more_important
     assert phrasebook(language)["help"]["urgent"][0] in page.text
     graded = _page(text.replace("central disc protrusion", "large central disc protrusion severely"), language)
     assert words["also_first"] in graded.text and graded.status == "needs-review"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_bone_island_is_named_quietly_not_as_a_mass(language):
+    words = phrasebook(language)["scope"]
+    text = "L4-L5: disc bulge contacting the left L5 nerve root. Small dark lesion in the L2 body, probably a bone island."
+    kinds = [m.kind for m in mentions(text)]
+    assert "bone_island" in kinds and "mass" not in kinds
+    page = _page(text, language)
+    assert words["hedged_kinds"]["bone_island"] in page.text and page.status == "ready"
+
+
+@pytest.mark.parametrize("sentence", ["Previus surgery at L4-L5.", "Preveius operation at L5-S1 (fenestration)."])
+def test_a_typed_earlier_operation_is_listed(sentence):
+    assert [m.kind for m in mentions(sentence)] == ["operated"]
+
+
+def test_levels_joined_with_and_at_are_one_list():
+    text = "Disc bulges at L3/L4 & at L4/L5 levels, compressing the thecal sac."
+    (sac,) = [m for m in mentions(text) if m.kind == "sac"]
+    assert sac.at == ("L3-L4", "L4-L5")
+
+
+def test_a_denial_ending_on_compressing_denies_the_sac():
+    (sac,) = [m for m in scope.not_seen("No significant thecal sac or nerve root compressing.") if m.kind == "sac"]
+    assert sac.kind == "sac"
