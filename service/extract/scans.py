@@ -5,13 +5,17 @@ of its whole text; the engine has scanned the sections that yield findings alrea
 scans only the rest, and so reads every section once per request instead of twice. The engine marks some
 tokens as it reads (a ``TERM`` colon becomes a ``LABEL``), so their kinds are kept as scanned.
 
-One slot per thread (a server's threads each read their own request), replaced by the next report that
-thread reads, emptied when the page takes it. Plain Python: not one of the compiled modules (setup.py).
+One slot per thread (a server's threads each read their own request), filled only while the caller asks for
+it (``kept``: the enrichment journey, whose page follows), replaced by the next report that thread reads,
+emptied when the page takes it: a caller of the engine alone keeps nothing. Plain Python: not one of the
+compiled modules (setup.py).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from service.extract.lexicon import Lexicon
 from service.extract.tokens import Token
@@ -19,13 +23,21 @@ from service.extract.tokens import Token
 _last = threading.local()
 
 
+@contextmanager
+def kept() -> Iterator[None]:
+    """Within it, the engine keeps what it scans of each report this thread reads (the last one)."""
+    _last.wanted = True
+    try:
+        yield
+    finally:
+        _last.wanted = False
+
+
 def remember(text: str, lexicon: Lexicon, view: str, spans: list[tuple[int, int]], tokens: list[Token]) -> None:
-    """Keep what the engine scanned of ``text``: the [start, end) spans of ``view`` and their tokens in order."""
-    _last.scan = (text, lexicon, view, spans, tokens, [token.kind for token in tokens])
-
-
-def forget() -> None:
-    _last.scan = None
+    """Keep what the engine scanned of ``text`` (the [start, end) spans of ``view`` and their tokens in order),
+    when asked to (``kept``)."""
+    if getattr(_last, "wanted", False):
+        _last.scan = (text, lexicon, view, spans, tokens, [token.kind for token in tokens])
 
 
 def take(text: str, lexicon: Lexicon) -> tuple[str, list[tuple[int, int]], list[Token]] | None:

@@ -46,10 +46,16 @@ def _tokens(tokens) -> list[tuple]:
     return [(t.kind, t.start, t.end, repr(t.value), repr(t.detail)) for t in tokens]
 
 
+def _read(text: str) -> None:
+    """The engine's reading of ``text`` as the enrichment journey asks for it (its scan kept for the page)."""
+    with scans.kept():
+        extract_findings(text)
+
+
 def _page_tokens(text: str) -> list[tuple]:
     """The page's tokens of ``text`` read right after the engine, as in a request."""
     scope.scanned.cache_clear()
-    extract_findings(text)
+    _read(text)
     return _tokens(scope.scanned(text)[1])
 
 
@@ -65,7 +71,7 @@ def test_the_page_reads_the_tokens_of_one_whole_scan():
 def test_sections_are_not_scanned_again(monkeypatch):
     text = HAND_MADE[1]
     scope.scanned.cache_clear()
-    extract_findings(text)
+    _read(text)
     view = scan_view(plain_view(text))
     sections = [(s.start, s.end) for s in find_sections(plain_view(text), view, load_lexicon()) if s.yields_findings]
     scanned_here = []
@@ -83,17 +89,30 @@ def test_sections_are_not_scanned_again(monkeypatch):
 
 def test_the_slot_serves_only_its_own_text_once():
     lexicon = load_lexicon()
-    extract_findings(HAND_MADE[0])
+    _read(HAND_MADE[0])
     assert scans.take(HAND_MADE[2], lexicon) is None  # another text: not served, and the slot is emptied
     assert scans.take(HAND_MADE[0], lexicon) is None
-    extract_findings(HAND_MADE[0])
+    _read(HAND_MADE[0])
     assert scans.take(HAND_MADE[0], lexicon) is not None
     assert scans.take(HAND_MADE[0], lexicon) is None
+
+
+def test_the_engine_alone_keeps_nothing():
+    lexicon = load_lexicon()
+    extract_findings(HAND_MADE[0])  # as /extract and other callers of the engine alone
+    assert scans.take(HAND_MADE[0], lexicon) is None
+
+
+def test_the_enrichment_journey_hands_the_scan_over():
+    from service.enrich import Limits, read_findings
+
+    read_findings(HAND_MADE[0], Limits())
+    assert scans.take(HAND_MADE[0], load_lexicon()) is not None
 
 
 @pytest.mark.parametrize("text", HAND_MADE)
 def test_hand_made_texts_have_sections_and_levels(text):
     lexicon = load_lexicon()
-    extract_findings(text)
+    _read(text)
     handed = scans.take(text, lexicon)
     assert handed is not None and handed[1]  # the engine read sections of it: the comparison above compares
