@@ -22,6 +22,7 @@ from service.explain.grades import grade_word_pattern
 from service.explain.hedges import DOUBTS, hedge_words
 from service.explain.phrasebook import MAPPINGS_DIR
 from service.extract import load_lexicon
+from service.extract import scans as engine_scans
 from service.extract.lexicon import LEVEL
 from service.extract.textview import plain_view, scan_view
 from service.extract.tokens import scan
@@ -149,9 +150,34 @@ def _levels_of(words: str) -> list[str]:
 @lru_cache(maxsize=32)
 def scanned(text: str) -> tuple[str, list]:
     """The engine's view and tokens of one whole text, scanned once for all its findings and languages: the
-    page's causes (causes.py) and the text's own levels (its regions) read the same scan."""
-    view = scan_view(plain_view(text))
-    return view, scan(view, load_lexicon())
+    page's causes (causes.py) and the text's own levels (its regions) read the same scan.
+
+    The sections the engine has just scanned for its findings are not scanned again: their tokens are the
+    engine's own (service.extract.scans), and only the rest of the text (headers, sections without findings)
+    is scanned here."""
+    lexicon = load_lexicon()
+    handed = engine_scans.take(text, lexicon)
+    if handed is None:
+        view = scan_view(plain_view(text))
+        return view, scan(view, lexicon)
+    view, spans, section_tokens = handed
+    tokens: list = []
+    at = taken = 0
+    for start, end in spans:
+        if start < at or end < start:  # not the engine's sections as expected (in order, apart): scan it all
+            return view, scan(view, lexicon)
+        if start > at:
+            tokens += scan(view, lexicon, at, start)
+        after = bisect_left(section_tokens, end, taken, key=_token_start)
+        tokens += section_tokens[taken:after]
+        taken, at = after, end
+    if at < len(view):
+        tokens += scan(view, lexicon, at, len(view))
+    return view, tokens
+
+
+def _token_start(token) -> int:
+    return token.start
 
 
 @lru_cache(maxsize=32)
@@ -320,6 +346,9 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...], tuple
     present = set(_kinds_in(text))
     suggesting = "suggestion" in present  # the same test for the suggestions
     present.discard("suggestion")
+    # Only those kinds are tried in each sentence, in the order of the rules.
+    kinds = [(kind, pattern, rules["mention_words"][kind]) for kind, pattern in rules["mentions"].items()
+             if kind in present]
     for start, end, sentence in sentence_spans(text) if present or suggesting else ():
         lowered = sentence.lower()
         if suggesting and rules["suggestion_words"].search(lowered) and not rules["suggestion_not"].search(sentence) \
@@ -341,8 +370,8 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...], tuple
             carried_words = sentence[mentioned[0][0]:mentioned[-1][1]]
         carried = named or carried
         specific = False  # a generic kind ("a lesion") says nothing more than a specific one of the same words
-        for kind, pattern in () if rules["not_findings"].search(sentence) else rules["mentions"].items():
-            if kind in found or kind not in present or not rules["mention_words"][kind].search(lowered):
+        for kind, pattern, words in () if rules["not_findings"].search(sentence) else kinds:
+            if kind in found or not words.search(lowered):
                 continue
             matches = list(pattern.finditer(sentence))
             said = [m for m in matches if not _NORMAL.search(m.group()) and not denied(sentence, m.start(), m.end(), rules)]

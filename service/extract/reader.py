@@ -23,6 +23,7 @@ from service.extract.lexicon import (
 )
 from service.extract.mention import Mention
 from service.extract.roots import RootReader
+from service.extract.scans import remember as remember_scan
 from service.extract.sections import find_sections
 from service.extract.sentences import split_sentences
 from service.extract.stenosis import read_stenoses, run_on_clause
@@ -802,7 +803,9 @@ def read_report(text: str, lexicon: Lexicon, deadline: float | None = None) -> R
     report = _Report(text, lexicon, deadline)
     sections = [section for section in find_sections(plain, view, lexicon) if section.yields_findings]
     if sections:
-        index = TokenIndex(view, lexicon, [(section.start, section.end) for section in sections])
+        spans = [(section.start, section.end) for section in sections]
+        index = TokenIndex(view, lexicon, spans)
+        remember_scan(text, lexicon, view, spans, index.tokens)  # for the patient page (scans.py)
         for section in sections:
             report.read_section(plain, view, section, index)
     return Reading(report.findings, report.tentative, report.summaries, report.cleared)
