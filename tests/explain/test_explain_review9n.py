@@ -200,12 +200,12 @@ def test_a_mentioned_infection_adds_its_warning_signs(language):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_page_of_denials_does_not_call_an_ungraded_sac_pressure_more_important(language):
     words = phrasebook(language)["scope"]
-    text = "L4-L5: central disc protrusion compressing the thecal sac. No nerve root compression. Adequate canal."
+    text = "L4-L5: midline disc protrusion indenting the thecal sac. No nerve root compression. Adequate canal."
     page = _page(text, language)
     assert words["also_intro"] in page.text and words["also_first"] not in page.text
     # The full warning signs stay: the report does state a pressure.
     assert phrasebook(language)["help"]["urgent"][0] in page.text
-    graded = _page(text.replace("central disc protrusion", "large central disc protrusion severely"), language)
+    graded = _page(text.replace("midline disc protrusion", "large midline disc protrusion severely"), language)
     assert words["also_first"] in graded.text and graded.status == "needs-review"
 
 
@@ -231,5 +231,5 @@ def test_levels_joined_with_and_at_are_one_list():
 
 
 def test_a_denial_ending_on_compressing_denies_the_sac():
-    (sac,) = [m for m in scope.not_seen("No significant thecal sac or nerve root compressing.") if m.kind == "sac"]
+    (sac,) = [m for m in scope.not_seen("There is no thecal sac or exiting root compressing at this level.") if m.kind == "sac"]
     assert sac.kind == "sac"
