@@ -205,6 +205,7 @@ class Lexicon:
     run_on_lead_re: re.Pattern = _NEVER                   # "at" before such a level
     verb_degree_re: re.Pattern = _NEVER                   # "largely" right before a ladder word: words of degree
     degree_head_re: re.Pattern = _NEVER                   # ... or opening a narrowing phrase ("borderline narrowing")
+    degree_word_re: re.Pattern = _NEVER                   # those words anywhere: a sentence without them needs neither
     capital_only_sides: frozenset = frozenset()           # "L", "R": a side as a capital, unsure in lower case
     disjunctive_re: re.Pattern = _NEVER                   # "or" joining two structures as alternatives
     glued_re: re.Pattern = _NEVER                         # "notedslightly": a word typed together with the next
@@ -701,6 +702,7 @@ def _load(directory: str) -> Lexicon:
         - {""},
         verb_degree_re=re.compile(rf"(?<![a-z])(?:{_alternation(grade_data.get('verb_degree_words', []))})[ \t]+$"),
         degree_head_re=re.compile(rf"(?:{_alternation(grade_data.get('verb_degree_words', []))})(?=[ \t])"),
+        degree_word_re=re.compile(_alternation(grade_data.get('verb_degree_words', []))),
         span_openers_re=re.compile(rf"(?<![a-z0-9])(?:{_alternation(levels.get('span_openers', []))})[\s\-]+$"),
         root_central_keys=central,
         source=str(path),
