@@ -241,6 +241,8 @@ def _extra(book: dict, told: Told) -> str:
         said.append(book["born_narrow"])
     if told.relative:
         said.append(book["relative_canal"])
+    if told.looks:
+        said.append(book["looks"])
     if told.more_on:
         side = book["sides"][told.more_on]
         said.append(book["more_on"].format(side=side.get("m", side) if isinstance(side, dict) else side))

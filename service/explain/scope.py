@@ -669,8 +669,10 @@ def _owner(at: int, sentence: str, mentioned, carried: list[str]) -> tuple[str, 
     return after[0] if after else tuple(carried)
 
 
-# Between two levels named together: joiners and brackets only, and an "at" ("L3/L4 & at L4/L5").
-_LISTED = re.compile(r"[\s,&/()]*(?:(?:and|or|to|through|&)[\s,&/()]*)?(?:at\s+(?:the\s+)?)?", re.IGNORECASE)
+# Between two levels named together: joiners and brackets only, a "level" and an "at" ("L3/L4 & at L4/L5",
+# "L4/L5 level and L2/L3").
+_LISTED = re.compile(r"[\s,&/()]*(?:levels?[\s,&/()]*)?(?:(?:and|or|to|through|&)[\s,&/()]*)?(?:at\s+(?:the\s+)?)?",
+                     re.IGNORECASE)
 
 
 def _suggestion(quote: str, rules: dict) -> Suggestion:

@@ -233,3 +233,32 @@ def test_levels_joined_with_and_at_are_one_list():
 def test_a_denial_ending_on_compressing_denies_the_sac():
     (sac,) = [m for m in scope.not_seen("There is no thecal sac or exiting root compressing at this level.") if m.kind == "sac"]
     assert sac.kind == "sac"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_finding_the_report_says_appears_so_keeps_that_word(language):
+    looks = phrasebook(language)["looks"]
+    text = "L4-L5: broad disc bulge; the right exit foramen appears moderately narrowed and the canal is adequate."
+    (foramen,) = [f for f in extract_findings(text) if f.type == "foraminal-stenosis"]
+    assert foramen.assertion == "present"  # FORMAT.md: "appears" is no hedge
+    page = _page(text, language).text
+    assert looks in page
+    plain = _page(text.replace("appears moderately narrowed", "is moderately narrowed"), language).text
+    assert looks not in plain
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_largely_is_a_lot_not_an_extent(language):
+    book = phrasebook(language)
+    text = "L4-L5: right paracentral disc protrusion largely compressing the right L5 nerve root."
+    sentence = _page(text, language).finding_sentences[0]
+    assert book["grade_sentence_large"] in sentence
+    assert "extent" not in sentence and "extensi" not in sentence
+
+
+def test_a_typed_thecal_sac_and_levels_named_with_level_and():
+    (sac,) = [m for m in scope.not_seen("No significant thyecal sac or nerve root compression.") if m.kind == "sac"]
+    assert sac.kind == "sac"
+    text = "Disc bulges, most marked at L4/L5 level and L2/L3 levels, compressing the thecal sac."
+    (pressed,) = [m for m in mentions(text) if m.kind == "sac"]
+    assert pressed.at == ("L4-L5", "L2-L3")
