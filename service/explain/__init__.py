@@ -139,7 +139,7 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
     # A denial the report writes for the whole scan is told at no level (ownwords.report_wide).
     findings = report_wide([t.finding for t in told], text)
     mentions, unread, unexplained = scope.page_mentions(findings, text)
-    if not findings and not any(scope.about_the_spine(mention, text) for mention in mentions):
+    if not findings and not any(scope.makes_a_page(mention, text) for mention in mentions):
         return None
     conflict_groups = conflicts(findings)
     withheld = sorted(i for group in conflict_groups for i in group)

@@ -100,6 +100,7 @@ def scope_rules() -> dict:
         "placed": frozenset(raw["placed"]),
         "many_levels": re.compile(raw["many_levels"], re.IGNORECASE),
         "quiet_kinds": frozenset(raw["quiet_kinds"]),
+        "no_page_alone": frozenset(raw["no_page_alone"]),
         "quiet_beside_findings": frozenset(raw["quiet_beside_findings"]),
         "problems": {kind: [(problem, re.compile(p, re.IGNORECASE)) for problem, p in problems.items()]
                      for kind, problems in raw["problems"].items()},
@@ -565,8 +566,14 @@ def page_mentions(findings, text: str | None) -> tuple[list[Mention], list[Menti
 
 
 def has_page(findings, text: str | None) -> bool:
-    """Whether a report gets a page: it has findings, or the page lists something about the spine."""
-    return bool(findings) or any(about_the_spine(mention, text) for mention in page_mentions(findings, text)[0])
+    """Whether a report gets a page: it has findings, or the page lists something that makes one."""
+    return bool(findings) or any(makes_a_page(mention, text) for mention in page_mentions(findings, text)[0])
+
+
+def makes_a_page(mention: Mention, text: str | None = None) -> bool:
+    """Whether a mention gives a report without findings a page: it is about the spine and not of a kind
+    listed only beside other things (scope.yaml `no_page_alone`: a scoliosis, an earlier operation)."""
+    return mention.kind not in scope_rules()["no_page_alone"] and about_the_spine(mention, text)
 
 
 def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[list[Mention], bool]:

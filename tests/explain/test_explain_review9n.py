@@ -262,3 +262,13 @@ def test_a_typed_thecal_sac_and_levels_named_with_level_and():
     text = "Disc bulges, most marked at L4/L5 level and L2/L3 levels, compressing the thecal sac."
     (pressed,) = [m for m in mentions(text) if m.kind == "sac"]
     assert pressed.at == ("L4-L5", "L2-L3")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_scoliosis_is_listed_quietly_and_makes_no_page_alone(language):
+    words = phrasebook(language)["scope"]
+    text = "Mild scoliosis of the lumbar spine, convex to the right. L4-L5: disc bulge contacting the left L5 root."
+    page = _page(text, language)
+    assert words["kinds"]["curve"] in page.text and page.status == "ready"
+    assert _page("Mild scoliosis of the lumbar spine, convex to the right.", language) is None
+    assert not scope.has_page([], "Previous laminectomy at L4-L5. Mild scoliosis of the lumbar spine.")
