@@ -157,7 +157,7 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
                              # (An earlier operation is no finding the engine missed.)
                              unread_finding=not findings and any((not m.review and m.kind != "operated")
                                                                  or m.kind in ("sac", "unread") for m in mentions),
-                             unexplained_level=unexplained)
+                             unexplained_level=unexplained, odd_level=scope.odd_levels(findings, text))
     withheld_set = set(withheld)
     kept = [i for i in range(len(findings)) if i not in withheld_set]
     outline = groups([findings[i] for i in kept])

@@ -565,6 +565,19 @@ def page_mentions(findings, text: str | None) -> tuple[list[Mention], list[Menti
     return sorted([*found, *unread], key=lambda mention: order.index(mention.kind)), unread, any_level
 
 
+def odd_levels(findings, text: str | None) -> bool:
+    """Whether a finding is placed by a level written as two vertebrae that are not neighbours joined by a slash
+    ("L4/S1"): the engine reads the levels between them, a typing slip may mean one of them. A range written
+    with a dash or a word ("L4-S1", "L3 to L5") is a range."""
+    if not text or not findings:
+        return False
+    spans = [span for finding in findings if finding.assertion != "absent" for span in finding.evidence or ()]
+    for start, end, levels in _level_tokens(text)[1]:
+        if len(levels) > 1 and "/" in text[start:end] and any(s.start <= start and end <= s.end for s in spans):
+            return True
+    return False
+
+
 def has_page(findings, text: str | None) -> bool:
     """Whether a report gets a page: it has findings, or the page lists something that makes one."""
     return bool(findings) or any(makes_a_page(mention, text) for mention in page_mentions(findings, text)[0])

@@ -272,3 +272,11 @@ def test_a_scoliosis_is_listed_quietly_and_makes_no_page_alone(language):
     assert words["kinds"]["curve"] in page.text and page.status == "ready"
     assert _page("Mild scoliosis of the lumbar spine, convex to the right.", language) is None
     assert not scope.has_page([], "Previous laminectomy at L4-L5. Mild scoliosis of the lumbar spine.")
+
+
+def test_a_level_of_two_vertebrae_that_are_not_neighbours_asks_for_review():
+    odd = "Broad disc bulge at L3/L4 & L4/S1, compressing the exit nerve roots."
+    ranged = "Broad disc bulges from L4-S1, compressing the exit nerve roots."
+    assert "odd-level" in _page(odd, "en").review_reasons
+    assert "odd-level" not in _page(ranged, "en").review_reasons
+    assert "odd-level" not in _page("C4/5: disc osteophyte complex narrowing the left foramen.", "en").review_reasons
