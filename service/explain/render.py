@@ -121,21 +121,23 @@ def environment() -> Environment:
 
 
 @lru_cache(maxsize=64)
-def _tail(template: str, lang: str, cord_signs: bool, cauda_signs: bool, beyond: bool = False) -> str:
+def _tail(template: str, lang: str, cord_signs: bool, cauda_signs: bool, beyond: bool = False,
+          infection_signs: bool = False) -> str:
     from service.explain.phrasebook import phrasebook
 
-    context = {"book": phrasebook(lang), "cord_signs": cord_signs, "cauda_signs": cauda_signs, "beyond": beyond}
+    context = {"book": phrasebook(lang), "cord_signs": cord_signs, "cauda_signs": cauda_signs, "beyond": beyond,
+               "infection_signs": infection_signs}
     return environment().get_template(template).render(context)
 
 
 def _with_tail(context: dict, template: str) -> dict:
     return {**context, "tail": _tail(template, context["lang"], context["cord_signs"], context["cauda_signs"],
-                                     context["serious_mentions"])}
+                                     context["serious_mentions"], context["infection_signs"])}
 
 
 def render_html(context: dict) -> str:
     tail = Markup(_tail("tail.html.j2", context["lang"], context["cord_signs"], context["cauda_signs"],
-                        context["serious_mentions"]))
+                        context["serious_mentions"], context["infection_signs"]))
     return environment().get_template("fragment.html.j2").render({**context, "tail": tail}).strip() + "\n"
 
 

@@ -49,7 +49,8 @@ def extract_findings(text: str, lexicon: Lexicon | str | Path | None = None,
     try:
         reading = read_report(text, lexicon, deadline)
         check_deadline(deadline)
-        return merge_findings(reading.findings, reading.tentative, reading.summaries, reading.cleared)
+        return merge_findings(reading.findings, reading.tentative, reading.summaries, reading.cleared,
+                              reading.repeated)
     finally:
         if collecting:
             gc.enable()

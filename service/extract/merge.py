@@ -7,6 +7,7 @@ that root that has a level.
 from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
+from dataclasses import replace
 from typing import NamedTuple
 
 from service.extract.attributes import DISC_CAUSES, RUNG_RANK, infer_root, one_disc_cause
@@ -42,8 +43,10 @@ def _single(finding: Finding) -> Finding:
     return finding
 
 
-def _combine(group: list[Finding]) -> Finding:
-    if len(group) == 1:
+def _combine(group: list[Finding], repeated: AbstractSet[int]) -> Finding:
+    """One finding of the findings of one key. A finding stated again alike (``repeated``) merges as the group of
+    its statements would: every rule below gives the same for one finding as for copies of it."""
+    if len(group) == 1 and id(group[0]) not in repeated:
         return _single(group[0])
     best = max(_ASSERTION_RANK[f.assertion] for f in group)
     winners = [f for f in group if _ASSERTION_RANK[f.assertion] == best]
@@ -126,10 +129,12 @@ def _index(groups: dict, part, keep=lambda key: True) -> dict:
 
 
 def merge_findings(findings: list[Finding], tentative: AbstractSet[int] = frozenset(),
-                   summaries: AbstractSet[int] = frozenset(), cleared: AbstractSet[str] = frozenset()) -> list[Finding]:
+                   summaries: AbstractSet[int] = frozenset(), cleared: AbstractSet[str] = frozenset(),
+                   repeated: AbstractSet[int] = frozenset()) -> list[Finding]:
     """``tentative``: ids of bare "stenosis" findings; ``summaries``: ids of findings stated spine-wide
     ("multilevel", "as described above"), which sum up what named levels state; ``cleared``: levels an
-    addendum declares normal. The findings of one key merge, after these passes in order."""
+    addendum declares normal; ``repeated``: ids of findings that stand for several statements alike (their
+    evidence is each statement's). The findings of one key merge, after these passes in order."""
     groups: dict[Key, list[Finding]] = {}
     for finding in findings:
         groups.setdefault(Key(finding.type, finding.side, finding.root, finding.level), []).append(finding)
@@ -137,13 +142,14 @@ def merge_findings(findings: list[Finding], tentative: AbstractSet[int] = frozen
     if tentative:
         _keep_tentative_beside_a_canal_stenosis(groups, tentative)
     _fold_unsided_into_sided(groups)
-    _keep_sides_described_apart(groups)
+    statements, summing = set(repeated), set(summaries)  # _first_statement may add to them
+    _keep_sides_described_apart(groups, statements, summing)
     _fold_root_without_level(groups)
     _fold_unnamed_into_named_root(groups)
-    if summaries:
-        _drop_summaries_of_levels(groups, summaries)
+    if summing:
+        _drop_summaries_of_levels(groups, summing)
     _withdraw_what_an_addendum_clears(groups, cleared)
-    return _merged(groups)
+    return _merged(groups, statements)
 
 
 def _keep_tentative_beside_a_canal_stenosis(groups: dict, tentative: AbstractSet[int]) -> None:
@@ -170,7 +176,20 @@ def _fold_unsided_into_sided(groups: dict) -> None:
             _fold(groups, key, targets[0])
 
 
-def _keep_sides_described_apart(groups: dict) -> None:
+def _first_statement(group: list[Finding], repeated: set[int], summaries: set[int]) -> Finding:
+    """The first statement of a finding stated alike several times (``repeated``), on its own at the head of
+    ``group``, the others left in the finding that held them all; so that what is added to the first statement
+    alone is added to it alone."""
+    held = group[0]
+    first = replace(held, evidence=held.evidence[:1])
+    held.evidence = held.evidence[1:]
+    if id(held) in summaries:
+        summaries.add(id(first))
+    group.insert(0, first)
+    return first
+
+
+def _keep_sides_described_apart(groups: dict, repeated: set[int], summaries: set[int]) -> None:
     """Right and left described separately stay two findings even when another sentence sums them up as
     bilateral; the sides keep their own rung and grade ("bilateral L5 root involvement" beside "displaces the
     left L5 root" and "contacts the right L5 root"); the summary adds its evidence and causes."""
@@ -180,6 +199,8 @@ def _keep_sides_described_apart(groups: dict) -> None:
             target = right if _positive(groups[right]) == _positive(groups[key]) else left
             if _positive(groups[key]) == _positive(groups[target]):
                 described = groups[target][0]
+                if id(described) in repeated:
+                    described = _first_statement(groups[target], repeated, summaries)
                 for finding in groups.pop(key):
                     described.evidence.extend(finding.evidence)
                     if described.assertion != "absent":
@@ -220,9 +241,11 @@ def _fold_unnamed_into_named_root(groups: dict) -> None:
         if len(targets) > 1:
             targets = _same_rung(groups, key, targets)
         if len(targets) == 1 and (_compatible(groups[key], groups[targets[0]])
-                                  or _same_sentence(groups[key], groups[targets[0]])):
+                                  or (_same_sentence(groups[key], groups[targets[0]]) and _positive(groups[key]))):
             # In one sentence the unnamed roots are the named ones ("without compression of either exiting L5
-            # root; both roots are, however, contacted"): one finding, present beating absent.
+            # root; both roots are, however, contacted"): one finding, present beating absent. A denial of the
+            # level's roots in general stays beside a named root stated with doubt ("No definite nerve root
+            # compression, although the left S1 root may be irritated").
             _fold(groups, key, targets[0])
 
 
@@ -256,11 +279,11 @@ def _withdraw_what_an_addendum_clears(groups: dict, cleared: AbstractSet[str]) -
         del groups[key]
 
 
-def _merged(groups: dict) -> list[Finding]:
+def _merged(groups: dict, repeated: AbstractSet[int]) -> list[Finding]:
     """One finding per key, in the order of its first evidence."""
     merged = []
     for key, group in groups.items():
-        finding = _combine(_latest(group))
+        finding = _combine(_latest(group), repeated)
         if finding.root is None and key.root:
             finding.root = key.root  # unnamed mentions folded into a named root's finding name that root
         if finding.level is None and key.level:

@@ -29,12 +29,16 @@ from service.extract.sentences import split_sentences
 from service.extract.stenosis import read_stenoses, run_on_clause
 from service.extract.tables import find_tables
 from service.extract.textview import plain_view, scan_view
-from service.extract.tokens import Token, TokenIndex, labelled_roots, scan, sided_name_roots, verb_object_roots
+from service.extract.tokens import (
+    RootMention, Token, TokenIndex, labelled_roots, scan, sided_name_roots, verb_object_roots,
+)
 from service.extract.typos import glued_among, name_disc_kinds, repair, sentence_words, unglue
 
 _FORWARD_GAP = 48
+_DEGREE_REACH = 24  # how far before a word ``_degree_words`` looks for words of degree
 _HEADS = frozenset({NARROW, NORMAL, LADDER})
 _SIDED_STENOSES = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
+_ONE_SIDE = ("left", "right")
 _SPINE_DENIALS = frozenset({"nerve-root", "canal-stenosis"})
 
 
@@ -62,7 +66,7 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
             if start - end <= _FORWARD_GAP and all(t.kind in (LOC, ZONE, SIDE) for t in between) \
                     and lexicon.level_intro_re.fullmatch(view, tokens[group.first - 1].end, start) \
                     and not lexicon.subject_gap_re.fullmatch(view, tokens[group.first - 1].end, start) \
-                    and not opens_item(tokens, group.first, group.last, view) \
+                    and not opens_item(tokens, group.first, group.last, view, lexicon) \
                     and not heads_next_item(tokens, group.last, view):
                 # (not "... canal stenosis the L5-S1 level is unremarkable": a new clause's subject, nor "... no
                 # canal stenosis l5-s1: no herniation": the next item's header in text that lost its line breaks)
@@ -270,6 +274,28 @@ def _pronoun_root(tokens: list[Token], view: str, root, lexicon: Lexicon) -> lis
     return [Token(ROOT, first.start, first.end, root)] + tokens[1:]
 
 
+def _side_subject_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Token]:
+    """"Neither S1 root is compressed; the left is contacted.": a side alone as the subject of a clause's ladder
+    participle, after the one root the sentence named before it, stands for that root on that side."""
+    out = None
+    for i in range(1, len(tokens) - 1):
+        side, word = tokens[i], tokens[i + 1]
+        if side.kind != SIDE or side.value not in _ONE_SIDE or word.kind != LADDER \
+                or word.detail.form != "participle" or tokens[i - 1].kind != TERM \
+                or not lexicon.side_subject_re.fullmatch(view, tokens[i - 1].end, side.start) \
+                or not lexicon.passive_copula_re.fullmatch(view, side.end, word.start):
+            continue
+        named = [t.value for t in tokens[:i] if t.kind == ROOT]
+        if len(named) != 1 or len(named[0].names) != 1 or named[0].names[0][0] is None:
+            continue
+        if out is None:
+            out = list(tokens)
+        root = named[0]
+        out[i] = Token(ROOT, side.start, side.end,
+                       RootMention([(root.names[0][0], side.value)], False, False, root.role))
+    return tokens if out is None else out
+
+
 def _root_in_sided_opening(mentions: list[Mention]) -> None:
     """"Mild foraminal narrowing on the right, which contacts the exiting L4 root": a root without a side
     after a foramen or recess narrowed on one side only, in the same sentence, is on that side."""
@@ -366,7 +392,7 @@ def _repair_words(sentence: _Sentence, end: int, lexicon: Lexicon) -> None:
     compressing", "disc protrotion", "notedslightly narrowing") become the tokens of the words they stand for
     (typos.py)."""
     kinds = sentence.kinds
-    if ROOT in kinds or LOC in kinds:
+    if ROOT in kinds or LOC in kinds or NARROW in kinds:
         view, start = sentence.view, sentence.start
         words = sentence_words(view, start, end)  # one regex pass over the sentence for both repairs
         repaired = repair(sentence.tokens, view, start, end, lexicon, words)
@@ -513,6 +539,8 @@ def _complete_roots(sentence: _Sentence, state: _State, lexicon: Lexicon) -> Non
             sentence.retokened(named, lexicon)
         if ROOT not in kinds and state.previous.root is not None:
             sentence.tokens = _pronoun_root(sentence.tokens, view, state.previous.root, lexicon)
+        elif ROOT in kinds and SIDE in kinds:
+            sentence.tokens = _side_subject_roots(sentence.tokens, view, lexicon)
 
 
 def _read_mentions(sentence: _Sentence, state: _State, heads: bool,
@@ -561,7 +589,9 @@ def _carried_levels(mention: Mention, state: _State, wide: bool, refers: bool = 
     spine's, not the level named last ("Mild bulge at L3-L4.\nAdequate spinal canal.": FORMAT.md's denial of
     the whole spine), unless it refers back to it ("no canal stenosis at these levels")."""
     segment = state.segment
-    if mention.assertion == ABSENT and not segment.levels and not refers:
+    # A denial of one side speaks of the level in context ("the left L5 root is compressed; the right lateral
+    # recess is clear"), not of the whole spine.
+    if mention.assertion == ABSENT and not segment.levels and not refers and mention.side not in _ONE_SIDE:
         wide = True
     levels = [None] if wide else (segment.levels or segment.previous or [None])
     if mention.root and levels != [None] and not any(root_fits_level(mention.root, lvl) for lvl in levels):
@@ -630,6 +660,8 @@ class _Report:
         self.tentative: set[int] = set()
         self.summaries: set[int] = set()
         self.cleared: set[str] = set()  # levels an addendum declares normal
+        self.repeated: set[int] = set()  # ids of the findings the report states more than once (_add_findings)
+        self._held: dict[tuple, Finding] = {}  # each finding by its fields, evidence aside
 
     def read_statement(self, view: str, start: int, end: int, evidence: Evidence, section: str,
                        state: _State, new_item: bool = False, question: bool = False, row: bool = False,
@@ -693,6 +725,7 @@ class _Report:
         leading_side = _leading_side(tokens, view) or _clause_side(tokens, view, mentions, lexicon)
         used_levels: list | None = None
         remain = REMAIN in sentence.kinds
+        degree_words: bool | None = None  # whether words of degree stand where _degree_words looks, read once
         for mention in mentions:
             if remain and any(t.kind == REMAIN for t in tokens[max(0, mention.first - 3):mention.last + 1]):
                 continue
@@ -709,17 +742,38 @@ class _Report:
                 continue  # a spine-wide partial denial ("no high-grade stenosis") is not labelled
             side = _side_of(mention, levels, sentence, state, leading_side, lexicon)
             if mention.severity_span is None and mention.assertion != ABSENT:
-                for j in range(mention.anchor, mention.first - 1, -1):
-                    mention.severity_span = _degree_words(tokens[j], view, lexicon)
-                    if mention.severity_span is not None:
-                        break
-            for finding in _findings_of(mention, levels, side, evidence, section, source, lexicon):
-                if mention.tentative:
-                    self.tentative.add(id(finding))
-                if wide and finding.level is None:
-                    self.summaries.add(id(finding))
-                self.findings.append(finding)
+                if degree_words is None:
+                    degree_words = _degree_words_near(tokens, view, lexicon)
+                if degree_words:
+                    for j in range(mention.anchor, mention.first - 1, -1):
+                        mention.severity_span = _degree_words(tokens[j], view, lexicon)
+                        if mention.severity_span is not None:
+                            break
+            self._add_findings(mention, levels, side, evidence, section, source, wide)
         return used_levels
+
+    def _add_findings(self, mention: Mention, levels: list, side: str | None, evidence: Evidence, section: str,
+                      source: str, wide: bool) -> None:
+        """A mention's findings, one per level. A finding the report already holds with every field alike
+        (its evidence aside) is not made again: the one held takes the evidence and is marked ``repeated``,
+        which merges it as the group of the two would merge (merge.py). Hostile text repeats one statement
+        thousands of times ("L4-5 L4-L5 no foraminal stenosis ... " over a megabyte)."""
+        values = _finding_values(mention, side, section, source, self.lexicon)
+        for level in levels:
+            summary = wide and level is None
+            fingerprint = (level, summary, values)
+            held = self._held.get(fingerprint)
+            if held is not None:
+                held.evidence.append(evidence)
+                self.repeated.add(id(held))
+                continue
+            finding = _finding(level, side, evidence, section, values)
+            if mention.tentative:
+                self.tentative.add(id(finding))
+            if summary:
+                self.summaries.add(id(finding))
+            self._held[fingerprint] = finding
+            self.findings.append(finding)
 
     def read_section(self, plain: str, view: str, section, index: TokenIndex) -> None:
         lexicon = self.lexicon
@@ -794,6 +848,7 @@ class Reading(NamedTuple):
     tentative: set[int]   # ids of the findings read from a bare "stenosis"
     summaries: set[int]   # ids of those stated spine-wide ("multilevel foraminal narrowing as described")
     cleared: set[str]     # levels an addendum declares normal ("... L4-5 is unremarkable")
+    repeated: set[int]    # ids of the findings stated again alike, which hold the evidence of each statement
 
 
 def read_report(text: str, lexicon: Lexicon, deadline: float | None = None) -> Reading:
@@ -808,7 +863,14 @@ def read_report(text: str, lexicon: Lexicon, deadline: float | None = None) -> R
         remember_scan(text, lexicon, view, spans, index.tokens)  # for the patient page (scans.py)
         for section in sections:
             report.read_section(plain, view, section, index)
-    return Reading(report.findings, report.tentative, report.summaries, report.cleared)
+    return Reading(report.findings, report.tentative, report.summaries, report.cleared, report.repeated)
+
+
+def _degree_words_near(tokens: list[Token], view: str, lexicon: Lexicon) -> bool:
+    """Whether a word of degree stands anywhere ``_degree_words`` may find one for the sentence's tokens: from
+    its reach before the first token to the end of the last. Most sentences have none (hostile text repeats a
+    sentence with many findings thousands of times), so their tokens are not asked one by one."""
+    return lexicon.degree_word_re.search(view, max(0, tokens[0].start - _DEGREE_REACH), tokens[-1].end) is not None
 
 
 def _degree_words(anchor: Token, view: str, lexicon: Lexicon) -> tuple[int, int] | None:
@@ -816,7 +878,7 @@ def _degree_words(anchor: Token, view: str, lexicon: Lexicon) -> tuple[int, int]
     narrowing word or its phrase ("canal is borderline stenotic", "borderline canal stenosis") or opening it
     ("borderline narrowing"); grades.yaml
     verb_degree_words. The finding keeps no severity; the page says the radiologist's words."""
-    before = lexicon.verb_degree_re.search(view, max(0, anchor.start - 24), anchor.start)
+    before = lexicon.verb_degree_re.search(view, max(0, anchor.start - _DEGREE_REACH), anchor.start)
     if before is not None:
         return before.start(), before.end()
     head = lexicon.degree_head_re.match(view, anchor.start)
@@ -838,23 +900,34 @@ def _severity_text(mention: Mention, source: str, lexicon: Lexicon) -> str | Non
     return None
 
 
-def _findings_of(mention: Mention, levels: list, side: str | None, evidence: Evidence, section: str, source: str,
-                 lexicon: Lexicon) -> list[Finding]:
-    out = []
-    triggers = [source[t.start:t.end] for t in mention.triggers]
-    severity_text = _severity_text(mention, source, lexicon)
-    for level in levels:
-        out.append(Finding(
-            type=mention.type, level=level, root=mention.root, side=side,
-            degree=mention.degree if mention.type == "nerve-root" else None,
-            severity=mention.severity, assertion=mention.assertion,
-            zone=mention.zone if mention.type == "nerve-root" else None,
-            role=mention.role if mention.type == "nerve-root" else None,
-            cause=list(mention.cause) if mention.type == "nerve-root" else [],
-            evidence=[evidence], assertion_triggers=triggers, section=section, severity_text=severity_text,
-            side_inferred=mention.side_inferred if side is None else None,
-            side_plural=side == "bilateral" and mention.side is None,  # _finalise_side: a plural, no side word
-            reading="fallback" if mention.fallback else "unsure" if mention.unsure else None,
-            multilevel=mention.multilevel,
-        ))
-    return out
+def _finding_values(mention: Mention, side: str | None, section: str, source: str, lexicon: Lexicon) -> tuple:
+    """The fields of a mention's findings other than level and evidence, as a tuple (``_Report._add_findings``
+    compares them; ``_finding`` builds the Finding from them)."""
+    root_type = mention.type == "nerve-root"
+    return (
+        mention.type, mention.root, side,
+        mention.degree if root_type else None,
+        mention.severity, mention.assertion,
+        mention.zone if root_type else None,
+        mention.role if root_type else None,
+        tuple(mention.cause) if root_type else (),
+        tuple(source[t.start:t.end] for t in mention.triggers),
+        _severity_text(mention, source, lexicon),
+        mention.side_inferred if side is None else None,
+        side == "bilateral" and mention.side is None,  # _finalise_side: a plural, no side word
+        "fallback" if mention.fallback else "unsure" if mention.unsure else None,
+        mention.multilevel,
+        mention.tentative,
+        section,
+    )
+
+
+def _finding(level: str | None, side: str | None, evidence: Evidence, section: str, values: tuple) -> Finding:
+    (kind, root, _, degree, severity, assertion, zone, role, cause, triggers, severity_text, side_inferred, side_plural,
+     reading, multilevel, _, _) = values
+    return Finding(
+        type=kind, level=level, root=root, side=side, degree=degree, severity=severity, assertion=assertion,
+        zone=zone, role=role, cause=list(cause), evidence=[evidence], assertion_triggers=list(triggers),
+        section=section, severity_text=severity_text, side_inferred=side_inferred, side_plural=side_plural,
+        reading=reading, multilevel=multilevel,
+    )

@@ -58,7 +58,7 @@ def test_pages_are_what_stock_jinja_renders(language):
     for context in pages:
         tail = Markup(stock.get_template("tail.html.j2").render(
             {"book": context["book"], "cord_signs": context["cord_signs"], "cauda_signs": context["cauda_signs"],
-             "beyond": context["serious_mentions"]}))
+             "beyond": context["serious_mentions"], "infection_signs": context["infection_signs"]}))
         expected = stock.get_template("fragment.html.j2").render({**context, "tail": tail}).strip() + "\n"
         assert render.render_html(context) == expected
 
