@@ -1,7 +1,7 @@
 """Throughput of the real server: `$enrich` against a validate-and-echo baseline, same workers, same run.
 
 Usage: python bench/serve_bench.py [--workers N] [--connections N] [--seconds N] [--rounds N]
-                                   [--requests N] [--no-memory] [REPORT.json]
+                                   [--requests N] [--no-memory] [--corpus CORPUS.jsonl] [REPORT.json]
 
 Prints, for one typical spine MRI report (tests/api/data/lumbar-mri-report.json by default):
 
@@ -16,6 +16,11 @@ Prints, for one typical spine MRI report (tests/api/data/lumbar-mri-report.json 
    system time over the run, /proc), and the ratio of those, which other load on the machine disturbs less;
 3. the peak resident memory (VmHWM) of each `enricher serve` worker after it answered the largest report
    the default limits accept (ENRICHER_MAX_TEXT_BYTES of varied findings; ``--no-memory`` skips it).
+
+``--corpus`` posts each report of a JSON Lines corpus (``{"id", "text"}``, as the conclusion of a
+DiagnosticReport) in turn instead of one report again and again, in process and over HTTP, to both apps: what
+the service keeps per text (the explanation's readings) then helps only as much as it would across real
+reports. Use one larger than those caches (32 texts): ../shared/corpus/real/real-dev.jsonl (145 reports).
 
 wrk, the server and this script share the machine's cores, as they would on the build machine.
 """
@@ -50,6 +55,33 @@ POST_SCRIPT = """wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/fhir+json"
 wrk.body = {body}
 """
+# Each body in turn (each of wrk's threads goes through the list from its own start).
+ROTATING_SCRIPT = """local bodies = {{{bodies}}}
+local at = 0
+request = function()
+  at = at % #bodies + 1
+  return wrk.format("POST", nil, {{["Content-Type"] = "application/fhir+json"}}, bodies[at])
+end
+"""
+
+
+def corpus_bodies(corpus: Path) -> list[bytes]:
+    """Each report of a JSON Lines corpus as a DiagnosticReport whose conclusion is its text."""
+    bodies = []
+    for number, line in enumerate(corpus.read_text(encoding="utf-8").splitlines()):
+        if line.strip():
+            report = {"resourceType": "DiagnosticReport", "id": f"r{number}", "status": "final",
+                      "code": {"text": "MRI spine"}, "subject": {"reference": "Patient/p1"},
+                      "conclusion": json.loads(line)["text"]}
+            bodies.append(json.dumps(report).encode("utf-8"))
+    return bodies
+
+
+def _lua_string(body: bytes) -> str:
+    """``body`` as a Lua string literal: printable ASCII as it is, every other byte as a decimal escape (wrk's
+    LuaJIT reads no ``\\u`` escapes)."""
+    return '"' + "".join(chr(byte) if 32 <= byte < 127 and byte not in b'"\\' else f"\\{byte:03d}"
+                         for byte in body) + '"'
 
 
 def free_port() -> int:
@@ -71,14 +103,15 @@ def wait_until_up(port: int, server: subprocess.Popen, path: str, body: bytes | 
     raise SystemExit("the server did not become ready")
 
 
-def in_process(body: bytes, requests: int, warmup: int) -> dict[str, tuple[float, float]]:
+def in_process(bodies: list[bytes], requests: int, warmup: int) -> dict[str, tuple[float, float]]:
     """Median milliseconds per request of each app through Flask's test client, interleaved: wall clock
-    and the thread's CPU time."""
+    and the thread's CPU time. The bodies are posted in turn."""
     clients = {"$enrich": create_app({"LOG_LEVEL": "WARNING"}).test_client(),
                "validate-and-echo": create_echo_app().test_client()}
     timings: dict[str, list[float]] = {name: [] for name in clients}
     cpu: dict[str, list[float]] = {name: [] for name in clients}
     for round_ in range(warmup + requests):
+        body = bodies[round_ % len(bodies)]
         for name, client in clients.items():
             started, started_cpu = time.perf_counter(), time.thread_time()
             response = client.post(ENRICH, data=body, content_type="application/fhir+json")
@@ -125,10 +158,12 @@ def wrk(port: int, script: str, connections: int, seconds: int) -> tuple[float, 
     return rate, answered, "  ".join(latency)
 
 
-def throughput(body: bytes, args) -> None:
+def throughput(bodies: list[bytes], args) -> None:
     threads = Settings.from_environ().threads
+    body = bodies[0]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(POST_SCRIPT.format(body=json.dumps(body.decode("utf-8"))))
+        script.write(POST_SCRIPT.format(body=_lua_string(body)) if len(bodies) == 1
+                     else ROTATING_SCRIPT.format(bodies=",\n".join(map(_lua_string, bodies))))
     rates: dict[str, list[float]] = {"validate-and-echo": [], "$enrich": []}
     cpu_ms: dict[str, list[float]] = {"validate-and-echo": [], "$enrich": []}
     print(f"\nHTTP: {args.workers} gunicorn workers (gthread, {threads} threads), wrk {args.connections} "
@@ -237,11 +272,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="runs of each app, alternating")
     parser.add_argument("--requests", type=int, default=300, help="in-process requests per app")
     parser.add_argument("--no-memory", action="store_true", help="skip the largest-report memory check")
+    parser.add_argument("--corpus", type=Path, help="post each report of this JSON Lines corpus in turn")
     args = parser.parse_args()
-    body = args.report.read_bytes()
+    bodies = corpus_bodies(args.corpus) if args.corpus else [args.report.read_bytes()]
 
-    medians = in_process(body, args.requests, warmup=30)
-    print(f"report {args.report.name} ({len(body)} bytes)")
+    medians = in_process(bodies, args.requests, warmup=max(30, len(bodies) if args.corpus else 0))
+    if args.corpus:
+        print(f"corpus {args.corpus.name} ({len(bodies)} reports, each in turn)")
+    else:
+        print(f"report {args.report.name} ({len(bodies[0])} bytes)")
     print(f"In process (Flask test client, one process, {args.requests} requests each, interleaved):")
     for name, (median, median_cpu) in medians.items():
         print(f"  {name:18s} median {median:.2f} ms per request, {median_cpu:.2f} ms CPU")
@@ -250,7 +289,7 @@ def main() -> None:
     elif shutil.which("wrk") is None:
         print("\nwrk is not installed (Debian: apt-get install wrk): HTTP throughput skipped.")
     else:
-        throughput(body, args)
+        throughput(bodies, args)
     if not args.no_memory:
         memory(args)
 

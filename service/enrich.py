@@ -62,6 +62,7 @@ from functools import cache
 from service.coding import finding_keys, inherited_elements, observation, observation_id
 from service.explain import explain_all
 from service.extract import BudgetExceeded, extract_findings
+from service.extract import scans as engine_scans
 from service.fhir import bundle as fhir_bundle
 from service.fhir import transaction as fhir_transaction
 from service.fhir.io import InvalidResource, Issue, NotSupported, dumps
@@ -193,7 +194,8 @@ def read_findings(text: str, limits: Limits) -> list:
             413, f"The report's text is longer than this server reads ({limits.max_text_bytes} bytes of text).",
             code="too-long")
     try:
-        findings = extract_findings(text, deadline=limits.deadline)
+        with engine_scans.kept():  # the page reads the same text next: it takes the engine's tokens
+            findings = extract_findings(text, deadline=limits.deadline)
     except BudgetExceeded:
         raise RequestError.single(
             422, "Reading the report's text took longer than this server allows for one request.",

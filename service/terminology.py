@@ -177,12 +177,14 @@ def finding_labels(bundle: dict) -> list[tuple[str, str]]:
 
 
 def _assertion_of(observation: dict, local_system: str, by_code: dict[str, str]) -> str:
+    # Plain loops: this runs for every Observation of every answer (the metrics), generators cost more here.
     for component in observation.get("component", []):
-        if any(c.get("code") == "assertion" and c.get("system") == local_system
-               for c in component.get("code", {}).get("coding", [])):
-            for coding in component.get("valueCodeableConcept", {}).get("coding", []):
-                if coding.get("code") in by_code:
-                    return by_code[coding["code"]]
+        for c in component.get("code", {}).get("coding", []):
+            if c.get("code") == "assertion" and c.get("system") == local_system:
+                for coding in component.get("valueCodeableConcept", {}).get("coding", []):
+                    if coding.get("code") in by_code:
+                        return by_code[coding["code"]]
+                break
     return "present"
 
 

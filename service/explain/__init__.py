@@ -18,6 +18,7 @@ The wording lives in mappings/explain/<lang>.yaml and the layout in mappings/exp
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 
 from service.explain import scope
@@ -26,7 +27,7 @@ from service.explain.ownwords import Told, report_wide, tell
 from service.explain.compose import (LADDER_RUNGS, adequate_way, cause_subject, denial_limit, finding_sentence, join_list, ladder_line, nerve_root_object,
                                      opening_object, rung_key, sentence_case, unplaced_lines)
 from service.explain.grades import GradeWords, plain_grade, read_grade_words
-from service.explain.guard import conflicts
+from service.explain.guard import conflicts, side_disagrees
 from service.explain.ladder import ladder_picture
 from service.explain.outline import denied, glossary_keys, groups
 from service.explain.phrasebook import phrasebook
@@ -149,10 +150,13 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
     serious = [m for m in mentions if m.review and m.kind not in ("sac", "unread")] \
         or [s for s in suggestions if s.reasons]
     reasons = review_reasons(findings, conflict_groups, serious, unread_text,
+                             # A cause on one side and the root it presses on the other: read as written, reviewed.
+                             side_conflict=side_disagrees(findings, text),
                              severe_compression=any(m.kind == "sac" and m.review for m in mentions),
                              # A page without findings lists only what the engine did not read: always reviewed.
-                             unread_finding=not findings and any(not m.review or m.kind in ("sac", "unread")
-                                                                 for m in mentions),
+                             # (An earlier operation is no finding the engine missed.)
+                             unread_finding=not findings and any((not m.review and m.kind != "operated")
+                                                                 or m.kind in ("sac", "unread") for m in mentions),
                              unexplained_level=unexplained)
     withheld_set = set(withheld)
     kept = [i for i in range(len(findings)) if i not in withheld_set]
@@ -176,6 +180,9 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
         # own findings also `quiet_beside_findings`: a mild sac pressure, a grade I slip) are listed without taking
         # the nerve-root treatment text away or saying they may matter more.
         "serious_mentions": any(m.review or m.kind not in quiet for m in mentions),
+        # ... and on a page of denials, a mention that asks for no review is not said to matter more than the
+        # denials below it (reviews 9n: an ungraded pressure on the sac beside "adequate canal").
+        "reviewed_mentions": any(m.review for m in mentions),
         # Warning signs by region: the spinal cord's for the neck and upper back, the cauda equina's
         # for the lower back; both when the region is not known.
         # A report that mentions the cord or the cauda equina gets their signs whatever its region.
@@ -183,6 +190,8 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
         "cord_signs": (bool(regions & {"neck", "upper_back"}) or not regions or any(m.kind == "cord" for m in mentions))
         and ("chest" if regions and "neck" not in regions else "neck"),
         "cauda_signs": "lower_back" in regions or not regions or any(m.kind == "cauda_equina" for m in mentions),
+        # An infection, or a possible one, listed under "also mentions": its warning signs too.
+        "infection_signs": any(m.kind == "infection" for m in mentions),
         "status": status_of(reasons),
     }
     return Reading(findings, told, text, mentions, conflict_groups, withheld, named, reasons, kept, outline,
@@ -351,14 +360,14 @@ def _mention_line(book: dict, mention, told_levels: set | frozenset = frozenset(
         hedged = words["hedged_kinds"].get(mention.kind) if mention.problem in (None, "other") else None
         line = hedged or (line if mention.kind in words["hedged_in_line"] else f"{line} {words['not_sure']}")
     if mention.age:
-        line += " " + words["ages"][mention.age]
+        line += " " + words["ages_hedged" if mention.hedged else "ages"][mention.age]
     if mention.kind == "unread":
         # A level the page explains something of is not "something this page does not explain" as a whole.
         disc = "_disc" if mention.problem == "disc" else ""
         more = mention.level in told_levels if more is None else more
         at = words[f"unread{disc}_more_at" if more else f"unread{disc}_at"]
         line = at.format(level=mention.level) if mention.level else line
-    if mention.grade and mention.kind == "slip" and mention.grade.lower().startswith("grade"):
+    if mention.grade and mention.kind == "slip" and _NUMBERED_GRADE.match(mention.grade):
         number = _ROMAN.get(mention.grade.split()[-1].lower(), mention.grade.split()[-1])
         line += " " + words["slip_grade"].format(grade=number)
     elif mention.grade:
@@ -374,6 +383,7 @@ def _mention_line(book: dict, mention, told_levels: set | frozenset = frozenset(
 
 
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+_NUMBERED_GRADE = re.compile(r"gr\w*\s*(?:iv|iii|ii|i|[1-4])$", re.IGNORECASE)  # "Grade I", "Grdae I" (scope.yaml grades)
 
 
 def _same_denials(book: dict, findings: list) -> list[list]:

@@ -30,7 +30,7 @@ from service.extract import load_lexicon
 from service.extract.attributes import one_disc_cause
 from service.extract.finding import Finding
 from service.extract.levels import level_groups
-from service.extract.lexicon import CAUSE, GRADE
+from service.extract.lexicon import CAUSE, GRADE, LOC, ZONE
 from service.extract.typos import repair
 
 OPENINGS = ("foraminal-stenosis", "lateral-recess-stenosis", "canal-stenosis")
@@ -43,7 +43,8 @@ def _rules() -> dict:
     return {"not_by_itself": frozenset(word.lower() for word in raw["not_by_itself"]),
             "never": frozenset(raw["never_named"]),
             "back_reference": re.compile(raw["back_reference"], re.IGNORECASE),
-            "back_reach": int(raw["back_reach"])}
+            "back_reach": int(raw["back_reach"]),
+            "not_for_the_canal_zones": frozenset(raw["not_for_the_canal_zones"])}
 
 
 _scanned = scope.scanned  # the engine's view and tokens of one text, scanned once (regions read them too)
@@ -77,13 +78,13 @@ def _sentence_causes(finding: Finding, text: str) -> list[str]:
             continue
         inside = repair(scope.tokens_within(text, span.start, span.end), view, span.start, span.end, lexicon)
         causes = _causes_for_level(inside, view, finding.level, text, span.start, span.end, rules,
-                                   _heading_levels(text, span.start))
+                                   _heading_levels(text, span.start), finding.type)
         if not causes and _continues(inside, view, span.start, lexicon):
             before = _line_before(view, span.start)
             if before:
                 inside = repair(scope.tokens_within(text, before[0], before[1]), view, before[0], before[1], lexicon)
                 causes = _causes_for_level(inside, view, finding.level, text, before[0], before[1], rules,
-                                           _heading_levels(text, before[0]))
+                                           _heading_levels(text, before[0]), finding.type)
         if rules["back_reference"].search(text, span.start, span.end):
             causes = _causes_before(finding, text, span.start, rules) + causes
         found.extend(causes)
@@ -101,7 +102,7 @@ def _causes_before(finding: Finding, text: str, start: int, rules: dict) -> list
         if "\n\n" in text[end:start] or any(finding.level not in levels for _, _, levels in scope.disc_levels(sentence)):
             break
         inside = repair(scope.tokens_within(text, begin, end), view, begin, end, lexicon)
-        found = _causes_for_level(inside, view, finding.level, text, begin, end, rules) + found
+        found = _causes_for_level(inside, view, finding.level, text, begin, end, rules, (), finding.type) + found
         start = begin
     return found
 
@@ -136,7 +137,7 @@ def _heading_levels(text: str, start: int) -> list:
 
 
 def _causes_for_level(tokens: list, view: str, level: str | None, text: str, start: int, end: int,
-                      rules: dict, heading: list = ()) -> list[str]:
+                      rules: dict, heading: list = (), kind: str | None = None) -> list[str]:
     """The stated causes of the part of one sentence that speaks of ``level``: the whole sentence when it
     names no other level; else from the level's own mention (or the sentence's start, when no level is
     named before it) to the next other level named. Levels listed together ("L4-5 and L5-S1") are one. A
@@ -156,12 +157,26 @@ def _causes_for_level(tokens: list, view: str, level: str | None, text: str, sta
         others = [tokens[group.first].start for group in groups if level not in group.levels]
         tokens = [token for token in tokens if first <= token.start and token.end <= after
                   and not (token.kind == CAUSE and _placed_after(view, token.end, others))]
+    if kind == "canal-stenosis":
+        tokens = _not_in_the_opening(tokens, view, rules)
     sentence = text[start:end]
     rules_scope = scope.scope_rules()
     return [token.value for token in tokens
             if token.kind == CAUSE and token.value not in rules["never"]
             and " ".join(text[token.start:token.end].lower().split()) not in rules["not_by_itself"]
             and not scope.denied(sentence, token.start - start, token.end - start, rules_scope)]
+
+
+def _not_in_the_opening(tokens: list, view: str, rules: dict) -> list:
+    """The tokens without the causes placed in or beyond a nerve opening ("foraminal disc protrusion")."""
+    zones = rules["not_for_the_canal_zones"]
+    kept = []
+    for before, token in zip([None, *tokens], tokens):
+        placed = before is not None and token.kind == CAUSE and not view[before.end:token.start].strip(" -") and (
+            (before.kind == ZONE and before.value in zones) or (before.kind == LOC and before.value == "foraminal-stenosis"))
+        if not placed:
+            kept.append(token)
+    return kept
 
 
 _PLACED_BY = re.compile(r"[ \t]*(?:[a-z-]+[ \t]+){0,2}(?:at|of|in)[ \t]+(?:the[ \t]+)?(?:level[ \t]+)?", re.IGNORECASE)

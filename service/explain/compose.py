@@ -227,10 +227,20 @@ def opening_sentence(book: dict, finding: Finding, with_level: bool = True, name
         limit = _denial_limit(book, finding, book["opening_absent"].get("gender"))
         denial = intro + book["opening_absent"]["phrase"].format(object=opening.text, limit=limit)
         return _finish(book, [denial, _partial_denial(book, finding)])
-    clause = book["narrowed"][finding.assertion][opening.number].format(object=opening.text)
+    clause = book["narrowed"][_narrowed_way(finding)][opening.number].format(object=opening.text)
     term = book["openings"][finding.type]["term"]
     return _finish(book, [intro + clause + _term(book, term) + ".", _likely_root_sentence(book, finding) if name_root else "",
                           _narrowing_cause(book, finding), _grade_sentence(book, finding.severity, finding.severity_text)])
+
+
+def _narrowed_way(finding: Finding) -> str:
+    """"present", "possible", or "borderline" for a stated narrowing the report grades only as borderline
+    ("the canal is borderline stenotic"): at the edge of narrow, which "is narrow" would overstate."""
+    if finding.assertion == "present" and finding.severity_text:
+        meanings = read_grade_words(finding.severity_text).meanings
+        if meanings and set(meanings) == {"borderline"}:
+            return "borderline"
+    return finding.assertion
 
 
 def _narrowing_cause(book: dict, finding: Finding) -> str:

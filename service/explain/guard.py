@@ -6,6 +6,9 @@ covers either side). A denial conflicts with a stated or hedged finding of its p
 limited to more than that finding says: "no compression" leaves contact standing, "no significant
 narrowing" leaves mild narrowing standing.
 
+A report can also disagree with itself on a side: "a left paracentral bulge compressing the right nerve
+root" (``side_disagrees``). The page keeps the report's words for the root, and asks for review.
+
 The page says less about a conflicting place: it quotes the report and says the doctor will explain,
 the Bundle states neither reading, and the explanation needs review. The engine may have misread
 the report, or the report may disagree with itself: either way, this page cannot tell which.
@@ -13,9 +16,11 @@ the report, or the report may disagree with itself: either way, this page cannot
 
 from __future__ import annotations
 
+from service.explain import scope
 from service.explain.compose import adequate_way, rung_key
 from service.explain.grades import read_grade_words
 from service.extract.finding import Finding
+from service.extract.lexicon import CAUSE, SIDE, ZONE
 
 # How far up the contact -> compression ladder a stated finding reaches, and from where a denial
 # rules it out. Impingement or an unstated degree is at least contact; "no impingement" is read as
@@ -108,3 +113,43 @@ def conflicts(findings: list[Finding]) -> list[list[int]]:
     for i in sorted(parent):
         grouped.setdefault(root(i), []).append(i)
     return sorted(grouped.values())
+
+
+# How far before its cause a side word may stand and still be the cause's own side ("Lt paracentral wide
+# base disc bulge"): characters, with only zone words between them.
+_CAUSE_SIDE_REACH = 40
+_OPPOSITE = {"left": "right", "right": "left"}
+
+
+def side_disagrees(findings: list[Finding], text: str | None) -> bool:
+    """Whether a stated or hedged one-sided finding's own sentence puts its cause on the other side, with no
+    finding of that side read from the sentence: "Lt paracentral disc bulge ... compressing the Rt sided
+    nerve root" (one of the two sides is a slip of the report's, and the page cannot tell which)."""
+    if not text:
+        return False
+    for finding in findings:
+        other = _OPPOSITE.get(finding.side or "")
+        if other is None or finding.assertion == "absent" or not finding.cause:
+            continue
+        for span in finding.evidence:
+            if not 0 <= span.start < span.end <= len(text):
+                continue
+            if any(f.side in (other, "bilateral") and f.assertion != "absent" and span in f.evidence for f in findings):
+                continue
+            if other in _cause_sides(scope.tokens_within(text, span.start, span.end), set(finding.cause)):
+                return True
+    return False
+
+
+def _cause_sides(tokens: list, causes: set[str]) -> set[str]:
+    """The sides written right before the sentence's words for these causes ("left foraminal protrusion")."""
+    sides = set()
+    for i, token in enumerate(tokens):
+        if token.kind != CAUSE or token.value not in causes:
+            continue
+        j = i - 1
+        while j >= 0 and tokens[j].kind == ZONE:
+            j -= 1
+        if j >= 0 and tokens[j].kind == SIDE and token.start - tokens[j].end <= _CAUSE_SIDE_REACH:
+            sides.add(tokens[j].value)
+    return sides

@@ -35,6 +35,7 @@ from service.explain import scope
 from service.explain.causes import cause_words
 from service.explain.compose import ADEQUATE
 from service.explain.grades import grade_word_list, grade_word_pattern, grade_words
+from service.explain.hedges import MEANINGS, hedge_words
 from service.explain.phrasebook import MAPPINGS_DIR
 from service.extract import load_lexicon
 from service.extract.finding import Finding
@@ -89,9 +90,9 @@ def _rules() -> dict:
         "subject_before_grade": re.compile(raw["subject_before_grade"], re.IGNORECASE),
         "graded_words": {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in raw["graded_words"].items()},
         # A hedge word, then at most `cause_hedge_reach` words before the cause's own words.
-        "cause_hedges": [(meaning, re.compile(rf"\b(?:{pattern})\b(?:\W+\w+){{0,{int(raw['cause_hedge_reach'])}}}\W*$",
+        "cause_hedges": [(meaning, re.compile(rf"\b{hedge_words(meaning)}\b(?:\W+\w+){{0,{int(raw['cause_hedge_reach'])}}}\W*$",
                                               re.IGNORECASE))
-                         for meaning, pattern in raw["cause_hedges"].items()],
+                         for meaning in MEANINGS],
     }
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from functools import cache, lru_cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2.runtime import Context, Macro
+from markupsafe import Markup
 
 from service.explain.phrasebook import TEMPLATES_DIR
 
@@ -34,15 +36,47 @@ def _escape(value) -> str:
     return _escape_inner(str(value))
 
 
+class _Macro(Macro):
+    """Jinja's macro, called the short way when a template calls it as ours do: every parameter given by
+    position, no keywords, no ``caller``, no catch-all. Jinja's own call (``Context.call`` and
+    ``Macro.__call__``) binds the arguments for every form a call may take, about half of the cost of a
+    ``report_words(quote)`` that writes one line; any other form of call still goes that way."""
+
+    def call_simply(self, autoescape: bool, args: tuple):
+        if len(args) != self._argument_count or self.caller or self.catch_kwargs or self.catch_varargs \
+                or self._environment.is_async:
+            return None
+        written = self._func(*args)
+        return Markup(written) if autoescape else written
+
+
+class _Context(Context):
+    """The template context: a call of one of our macros with positional arguments only skips the generic
+    argument binding (``_Macro``); everything else is Jinja's ``Context.call``."""
+
+    def call(__self, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
+        if type(__obj) is _Macro and not kwargs.keys() - _LOOP_KEYWORDS:
+            written = __obj.call_simply(__self.eval_ctx.autoescape, args)
+            if written is not None:
+                return written
+        return Context.call(__self, __obj, *args, **kwargs)
+
+
+_LOOP_KEYWORDS = frozenset(("_loop_vars", "_block_vars"))  # what compiled templates pass besides the arguments
+
+
 class _Template(Template):
     """A compiled template whose ``{{ x }}`` escapes with ``_escape`` (same text; a third of the HTML
-    rendering time was building Markup objects)."""
+    rendering time was building Markup objects) and whose macros are ``_Macro``s."""
 
     @classmethod
     def from_code(cls, environment, code, globals, uptodate=None):
         template = super().from_code(environment, code, globals, uptodate)
-        if _escape_inner is not None and "escape" in template.root_render_func.__globals__:
-            template.root_render_func.__globals__["escape"] = _escape  # the module namespace of the template
+        namespace = template.root_render_func.__globals__  # the module namespace of the template
+        if _escape_inner is not None and "escape" in namespace:
+            namespace["escape"] = _escape
+        if namespace.get("Macro") is Macro:
+            namespace["Macro"] = _Macro
         return template
 
 
@@ -61,9 +95,15 @@ class _Environment(Environment):
                 return obj[attribute]
             except KeyError:
                 pass
+        else:
+            try:  # Jinja's first try, without the call into it (a picture's steps, a loop's index)
+                return getattr(obj, attribute)
+            except AttributeError:
+                pass
         return Environment.getattr(self, obj, attribute)
 
     template_class = _Template
+    context_class = _Context
 
 
 @cache
@@ -81,23 +121,23 @@ def environment() -> Environment:
 
 
 @lru_cache(maxsize=64)
-def _tail(template: str, lang: str, cord_signs: bool, cauda_signs: bool, beyond: bool = False) -> str:
+def _tail(template: str, lang: str, cord_signs: bool, cauda_signs: bool, beyond: bool = False,
+          infection_signs: bool = False) -> str:
     from service.explain.phrasebook import phrasebook
 
-    context = {"book": phrasebook(lang), "cord_signs": cord_signs, "cauda_signs": cauda_signs, "beyond": beyond}
+    context = {"book": phrasebook(lang), "cord_signs": cord_signs, "cauda_signs": cauda_signs, "beyond": beyond,
+               "infection_signs": infection_signs}
     return environment().get_template(template).render(context)
 
 
 def _with_tail(context: dict, template: str) -> dict:
     return {**context, "tail": _tail(template, context["lang"], context["cord_signs"], context["cauda_signs"],
-                                     context["serious_mentions"])}
+                                     context["serious_mentions"], context["infection_signs"])}
 
 
 def render_html(context: dict) -> str:
-    from markupsafe import Markup
-
     tail = Markup(_tail("tail.html.j2", context["lang"], context["cord_signs"], context["cauda_signs"],
-                        context["serious_mentions"]))
+                        context["serious_mentions"], context["infection_signs"]))
     return environment().get_template("fragment.html.j2").render({**context, "tail": tail}).strip() + "\n"
 
 

@@ -6,7 +6,8 @@ are machine-readable codes (documented in README.md and openapi.yaml):
 - ``fallback-reading``: the engine read a finding by its fallback path (``Finding.reading``);
 - ``unsure-reading``: the engine read a finding from alternatives stated with no denial or hedge ("nerve root or
   thecal sac compression is seen", perhaps a denial that lost its "No"), as possible (``Finding.reading``);
-- ``conflict``: two readings of one place disagree (service/explain/guard.py);
+- ``conflict``: two readings of one place disagree, or the report puts a cause on one side and the root it
+  presses on the other (service/explain/guard.py);
 - ``no-level``: a stated or hedged finding could not be placed at a spine level;
 - ``out-of-scope``: the report states something serious the page does not explain (scope.py);
 - ``unread-text``: some of the report's text could not be read (passed in by the caller);
@@ -25,7 +26,7 @@ REASONS = ("fallback-reading", "unsure-reading", "conflict", "no-level", "out-of
 
 
 def review_reasons(findings, conflict_groups, mentions, unread_text: bool = False, *,
-                   severe_compression: bool = False, unread_finding: bool = False,
+                   side_conflict: bool = False, severe_compression: bool = False, unread_finding: bool = False,
                    unexplained_level: bool = False) -> list[str]:
     """The reasons this explanation needs a clinician's review, in ``REASONS`` order (empty: ready)."""
     found = set()
@@ -33,7 +34,7 @@ def review_reasons(findings, conflict_groups, mentions, unread_text: bool = Fals
         found.add("fallback-reading")
     if any(getattr(finding, "reading", None) == "unsure" for finding in findings):
         found.add("unsure-reading")
-    if conflict_groups:
+    if conflict_groups or side_conflict:
         found.add("conflict")
     if any(finding.assertion != "absent" and not finding.level for finding in findings):
         found.add("no-level")

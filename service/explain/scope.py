@@ -19,8 +19,10 @@ import yaml
 
 from service.explain import patterns
 from service.explain.grades import grade_word_pattern
+from service.explain.hedges import DOUBTS, hedge_words
 from service.explain.phrasebook import MAPPINGS_DIR
 from service.extract import load_lexicon
+from service.extract import scans as engine_scans
 from service.extract.lexicon import LEVEL
 from service.extract.textview import plain_view, scan_view
 from service.extract.tokens import scan
@@ -104,11 +106,12 @@ def scope_rules() -> dict:
         "grades": {kind: re.compile(p, re.IGNORECASE) for kind, p in raw["grades"].items()},
         "grade_meanings": dict(raw["grade_meanings"]),
         "review_grades": {kind: re.compile(p, re.IGNORECASE) for kind, p in raw["review_grades"].items()},
+        "review_in_sentence": frozenset(raw["review_in_sentence"]),
         "unexplained": {use: re.compile(p, re.IGNORECASE) for use, p in raw["unexplained"].items()},
         "not_seen_kinds": frozenset(raw["not_seen_kinds"]),
         "not_seen_before": re.compile(raw["not_seen_before"], re.IGNORECASE),
         "grade_words": grade_word_pattern(),
-        "hedge_before": re.compile(raw["hedge_before"], re.IGNORECASE),
+        "hedge_before": re.compile(rf"{raw['hedge_before_mark']}|\b{hedge_words(*DOUBTS)}\b", re.IGNORECASE),
         "hedge_reach": int(raw["hedge_reach"]),
         "hedge_after": re.compile(raw["hedge_after"], re.IGNORECASE),
         "ages": {age: re.compile(p, re.IGNORECASE) for age, p in raw["ages"].items()},
@@ -147,9 +150,34 @@ def _levels_of(words: str) -> list[str]:
 @lru_cache(maxsize=32)
 def scanned(text: str) -> tuple[str, list]:
     """The engine's view and tokens of one whole text, scanned once for all its findings and languages: the
-    page's causes (causes.py) and the text's own levels (its regions) read the same scan."""
-    view = scan_view(plain_view(text))
-    return view, scan(view, load_lexicon())
+    page's causes (causes.py) and the text's own levels (its regions) read the same scan.
+
+    The sections the engine has just scanned for its findings are not scanned again: their tokens are the
+    engine's own (service.extract.scans), and only the rest of the text (headers, sections without findings)
+    is scanned here."""
+    lexicon = load_lexicon()
+    handed = engine_scans.take(text, lexicon)
+    if handed is None:
+        view = scan_view(plain_view(text))
+        return view, scan(view, lexicon)
+    view, spans, section_tokens = handed
+    tokens: list = []
+    at = taken = 0
+    for start, end in spans:
+        if start < at or end < start:  # not the engine's sections as expected (in order, apart): scan it all
+            return view, scan(view, lexicon)
+        if start > at:
+            tokens += scan(view, lexicon, at, start)
+        after = bisect_left(section_tokens, end, taken, key=_token_start)
+        tokens += section_tokens[taken:after]
+        taken, at = after, end
+    if at < len(view):
+        tokens += scan(view, lexicon, at, len(view))
+    return view, tokens
+
+
+def _token_start(token) -> int:
+    return token.start
 
 
 @lru_cache(maxsize=32)
@@ -318,6 +346,9 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...], tuple
     present = set(_kinds_in(text))
     suggesting = "suggestion" in present  # the same test for the suggestions
     present.discard("suggestion")
+    # Only those kinds are tried in each sentence, in the order of the rules.
+    kinds = [(kind, pattern, rules["mention_words"][kind]) for kind, pattern in rules["mentions"].items()
+             if kind in present]
     for start, end, sentence in sentence_spans(text) if present or suggesting else ():
         lowered = sentence.lower()
         if suggesting and rules["suggestion_words"].search(lowered) and not rules["suggestion_not"].search(sentence) \
@@ -339,8 +370,8 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...], tuple
             carried_words = sentence[mentioned[0][0]:mentioned[-1][1]]
         carried = named or carried
         specific = False  # a generic kind ("a lesion") says nothing more than a specific one of the same words
-        for kind, pattern in () if rules["not_findings"].search(sentence) else rules["mentions"].items():
-            if kind in found or kind not in present or not rules["mention_words"][kind].search(lowered):
+        for kind, pattern, words in () if rules["not_findings"].search(sentence) else kinds:
+            if kind in found or not words.search(lowered):
                 continue
             matches = list(pattern.finditer(sentence))
             said = [m for m in matches if not _NORMAL.search(m.group()) and not denied(sentence, m.start(), m.end(), rules)]
@@ -351,8 +382,16 @@ def _scan(text: str) -> tuple[tuple[Mention, ...], tuple[Suggestion, ...], tuple
                 # signal": pressure on the cord, and a change in it), above the sentence's words once.
                 for stated in _one_per_problem(kind, said, rules):
                     key = f"{kind}#{len(found)}" if kind in rules["each_sentence"] or kind in found else kind
-                    found[key] = _mention(kind, sentence, stated, rules,
-                                          here if kind in rules["placed"] and not named else (), carried_words)
+                    if kind not in rules["placed"]:
+                        at, words = (), ""
+                    elif named:
+                        # Placed by the levels its own sentence names, said in plain words.
+                        at = _owner(stated.start(), sentence, mentioned, [])
+                        spans = [(begin, end) for begin, end, levels in mentioned if set(levels) & set(at)]
+                        words = sentence[spans[0][0]:spans[-1][1]] if spans else ""
+                    else:
+                        at, words = here, carried_words
+                    found[key] = _mention(kind, sentence, stated, rules, at, words)
                 specific = specific or kind not in rules["generic_kinds"]
     order = rules["order"]
     # A kind the report also states ("cord compression at C5-C6") is not told as not seen (at C3-C4).
@@ -414,11 +453,13 @@ def _mention(kind: str, sentence: str, stated: re.Match, rules: dict, at: tuple[
         own = [word for word in words if word.start() > len(clause)
                or _ADJACENT.fullmatch(joined, word.end(), len(clause) + 1)]
         shown = own[-1].group() if own else None
-    review = kind not in rules["review_grades"] or bool(rules["review_grades"][kind].search(f"{grade or ''} {stated.group()}"))
+    graded = sentence if kind in rules["review_in_sentence"] else f"{grade or ''} {stated.group()}"
+    review = kind not in rules["review_grades"] or bool(rules["review_grades"][kind].search(graded))
     quote = _shorten(sentence, stated.start())
-    if at:
-        # Placed at a level its sentence does not name: the quote holds the words that name it ("C3/4 … Mild
-        # cord flattening."), so the page never states a level its quote does not hold.
+    if at and level_words and level_words not in quote:
+        # Placed at a level its sentence does not name, or names before the quote's words begin: the quote holds
+        # the words that name it ("C3/4 … Mild cord flattening."), so the page never states a level its quote
+        # does not hold.
         quote = f"{level_words}{BETWEEN}{quote.removeprefix('… ')}"
     return Mention(kind, quote, problem, shown, review, at=at, hedged=_hedged(sentence, stated, rules),
                    age=_age(kind, sentence, stated, rules))
@@ -515,6 +556,10 @@ def page_mentions(findings, text: str | None) -> tuple[list[Mention], list[Menti
     not explain, in the page's order), the unexplained levels listed, and whether any level is unexplained."""
     found = mentions(text)
     unread, any_level = unexplained(findings, text, found)
+    if not findings or any(finding.assertion != "absent" for finding in findings):
+        # A common bulge is listed only on a page of denials, which would otherwise read as a clear scan;
+        # alone, it makes no page.
+        unread = [mention for mention in unread if mention.kind != "bulge"]
     order = scope_rules()["order"]
     return sorted([*found, *unread], key=lambda mention: order.index(mention.kind)), unread, any_level
 
@@ -527,8 +572,9 @@ def has_page(findings, text: str | None) -> bool:
 def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[list[Mention], bool]:
     """Levels the page does not explain: a disc level named with pathology words (not denied) where the
     page has no finding and no mention. Returns the ones to list (kind "unread", at most 3, one per
-    level: herniation, extrusion, protrusion, fragment, compression) and whether any such level exists
-    (a bulge, stenosis or narrowing too), which asks for review."""
+    level: herniation, extrusion, protrusion, fragment, compression; and kind "bulge", at most 3, for a
+    small bulge or one that only touches) and whether any level asks for review (an "unread" one, or a
+    bulge, stenosis or narrowing)."""
     if not text:
         return [], False
     rules = scope_rules()
@@ -538,6 +584,7 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
     placed = [({f.level} if f.level else set(), list(f.evidence or ()), f.assertion != "absent") for f in findings]
     said = [mention.quote.strip("… ") for mention in known]
     listed: dict[str, Mention] = {}
+    bulges: dict[str, Mention] = {}
     any_level = False
     carried: list[str] = []  # a header line ("L4/L5 level :") names the level of the lines after it
     heading = ""
@@ -577,8 +624,14 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
             continue
         kept = rules["unexplained"]["not"].sub(lambda m: " " * len(m.group()), sentence)
         words = [m for m in rules["unexplained"]["review"].finditer(kept) if not denied(sentence, m.start(), m.end(), rules)]
-        if not words or (all(m.group().lower().startswith("bulg") for m in words)
-                         and rules["unexplained"]["benign_bulge"].search(sentence)):
+        if not words:
+            continue
+        if all(m.group().lower().startswith("bulg") for m in words) and rules["unexplained"]["benign_bulge"].search(sentence):
+            # A small bulge, or one that only touches, asks for no review; it is listed as common, so that a
+            # page of denials does not read as a clear scan where the report names bulges.
+            for level in missing:
+                if level not in bulges and len(bulges) < 3:
+                    bulges[level] = Mention("bulge", _shorten(sentence, words[0].start()), review=False, at=(level,))
             continue
         any_level = True
         # Listed only at the level its words belong to ("a protrusion at L4-5 ..., compared to L3-4 mild facet
@@ -593,7 +646,7 @@ def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[
                     quote = f"{heading}{BETWEEN}{quote.removeprefix('… ')}"
                 disc = rules["unexplained"]["disc"].match(word.group()) is not None
                 listed[level] = Mention("unread", quote, problem="disc" if disc else None, level=level)
-    return list(listed.values()), any_level
+    return [*listed.values(), *(bulge for level, bulge in bulges.items() if level not in listed)], any_level
 
 
 BETWEEN = " … "
@@ -616,8 +669,8 @@ def _owner(at: int, sentence: str, mentioned, carried: list[str]) -> tuple[str, 
     return after[0] if after else tuple(carried)
 
 
-# Between two levels named together: joiners and brackets only.
-_LISTED = re.compile(r"[\s,&/()]*(?:(?:and|or|to|through|&)[\s,&/()]*)?", re.IGNORECASE)
+# Between two levels named together: joiners and brackets only, and an "at" ("L3/L4 & at L4/L5").
+_LISTED = re.compile(r"[\s,&/()]*(?:(?:and|or|to|through|&)[\s,&/()]*)?(?:at\s+(?:the\s+)?)?", re.IGNORECASE)
 
 
 def _suggestion(quote: str, rules: dict) -> Suggestion:

@@ -82,7 +82,7 @@ class Context:
         for i in range(forward[0] if forward else count, count):
             token = tokens[i]
             kind = token.kind
-            if kind == TERM or (kind == LEVEL and last_any + last_restricted > -2 and opens_item(tokens, i, i, view)):
+            if kind == TERM or (kind == LEVEL and last_any + last_restricted > -2 and opens_item(tokens, i, i, view, lexicon)):
                 # A terminator, or a comma dump's next item ("L3-4 bulge no stenosis, L4-5 mild narrowing").
                 last_any = last_restricted = -1
                 killing = False

@@ -144,19 +144,28 @@ def heads_next_item(tokens: list[Token], last: int, view: str) -> bool:
         and not view[tokens[last].end:tokens[after].start].strip()
 
 
-def opens_item(tokens: list[Token], first: int, last: int, view: str) -> bool:
+def opens_item(tokens: list[Token], first: int, last: int, view: str, lexicon: Lexicon | None = None) -> bool:
     """"L3-4 mild bulge, mild bilat NF narrowing, L4-5 mod canal stenosis": the levels ``tokens[first:last + 1]``
     after a comma, followed right away by words of their own, open the next item of a comma dump; they do not
     close the phrase before them. So does a disc level standing bare between two statements of run-on
     dictation ("L3-4 mild bulge no stenosis L4-5 moderate canal stenosis"): after the head noun of one, before
-    a phrase with a head noun of its own ("stenosis L4-5 mild" keeps its level)."""
+    a phrase with a head noun of its own ("stenosis L4-5 mild" keeps its level); with ``lexicon``, also when
+    words that open a statement follow it ("... a bulge at L5-S1 there is a protrusion": grammar.yaml
+    ``run_on_level_openers``, after one of ``run_on_level_leads`` or nothing)."""
     after = last + 1
-    if first == 0 or after >= len(tokens) or tokens[after].kind in (TERM, LABEL, LEVEL) \
-            or view[tokens[last].end:tokens[after].start].strip():
+    if first == 0 or after >= len(tokens) or tokens[after].kind in (TERM, LABEL, LEVEL):
         return False
+    gap_after = view[tokens[last].end:tokens[after].start]
+    opener = False
+    if gap_after.strip():
+        opener = lexicon is not None and lexicon.run_on_opener_re.fullmatch(gap_after) is not None
+        if not opener:
+            return False
     gap = view[tokens[first - 1].end:tokens[first].start]
     if "," in gap:
         return True
+    if opener and gap.strip() and lexicon is not None and lexicon.run_on_lead_re.fullmatch(gap):
+        gap = ""
     if gap.strip() or tokens[first].detail.single or tokens[first - 1].kind not in _STATEMENT_ENDS:
         return False
     return any(t.kind in _STATEMENT_HEADS for t in tokens[after:after + 3])

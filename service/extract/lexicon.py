@@ -153,6 +153,7 @@ class Lexicon:
     typo_cache: dict = field(default_factory=dict)    # a word as read -> its repair (Entry) or None
     typo_pairs: dict = field(default_factory=dict)    # first word -> second word's variants -> Entry ("thecal nsac")
     typo_clean: set = field(default_factory=set)      # the words of typo_cache that are no typos
+    typo_firsts: dict = field(default_factory=dict)   # second word -> first word's variants -> Entry ("latral recess")
     typo_clean_pairs: set = field(default_factory=set)  # (first, second) word pairs read before that are no typos
     glued_cache: dict = field(default_factory=dict)   # a word -> whether glued_re reads it as two words
     abbreviation_cache: dict = field(default_factory=dict)  # the characters before a full stop -> an abbreviation
@@ -197,6 +198,10 @@ class Lexicon:
     side_item_re: re.Pattern = _NEVER                     # "... at C4-5 and on the left at C5-6": a side's item
     side_phrase_re: re.Pattern = _NEVER                   # "on", "to" before a side: a side phrase
     counting_sides: frozenset = frozenset()               # "both" counts roots, gives no side
+    each_side_re: re.Pattern = _NEVER                     # "neither" right before a singular root: both sides
+    passive_copula_re: re.Pattern = _NEVER                # "is" between a side alone and a ladder participle
+    run_on_opener_re: re.Pattern = _NEVER                 # "there is" after a bare level opening a run-on statement
+    run_on_lead_re: re.Pattern = _NEVER                   # "at" before such a level
     verb_degree_re: re.Pattern = _NEVER                   # "largely" right before a ladder word: words of degree
     degree_head_re: re.Pattern = _NEVER                   # ... or opening a narrowing phrase ("borderline narrowing")
     degree_word_re: re.Pattern = _NEVER                   # those words anywhere: a sentence without them needs neither
@@ -615,13 +620,16 @@ def _load(directory: str) -> Lexicon:
         return _alternation(grammar.get(key) or [])
 
     root_re = _root_regex(anatomy, roles, parts)
-    from service.extract.typos import build_pair_index, build_typo_index  # noqa: PLC0415 - typos imports this module
+    from service.extract.typos import (  # noqa: PLC0415 - typos imports this module
+        build_first_word_index, build_pair_index, build_typo_index,
+    )
 
     typo_index = build_typo_index(builder.entries, not_typos)
     _add_abbreviations(builder, anatomy.get("abbreviations") or {})
     return Lexicon(
         typo_index=typo_index,
         typo_pairs=build_pair_index(builder.entries, not_typos),
+        typo_firsts=build_first_word_index(builder.entries, not_typos),
         **_disc_kinds(cause_data, builder.entries),
         not_abbreviation_after_re=re.compile(
             rf"(?<![a-z0-9])(?:{_alternation(anatomy.get('abbreviations_not_after', []))})[\s:]{{1,3}}$"),
@@ -757,6 +765,10 @@ def _grammar_patterns(grammar: dict) -> dict:
                                 rf"(?:the\s+)?$"),
         side_phrase_re=re.compile(rf"{words('side_prepositions')}\s"),
         counting_sides=texts("counting_sides"),
+        each_side_re=re.compile(rf"(?<![a-z]){words('each_side_determiners')}\s+(?:the\s+)?$"),
+        passive_copula_re=re.compile(rf"\s+{words('side_subject_copulas')}\s+"),
+        run_on_opener_re=re.compile(rf"\s+{words('run_on_level_openers')}\s+"),
+        run_on_lead_re=re.compile(rf"\s+{words('run_on_level_leads')}\s+"),
         capital_only_sides=texts("capital_only_sides"),
         disjunctive_re=re.compile(rf"(?<![a-z]){words('disjunctive_joiners')}(?![a-z])"),
         glued_re=re.compile(rf"(?<![a-z]){words('glued_words')}([a-z]{{5,}})(?![a-z])"),

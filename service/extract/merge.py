@@ -296,9 +296,11 @@ def _fold_unnamed_into_named_root(groups: dict) -> None:
         if len(targets) > 1:
             targets = _same_rung(groups, key, targets)
         if len(targets) == 1 and (_compatible(groups[key], groups[targets[0]])
-                                  or _same_sentence(groups[key], groups[targets[0]])):
+                                  or (_same_sentence(groups[key], groups[targets[0]]) and _positive(groups[key]))):
             # In one sentence the unnamed roots are the named ones ("without compression of either exiting L5
-            # root; both roots are, however, contacted"): one finding, present beating absent.
+            # root; both roots are, however, contacted"): one finding, present beating absent. A denial of the
+            # level's roots in general stays beside a named root stated with doubt ("No definite nerve root
+            # compression, although the left S1 root may be irritated").
             _fold(groups, key, targets[0])
 
 

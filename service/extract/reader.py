@@ -24,18 +24,22 @@ from service.extract.lexicon import (
 from service.extract.mention import Mention
 from service.extract.merge import Statement
 from service.extract.roots import RootReader
+from service.extract.scans import remember as remember_scan
 from service.extract.sections import find_sections
 from service.extract.sentences import split_sentences
 from service.extract.stenosis import read_stenoses, run_on_clause
 from service.extract.tables import find_tables
 from service.extract.textview import plain_view, scan_view
-from service.extract.tokens import Token, TokenIndex, labelled_roots, scan, sided_name_roots, verb_object_roots
+from service.extract.tokens import (
+    RootMention, Token, TokenIndex, labelled_roots, scan, sided_name_roots, verb_object_roots,
+)
 from service.extract.typos import glued_among, name_disc_kinds, repair, sentence_words, unglue
 
 _FORWARD_GAP = 48
 _DEGREE_REACH = 24  # how far before a word ``_degree_words`` looks for words of degree
 _HEADS = frozenset({NARROW, NORMAL, LADDER})
 _SIDED_STENOSES = frozenset({"foraminal-stenosis", "lateral-recess-stenosis"})
+_ONE_SIDE = ("left", "right")
 _SPINE_DENIALS = frozenset({"nerve-root", "canal-stenosis"})
 
 
@@ -63,7 +67,7 @@ def resolve_levels(mention: Mention, groups: list[LevelGroup], tokens: list[Toke
             if start - end <= _FORWARD_GAP and all(t.kind in (LOC, ZONE, SIDE) for t in between) \
                     and lexicon.level_intro_re.fullmatch(view, tokens[group.first - 1].end, start) \
                     and not lexicon.subject_gap_re.fullmatch(view, tokens[group.first - 1].end, start) \
-                    and not opens_item(tokens, group.first, group.last, view) \
+                    and not opens_item(tokens, group.first, group.last, view, lexicon) \
                     and not heads_next_item(tokens, group.last, view):
                 # (not "... canal stenosis the L5-S1 level is unremarkable": a new clause's subject, nor "... no
                 # canal stenosis l5-s1: no herniation": the next item's header in text that lost its line breaks)
@@ -271,6 +275,28 @@ def _pronoun_root(tokens: list[Token], view: str, root, lexicon: Lexicon) -> lis
     return [Token(ROOT, first.start, first.end, root)] + tokens[1:]
 
 
+def _side_subject_roots(tokens: list[Token], view: str, lexicon: Lexicon) -> list[Token]:
+    """"Neither S1 root is compressed; the left is contacted.": a side alone as the subject of a clause's ladder
+    participle, after the one root the sentence named before it, stands for that root on that side."""
+    out = None
+    for i in range(1, len(tokens) - 1):
+        side, word = tokens[i], tokens[i + 1]
+        if side.kind != SIDE or side.value not in _ONE_SIDE or word.kind != LADDER \
+                or word.detail.form != "participle" or tokens[i - 1].kind != TERM \
+                or not lexicon.side_subject_re.fullmatch(view, tokens[i - 1].end, side.start) \
+                or not lexicon.passive_copula_re.fullmatch(view, side.end, word.start):
+            continue
+        named = [t.value for t in tokens[:i] if t.kind == ROOT]
+        if len(named) != 1 or len(named[0].names) != 1 or named[0].names[0][0] is None:
+            continue
+        if out is None:
+            out = list(tokens)
+        root = named[0]
+        out[i] = Token(ROOT, side.start, side.end,
+                       RootMention([(root.names[0][0], side.value)], False, False, root.role))
+    return tokens if out is None else out
+
+
 def _root_in_sided_opening(mentions: list[Mention]) -> None:
     """"Mild foraminal narrowing on the right, which contacts the exiting L4 root": a root without a side
     after a foramen or recess narrowed on one side only, in the same sentence, is on that side."""
@@ -367,7 +393,7 @@ def _repair_words(sentence: _Sentence, end: int, lexicon: Lexicon) -> None:
     compressing", "disc protrotion", "notedslightly narrowing") become the tokens of the words they stand for
     (typos.py)."""
     kinds = sentence.kinds
-    if ROOT in kinds or LOC in kinds:
+    if ROOT in kinds or LOC in kinds or NARROW in kinds:
         view, start = sentence.view, sentence.start
         words = sentence_words(view, start, end)  # one regex pass over the sentence for both repairs
         repaired = repair(sentence.tokens, view, start, end, lexicon, words)
@@ -514,6 +540,8 @@ def _complete_roots(sentence: _Sentence, state: _State, lexicon: Lexicon) -> Non
             sentence.retokened(named, lexicon)
         if ROOT not in kinds and state.previous.root is not None:
             sentence.tokens = _pronoun_root(sentence.tokens, view, state.previous.root, lexicon)
+        elif ROOT in kinds and SIDE in kinds:
+            sentence.tokens = _side_subject_roots(sentence.tokens, view, lexicon)
 
 
 def _read_mentions(sentence: _Sentence, state: _State, heads: bool,
@@ -562,7 +590,9 @@ def _carried_levels(mention: Mention, state: _State, wide: bool, refers: bool = 
     spine's, not the level named last ("Mild bulge at L3-L4.\nAdequate spinal canal.": FORMAT.md's denial of
     the whole spine), unless it refers back to it ("no canal stenosis at these levels")."""
     segment = state.segment
-    if mention.assertion == ABSENT and not segment.levels and not refers:
+    # A denial of one side speaks of the level in context ("the left L5 root is compressed; the right lateral
+    # recess is clear"), not of the whole spine.
+    if mention.assertion == ABSENT and not segment.levels and not refers and mention.side not in _ONE_SIDE:
         wide = True
     levels = [None] if wide else (segment.levels or segment.previous or [None])
     if mention.root and levels != [None] and not any(root_fits_level(mention.root, lvl) for lvl in levels):
@@ -829,7 +859,9 @@ def read_report(text: str, lexicon: Lexicon, deadline: float | None = None) -> R
     report = _Report(text, lexicon, deadline)
     sections = [section for section in find_sections(plain, view, lexicon) if section.yields_findings]
     if sections:
-        index = TokenIndex(view, lexicon, [(section.start, section.end) for section in sections])
+        spans = [(section.start, section.end) for section in sections]
+        index = TokenIndex(view, lexicon, spans)
+        remember_scan(text, lexicon, view, spans, index.tokens)  # for the patient page (scans.py)
         for section in sections:
             report.read_section(plain, view, section, index)
     return Reading(report.findings, report.tentative, report.summaries, report.cleared, report.repeated)

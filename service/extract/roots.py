@@ -130,6 +130,9 @@ class RootReader:
         takes_object = self.lexicon.object_preposition_re.match(self.view, tokens[index].end - 5, tokens[index].end + 6) is not None
         compound = index > 0 and tokens[index - 1].kind == ROOT \
             and not self.view[tokens[index - 1].end:tokens[index].start].strip(" -")  # "no root contact"
+        if index > 0 and tokens[index].detail.form == "noun" and tokens[index - 1].kind == OBJ \
+                and not self.view[tokens[index - 1].end:tokens[index].start].strip(" -"):
+            return None  # "cord compression and C7 root displacement": the compression is the cord's
         if tokens[index].detail.form == "verb" and not compound:
             # A verb acts on the root after it: "compressing the L5 root and contacting the S1 root".
             forward, _ = self._forward(index)
@@ -166,6 +169,20 @@ class RootReader:
             return index - 2
         if index + 1 < len(tokens) and tokens[index + 1].kind == ROOT and self._joined(index, index + 1):
             return index + 1
+        return self._root_coordinated_before(index - 1) if index else None
+
+    def _root_coordinated_before(self, noun: int):
+        """"The right L5 root and the right lateral recess are clear": a state said of an opening or another
+        structure right before it is said of the root coordinated before that noun too."""
+        tokens = self.tokens
+        if tokens[noun].kind not in (LOC, OBJ) or not self._joined(noun, noun + 1):
+            return None
+        start = self._noun_phrase_start(noun)
+        if start == 0 or tokens[start - 1].kind != ROOT:
+            return None
+        gap = (self.view, tokens[start - 1].end, tokens[start].start)
+        if self.lexicon.object_and_re.match(*gap) and self.lexicon.object_gap_re.fullmatch(*gap):
+            return start - 1
         return None
 
     # -- attributes -------------------------------------------------------------------------------
@@ -177,8 +194,11 @@ class RootReader:
 
     def _historical(self, index: int) -> bool:
         tokens = self.tokens
-        if index > 1 and tokens[index - 1].kind == GRADE and self._joined(index - 1, index):
-            index -= 1  # "which was previously severely compressed"
+        if index > 1 and tokens[index - 1].kind == GRADE and self._joined(index - 1, index) \
+                and not self.view[tokens[index - 1].end:tokens[index].start].strip():
+            # "which was previously severely compressed"; not "(previously mild) and impinges on": that grade
+            # belongs to an aside of its own
+            index -= 1
         if not (index > 0 and tokens[index - 1].kind == HIST and self._joined(index - 1, index)):
             return False
         # "The previously described compression of the L5 root is again seen": still there.
@@ -215,6 +235,10 @@ class RootReader:
                 sides.append(tokens[j + 1].value)
         if not sides:
             sides = self._sides_of_coordinated_object(root)
+        if not sides and not tokens[root].value.plural:
+            start = tokens[self._noun_phrase_start(root)].start
+            if self.lexicon.each_side_re.search(self.view, max(0, start - 16), start):
+                sides = ["bilateral"]  # "neither S1 root", "either exiting L5 root"
         return sides
 
     def _sides_of_coordinated_object(self, root: int) -> list[str]:
@@ -331,7 +355,7 @@ class RootReader:
         tokens = self.tokens
         lower = self._clause_start(min(root, first_word))
         for k in range(lower, min(root, first_word)):
-            if tokens[k].kind == LEVEL and opens_item(tokens, k, k, self.view):
+            if tokens[k].kind == LEVEL and opens_item(tokens, k, k, self.view, self.lexicon):
                 lower = k  # a comma dump's item: "L3-4 mild bulge, L4-5 contact w/ R L5 root"
         relative = self._relative_subject(lower, first_word)
         if relative:

@@ -44,6 +44,7 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
             bridged = True  # "in the left lateral recess, which is narrowed, ..."
             continue
         if token.kind not in _CHAIN or (token.kind == LADDER and not _narrows_here(tokens, i)) \
+                or (token.kind == SIDE and _side_of_structure(tokens, i, view)) \
                 or (token.kind == GRADE and lexicon.disc_motion_re.match(view, token.end)) \
                 or (token.kind == NARROW and _of_an_object(tokens, i, view)) or (
                 token.kind == HEDGE and (i + 1 == len(tokens) or tokens[i + 1].kind not in _HEDGED)):
@@ -58,7 +59,7 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
             if gap > _MAX_GAP or not (gap == 0 or gap == 1 and view[previous.end] == " ") \
                     and not joins(lexicon.filler_re, view, previous.end, token.start) \
                     and view[previous.end:token.start].strip(" :") != "" \
-                    or token.kind == LEVEL and opens_item(tokens, i, i, view) \
+                    or token.kind == LEVEL and opens_item(tokens, i, i, view, lexicon) \
                     or (token.kind == LEVEL or token.kind == LOC) and run_on_clause(tokens, i, view, lexicon) \
                     or previous.kind == GRADE and len(current) >= 2 and tokens[current[-2]].kind == LOC \
                     and "." in view[previous.end:token.start]:  # "bilat LR sev. bilat NF mod."
@@ -69,6 +70,14 @@ def _chains(tokens: list[Token], view: str, lexicon: Lexicon) -> list[list[int]]
     if current:
         chains.append(current)
     return chains
+
+
+def _side_of_structure(tokens: list[Token], i: int, view: str) -> bool:
+    """"facet arthropathy B/L, mild left foraminal narrowing": a side written right after a structure and ending
+    its comma item is that structure's, not the side of the narrowing in the next item."""
+    if i == 0 or tokens[i - 1].kind != CAUSE or view[tokens[i - 1].end:tokens[i].start].strip():
+        return False
+    return i + 1 == len(tokens) or view[tokens[i].end:tokens[i + 1].start].strip().startswith(",")
 
 
 def run_on_clause(tokens: list[Token], i: int, view: str, lexicon: Lexicon) -> bool:

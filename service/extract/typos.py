@@ -64,7 +64,41 @@ def build_pair_index(entries: dict, not_typos) -> dict:
     return pairs
 
 
+def build_first_word_index(entries: dict, not_typos) -> dict:
+    """Two-word entries by their second word: the first word and its one-deletion variants -> Entry, for a
+    first word misspelt before a second word spelt right ("latral recess")."""
+    firsts: dict[str, dict[str, Entry]] = {}
+    for key, entry in entries.items():
+        words = key.split(" ")
+        if entry.kind not in _KINDS or len(words) != 2 or len(words[0]) < 5 or not 3 <= len(words[1]) <= 6 \
+                or not (words[0].isalpha() and words[1].isalpha()):
+            continue
+        variants = firsts.setdefault(words[1], {})
+        for variant in _deletions(words[0]) | {words[0]}:
+            known = variants.get(variant)
+            if known is None:
+                variants[variant] = entry
+            elif (known.kind, known.value, known.detail) != (entry.kind, entry.value, entry.detail):
+                variants[variant] = _AMBIGUOUS
+    for word in not_typos:
+        for variants in firsts.values():
+            variants.pop(word, None)
+    return firsts
+
+
 _PAIR = re.compile(r"(?<![a-z])([a-z]{5,})[ \t]+([a-z]{3,6})\b")
+
+
+def _correct_first(first: str, second: str, lexicon: Lexicon) -> Entry | None:
+    """A two-word entry whose first word is misspelt ("latral recess")."""
+    variants = lexicon.typo_firsts.get(second)
+    if not variants or first in lexicon.entries or first in lexicon.not_typos or first + " " + second in lexicon.entries:
+        return None
+    for variant in (first, *_deletions(first)):
+        entry = variants.get(variant)
+        if entry is not None:
+            return None if entry is _AMBIGUOUS else entry
+    return None
 
 
 def _correct_pair(first: str, second: str, lexicon: Lexicon) -> Entry | None:
@@ -120,17 +154,18 @@ def _repairable(view: str, end: int, words: list[re.Match], lexicon: Lexicon) ->
     if not pairs:
         return False
     clean_pairs = lexicon.typo_clean_pairs  # the same pairs come again ("foraminal stenosis"): each is read once
+    firsts = lexicon.typo_firsts
     for match in words:
         first = match.group()
         at = match.start()
-        if first not in pairs or (at > 0 and "a" <= view[at - 1] <= "z"):
+        if at > 0 and "a" <= view[at - 1] <= "z":
             continue
         after = _PAIR_AFTER.match(view, match.end(), end)
-        if after is None:
+        if after is None or (first not in pairs and after.group(1) not in firsts):
             continue
         pair = (first, after.group(1))
         if pair not in clean_pairs:
-            if _correct_pair(first, pair[1], lexicon) is not None:
+            if _correct_pair(first, pair[1], lexicon) is not None or _correct_first(first, pair[1], lexicon) is not None:
                 return True
             if len(clean_pairs) < 50_000:
                 clean_pairs.add(pair)
@@ -182,7 +217,8 @@ def read_every_gap(tokens: list[Token], view: str, start: int, end: int, lexicon
                 added.append(Token(entry.kind, match.start(), match.end(), entry.value, entry.detail))
         if lexicon.typo_pairs:
             for match in _PAIR.finditer(view, cursor, gap_end):
-                entry = _correct_pair(match.group(1), match.group(2), lexicon)
+                entry = _correct_pair(match.group(1), match.group(2), lexicon) \
+                    or _correct_first(match.group(1), match.group(2), lexicon)
                 if entry is not None:
                     added.append(Token(entry.kind, match.start(), match.end(), entry.value, entry.detail))
         if token is not None:

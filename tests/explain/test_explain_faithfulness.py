@@ -32,8 +32,9 @@ REPORTS = combination_reports()
 NOT_SEEN = {"en": re.compile(r"^(At [^,]+, no|No) .* was seen\.(?: [^.]+\.)?$", re.M), "es": re.compile(r"^(En [^,]+, no|No) se vio ", re.M)}
 HEDGE = {"en": re.compile(r"\bmay\b"), "es": re.compile(r"\bpodrían?\b")}
 STATED = {
-    "en": re.compile(r"\b(is|are) (touching|pushing|squeezing|affecting|narrow)\b"),
-    "es": re.compile(r"\b(está|están) (tocando|empujando|apretando|afectando|estrech)"),
+    # "close to being narrow": a narrowing the report grades only as borderline, stated as such.
+    "en": re.compile(r"\b(is|are) (touching|pushing|squeezing|affecting|narrow|close to being narrow)\b"),
+    "es": re.compile(r"\b(está|están) (tocando|empujando|apretando|afectando|(?:casi )?estrech)"),
 }
 RUNG_WORDS = {
     "en": {"contact": ("touching",), "displacement": ("pushing", "pushed aside"), "compression": ("squeez",)},

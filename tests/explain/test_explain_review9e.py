@@ -264,7 +264,8 @@ def test_a_sentence_placed_at_its_own_vertebra_does_not_take_the_level_before():
             "A small low-signal focus behind the L3 vertebral body indents the thecal sac.")
     mentions, _, _ = page_mentions([], text)
     sac = [mention for mention in mentions if mention.kind == "sac"]
-    assert [mention.at for mention in sac] == [(), ()]
+    # The first is at the level its own sentence names; the second, at its own vertebra, at none.
+    assert [mention.at for mention in sac] == [("L2-L3",), ()]
     # A sentence with no level of its own under a level keeps it ("C4/5: ... . Mild cord flattening.").
     carried, _, _ = page_mentions([], "C4/5: central disc bulge. Mild cord flattening.")
     assert [mention.at for mention in carried if mention.kind == "cord"] == [("C4-C5",)]

@@ -113,7 +113,8 @@ def _causes(text: str) -> dict:
 def test_a_line_with_no_subject_takes_the_causes_of_the_line_before():
     text = "Broad disc bulge at the L3-L4 level\nModerately encroaching upon both exit foramina"
     assert _causes(text)[("foraminal-stenosis", "L3-L4")] == ["disc-bulge"]
-    text = "Right foraminal protrusion at L5-S1 compressing the exit canal.\nWith central canal stenosis noted."
+    # (A protrusion placed in the foramen would not be the canal's cause: test_explain_review9n.py.)
+    text = "Broad protrusion at L5-S1 compressing the right exit canal.\nWith central canal stenosis noted."
     assert _causes(text)[("canal-stenosis", "L5-S1")] == ["disc-protrusion"]
     # A line with a subject of its own borrows nothing.
     text = "Broad disc bulge at the L3-L4 level\nThe exit foramina are moderately narrowed"
