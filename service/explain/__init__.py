@@ -139,7 +139,7 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
     # A denial the report writes for the whole scan is told at no level (ownwords.report_wide).
     findings = report_wide([t.finding for t in told], text)
     mentions, unread, unexplained = scope.page_mentions(findings, text)
-    if not findings and not any(scope.about_the_spine(mention, text) for mention in mentions):
+    if not findings and not any(scope.makes_a_page(mention, text) for mention in mentions):
         return None
     conflict_groups = conflicts(findings)
     withheld = sorted(i for group in conflict_groups for i in group)
@@ -157,7 +157,7 @@ def read_page(findings, *, text: str | None = None, unread_text: bool = False,
                              # (An earlier operation is no finding the engine missed.)
                              unread_finding=not findings and any((not m.review and m.kind != "operated")
                                                                  or m.kind in ("sac", "unread") for m in mentions),
-                             unexplained_level=unexplained)
+                             unexplained_level=unexplained, odd_level=scope.odd_levels(findings, text))
     withheld_set = set(withheld)
     kept = [i for i in range(len(findings)) if i not in withheld_set]
     outline = groups([findings[i] for i in kept])
@@ -241,6 +241,8 @@ def _extra(book: dict, told: Told) -> str:
         said.append(book["born_narrow"])
     if told.relative:
         said.append(book["relative_canal"])
+    if told.looks:
+        said.append(book["looks"])
     if told.more_on:
         side = book["sides"][told.more_on]
         said.append(book["more_on"].format(side=side.get("m", side) if isinstance(side, dict) else side))

@@ -60,6 +60,8 @@ class Told:
     born_narrow: bool = False
     # "Relatively secondary spinal canal stenosis": the milder kind of canal narrowing, in the report's word.
     relative: bool = False
+    # "The canal appears narrowed": stated, and said to look that way on the scan, in the report's word.
+    looks: bool = False
 
 
 @cache
@@ -85,6 +87,8 @@ def _rules() -> dict:
         "narrowing_word": re.compile(raw["narrowing_word"], re.IGNORECASE),
         "multilevel": re.compile(raw["multilevel"], re.IGNORECASE),
         "relative_canal": re.compile(raw["relative_canal"], re.IGNORECASE),
+        "looks": re.compile(raw["looks"], re.IGNORECASE),
+        "looks_reach": int(raw["looks_reach"]),
         "born_narrow": {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in raw["born_narrow"].items()},
         "at_that_level": re.compile(raw["at_that_level"], re.IGNORECASE),
         "subject_before_grade": re.compile(raw["subject_before_grade"], re.IGNORECASE),
@@ -151,6 +155,8 @@ def tell(finding: Finding, text: str | None) -> Told:
     if finding.type == "canal-stenosis" and not (finding.severity or finding.severity_text) \
             and any(rules["relative_canal"].search(sentence) for sentence in sentences):
         hedged["relative"] = True
+    if any(_looks(finding, sentence, rules) for sentence in sentences):
+        hedged["looks"] = True
     born = rules["born_narrow"].get(finding.type)
     if born and any(born.search(sentence) for sentence in sentences):
         finding = replace(finding, cause=[])
@@ -162,6 +168,20 @@ def tell(finding: Finding, text: str | None) -> Told:
         if _grades_differ(finding, sentences, rules):
             return Told(replace(finding, severity=None, severity_text=None), more_on, grade_in_words=True, **hedged)
     return Told(finding, more_on, **hedged)
+
+
+def _looks(finding: Finding, sentence: str, rules: dict) -> bool:
+    """Whether the sentence says the finding "appears" so: "appear(s/ed)" right before its narrowing or
+    pressing word, with the finding's own words among the few words before it ("the Lt exit canal also
+    appeared compressed")."""
+    own = rules["graded_words"].get(finding.type)
+    if own is None:
+        return False
+    for word in rules["looks"].finditer(sentence):
+        before = re.split(r"[,;:.(]", sentence[:word.start()])[-1].split()[-rules["looks_reach"]:]
+        if own.search(" ".join(before)):
+            return True
+    return False
 
 
 def _grade_beside(finding: Finding, sentences: list[str], rules: dict) -> str | None:

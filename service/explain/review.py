@@ -13,7 +13,9 @@ are machine-readable codes (documented in README.md and openapi.yaml):
 - ``unread-text``: some of the report's text could not be read (passed in by the caller);
 - ``severe-compression``: the report grades pressure on the thecal sac large, significant or severe;
 - ``unread-finding``: the report names a disc lesion or a compression and the engine read no finding;
-- ``unexplained-level``: a level named with pathology words that the page does not explain.
+- ``unexplained-level``: a level named with pathology words that the page does not explain;
+- ``odd-level``: a level written as two vertebrae that are not neighbours joined by a slash ("L4/S1"): read as
+  the levels between them, which the report may not mean (scope.odd_levels).
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ READY = "ready"
 NEEDS_REVIEW = "needs-review"
 STATUSES = (READY, NEEDS_REVIEW)
 REASONS = ("fallback-reading", "unsure-reading", "conflict", "no-level", "out-of-scope", "unread-text", "severe-compression",
-           "unread-finding", "unexplained-level")
+           "unread-finding", "unexplained-level", "odd-level")
 
 
 def review_reasons(findings, conflict_groups, mentions, unread_text: bool = False, *,
                    side_conflict: bool = False, severe_compression: bool = False, unread_finding: bool = False,
-                   unexplained_level: bool = False) -> list[str]:
+                   unexplained_level: bool = False, odd_level: bool = False) -> list[str]:
     """The reasons this explanation needs a clinician's review, in ``REASONS`` order (empty: ready)."""
     found = set()
     if any(getattr(finding, "reading", None) == "fallback" for finding in findings):
@@ -43,7 +45,7 @@ def review_reasons(findings, conflict_groups, mentions, unread_text: bool = Fals
     if unread_text:
         found.add("unread-text")
     for reason, fires in (("severe-compression", severe_compression), ("unread-finding", unread_finding),
-                          ("unexplained-level", unexplained_level)):
+                          ("unexplained-level", unexplained_level), ("odd-level", odd_level)):
         if fires:
             found.add(reason)
     return [reason for reason in REASONS if reason in found]

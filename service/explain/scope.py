@@ -100,6 +100,7 @@ def scope_rules() -> dict:
         "placed": frozenset(raw["placed"]),
         "many_levels": re.compile(raw["many_levels"], re.IGNORECASE),
         "quiet_kinds": frozenset(raw["quiet_kinds"]),
+        "no_page_alone": frozenset(raw["no_page_alone"]),
         "quiet_beside_findings": frozenset(raw["quiet_beside_findings"]),
         "problems": {kind: [(problem, re.compile(p, re.IGNORECASE)) for problem, p in problems.items()]
                      for kind, problems in raw["problems"].items()},
@@ -564,9 +565,28 @@ def page_mentions(findings, text: str | None) -> tuple[list[Mention], list[Menti
     return sorted([*found, *unread], key=lambda mention: order.index(mention.kind)), unread, any_level
 
 
+def odd_levels(findings, text: str | None) -> bool:
+    """Whether a finding is placed by a level written as two vertebrae that are not neighbours joined by a slash
+    ("L4/S1"): the engine reads the levels between them, a typing slip may mean one of them. A range written
+    with a dash or a word ("L4-S1", "L3 to L5") is a range."""
+    if not text or not findings:
+        return False
+    spans = [span for finding in findings if finding.assertion != "absent" for span in finding.evidence or ()]
+    for start, end, levels in _level_tokens(text)[1]:
+        if len(levels) > 1 and "/" in text[start:end] and any(s.start <= start and end <= s.end for s in spans):
+            return True
+    return False
+
+
 def has_page(findings, text: str | None) -> bool:
-    """Whether a report gets a page: it has findings, or the page lists something about the spine."""
-    return bool(findings) or any(about_the_spine(mention, text) for mention in page_mentions(findings, text)[0])
+    """Whether a report gets a page: it has findings, or the page lists something that makes one."""
+    return bool(findings) or any(makes_a_page(mention, text) for mention in page_mentions(findings, text)[0])
+
+
+def makes_a_page(mention: Mention, text: str | None = None) -> bool:
+    """Whether a mention gives a report without findings a page: it is about the spine and not of a kind
+    listed only beside other things (scope.yaml `no_page_alone`: a scoliosis, an earlier operation)."""
+    return mention.kind not in scope_rules()["no_page_alone"] and about_the_spine(mention, text)
 
 
 def unexplained(findings, text: str | None, known: list[Mention] = ()) -> tuple[list[Mention], bool]:
@@ -669,8 +689,10 @@ def _owner(at: int, sentence: str, mentioned, carried: list[str]) -> tuple[str, 
     return after[0] if after else tuple(carried)
 
 
-# Between two levels named together: joiners and brackets only, and an "at" ("L3/L4 & at L4/L5").
-_LISTED = re.compile(r"[\s,&/()]*(?:(?:and|or|to|through|&)[\s,&/()]*)?(?:at\s+(?:the\s+)?)?", re.IGNORECASE)
+# Between two levels named together: joiners and brackets only, a "level" and an "at" ("L3/L4 & at L4/L5",
+# "L4/L5 level and L2/L3").
+_LISTED = re.compile(r"[\s,&/()]*(?:levels?[\s,&/()]*)?(?:(?:and|or|to|through|&)[\s,&/()]*)?(?:at\s+(?:the\s+)?)?",
+                     re.IGNORECASE)
 
 
 def _suggestion(quote: str, rules: dict) -> Suggestion:

@@ -233,3 +233,50 @@ def test_levels_joined_with_and_at_are_one_list():
 def test_a_denial_ending_on_compressing_denies_the_sac():
     (sac,) = [m for m in scope.not_seen("There is no thecal sac or exiting root compressing at this level.") if m.kind == "sac"]
     assert sac.kind == "sac"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_finding_the_report_says_appears_so_keeps_that_word(language):
+    looks = phrasebook(language)["looks"]
+    text = "L4-L5: broad disc bulge; the right exit foramen appears moderately narrowed and the canal is adequate."
+    (foramen,) = [f for f in extract_findings(text) if f.type == "foraminal-stenosis"]
+    assert foramen.assertion == "present"  # FORMAT.md: "appears" is no hedge
+    page = _page(text, language).text
+    assert looks in page
+    plain = _page(text.replace("appears moderately narrowed", "is moderately narrowed"), language).text
+    assert looks not in plain
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_largely_is_a_lot_not_an_extent(language):
+    book = phrasebook(language)
+    text = "L4-L5: right paracentral disc protrusion largely compressing the right L5 nerve root."
+    sentence = _page(text, language).finding_sentences[0]
+    assert book["grade_sentence_large"] in sentence
+    assert "extent" not in sentence and "extensi" not in sentence
+
+
+def test_a_typed_thecal_sac_and_levels_named_with_level_and():
+    (sac,) = [m for m in scope.not_seen("No significant thyecal sac or nerve root compression.") if m.kind == "sac"]
+    assert sac.kind == "sac"
+    text = "Disc bulges, most marked at L4/L5 level and L2/L3 levels, compressing the thecal sac."
+    (pressed,) = [m for m in mentions(text) if m.kind == "sac"]
+    assert pressed.at == ("L4-L5", "L2-L3")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_scoliosis_is_listed_quietly_and_makes_no_page_alone(language):
+    words = phrasebook(language)["scope"]
+    text = "Mild scoliosis of the lumbar spine, convex to the right. L4-L5: disc bulge contacting the left L5 root."
+    page = _page(text, language)
+    assert words["kinds"]["curve"] in page.text and page.status == "ready"
+    assert _page("Mild scoliosis of the lumbar spine, convex to the right.", language) is None
+    assert not scope.has_page([], "Previous laminectomy at L4-L5. Mild scoliosis of the lumbar spine.")
+
+
+def test_a_level_of_two_vertebrae_that_are_not_neighbours_asks_for_review():
+    odd = "Broad disc bulge at L3/L4 & L4/S1, compressing the exit nerve roots."
+    ranged = "Broad disc bulges from L4-S1, compressing the exit nerve roots."
+    assert "odd-level" in _page(odd, "en").review_reasons
+    assert "odd-level" not in _page(ranged, "en").review_reasons
+    assert "odd-level" not in _page("C4/5: disc osteophyte complex narrowing the left foramen.", "en").review_reasons
