@@ -15,13 +15,14 @@ from typing import NamedTuple
 from service.extract.attributes import root_fits_level
 from service.extract.budget import check_deadline
 from service.extract.context import ABSENT, POSSIBLE, PRESENT, Context
-from service.extract.finding import Evidence, Finding
+from service.extract.finding import Evidence
 from service.extract.levels import LevelGroup, heads_next_item, level_groups, opens_item
 from service.extract.lexicon import (
     CAUSE, GRADE, HEDGE, HIST, LABEL, LADDER, LEVEL, LOC, NARROW, NEG, NORMAL, OBJ, PSEUDO, REF, REMAIN, ROOT, SIDE, TERM,
     WIDE, ZONE, Lexicon,
 )
 from service.extract.mention import Mention
+from service.extract.merge import Statement
 from service.extract.roots import RootReader
 from service.extract.scans import remember as remember_scan
 from service.extract.sections import find_sections
@@ -672,12 +673,12 @@ class _Report:
         self.text = text
         self.lexicon = lexicon
         self.deadline = deadline  # a time.monotonic() value, checked once per sentence (budget.py)
-        self.findings: list[Finding] = []
+        self.findings: list[Statement] = []
         self.tentative: set[int] = set()
         self.summaries: set[int] = set()
         self.cleared: set[str] = set()  # levels an addendum declares normal
         self.repeated: set[int] = set()  # ids of the findings the report states more than once (_add_findings)
-        self._held: dict[tuple, Finding] = {}  # each finding by its fields, evidence aside
+        self._held: dict[tuple, Statement] = {}  # each finding by its fields, evidence aside
 
     def read_statement(self, view: str, start: int, end: int, evidence: Evidence, section: str,
                        state: _State, new_item: bool = False, question: bool = False, row: bool = False,
@@ -860,7 +861,7 @@ def _quotes_imaging(view: str, start: int, end: int, lexicon: Lexicon) -> bool:
 class Reading(NamedTuple):
     """What the sentences of a report state, before findings of one identity merge (merge.py)."""
 
-    findings: list[Finding]
+    findings: list[Statement]  # merge.py makes the Findings of them
     tentative: set[int]   # ids of the findings read from a bare "stenosis"
     summaries: set[int]   # ids of those stated spine-wide ("multilevel foraminal narrowing as described")
     cleared: set[str]     # levels an addendum declares normal ("... L4-5 is unremarkable")
@@ -918,7 +919,7 @@ def _severity_text(mention: Mention, source: str, lexicon: Lexicon) -> str | Non
 
 def _finding_values(mention: Mention, side: str | None, section: str, source: str, lexicon: Lexicon) -> tuple:
     """The fields of a mention's findings other than level and evidence, as a tuple (``_Report._add_findings``
-    compares them; ``_finding`` builds the Finding from them)."""
+    compares them; ``_finding`` builds the statement from them)."""
     root_type = mention.type == "nerve-root"
     return (
         mention.type, mention.root, side,
@@ -938,10 +939,10 @@ def _finding_values(mention: Mention, side: str | None, section: str, source: st
     )
 
 
-def _finding(level: str | None, side: str | None, evidence: Evidence, section: str, values: tuple) -> Finding:
+def _finding(level: str | None, side: str | None, evidence: Evidence, section: str, values: tuple) -> Statement:
     (kind, root, _, degree, severity, assertion, zone, role, cause, triggers, severity_text, side_inferred, side_plural,
      reading, multilevel, _, _) = values
-    return Finding(
+    return Statement(
         type=kind, level=level, root=root, side=side, degree=degree, severity=severity, assertion=assertion,
         zone=zone, role=role, cause=list(cause), evidence=[evidence], assertion_triggers=list(triggers),
         section=section, severity_text=severity_text, side_inferred=side_inferred, side_plural=side_plural,

@@ -5,13 +5,12 @@ finding spelt out as one finding per statement, the way the engine made them bef
 
 from __future__ import annotations
 
-import copy
 import importlib.util
 from pathlib import Path
 
 from service.extract import load_lexicon
 from service.extract.finding import Evidence, Finding
-from service.extract.merge import merge_findings
+from service.extract.merge import Statement, merge_findings
 from service.extract.reader import read_report
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,10 +30,7 @@ def _spelt_out(findings, tentative, summaries, repeated):
         statements = [finding]
         if id(finding) in repeated:
             statements = []
-            for evidence in finding.evidence:
-                statement = copy.deepcopy(finding)
-                statement.evidence = [evidence]
-                statements.append(statement)
+            statements = [finding.copy([evidence]) for evidence in finding.evidence]
         for statement in statements:
             out.append(statement)
             if id(finding) in tentative:
@@ -66,7 +62,7 @@ def test_repeated_findings_merge_as_their_statements_do():
         if not reading.repeated:
             continue
         repeating += 1
-        spelt = copy.deepcopy(reading.findings)  # ids change: map them
+        spelt = [f.copy(list(f.evidence)) for f in reading.findings]  # ids change: map them
         ids = {id(old): id(new) for old, new in zip(reading.findings, spelt)}
         findings, tentative, summaries = _spelt_out(
             spelt, {ids[i] for i in reading.tentative}, {ids[i] for i in reading.summaries},
@@ -79,8 +75,8 @@ def test_repeated_findings_merge_as_their_statements_do():
 
 
 def _root(side, cause, start):
-    return Finding(type="nerve-root", level="L4-L5", root="L5", side=side, degree="compression", cause=list(cause),
-                   evidence=[Evidence(start, start + 10)], section="findings")
+    return Statement.of(Finding(type="nerve-root", level="L4-L5", root="L5", side=side, degree="compression",
+                                cause=list(cause), evidence=[Evidence(start, start + 10)], section="findings"))
 
 
 def test_a_summary_added_to_the_first_statement_alone():
@@ -89,8 +85,7 @@ def test_a_summary_added_to_the_first_statement_alone():
     ``_keep_sides_described_apart``), so the second statement still names the protrusion alone."""
     right = [_root("right", ["disc-protrusion"], 0), _root("right", ["disc-protrusion"], 20)]
     rest = [_root("bilateral", ["disc-bulge"], 40), _root("left", [], 60)]
-    expected = _dicts(merge_findings(copy.deepcopy(right + rest)))
-    held = copy.deepcopy(right[0])
-    held.evidence.append(right[1].evidence[0])
-    findings = [held] + copy.deepcopy(rest)
+    expected = _dicts(merge_findings([f.copy(list(f.evidence)) for f in right + rest]))
+    held = right[0].copy([right[0].evidence[0], right[1].evidence[0]])
+    findings = [held] + [f.copy(list(f.evidence)) for f in rest]
     assert _dicts(merge_findings(findings, repeated={id(held)})) == expected
