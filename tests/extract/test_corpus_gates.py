@@ -33,7 +33,7 @@ CORPORA = {
     "patterns": (ROOT / "tests/corpus/patterns.jsonl", None, None),
     # own sentences in the styles of real dictation (run-on, numbered impressions, level headers, hedges, typos)
     "probes": (ROOT / "tests/corpus/probes.jsonl", None, None),
-    **{f"heldout-{n}": (ROOT / f"eval/heldout/heldout-{n}.jsonl", None, None) for n in range(1, 9)},
+    **{f"heldout-{n}": (ROOT / f"eval/heldout/heldout-{n}.jsonl", None, None) for n in range(1, 10)},
     "real-dev": (SHARED / "real-dev.jsonl", None, None),
     "real-notes": (ROOT / "eval/real-notes/labels.jsonl", SHARED / "unlabelled.jsonl", None),
     "real-notes-heldout": (ROOT / "eval/real-notes/labels-151-327.jsonl", SHARED / "unlabelled.jsonl", None),
