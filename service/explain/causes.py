@@ -44,7 +44,8 @@ def _rules() -> dict:
             "never": frozenset(raw["never_named"]),
             "back_reference": re.compile(raw["back_reference"], re.IGNORECASE),
             "back_reach": int(raw["back_reach"]),
-            "not_for_the_canal_zones": frozenset(raw["not_for_the_canal_zones"])}
+            "not_for_the_canal_zones": frozenset(raw["not_for_the_canal_zones"]),
+            "state_before": re.compile(raw["state_before"], re.IGNORECASE)}
 
 
 _scanned = scope.scanned  # the engine's view and tokens of one text, scanned once (regions read them too)
@@ -164,6 +165,7 @@ def _causes_for_level(tokens: list, view: str, level: str | None, text: str, sta
     return [token.value for token in tokens
             if token.kind == CAUSE and token.value not in rules["never"]
             and " ".join(text[token.start:token.end].lower().split()) not in rules["not_by_itself"]
+            and not rules["state_before"].search(text, max(start, token.start - 30), token.start)
             and not scope.denied(sentence, token.start - start, token.end - start, rules_scope)]
 
 

@@ -280,3 +280,10 @@ def test_a_level_of_two_vertebrae_that_are_not_neighbours_asks_for_review():
     assert "odd-level" in _page(odd, "en").review_reasons
     assert "odd-level" not in _page(ranged, "en").review_reasons
     assert "odd-level" not in _page("C4/5: disc osteophyte complex narrowing the left foramen.", "en").review_reasons
+
+
+def test_a_disc_described_by_its_state_is_not_what_narrows():
+    from service.explain.causes import with_page_causes
+    text = "Desiccated disc material noted at L4-L5 and L5-S1\nbroad disc bulge noted at the L4-L5 level there is mild encroaching the neural canals"
+    (foramen,) = [f for f in with_page_causes(extract_findings(text), text) if f.type == "foraminal-stenosis"]
+    assert "disc-herniation" not in foramen.cause
