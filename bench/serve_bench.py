@@ -45,6 +45,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 from echo_app import create_echo_app  # noqa: E402  (bench/ is not a package)
+from enrich_bench import corpus_bodies  # noqa: E402
 
 from service import create_app  # noqa: E402
 from service.config import Settings  # noqa: E402
@@ -63,18 +64,6 @@ request = function()
   return wrk.format("POST", nil, {{["Content-Type"] = "application/fhir+json"}}, bodies[at])
 end
 """
-
-
-def corpus_bodies(corpus: Path) -> list[bytes]:
-    """Each report of a JSON Lines corpus as a DiagnosticReport whose conclusion is its text."""
-    bodies = []
-    for number, line in enumerate(corpus.read_text(encoding="utf-8").splitlines()):
-        if line.strip():
-            report = {"resourceType": "DiagnosticReport", "id": f"r{number}", "status": "final",
-                      "code": {"text": "MRI spine"}, "subject": {"reference": "Patient/p1"},
-                      "conclusion": json.loads(line)["text"]}
-            bodies.append(json.dumps(report).encode("utf-8"))
-    return bodies
 
 
 def _lua_string(body: bytes) -> str:
