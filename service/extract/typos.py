@@ -45,45 +45,37 @@ def build_typo_index(entries: dict, not_typos) -> dict:
 def build_pair_index(entries: dict, not_typos) -> dict:
     """Two-word entries by their first word: the second word and its one-deletion variants -> Entry, for a
     short second word misspelt after a first word spelt right ("thecal nsac", "thecal sca")."""
-    pairs: dict[str, dict[str, Entry]] = {}
-    for key, entry in entries.items():
-        words = key.split(" ")
-        if entry.kind not in _KINDS or len(words) != 2 or len(words[0]) < 5 or len(words[1]) < 3 \
-                or not (words[0].isalpha() and words[1].isalpha()):
-            continue
-        variants = pairs.setdefault(words[0], {})
-        for variant in _deletions(words[1]) | {words[1]}:
-            known = variants.get(variant)
-            if known is None:
-                variants[variant] = entry
-            elif (known.kind, known.value, known.detail) != (entry.kind, entry.value, entry.detail):
-                variants[variant] = _AMBIGUOUS
-    for word in not_typos:
-        for variants in pairs.values():
-            variants.pop(word, None)
-    return pairs
+    return _two_word_index(entries, not_typos, misspelt=1, longest_kept=0)
 
 
 def build_first_word_index(entries: dict, not_typos) -> dict:
     """Two-word entries by their second word: the first word and its one-deletion variants -> Entry, for a
     first word misspelt before a second word spelt right ("latral recess")."""
-    firsts: dict[str, dict[str, Entry]] = {}
+    return _two_word_index(entries, not_typos, misspelt=0, longest_kept=6)
+
+
+def _two_word_index(entries: dict, not_typos, misspelt: int, longest_kept: int) -> dict:
+    """Two-word entries by the word spelt right: the ``misspelt`` word (0 or 1) and its one-deletion variants
+    -> Entry; a variant two entries share is ambiguous. The first word has 5 letters or more, the second 3 or
+    more (at most ``longest_kept`` when it is the word spelt right, 0: no limit)."""
+    kept = 1 - misspelt
+    index: dict[str, dict[str, Entry]] = {}
     for key, entry in entries.items():
         words = key.split(" ")
-        if entry.kind not in _KINDS or len(words) != 2 or len(words[0]) < 5 or not 3 <= len(words[1]) <= 6 \
-                or not (words[0].isalpha() and words[1].isalpha()):
+        if entry.kind not in _KINDS or len(words) != 2 or len(words[0]) < 5 or len(words[1]) < 3 \
+                or (longest_kept and len(words[kept]) > longest_kept) or not (words[0].isalpha() and words[1].isalpha()):
             continue
-        variants = firsts.setdefault(words[1], {})
-        for variant in _deletions(words[0]) | {words[0]}:
+        variants = index.setdefault(words[kept], {})
+        for variant in _deletions(words[misspelt]) | {words[misspelt]}:
             known = variants.get(variant)
             if known is None:
                 variants[variant] = entry
             elif (known.kind, known.value, known.detail) != (entry.kind, entry.value, entry.detail):
                 variants[variant] = _AMBIGUOUS
     for word in not_typos:
-        for variants in firsts.values():
+        for variants in index.values():
             variants.pop(word, None)
-    return firsts
+    return index
 
 
 _PAIR = re.compile(r"(?<![a-z])([a-z]{5,})[ \t]+([a-z]{3,6})\b")
