@@ -86,11 +86,7 @@ def _correct_first(first: str, second: str, lexicon: Lexicon) -> Entry | None:
     variants = lexicon.typo_firsts.get(second)
     if not variants or first in lexicon.entries or first in lexicon.not_typos or first + " " + second in lexicon.entries:
         return None
-    for variant in (first, *_deletions(first)):
-        entry = variants.get(variant)
-        if entry is not None:
-            return None if entry is _AMBIGUOUS else entry
-    return None
+    return _variant_entry(variants, first)
 
 
 def _correct_pair(first: str, second: str, lexicon: Lexicon) -> Entry | None:
@@ -98,7 +94,13 @@ def _correct_pair(first: str, second: str, lexicon: Lexicon) -> Entry | None:
     if not variants or first + " " + second in lexicon.entries or second in lexicon.entries \
             or second in lexicon.not_typos:
         return None
-    for variant in (second, *_deletions(second)):
+    return _variant_entry(variants, second)
+
+
+def _variant_entry(variants: dict[str, Entry], word: str) -> Entry | None:
+    """The entry of a two-word index that the misspelt ``word`` (as it is, else one of its one-deletion variants)
+    stands for; None when none does or the first found is ambiguous."""
+    for variant in (word, *_deletions(word)):
         entry = variants.get(variant)
         if entry is not None:
             return None if entry is _AMBIGUOUS else entry
